@@ -1,0 +1,99 @@
+"""Typed records that a parsed study guide is made of.
+
+Everything here is a frozen dataclass: records cross module boundaries (parser -> graph -> tutor)
+and must not change on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PATH_SEP = " > "
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading in the guide; ``path`` holds the headings from the top, e.g. ("Key Concepts", "Storage")."""
+
+    path: tuple[str, ...]
+    line: int
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        return PATH_SEP.join(self.path)
+
+    @property
+    def title(self) -> str:
+        return self.path[-1]
+
+
+@dataclass(frozen=True)
+class MisconceptionPair:
+    """A Wrong/Right pair, owned by an item or a worked scenario (``owner`` is its title)."""
+
+    wrong: str
+    right: str
+    owner: str
+    section: str
+    line: int
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    """A numbered or bulleted concept with a description, e.g. "EFS Integration".
+
+    ``kind`` says which layout it came from: "concept" (numbered item) or "practice" (bulleted
+    sub-item under a numbered group).
+    """
+
+    title: str
+    description: str
+    kind: str
+    section: str
+    line: int
+    example: str = ""
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered step of a worked scenario's solution."""
+
+    number: int
+    title: str
+    text: str
+    line: int
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A worked scenario: the problem, the solution steps, and what it mentions."""
+
+    title: str
+    problem: str
+    section: str
+    line: int
+    steps: tuple[Step, ...] = ()
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A whole parsed guide."""
+
+    title: str
+    source: str
+    sections: tuple[Section, ...]
+    items: tuple[Item, ...]
+    scenarios: tuple[Scenario, ...]
+    pairs: tuple[MisconceptionPair, ...]
+    services: tuple[str, ...] = field(default=())
+
+    def items_in(self, section: str) -> list[Item]:
+        return [item for item in self.items if item.section == section]
+
+    def pairs_of(self, owner: str) -> list[MisconceptionPair]:
+        return [pair for pair in self.pairs if pair.owner == owner]

@@ -1,0 +1,22 @@
+"""The study guide as a networkx knowledge graph, with the queries the tutor needs."""
+
+from .build import NODE_TYPES, build_graph
+from .errors import ConceptNotFound, GraphError, NoPath
+from .export import FORMATS, from_json, to_json, write_graph
+from .query import explain_path, find_concept, neighbourhood, subgraph
+
+__all__ = [
+    "FORMATS",
+    "NODE_TYPES",
+    "ConceptNotFound",
+    "GraphError",
+    "NoPath",
+    "build_graph",
+    "explain_path",
+    "find_concept",
+    "from_json",
+    "neighbourhood",
+    "subgraph",
+    "to_json",
+    "write_graph",
+]

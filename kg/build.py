@@ -1,0 +1,210 @@
+"""Build the knowledge graph from a parsed guide.
+
+Nodes carry ``type`` (section, item, scenario, step, misconception, service), ``label``, ``text``,
+``section``, ``kind`` and ``line``. Edges carry ``relation`` and point from the part to the whole:
+item -part_of-> section, example -illustrates-> item, step -step_of-> scenario,
+item -has_misconception-> misconception, anything -mentions-> service, and
+related_to between items, scenarios and steps whose titles name the same concept.
+"""
+
+from __future__ import annotations
+
+import re
+
+import networkx as nx
+
+from ingest import Guide, Item, Scenario
+from ingest.records import PATH_SEP
+
+SECTION, ITEM, SCENARIO, STEP, MISCONCEPTION, SERVICE = (
+    "section",
+    "item",
+    "scenario",
+    "step",
+    "misconception",
+    "service",
+)
+NODE_TYPES = (SECTION, ITEM, SCENARIO, STEP, MISCONCEPTION, SERVICE)
+PART_OF, HAS_MISCONCEPTION, ILLUSTRATES, STEP_OF, MENTIONS, RELATED_TO = (
+    "part_of",
+    "has_misconception",
+    "illustrates",
+    "step_of",
+    "mentions",
+    "related_to",
+)
+
+_WORD = re.compile(r"[a-z0-9]+")
+_TITLE_STOPWORDS = {"and", "or", "the", "a", "an", "for", "of", "with", "to", "in", "on", "use"}
+
+
+def section_id(name: str) -> str:
+    return f"section:{name}"
+
+
+def item_id(section: str, title: str) -> str:
+    return f"item:{section}{PATH_SEP}{title}"
+
+
+def scenario_id(title: str) -> str:
+    return f"scenario:{title}"
+
+
+def service_id(name: str) -> str:
+    return f"service:{name}"
+
+
+def build_graph(guide: Guide) -> nx.DiGraph:
+    """The guide as a typed, directed graph (see the module docstring for the schema)."""
+    graph = nx.DiGraph(title=guide.title, source=guide.source)
+    for section in guide.sections:
+        graph.add_node(
+            section_id(section.name),
+            type=SECTION,
+            label=section.title,
+            text=section.text,
+            section=section.name,
+            kind="",
+            line=section.line,
+        )
+        if len(section.path) > 1:
+            parent = section_id(PATH_SEP.join(section.path[:-1]))
+            graph.add_edge(section_id(section.name), parent, relation=PART_OF)
+    for name in guide.services:
+        graph.add_node(service_id(name), type=SERVICE, label=name, text=name, section="", kind="", line=0)
+    for item in guide.items:
+        _add_item(graph, item)
+    for scenario in guide.scenarios:
+        _add_scenario(graph, scenario)
+    owners = {item.title: item_id(item.section, item.title) for item in guide.items}
+    owners.update({scenario.title: scenario_id(scenario.title) for scenario in guide.scenarios})
+    counts: dict[str, int] = {}
+    for pair in guide.pairs:
+        owner = owners[pair.owner]
+        counts[owner] = counts.get(owner, 0) + 1
+        node = f"misconception:{owner.split(':', 1)[1]}#{counts[owner]}"
+        graph.add_node(
+            node,
+            type=MISCONCEPTION,
+            label=f"Misconception: {pair.wrong}",
+            text=f"Wrong: {pair.wrong} Right: {pair.right}",
+            section=pair.section,
+            kind="pair",
+            line=pair.line,
+            wrong=pair.wrong,
+            right=pair.right,
+            owner=pair.owner,
+        )
+        graph.add_edge(owner, node, relation=HAS_MISCONCEPTION)
+        _add_mentions(graph, node, pair.services)
+    _link_related(graph, guide)
+    return graph
+
+
+def _add_item(graph: nx.DiGraph, item: Item) -> None:
+    node = item_id(item.section, item.title)
+    graph.add_node(
+        node,
+        type=ITEM,
+        label=item.title,
+        text=f"{item.title}: {item.description}",
+        section=item.section,
+        kind=item.kind,
+        line=item.line,
+    )
+    graph.add_edge(node, section_id(item.section), relation=PART_OF)
+    _add_mentions(graph, node, item.services)
+    if item.example:
+        example = f"scenario:{item.section}{PATH_SEP}{item.title}#example"
+        graph.add_node(
+            example,
+            type=SCENARIO,
+            label=f"Example: {item.title}",
+            text=item.example,
+            section=item.section,
+            kind="example",
+            line=item.line,
+        )
+        graph.add_edge(example, node, relation=ILLUSTRATES)
+
+
+def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
+    node = scenario_id(scenario.title)
+    graph.add_node(
+        node,
+        type=SCENARIO,
+        label=scenario.title,
+        text=f"{scenario.title}: {scenario.problem}",
+        section=scenario.section,
+        kind="worked",
+        line=scenario.line,
+    )
+    graph.add_edge(node, section_id(scenario.section), relation=PART_OF)
+    _add_mentions(graph, node, scenario.services)
+    for step in scenario.steps:
+        step_node = f"step:{scenario.title}#{step.number}"
+        graph.add_node(
+            step_node,
+            type=STEP,
+            label=f"{step.number}. {step.title}",
+            text=f"{step.title}: {step.text}",
+            section=scenario.section,
+            kind="step",
+            line=step.line,
+        )
+        graph.add_edge(step_node, node, relation=STEP_OF)
+        _add_mentions(graph, step_node, step.services)
+
+
+def _add_mentions(graph: nx.DiGraph, node: str, services: tuple[str, ...]) -> None:
+    for name in services:
+        graph.add_edge(node, service_id(name), relation=MENTIONS)
+
+
+def _title_words(title: str) -> tuple[str, ...]:
+    """Lower-case, singular content words: "IAM Roles for Tasks" -> ("iam", "role", "task")."""
+    words = [w for w in _WORD.findall(title.lower()) if w not in _TITLE_STOPWORDS]
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
+def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
+    n = len(inner)
+    return n > 0 and any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
+
+
+def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
+    """related_to where one title names the other's concept ("Task Definitions" in "Creating Task
+    Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service."""
+    concepts = [
+        (n, _title_words(d["label"]))
+        for n, d in graph.nodes(data=True)
+        if d["type"] == ITEM or (d["type"] == SCENARIO and d["kind"] == "worked")
+    ]
+    steps = [
+        (n, _title_words(d["text"].split(":", 1)[0]))
+        for n, d in graph.nodes(data=True)
+        if d["type"] == STEP
+    ]
+    catalog_titles = {
+        item_id(i.section, i.title): set(_title_mentions(i.title, i.services)) for i in guide.items
+    }
+    catalog_titles.update(
+        {scenario_id(s.title): set(_title_mentions(s.title, s.services)) for s in guide.scenarios}
+    )
+    for i, (a, words_a) in enumerate(concepts):
+        for b, words_b in concepts[i + 1 :]:
+            shared = catalog_titles.get(a, set()) & catalog_titles.get(b, set())
+            if _contains(words_a, words_b) or _contains(words_b, words_a) or shared:
+                graph.add_edge(a, b, relation=RELATED_TO)
+    for step, words in steps:
+        for concept, concept_words in concepts:
+            if graph.nodes[concept]["type"] == ITEM and (
+                _contains(words, concept_words) or _contains(concept_words, words)
+            ):
+                graph.add_edge(step, concept, relation=RELATED_TO)
+
+
+def _title_mentions(title: str, services: tuple[str, ...]) -> list[str]:
+    """Services whose name shares a word with the title ("Amazon EFS" for "EFS Integration")."""
+    words = set(_title_words(title))
+    return [s for s in services if words & set(_title_words(s)) - {"amazon", "aws"}]

@@ -1,0 +1,19 @@
+"""Errors raised by graph queries."""
+
+
+class GraphError(Exception):
+    """A graph query could not be answered."""
+
+
+class ConceptNotFound(GraphError):
+    """No node matches the concept that was asked for."""
+
+    def __init__(self, concept: str, suggestions: list[str] | None = None):
+        hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
+        super().__init__(f"no concept named {concept!r} in the guide{hint}")
+        self.concept = concept
+        self.suggestions = suggestions or []
+
+
+class NoPath(GraphError):
+    """Two concepts are not connected."""

@@ -1,0 +1,92 @@
+"""Questions asked of the knowledge graph: find a concept, its neighbourhood, a path, a subgraph."""
+
+from __future__ import annotations
+
+import difflib
+
+import networkx as nx
+
+from .build import ITEM, MENTIONS, SCENARIO, SECTION, SERVICE, STEP
+from .errors import ConceptNotFound, NoPath
+
+# Walking an edge backwards reads as the inverse relation: a section "has_part" its items.
+INVERSE = {
+    "part_of": "has_part",
+    "has_misconception": "misconception_of",
+    "illustrates": "illustrated_by",
+    "step_of": "has_step",
+    "mentions": "mentioned_by",
+    "related_to": "related_to",
+}
+_PREFERENCE = {ITEM: 0, SCENARIO: 1, SECTION: 2, SERVICE: 3, STEP: 4}
+
+
+def find_concept(graph: nx.DiGraph, concept: str) -> str:
+    """The node id for a concept given by id or by label (case-insensitive).
+
+    Items win over scenarios, sections, services and steps of the same name ("Task Definitions" is
+    both an item and a section). Raises ``ConceptNotFound`` with close labels as suggestions.
+    """
+    wanted = concept.strip()
+    if wanted in graph:
+        return wanted
+    folded = wanted.casefold()
+    matches = [n for n, d in graph.nodes(data=True) if d["label"].casefold() == folded]
+    if matches:
+        return min(matches, key=lambda n: (_PREFERENCE.get(graph.nodes[n]["type"], 9), n))
+    labels = sorted({d["label"] for _, d in graph.nodes(data=True) if d["type"] in _PREFERENCE})
+    by_fold = {label.casefold(): label for label in labels}
+    close = difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6)
+    raise ConceptNotFound(concept, [by_fold[c] for c in close])
+
+
+def neighbourhood(graph: nx.DiGraph, node: str) -> dict[str, list[str]]:
+    """The node's neighbours grouped by relation, read from the node's side.
+
+    ``{"part_of": ["section:Key Concepts > Storage"], "has_misconception": [...], ...}``
+    """
+    if node not in graph:
+        raise ConceptNotFound(node)
+    groups: dict[str, list[str]] = {}
+    for _, target, data in graph.out_edges(node, data=True):
+        groups.setdefault(data["relation"], []).append(target)
+    for source, _, data in graph.in_edges(node, data=True):
+        groups.setdefault(INVERSE.get(data["relation"], data["relation"]), []).append(source)
+    return {relation: sorted(nodes) for relation, nodes in sorted(groups.items())}
+
+
+def explain_path(graph: nx.DiGraph, a: str, b: str) -> list[tuple[str, str, str]]:
+    """How two concepts relate: the triples (node, relation, node) along the best path.
+
+    Edges into busy nodes cost more, so a path through "Amazon ECS" (mentioned everywhere) is taken
+    only when nothing more specific links the two.
+    """
+    for node in (a, b):
+        if node not in graph:
+            raise ConceptNotFound(node)
+    undirected = graph.to_undirected(as_view=True)
+
+    def cost(u: str, v: str, _data: dict) -> float:
+        hub = max(undirected.degree(u), undirected.degree(v))
+        relation = _relation(graph, u, v)
+        return 1.0 + (hub / 8.0 if relation == MENTIONS else 0.0)
+
+    try:
+        path = nx.dijkstra_path(undirected, a, b, weight=cost)
+    except nx.NetworkXNoPath as exc:
+        raise NoPath(f"{a!r} and {b!r} are not connected") from exc
+    return [(u, _relation(graph, u, v), v) for u, v in zip(path, path[1:], strict=False)]
+
+
+def _relation(graph: nx.DiGraph, u: str, v: str) -> str:
+    if graph.has_edge(u, v):
+        return graph.edges[u, v]["relation"]
+    return INVERSE.get(graph.edges[v, u]["relation"], graph.edges[v, u]["relation"])
+
+
+def subgraph(graph: nx.DiGraph, node: str, *, radius: int = 1) -> nx.DiGraph:
+    """A copy of the graph around ``node``, up to ``radius`` hops in either direction."""
+    if node not in graph:
+        raise ConceptNotFound(node)
+    nodes = nx.ego_graph(graph.to_undirected(as_view=True), node, radius=radius).nodes
+    return graph.subgraph(nodes).copy()
