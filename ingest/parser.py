@@ -86,7 +86,7 @@ class _State:
 def parse_guide(
     text: str, *, source: str = "<guide>", catalog: ServiceCatalog | None = None
 ) -> Guide:
-    """Parse guide text into a ``Guide``; raise ``GuideFormatError`` (``file:line: what``) if broken.
+    """Parse guide text into a ``Guide``; raise ``GuideFormatError`` ("file:line: what") if broken.
 
     >>> guide = parse_guide(Path("data/guides/ecs.md").read_text())
     >>> len(guide.pairs)
@@ -281,7 +281,9 @@ def _open_item(state: _State, title: str, text: str, kind: str, number: int) -> 
     key = (state.section, title.lower())
     if key in state.seen_titles:
         raise state.fail(
-            number, f"duplicate title '{title}' in {state.section} (first on line {state.seen_titles[key]})"
+            number,
+            f"duplicate title '{title}' in {state.section}"
+            f" (first on line {state.seen_titles[key]})",
         )
     state.seen_titles[key] = number
     state.owner = _Owner(title, text, kind, state.section, number)
@@ -309,11 +311,15 @@ def _close_owner(state: _State, number: int) -> None:
             raise state.fail(owner.line, f"worked scenario '{owner.title}' has no solution steps")
         services = state.catalog.mentions(f"{owner.title}. {owner.text}")
         state.scenarios.append(
-            Scenario(owner.title, owner.text, owner.section, owner.line, tuple(owner.steps), services)
+            Scenario(
+                owner.title, owner.text, owner.section, owner.line, tuple(owner.steps), services
+            )
         )
         state.group = ""
         return
     services = state.catalog.mentions(f"{owner.title}. {owner.text} {owner.example}")
     state.items.append(
-        Item(owner.title, owner.text, owner.kind, owner.section, owner.line, owner.example, services)
+        Item(
+            owner.title, owner.text, owner.kind, owner.section, owner.line, owner.example, services
+        )
     )

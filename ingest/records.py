@@ -13,7 +13,7 @@ PATH_SEP = " > "
 
 @dataclass(frozen=True)
 class Section:
-    """A heading in the guide; ``path`` holds the headings from the top, e.g. ("Key Concepts", "Storage")."""
+    """A heading; ``path`` holds the headings from the top: ("Key Concepts", "Storage")."""
 
     path: tuple[str, ...]
     line: int

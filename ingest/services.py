@@ -1,4 +1,4 @@
-"""Find the AWS services a text mentions, through an alias table kept as data (data/services.json)."""
+"""Find the AWS services a text mentions, through an alias table kept as data."""
 
 from __future__ import annotations
 

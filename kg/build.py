@@ -71,7 +71,9 @@ def build_graph(guide: Guide) -> nx.DiGraph:
             parent = section_id(PATH_SEP.join(section.path[:-1]))
             graph.add_edge(section_id(section.name), parent, relation=PART_OF)
     for name in guide.services:
-        graph.add_node(service_id(name), type=SERVICE, label=name, text=name, section="", kind="", line=0)
+        graph.add_node(
+            service_id(name), type=SERVICE, label=name, text=name, section="", kind="", line=0
+        )
     for item in guide.items:
         _add_item(graph, item)
     for scenario in guide.scenarios:
@@ -164,7 +166,9 @@ def _add_mentions(graph: nx.DiGraph, node: str, services: tuple[str, ...]) -> No
 def _title_words(title: str) -> tuple[str, ...]:
     """Lower-case, singular content words: "IAM Roles for Tasks" -> ("iam", "role", "task")."""
     words = [w for w in _WORD.findall(title.lower()) if w not in _TITLE_STOPWORDS]
-    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+    return tuple(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words
+    )
 
 
 def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:

@@ -1,0 +1,79 @@
+"""Turn retrieved concepts into a grounded answer: the direct answer, the trap, an example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, SCENARIO, SECTION, STEP_OF
+
+from .retrieve import Hit
+
+ANSWER_FLOOR = 0.30  # below this the best concept is too far from the question to answer from
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    sources: tuple[Hit, ...]
+    covered: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "sources": [hit.to_dict() for hit in self.sources],
+        }
+
+
+def compose_answer(question: str, hits: list[Hit], graph: nx.DiGraph) -> Answer:
+    """Markdown built only from the guide's own text about the best hits, in order of relevance."""
+    if not hits or hits[0].score < ANSWER_FLOOR:
+        nearest = ", ".join(f"*{hit.title}*" for hit in hits[:3]) or "nothing"
+        text = (
+            "The study guide does not cover this question, so I will not guess. "
+            f"The nearest topics are: {nearest}."
+        )
+        return Answer(question, text, tuple(hits), covered=False)
+    top = hits[0]
+    parts = [f"**{top.title}** ({top.section}): {_direct(graph, top.node)}"]
+    for wrong, right in _pairs(graph, top.node):
+        parts.append(f"**Trap to avoid.** Wrong: “{wrong}” Right: “{right}”")
+    example = _example(graph, top.node)
+    if example:
+        parts.append(f"**Example.** {example}")
+    others = [hit for hit in hits[1:] if hit.score >= ANSWER_FLOOR]
+    if others:
+        parts.append("**See also.** " + "; ".join(f"*{h.title}* ({h.section})" for h in others))
+    return Answer(question, "\n\n".join(parts), tuple(hits))
+
+
+def _direct(graph: nx.DiGraph, node: str) -> str:
+    data = graph.nodes[node]
+    if data["type"] == SECTION:
+        return data["text"]
+    text = data["text"].split(": ", 1)[-1]
+    if data["type"] == SCENARIO and data["kind"] == "worked":
+        steps = sorted(
+            (graph.nodes[s] for s, _, r in graph.in_edges(node, data="relation") if r == STEP_OF),
+            key=lambda d: d["line"],
+        )
+        text += "\n\n" + "\n".join(f"{d['label'].split('.', 1)[0]}. {d['text']}" for d in steps)
+    return text
+
+
+def _pairs(graph: nx.DiGraph, node: str) -> list[tuple[str, str]]:
+    return [
+        (graph.nodes[m]["wrong"], graph.nodes[m]["right"])
+        for _, m, r in graph.out_edges(node, data="relation")
+        if r == HAS_MISCONCEPTION
+    ]
+
+
+def _example(graph: nx.DiGraph, node: str) -> str:
+    for source, _, relation in graph.in_edges(node, data="relation"):
+        if relation == ILLUSTRATES:
+            return graph.nodes[source]["text"]
+    return ""

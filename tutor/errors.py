@@ -1,0 +1,17 @@
+"""Errors the tutor raises; front ends turn them into one clear line."""
+
+
+class TutorError(Exception):
+    """Something the user can act on went wrong."""
+
+
+class ModelNotFound(TutorError):
+    """The embedding model could not be loaded from the local disk."""
+
+
+class BrokenIndex(TutorError):
+    """The persisted index is missing, stale or damaged."""
+
+
+class BadInput(TutorError):
+    """The question or claim cannot be used as it is (empty, too long, binary)."""

@@ -1,0 +1,139 @@
+"""The one retrieval path: dense hits from faiss, lifted onto the graph's concepts and pairs.
+
+A doc hit (an example, a Wrong statement, a step…) counts for the concept that owns it: the item
+it illustrates or belongs to, the worked scenario of a step, the section of an overview paragraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, MISCONCEPTION, SCENARIO, STEP, STEP_OF
+
+from .embed import Embedder
+from .index import Doc, VectorIndex
+
+# A hit on a concept's own description is the strongest evidence; its misconceptions and
+# examples speak for it nearly as well; a worked scenario's single step less so.
+_FIELD_WEIGHT = {"item": 1.0, "worked": 1.0, "example": 0.97, "wrong": 0.97, "right": 0.97}
+_DEFAULT_WEIGHT = 0.92
+_SUPPORT_BONUS = 0.02  # per extra doc of the same concept among the hits, at most two
+
+
+@dataclass(frozen=True)
+class DocHit:
+    doc: Doc
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A concept that answers a query: an item, a worked scenario or a section."""
+
+    node: str
+    title: str
+    section: str
+    kind: str
+    score: float
+    matched: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "section": self.section,
+            "kind": self.kind,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class PairHit:
+    """A misconception pair close to a claim, with the cosine to each side."""
+
+    node: str
+    score: float
+    wrong_score: float
+    right_score: float
+
+
+class Retriever:
+    """Embeds a query once and answers both concept and pair look-ups from the same faiss hits."""
+
+    def __init__(self, graph: nx.DiGraph, index: VectorIndex, embedder: Embedder):
+        self.graph = graph
+        self.index = index
+        self.embedder = embedder
+        self._owner = {doc.node: owner_of(graph, doc.node) for doc in index.docs}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.embedder(texts)
+
+    def doc_hits(self, vectors: np.ndarray, *, fanout: int = 40) -> list[list[DocHit]]:
+        return [
+            [DocHit(self.index.docs[i], score) for i, score in row]
+            for row in self.index.search(vectors, fanout)
+        ]
+
+    def concepts(self, hits: list[DocHit], *, k: int = 5) -> list[Hit]:
+        """Concepts ranked by their best weighted doc, plus a little for further supporting docs."""
+        best: dict[str, tuple[float, str]] = {}
+        support: dict[str, int] = {}
+        for hit in hits:
+            owner = self._owner[hit.doc.node]
+            score = hit.score * _FIELD_WEIGHT.get(hit.doc.field, _DEFAULT_WEIGHT)
+            if owner not in best or score > best[owner][0]:
+                best[owner] = (score, hit.doc.field)
+            support[owner] = support.get(owner, 0) + 1
+        ranked = sorted(
+            (
+                (score + _SUPPORT_BONUS * min(support[node] - 1, 2), node, field)
+                for node, (score, field) in best.items()
+            ),
+            key=lambda row: (-row[0], row[1]),
+        )
+        return [self._hit(node, score, field) for score, node, field in ranked[:k]]
+
+    def pairs(self, hits: list[DocHit], *, k: int = 5) -> list[PairHit]:
+        """Misconception pairs ranked by their closer side."""
+        sides: dict[str, dict[str, float]] = {}
+        for hit in hits:
+            if hit.doc.field in ("wrong", "right"):
+                side = sides.setdefault(hit.doc.node, {})
+                side[hit.doc.field] = max(side.get(hit.doc.field, -1.0), hit.score)
+        ranked = sorted(
+            (
+                PairHit(node, max(s.values()), s.get("wrong", -1.0), s.get("right", -1.0))
+                for node, s in sides.items()
+            ),
+            key=lambda p: (-p.score, p.node),
+        )
+        return ranked[:k]
+
+    def search(self, query: str, *, k: int = 5) -> list[Hit]:
+        """The ``k`` concepts that best answer ``query``."""
+        return self.concepts(self.doc_hits(self.embed([query]))[0], k=k)
+
+    def _hit(self, node: str, score: float, field: str) -> Hit:
+        data = self.graph.nodes[node]
+        kind = (
+            "worked scenario" if data.get("kind") == "worked" else data.get("kind") or data["type"]
+        )
+        return Hit(node, data["label"], data["section"], kind, float(score), field)
+
+
+def owner_of(graph: nx.DiGraph, node: str) -> str:
+    """The concept a doc node speaks for: itself for items, worked scenarios and sections."""
+    data = graph.nodes[node]
+    kind = data["type"]
+    if kind == MISCONCEPTION:
+        return next(
+            u for u, _, r in graph.in_edges(node, data="relation") if r == HAS_MISCONCEPTION
+        )
+    if kind == SCENARIO and data["kind"] == "example":
+        return next(v for _, v, r in graph.out_edges(node, data="relation") if r == ILLUSTRATES)
+    if kind == STEP:
+        return next(v for _, v, r in graph.out_edges(node, data="relation") if r == STEP_OF)
+    return node  # items, worked scenarios, sections
