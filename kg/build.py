@@ -96,6 +96,7 @@ def build_graph(guide: Guide) -> nx.DiGraph:
             wrong=pair.wrong,
             right=pair.right,
             owner=pair.owner,
+            number=counts[owner],
         )
         graph.add_edge(owner, node, relation=HAS_MISCONCEPTION)
         _add_mentions(graph, node, pair.services)
@@ -148,11 +149,12 @@ def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
         graph.add_node(
             step_node,
             type=STEP,
-            label=f"{step.number}. {step.title}",
+            label=step.title,
             text=f"{step.title}: {step.text}",
             section=scenario.section,
             kind="step",
             line=step.line,
+            number=step.number,
         )
         graph.add_edge(step_node, node, relation=STEP_OF)
         _add_mentions(graph, step_node, step.services)
@@ -163,7 +165,7 @@ def _add_mentions(graph: nx.DiGraph, node: str, services: tuple[str, ...]) -> No
         graph.add_edge(node, service_id(name), relation=MENTIONS)
 
 
-def _title_words(title: str) -> tuple[str, ...]:
+def title_words(title: str) -> tuple[str, ...]:
     """Lower-case, singular content words: "IAM Roles for Tasks" -> ("iam", "role", "task")."""
     words = [w for w in _WORD.findall(title.lower()) if w not in _TITLE_STOPWORDS]
     return tuple(
@@ -180,12 +182,12 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
     """related_to where one title names the other's concept ("Task Definitions" in "Creating Task
     Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service."""
     concepts = [
-        (n, _title_words(d["label"]))
+        (n, title_words(d["label"]))
         for n, d in graph.nodes(data=True)
         if d["type"] == ITEM or (d["type"] == SCENARIO and d["kind"] == "worked")
     ]
     steps = [
-        (n, _title_words(d["text"].split(":", 1)[0]))
+        (n, title_words(d["text"].split(":", 1)[0]))
         for n, d in graph.nodes(data=True)
         if d["type"] == STEP
     ]
@@ -210,5 +212,5 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
 
 def _title_mentions(title: str, services: tuple[str, ...]) -> list[str]:
     """Services whose name shares a word with the title ("Amazon EFS" for "EFS Integration")."""
-    words = set(_title_words(title))
-    return [s for s in services if words & set(_title_words(s)) - {"amazon", "aws"}]
+    words = set(title_words(title))
+    return [s for s in services if words & set(title_words(s)) - {"amazon", "aws"}]

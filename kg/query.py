@@ -34,7 +34,13 @@ def find_concept(graph: nx.DiGraph, concept: str) -> str:
     matches = [n for n, d in graph.nodes(data=True) if d["label"].casefold() == folded]
     if matches:
         return min(matches, key=lambda n: (_PREFERENCE.get(graph.nodes[n]["type"], 9), n))
-    labels = sorted({d["label"] for _, d in graph.nodes(data=True) if d["type"] in _PREFERENCE})
+    labels = sorted(
+        {
+            d["label"]
+            for _, d in graph.nodes(data=True)
+            if d["type"] in _PREFERENCE and d["kind"] != "example"
+        }
+    )
     by_fold = {label.casefold(): label for label in labels}
     close = difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6)
     raise ConceptNotFound(concept, [by_fold[c] for c in close])

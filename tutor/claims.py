@@ -1,16 +1,16 @@
 """Check a learner's claim against the guide's Wrong/Right pairs, in two stages.
 
-Stage 1 (which pair?) takes the pair whose Wrong or Right statement is closest to the claim in the
-shared retrieval path; below a similarity floor the claim is ``not_covered``.
+Stage 1 (which pair?) takes the pair whose statements (the guide's, and the extra phrasings kept in
+data) are closest to the claim in the shared retrieval path; below a similarity floor the claim is
+``not_covered``.
 
 Stage 2 (which side?) cannot trust the embedding alone: small sentence models put "X is not Y" and
-"X is Y" almost on top of each other. So the claim's *content* is compared with each side after
-negation words are taken out of all three texts, and the claim's *polarity* (how many negations and
-falsity frames such as "it's a myth that" it has) is compared with the polarity of that side: the
-claim agrees with the side whose content it shares when their polarities match, and with the other
-side when they do not. When the two sides differ only by a negation ("cannot be updated" / "can be
-updated"), content says nothing and polarity alone decides. A hedge ("sometimes") against an
-absolute in the matched side ("always") also turns the verdict.
+"X is Y" almost on top of each other. So negations are taken out of the claim and of every phrasing
+of both sides, the claim is compared by *content* with each phrasing, and each phrasing votes
+through *polarity*: for its own side when the claim has as many negations (and falsity frames such
+as "it's a myth that") as the phrasing, modulo two, and for the other side when it does not. The
+verdict goes to the side with the closest vote. A hedge in the claim ("sometimes") against an
+absolute in the winning phrasing ("always") turns the verdict once more.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 
 import networkx as nx
-import numpy as np
 
 from .retrieve import PairHit, Retriever
 
@@ -27,7 +26,7 @@ MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
 VERDICTS = (MISCONCEPTION, CORRECT, NOT_COVERED)
 
 COVER_FLOOR = 0.50  # below this cosine to the nearest Wrong/Right statement, the guide is silent
-SAME_CONTENT = 0.04  # content margins smaller than this mean the sides differ only by negation
+_OTHER = {"wrong": "right", "right": "wrong"}
 
 _APOSTROPHE = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _NEGATION = re.compile(
@@ -127,13 +126,13 @@ def strip_negation(text: str) -> str:
 def check_claim(claim: str, retriever: Retriever) -> Verdict:
     """Decide whether ``claim`` is a known misconception, correct, or not covered by the guide."""
     vectors = retriever.embed([claim])
-    candidates = retriever.pairs(retriever.doc_hits(vectors)[0], k=3)
+    candidates = retriever.pairs(retriever.doc_hits(vectors)[0], k=3, query=claim)
     if not candidates or candidates[0].score < COVER_FLOOR:
         return _not_covered(claim, retriever.graph, candidates[0] if candidates else None)
     pair = candidates[0]
     data = retriever.graph.nodes[pair.node]
     wrong, right = data["wrong"], data["right"]
-    side, strength, cues = _side(claim, wrong, right, retriever)
+    side, strength, cues = _side(claim, retriever.phrasings(pair.node), retriever)
     verdict = MISCONCEPTION if side == "wrong" else CORRECT
     topical = min(1.0, (pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
     confidence = round(0.5 + 0.5 * topical * strength, 3)
@@ -152,25 +151,30 @@ def check_claim(claim: str, retriever: Retriever) -> Verdict:
     )
 
 
-def _side(claim: str, wrong: str, right: str, retriever: Retriever) -> tuple[str, float, list[str]]:
-    """Which side the claim agrees with, how clearly (0..1), and the cues that decided it."""
+def _side(
+    claim: str, phrasings: list[tuple[str, str]], retriever: Retriever
+) -> tuple[str, float, list[str]]:
+    """Which side the claim agrees with, how clearly (0..1), and the cues that decided it.
+
+    ``phrasings`` holds (side, text) for every way the pair's two sides are written.
+    """
     c_pol, cues = polarity(claim)
-    w_pol, _ = polarity(wrong)
-    r_pol, _ = polarity(right)
-    c, w, r = retriever.embed([strip_negation(claim), strip_negation(wrong), strip_negation(right)])
-    margin = float(np.dot(c, r) - np.dot(c, w))
-    if w_pol % 2 != r_pol % 2 and abs(margin) < SAME_CONTENT:
-        side = "right" if c_pol % 2 == r_pol % 2 else "wrong"
-        return side, 1.0, cues
-    content, content_pol, content_text = (
-        ("right", r_pol, right) if margin > 0 else ("wrong", w_pol, wrong)
-    )
-    flips = int(c_pol % 2 != content_pol % 2)
-    if _ABSOLUTE.search(content_text) and _HEDGE.search(claim) and not _ABSOLUTE.search(claim):
-        flips += 1
-        cues.append(f"hedge: {_HEDGE.search(claim).group(0).lower()}")
-    side = content if flips % 2 == 0 else ("wrong" if content == "right" else "right")
-    return side, min(1.0, abs(margin) / 0.15), cues
+    texts = [strip_negation(claim)] + [strip_negation(text) for _, text in phrasings]
+    vectors = retriever.embed(texts)
+    similarity = vectors[1:] @ vectors[0]
+    best: dict[str, tuple[float, str]] = {}
+    for (side, text), score in zip(phrasings, similarity, strict=True):
+        agrees = polarity(text)[0] % 2 == c_pol % 2
+        vote = side if agrees else _OTHER[side]
+        if vote not in best or score > best[vote][0]:
+            best[vote] = (float(score), text)
+    ranked = sorted(best.items(), key=lambda row: -row[1][0])
+    side, (score, text) = ranked[0]
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else -1.0
+    if _ABSOLUTE.search(text) and (hedge := _HEDGE.search(claim)) and not _ABSOLUTE.search(claim):
+        side = _OTHER[side]
+        cues.append(f"hedge: {hedge.group(0).lower()}")
+    return side, min(1.0, (score - runner_up) / 0.15), cues
 
 
 def _not_covered(claim: str, graph: nx.DiGraph, nearest: PairHit | None) -> Verdict:
@@ -194,9 +198,9 @@ def _explain(verdict: str, data: dict, cues: list[str]) -> str:
     if verdict == MISCONCEPTION:
         return (
             f"That is a known misconception, from {where}. The guide says: “{data['right']}” "
-            f"The trap is to believe: “{data['wrong']}”.{cue_note}"
+            f"The trap is to believe: “{data['wrong']}”{cue_note}"
         )
     return (
         f"Correct: this agrees with {where}: “{data['right']}” "
-        f"The misconception to avoid is: “{data['wrong']}”.{cue_note}"
+        f"The misconception to avoid is: “{data['wrong']}”{cue_note}"
     )

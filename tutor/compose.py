@@ -58,9 +58,9 @@ def _direct(graph: nx.DiGraph, node: str) -> str:
     if data["type"] == SCENARIO and data["kind"] == "worked":
         steps = sorted(
             (graph.nodes[s] for s, _, r in graph.in_edges(node, data="relation") if r == STEP_OF),
-            key=lambda d: d["line"],
+            key=lambda d: d["number"],
         )
-        text += "\n\n" + "\n".join(f"{d['label'].split('.', 1)[0]}. {d['text']}" for d in steps)
+        text += "\n\n" + "\n".join(f"{d['number']}. {d['text']}" for d in steps)
     return text
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from ingest import Guide, load_catalog, read_guide
+from ingest import Guide, load_catalog, load_paraphrases, paraphrases_path, read_guide
 from kg import ConceptNotFound, build_graph, find_concept
 
 from .claims import Verdict, check_claim
@@ -58,10 +58,16 @@ class Tutor:
         guide_path = Path(settings.guide)
         guide = read_guide(guide_path, catalog=load_catalog(settings.aliases))
         graph = build_graph(guide)
+        paraphrases = load_paraphrases(paraphrases_path(guide_path), guide)
         embedder = embedder or SentenceEmbedder(settings.model)
         guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
         index = open_index(
-            graph, embedder, settings.cache_dir, guide_sha256=guide_sha, rebuild=rebuild
+            graph,
+            embedder,
+            settings.cache_dir,
+            paraphrases=paraphrases,
+            guide_sha256=guide_sha,
+            rebuild=rebuild,
         )
         return cls(guide, graph, index, embedder)
 

@@ -40,6 +40,10 @@ class SentenceEmbedder:
 
     def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 1024):
         from sentence_transformers import SentenceTransformer  # heavy: imported on first use
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        transformers_logging.set_verbosity_error()
 
         path = resolve_model(model)
         try:

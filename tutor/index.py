@@ -21,6 +21,7 @@ import faiss
 import networkx as nx
 import numpy as np
 
+from ingest import Paraphrases
 from kg.build import ITEM, MISCONCEPTION, SCENARIO, SECTION, STEP
 
 from .embed import Embedder
@@ -40,14 +41,18 @@ class Doc:
     text: str
 
 
-def documents(graph: nx.DiGraph) -> list[Doc]:
-    """The texts worth embedding, one or two per node, in a stable order."""
+def documents(graph: nx.DiGraph, paraphrases: Paraphrases | None = None) -> list[Doc]:
+    """The texts worth embedding, in a stable order: one per item, step, scenario and section
+    text, and each side of each misconception pair with its extra phrasings."""
+    paraphrases = paraphrases or {}
     docs: list[Doc] = []
     for node, data in sorted(graph.nodes(data=True)):
         kind = data["type"]
         if kind == MISCONCEPTION:
-            docs.append(Doc(node, "wrong", data["wrong"]))
-            docs.append(Doc(node, "right", data["right"]))
+            more = paraphrases.get((data["owner"], data["number"]), {})
+            for side in ("wrong", "right"):
+                docs.append(Doc(node, side, data[side]))
+                docs.extend(Doc(node, side, text) for text in more.get(side, ()))
         elif kind in (ITEM, STEP) or (kind == SECTION and data["text"]):
             docs.append(Doc(node, kind, data["text"]))
         elif kind == SCENARIO:
@@ -89,11 +94,12 @@ def open_index(
     embedder: Embedder,
     cache_dir: Path,
     *,
+    paraphrases: Paraphrases | None = None,
     guide_sha256: str = "",
     rebuild: bool = False,
 ) -> VectorIndex:
     """Load the index for this graph and model, building (and saving) it when absent or damaged."""
-    docs = documents(graph)
+    docs = documents(graph, paraphrases)
     key = index_key(docs, embedder.name)
     folder = Path(cache_dir) / f"index-{key}"
     if folder.is_dir() and not rebuild:

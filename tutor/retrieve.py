@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, MISCONCEPTION, SCENARIO, STEP, STEP_OF
+from kg.build import (
+    HAS_MISCONCEPTION,
+    ILLUSTRATES,
+    MISCONCEPTION,
+    SCENARIO,
+    STEP,
+    STEP_OF,
+    title_words,
+)
 
 from .embed import Embedder
 from .index import Doc, VectorIndex
@@ -21,6 +29,10 @@ from .index import Doc, VectorIndex
 _FIELD_WEIGHT = {"item": 1.0, "worked": 1.0, "example": 0.97, "wrong": 0.97, "right": 0.97}
 _DEFAULT_WEIGHT = 0.92
 _SUPPORT_BONUS = 0.02  # per extra doc of the same concept among the hits, at most two
+# A query that names a concept's whole title ("what is a task definition?") is about that concept;
+# longer titles named in full are more specific ("Task Definitions" over "Tasks").
+_TITLE_BONUS_PER_WORD, _TITLE_BONUS_MAX = 0.06, 0.15
+_GENERIC_TITLE_WORDS = {"amazon", "aws"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,14 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self._owner = {doc.node: owner_of(graph, doc.node) for doc in index.docs}
+        self._phrasings: dict[str, list[tuple[str, str]]] = {}
+        for doc in index.docs:
+            if doc.field in ("wrong", "right"):
+                self._phrasings.setdefault(doc.node, []).append((doc.field, doc.text))
+        self._titles = {
+            node: set(title_words(graph.nodes[node]["label"])) - _GENERIC_TITLE_WORDS
+            for node in set(self._owner.values())
+        }
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embedder(texts)
@@ -77,8 +97,9 @@ class Retriever:
             for row in self.index.search(vectors, fanout)
         ]
 
-    def concepts(self, hits: list[DocHit], *, k: int = 5) -> list[Hit]:
-        """Concepts ranked by their best weighted doc, plus a little for further supporting docs."""
+    def concepts(self, hits: list[DocHit], *, k: int = 5, query: str = "") -> list[Hit]:
+        """Concepts ranked by their best weighted doc, plus a little for further supporting docs
+        and for a query that names the concept's title."""
         best: dict[str, tuple[float, str]] = {}
         support: dict[str, int] = {}
         for hit in hits:
@@ -87,34 +108,55 @@ class Retriever:
             if owner not in best or score > best[owner][0]:
                 best[owner] = (score, hit.doc.field)
             support[owner] = support.get(owner, 0) + 1
+        named = self._named_titles(query)
         ranked = sorted(
             (
-                (score + _SUPPORT_BONUS * min(support[node] - 1, 2), node, field)
+                (
+                    score + _SUPPORT_BONUS * min(support[node] - 1, 2) + named.get(node, 0.0),
+                    node,
+                    field,
+                )
                 for node, (score, field) in best.items()
             ),
             key=lambda row: (-row[0], row[1]),
         )
         return [self._hit(node, score, field) for score, node, field in ranked[:k]]
 
-    def pairs(self, hits: list[DocHit], *, k: int = 5) -> list[PairHit]:
-        """Misconception pairs ranked by their closer side."""
+    def pairs(self, hits: list[DocHit], *, k: int = 5, query: str = "") -> list[PairHit]:
+        """Misconception pairs ranked by their closest phrasing, plus the owner's title bonus."""
         sides: dict[str, dict[str, float]] = {}
         for hit in hits:
             if hit.doc.field in ("wrong", "right"):
                 side = sides.setdefault(hit.doc.node, {})
                 side[hit.doc.field] = max(side.get(hit.doc.field, -1.0), hit.score)
+        named = self._named_titles(query)
         ranked = sorted(
             (
                 PairHit(node, max(s.values()), s.get("wrong", -1.0), s.get("right", -1.0))
                 for node, s in sides.items()
             ),
-            key=lambda p: (-p.score, p.node),
+            key=lambda p: (-(p.score + named.get(self._owner[p.node], 0.0)), p.node),
         )
         return ranked[:k]
 
+    def phrasings(self, pair: str) -> list[tuple[str, str]]:
+        """Every (side, text) written for a misconception pair: the guide's and the extra ones."""
+        return self._phrasings[pair]
+
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         """The ``k`` concepts that best answer ``query``."""
-        return self.concepts(self.doc_hits(self.embed([query]))[0], k=k)
+        return self.concepts(self.doc_hits(self.embed([query]))[0], k=k, query=query)
+
+    def _named_titles(self, query: str) -> dict[str, float]:
+        """Bonus for concepts whose whole title the query names, unless a longer named title
+        contains it ("what is a task definition" names Task Definitions, not also Tasks)."""
+        words = set(title_words(query))
+        named = {node: t for node, t in self._titles.items() if t and words.issuperset(t)}
+        return {
+            node: min(_TITLE_BONUS_MAX, _TITLE_BONUS_PER_WORD * len(t))
+            for node, t in named.items()
+            if not any(t < other for other in named.values())
+        }
 
     def _hit(self, node: str, score: float, field: str) -> Hit:
         data = self.graph.nodes[node]

@@ -1,0 +1,46 @@
+"""Shared fixtures: the real guide, graph, model and tutor, each built once per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ingest import read_guide
+from kg import build_graph
+from tutor import Settings, Tutor
+from tutor.config import DEFAULT_GUIDE
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The model is on disk; make sure nothing ever tries the network.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def guide():
+    return read_guide(DEFAULT_GUIDE)
+
+
+@pytest.fixture(scope="session")
+def graph(guide):
+    return build_graph(guide)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from tutor.embed import SentenceEmbedder
+
+    return SentenceEmbedder()
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def tutor(embedder, cache_dir):
+    return Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)

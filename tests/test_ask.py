@@ -1,0 +1,80 @@
+"""ask(): a grounded answer with its sources, from the guide's own text."""
+
+import pytest
+
+from tutor import MAX_INPUT_CHARS, BadInput
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Can containers on Fargate share a network file system?",
+            {"EFS Integration", "Amazon EFS"},
+        ),
+        ("Where should my app keep its database password?", {"Secrets Management"}),
+        (
+            "How do I spread incoming requests over several copies of my container?",
+            {"Load Balancing", "Elastic Load Balancing (ELB)"},
+        ),
+        ("Which launch option means I never patch a host?", {"Fargate"}),
+        (
+            "What keeps a fixed number of my containers alive and replaces crashed ones?",
+            {"Services"},
+        ),
+    ],
+)
+def test_the_answering_item_is_among_the_top_three_sources(tutor, question, expected):
+    answer = tutor.ask(question)
+    assert expected & {hit.title for hit in answer.sources[:3]}
+
+
+def test_answer_gives_the_direct_answer_the_trap_and_an_example(tutor, guide):
+    answer = tutor.ask("Can containers on Fargate share a network file system?")
+    top = answer.sources[0]
+    item = next(i for i in guide.items if i.title == top.title)
+    (pair,) = guide.pairs_of(item.title)
+    assert item.description in answer.text
+    assert pair.wrong in answer.text and pair.right in answer.text
+    assert item.example in answer.text
+    assert answer.covered
+
+
+def test_sources_come_in_order_of_relevance_with_section_and_kind(tutor):
+    answer = tutor.ask("rolling deployments without downtime")
+    scores = [hit.score for hit in answer.sources]
+    assert scores == sorted(scores, reverse=True)
+    assert answer.sources[0].title == "Service Updates"
+    assert answer.sources[0].section == "Configuration and Management > Service Management"
+    assert answer.sources[0].kind == "concept"
+    assert answer.to_dict()["sources"][0] == {
+        "title": "Service Updates",
+        "section": "Configuration and Management > Service Management",
+        "kind": "concept",
+        "score": round(answer.sources[0].score, 4),
+    }
+
+
+def test_a_worked_scenario_answer_lists_its_steps(tutor):
+    answer = tutor.ask("design for transcoding a large pile of videos without servers")
+    assert answer.sources[0].title == "Batch Processing with Fargate"
+    assert answer.sources[0].kind == "worked scenario"
+    assert "3. S3 Integration:" in answer.text
+
+
+def test_an_off_topic_question_is_not_answered_from_the_guide(tutor):
+    answer = tutor.ask("What is a good recipe for sourdough bread?")
+    assert not answer.covered
+    assert "does not cover" in answer.text
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "?!?", "\x00\x01", "x" * (MAX_INPUT_CHARS + 1)])
+def test_unusable_questions_get_a_clear_error(tutor, bad):
+    with pytest.raises(BadInput):
+        tutor.ask(bad)
+
+
+def test_control_characters_are_dropped_not_fatal(tutor):
+    answer = tutor.ask("what\x00 is\x1b a cluster")
+    assert answer.question == "what is a cluster"
+    assert answer.sources[0].title == "Clusters"

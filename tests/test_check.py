@@ -1,0 +1,83 @@
+"""check(): misconception, correct or not covered — including negated wording."""
+
+import pytest
+
+from tutor import VERDICTS, BadInput
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict", "title"),
+    [
+        # The three examples from the issue.
+        (
+            "X-Ray is of no use once an app is split into microservices",
+            "misconception",
+            "AWS X-Ray",
+        ),
+        (
+            "It's wrong to say CloudWatch only watches EC2 instances",
+            "correct",
+            "CloudWatch Metrics and Logs",
+        ),
+        ("Aurora supports up to 15 read replicas", "not_covered", None),
+        # Own words, both sides of one pair, with and without negation.
+        (
+            "A task definition is frozen forever once you register it",
+            "misconception",
+            "Creating Task Definitions",
+        ),
+        ("You can publish a new revision of a task definition", "correct", None),
+        ("A task definition can't ever be changed", "misconception", None),
+        ("It is not true that task definitions can't be changed", "correct", None),
+        ("Only a single app fits in one ECS cluster", "misconception", "Clusters"),
+        ("One cluster can hold many different applications", "correct", "Clusters"),
+        (
+            "Hard-coding credentials in the code is a safe practice",
+            "misconception",
+            "Secrets Management",
+        ),
+        ("Python dictionaries keep insertion order", "not_covered", None),
+    ],
+)
+def test_claims_get_the_right_verdict(tutor, claim, verdict, title):
+    result = tutor.check(claim)
+    assert result.verdict == verdict, result.explanation
+    if title:
+        assert result.title == title
+    if verdict == "not_covered":
+        assert result.match() is None
+
+
+def test_explanation_quotes_the_right_statement_and_names_the_item(tutor, guide):
+    result = tutor.check("Service auto scaling can only ever add tasks, never remove them")
+    (pair,) = guide.pairs_of("Service Auto Scaling")
+    assert result.verdict == "misconception"
+    assert result.match() == {
+        "title": "Service Auto Scaling",
+        "section": "Configuration and Management > Service Management",
+        "wrong": pair.wrong,
+        "right": pair.right,
+    }
+    assert pair.right in result.explanation
+    assert "Service Auto Scaling" in result.explanation
+
+
+def test_verdict_shape_is_always_complete(tutor):
+    for claim in ["ECS is great", "EFS works with Fargate", "Bananas are yellow"]:
+        data = tutor.check(claim).to_dict()
+        assert set(data) == {"claim", "verdict", "confidence", "match", "explanation"}
+        assert data["verdict"] in VERDICTS
+        assert 0.0 <= data["confidence"] <= 1.0
+        assert data["explanation"]
+
+
+def test_off_topic_claims_are_never_judged_with_confidence(tutor):
+    result = tutor.check("Aurora supports up to 15 read replicas")
+    assert result.verdict == "not_covered"
+    assert "does not cover" in result.explanation
+
+
+@pytest.mark.parametrize("bad", ["", "  ", "...", "y" * 5000])
+def test_unusable_claims_get_a_clear_error(tutor, bad):
+    with pytest.raises(BadInput):
+        tutor.check(bad)

