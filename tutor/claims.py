@@ -29,9 +29,33 @@ COVER_FLOOR = 0.50  # below this cosine to the nearest Wrong/Right statement, th
 _OTHER = {"wrong": "right", "right": "wrong"}
 
 _APOSTROPHE = str.maketrans({"\u2019": "'", "\u2018": "'"})
+# Words that negate by their prefix, with the positive word the content comparison uses instead:
+# "X-Ray is useless for microservices" says "X-Ray is not useful for microservices".
+_NEGATIVE_WORDS = {
+    "unable": "able",
+    "impossible": "possible",
+    "incapable": "capable",
+    "useless": "useful",
+    "pointless": "useful",
+    "unreliable": "reliable",
+    "unsuitable": "suitable",
+    "unfit": "fit",
+    "unnecessary": "necessary",
+    "unneeded": "needed",
+    "insecure": "secure",
+    "unsafe": "safe",
+    "immutable": "mutable",
+    "unchangeable": "changeable",
+    "unusable": "usable",
+    "unsupported": "supported",
+    "unavailable": "available",
+    "inappropriate": "appropriate",
+    "ineffective": "effective",
+}
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|unable|impossible|incapable|nobody)\b"
-    r"|n't\b"
+    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|"
+    + "|".join(_NEGATIVE_WORDS)
+    + r")\b|n't\b"
     r"|\b(?:is|are|was|were|do|does|did|can|could|should|would|wo|has|have|must|need)nt\b",
     re.IGNORECASE,
 )
@@ -61,9 +85,7 @@ _STRIP = [
     (re.compile(r"\bcant\b", re.I), "can"),
     (re.compile(r"\bwont\b", re.I), "will"),
     (re.compile(r"\b(?:not|never|no|none|neither|nor)\b", re.I), ""),
-    (re.compile(r"\bunable\b", re.I), "able"),
-    (re.compile(r"\bimpossible\b", re.I), "possible"),
-    (re.compile(r"\bincapable\b", re.I), "capable"),
+    *((re.compile(rf"\b{word}\b", re.I), positive) for word, positive in _NEGATIVE_WORDS.items()),
 ]
 
 
