@@ -89,10 +89,16 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def evaluate(tutor: Tutor, folder: Path | str = DEFAULT_EVAL_DIR) -> Report:
+    """Run every set found in ``folder``: questions.jsonl for ask, claims.jsonl for check."""
     folder = Path(folder)
+    sets = {name: folder / f"{name}.jsonl" for name in ("questions", "claims")}
+    if not any(path.is_file() for path in sets.values()):
+        raise TutorError(f"{folder}: no questions.jsonl or claims.jsonl to evaluate")
     report = Report()
-    _evaluate_ask(tutor, load_jsonl(folder / "questions.jsonl"), report)
-    _evaluate_check(tutor, load_jsonl(folder / "claims.jsonl"), report)
+    if sets["questions"].is_file():
+        _evaluate_ask(tutor, load_jsonl(sets["questions"]), report)
+    if sets["claims"].is_file():
+        _evaluate_check(tutor, load_jsonl(sets["claims"]), report)
     return report
 
 
