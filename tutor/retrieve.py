@@ -22,7 +22,7 @@ from kg.build import (
 )
 
 from .embed import Embedder
-from .index import Doc, VectorIndex
+from .index import Doc, VectorIndex, side_of
 
 # A hit on a concept's own description is the strongest evidence; its misconceptions and
 # examples speak for it nearly as well; a worked scenario's single step less so.
@@ -81,8 +81,8 @@ class Retriever:
         self._owner = {doc.node: owner_of(graph, doc.node) for doc in index.docs}
         self._phrasings: dict[str, list[tuple[str, str]]] = {}
         for doc in index.docs:
-            if doc.field in ("wrong", "right"):
-                self._phrasings.setdefault(doc.node, []).append((doc.field, doc.text))
+            if side := side_of(doc.field):
+                self._phrasings.setdefault(doc.node, []).append((side, doc.text))
         self._titles = {
             node: set(title_words(graph.nodes[node]["label"])) - _GENERIC_TITLE_WORDS
             for node in set(self._owner.values())
@@ -126,9 +126,9 @@ class Retriever:
         """Misconception pairs ranked by their closest phrasing, plus the owner's title bonus."""
         sides: dict[str, dict[str, float]] = {}
         for hit in hits:
-            if hit.doc.field in ("wrong", "right"):
-                side = sides.setdefault(hit.doc.node, {})
-                side[hit.doc.field] = max(side.get(hit.doc.field, -1.0), hit.score)
+            if side := side_of(hit.doc.field):
+                best = sides.setdefault(hit.doc.node, {})
+                best[side] = max(best.get(side, -1.0), hit.score)
         named = self._named_titles(query)
         ranked = sorted(
             (
