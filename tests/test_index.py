@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutor import BrokenIndex
 from ingest import load_paraphrases, paraphrases_path
+from tutor import BrokenIndex
 from tutor.config import DEFAULT_GUIDE
 from tutor.index import PARAPHRASE, SCHEMA, documents, load_index, open_index
 
