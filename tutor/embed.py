@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,20 +58,25 @@ class SentenceEmbedder:
         self.dim = int(get_dim())
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        fresh: dict[str, np.ndarray] = {}
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        # The app calls this from several threads: read and update the cache under a lock, and
+        # keep the rows found on the first look so that an eviction in between cannot lose one.
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             rows = self._model.encode(
                 missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
             )
             fresh = {text: row.astype(np.float32) for text, row in zip(missing, rows, strict=True)}
-        out = np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
-        for text, row in fresh.items():
-            self._cache[text] = row
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return out
+            known.update(fresh)
+            with self._lock:
+                for text, row in fresh.items():
+                    self._cache[text] = row
+                    if len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])

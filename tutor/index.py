@@ -27,7 +27,7 @@ from kg.build import ITEM, MISCONCEPTION, SCENARIO, SECTION, STEP
 from .embed import Embedder
 from .errors import BrokenIndex
 
-SCHEMA = 2
+SCHEMA = 3
 PARAPHRASE = "-paraphrase"  # field suffix of a phrasing kept beside the guide, not in it
 FORMAT = "ecs-tutor-index"
 _VECTORS, _DOCS, _MANIFEST = "vectors.faiss", "docs.json", "manifest.json"
@@ -45,19 +45,26 @@ class Doc:
 def documents(graph: nx.DiGraph, paraphrases: Paraphrases | None = None) -> list[Doc]:
     """The texts worth embedding, in a stable order: one per item, step, scenario and section
     text, and each side of each misconception pair with its extra phrasings."""
-    paraphrases = paraphrases or {}
+    paraphrases = paraphrases or Paraphrases()
     docs: list[Doc] = []
     for node, data in sorted(graph.nodes(data=True)):
         kind = data["type"]
         if kind == MISCONCEPTION:
-            more = paraphrases.get((data["owner"], data["number"]), {})
+            more = paraphrases.pairs.get((data["owner"], data["number"]), {})
             for side in ("wrong", "right"):
                 docs.append(Doc(node, side, data[side]))
                 docs.extend(Doc(node, side + PARAPHRASE, text) for text in more.get(side, ()))
-        elif kind in (ITEM, STEP) or (kind == SECTION and data["text"]):
-            docs.append(Doc(node, kind, data["text"]))
+            continue
+        if kind in (ITEM, STEP) or (kind == SECTION and data["text"]):
+            field = kind
         elif kind == SCENARIO:
-            docs.append(Doc(node, data["kind"], data["text"]))
+            field = data["kind"]
+        else:
+            continue
+        docs.append(Doc(node, field, data["text"]))
+        if kind == ITEM or (kind == SCENARIO and field == "worked"):
+            more_texts = paraphrases.items.get(data["label"], ())
+            docs.extend(Doc(node, field + PARAPHRASE, text) for text in more_texts)
     return docs
 
 

@@ -22,7 +22,7 @@ from kg.build import (
 )
 
 from .embed import Embedder
-from .index import Doc, VectorIndex, side_of
+from .index import PARAPHRASE, Doc, VectorIndex, side_of
 
 # A hit on a concept's own description is the strongest evidence; its misconceptions and
 # examples speak for it nearly as well; a worked scenario's single step less so.
@@ -104,7 +104,8 @@ class Retriever:
         support: dict[str, int] = {}
         for hit in hits:
             owner = self._owner[hit.doc.node]
-            score = hit.score * _FIELD_WEIGHT.get(hit.doc.field, _DEFAULT_WEIGHT)
+            field = hit.doc.field.removesuffix(PARAPHRASE)  # weighs as the text it rephrases
+            score = hit.score * _FIELD_WEIGHT.get(field, _DEFAULT_WEIGHT)
             if owner not in best or score > best[owner][0]:
                 best[owner] = (score, hit.doc.field)
             support[owner] = support.get(owner, 0) + 1
@@ -122,20 +123,20 @@ class Retriever:
         )
         return [self._hit(node, score, field) for score, node, field in ranked[:k]]
 
-    def pairs(self, hits: list[DocHit], *, k: int = 5, query: str = "") -> list[PairHit]:
-        """Misconception pairs ranked by their closest phrasing, plus the owner's title bonus."""
+    def pairs(self, hits: list[DocHit], *, k: int = 5) -> list[PairHit]:
+        """Misconception pairs ranked by their closest phrasing. (No title bonus here: claims
+        name "IAM roles" and "tasks" whichever of the guide's IAM items they are about.)"""
         sides: dict[str, dict[str, float]] = {}
         for hit in hits:
             if side := side_of(hit.doc.field):
                 best = sides.setdefault(hit.doc.node, {})
                 best[side] = max(best.get(side, -1.0), hit.score)
-        named = self._named_titles(query)
         ranked = sorted(
             (
                 PairHit(node, max(s.values()), s.get("wrong", -1.0), s.get("right", -1.0))
                 for node, s in sides.items()
             ),
-            key=lambda p: (-(p.score + named.get(self._owner[p.node], 0.0)), p.node),
+            key=lambda p: (-p.score, p.node),
         )
         return ranked[:k]
 
