@@ -85,8 +85,7 @@ class ClaimChecker:
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
         retriever = self.retriever
-        vectors = retriever.embed([claim])
-        candidates = retriever.pairs(retriever.doc_hits(vectors)[0], k=3)
+        candidates = retriever.pairs(retriever.doc_hits(claim), k=3)
         if not candidates or candidates[0].score < COVER_FLOOR:
             return _not_covered(claim, retriever.graph, candidates[0] if candidates else None)
         pair = candidates[0]
