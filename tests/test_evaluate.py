@@ -70,7 +70,7 @@ def test_sets_are_written_in_our_own_words(questions, claims, guide):
 
 # Floors a little under the figures measured when they were set (README, Evaluation): a change
 # that loses ground fails here. They rise as the figures do; the issues' targets are above them.
-ASK_RECALL_AT_3 = 0.89
+ASK_RECALL_AT_3 = 0.93
 CHECK_ACCURACY = 0.80
 CHECK_NEGATION = 0.78
 CHECK_DOUBLE_NEGATION = 0.72

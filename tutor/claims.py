@@ -136,11 +136,12 @@ class ClaimChecker:
             content = max(scores, key=scores.get)
             margin = min(1.0, abs(scores["wrong"] - scores["right"]) / 0.1)
             negations, cues = polarity(part)
+            rank = max(scores.values())
             told = {pair.families[f] for f in families(part) if f in pair.families}
-            if len(told) == 1:  # a quantifier this pair ties to one side settles the content
-                content, margin = told.pop(), 1.0
+            if len(told) == 1:  # a quantifier this pair ties to one side settles the content,
+                content, margin = told.pop(), 1.0  # and its clause speaks for the claim
                 cues = cues + sorted(f for f in families(part) if f in pair.families)
-            rank = max(scores.values()) + (1.0 if margin == 1.0 and cues else 0.0)
+                rank += 1.0
             side = content if negations % 2 == 0 else _OTHER[content]
             if decided is None or rank > decided[0]:
                 decided = (rank, side, margin, cues)
