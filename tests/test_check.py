@@ -92,3 +92,15 @@ def test_unusable_claims_get_a_clear_error(tutor, bad):
 def test_a_never_against_an_implicit_negation_is_still_read(tutor):
     result = tutor.check("Spot capacity is never fit for anything in production")
     assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")
+
+
+def test_a_claim_about_a_service_the_guide_never_mentions_is_not_covered(tutor):
+    result = tutor.check("Amazon ECR can scan the images that ECS tasks pull for known CVEs")
+    assert result.verdict == "not_covered"
+    assert "Amazon ECR" in result.explanation and result.match() is None
+
+
+def test_a_guide_service_named_in_a_claim_does_not_make_it_foreign(tutor):
+    result = tutor.check("Secrets Manager is where a task's database password belongs")
+    assert result.verdict == "correct"
+    assert result.title == "Secrets Management"

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from ingest import ServiceCatalog
+
 from .cues import clauses, families, polarity, strip_negation
 from .retrieve import PairHit, Retriever
 
@@ -26,6 +28,9 @@ MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
 VERDICTS = (MISCONCEPTION, CORRECT, NOT_COVERED)
 
 COVER_FLOOR = 0.65  # below this cosine to the nearest phrasing of any pair, the guide is silent
+# A claim that names a service the guide never mentions ("ECR", "EKS") is about something else,
+# unless it is this close to a phrasing of a pair.
+FOREIGN_CEILING = 0.80
 _TOP = 3  # a side's content score: the mean of its three closest phrasings
 _OTHER = {"wrong": "right", "right": "wrong"}
 
@@ -78,17 +83,26 @@ class _Pair:
 class ClaimChecker:
     """check(claim) over one retriever; remembers each pair's embedded phrasings."""
 
-    def __init__(self, retriever: Retriever):
+    def __init__(
+        self,
+        retriever: Retriever,
+        catalog: ServiceCatalog | None = None,
+        guide_services: tuple[str, ...] = (),
+    ):
         self.retriever = retriever
+        self._catalog = catalog
+        self._guide_services = set(guide_services)
         self._pairs: dict[str, _Pair] = {}
 
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
         retriever = self.retriever
         candidates = retriever.pairs(retriever.doc_hits(claim), k=3)
-        if not candidates or candidates[0].score < COVER_FLOOR:
-            return _not_covered(claim, retriever.graph, candidates[0] if candidates else None)
-        pair = candidates[0]
+        foreign = self._foreign_services(claim)
+        nearest = candidates[0] if candidates else None
+        if nearest is None or nearest.score < (FOREIGN_CEILING if foreign else COVER_FLOOR):
+            return _not_covered(claim, retriever.graph, nearest, foreign=foreign)
+        pair = nearest
         data = retriever.graph.nodes[pair.node]
         side, strength, cues = self._side(claim, self._pair(pair.node))
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
@@ -107,6 +121,12 @@ class ClaimChecker:
             similarity=pair.score,
             cues=tuple(cues),
         )
+
+    def _foreign_services(self, claim: str) -> tuple[str, ...]:
+        """AWS services the claim names that the guide never mentions."""
+        if self._catalog is None:
+            return ()
+        return tuple(s for s in self._catalog.mentions(claim) if s not in self._guide_services)
 
     def _pair(self, node: str) -> _Pair:
         if node not in self._pairs:
@@ -170,16 +190,26 @@ def _family_sides(
     return tied
 
 
-def _not_covered(claim: str, graph: nx.DiGraph, nearest: PairHit | None) -> Verdict:
+def _not_covered(
+    claim: str, graph: nx.DiGraph, nearest: PairHit | None, *, foreign: tuple[str, ...] = ()
+) -> Verdict:
     if nearest is None:
         return Verdict(claim, NOT_COVERED, 1.0, explanation="The guide has no misconception pairs.")
     data = graph.nodes[nearest.node]
-    confidence = round(min(1.0, 0.5 + (COVER_FLOOR - nearest.score)), 3)
-    explanation = (
-        "The guide does not cover this claim, so I cannot judge it. The closest topic is "
-        f"**{data['owner']}** ({data['section']}), at similarity {nearest.score:.2f}, "
-        f"below the {COVER_FLOOR:.2f} needed to compare it with a known misconception."
-    )
+    closest = f"**{data['owner']}** ({data['section']}), at similarity {nearest.score:.2f}"
+    if foreign:
+        confidence = round(min(1.0, 0.5 + (FOREIGN_CEILING - nearest.score)), 3)
+        explanation = (
+            f"The guide does not cover this claim, so I cannot judge it: it is about "
+            f"{', '.join(foreign)}, which the guide never mentions. The closest topic is {closest}."
+        )
+    else:
+        confidence = round(min(1.0, 0.5 + (COVER_FLOOR - nearest.score)), 3)
+        explanation = (
+            f"The guide does not cover this claim, so I cannot judge it. The closest topic is "
+            f"{closest}, below the {COVER_FLOOR:.2f} needed to compare it with a known "
+            "misconception."
+        )
     return Verdict(
         claim, NOT_COVERED, confidence, explanation=explanation, similarity=nearest.score
     )

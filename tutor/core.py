@@ -8,7 +8,14 @@ from pathlib import Path
 
 import networkx as nx
 
-from ingest import Guide, load_catalog, load_paraphrases, paraphrases_path, read_guide
+from ingest import (
+    Guide,
+    ServiceCatalog,
+    load_catalog,
+    load_paraphrases,
+    paraphrases_path,
+    read_guide,
+)
 from kg import ConceptNotFound, build_graph, find_concept
 
 from .claims import ClaimChecker, Verdict
@@ -39,12 +46,19 @@ def clean_input(text: str, *, what: str = "question") -> str:
 class Tutor:
     """ask / check / explore over one guide. Build it with ``Tutor.open()``."""
 
-    def __init__(self, guide: Guide, graph: nx.DiGraph, index: VectorIndex, embedder: Embedder):
+    def __init__(
+        self,
+        guide: Guide,
+        graph: nx.DiGraph,
+        index: VectorIndex,
+        embedder: Embedder,
+        catalog: ServiceCatalog | None = None,
+    ):
         self.guide = guide
         self.graph = graph
         self.index = index
         self.retriever = Retriever(graph, index, embedder)
-        self.checker = ClaimChecker(self.retriever)
+        self.checker = ClaimChecker(self.retriever, catalog, guide.services)
 
     @classmethod
     def open(
@@ -57,7 +71,8 @@ class Tutor:
         """Parse the guide, build the graph, and load (or build) the index for it."""
         settings = settings or settings_from_env()
         guide_path = Path(settings.guide)
-        guide = read_guide(guide_path, catalog=load_catalog(settings.aliases))
+        catalog = load_catalog(settings.aliases)
+        guide = read_guide(guide_path, catalog=catalog)
         graph = build_graph(guide)
         paraphrases = load_paraphrases(paraphrases_path(guide_path), guide)
         embedder = embedder or SentenceEmbedder(settings.model)
@@ -70,7 +85,7 @@ class Tutor:
             guide_sha256=guide_sha,
             rebuild=rebuild,
         )
-        return cls(guide, graph, index, embedder)
+        return cls(guide, graph, index, embedder, catalog)
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         return self.retriever.search(clean_input(query, what="query"), k=k)
