@@ -5,7 +5,14 @@ from collections import defaultdict
 
 import pytest
 
-from tutor.evaluate import DEFAULT_EVAL_DIR, evaluate, load_jsonl
+from tutor.baseline import NaiveBaseline
+from tutor.evaluate import (
+    DEFAULT_EVAL_DIR,
+    accuracy_at_coverage,
+    evaluate,
+    load_jsonl,
+    macro_f1,
+)
 
 KINDS = {"paraphrase", "negation", "double_negation", "quantifier", "near_topic", "off_topic"}
 VERDICTS = {"misconception", "correct", "not_covered"}
@@ -89,3 +96,37 @@ def test_check_accuracy_holds_overall_and_on_negations(report):
 
 def test_no_off_topic_claim_gets_a_verdict(report):
     assert report.check_by_kind["off_topic"].rate == 1.0, report.check_misses
+
+
+def test_macro_f1_averages_over_the_gold_verdicts():
+    pairs = [("correct", "correct"), ("correct", "not_covered"), ("misconception", "misconception")]
+    # correct: tp 1, fn 1 -> 2/3; misconception: tp 1 -> 1.0
+    assert macro_f1(pairs) == pytest.approx((2 / 3 + 1.0) / 2)
+    assert macro_f1([("not_covered", "correct")]) == 0.0
+
+
+def test_accuracy_at_coverage_keeps_the_most_confident_share():
+    scored = [(0.9, True), (0.8, True), (0.7, False), (0.6, True), (0.5, False)]
+    curve = accuracy_at_coverage(scored)
+    assert curve[0.2] == 1.0 and curve[0.4] == 1.0
+    assert curve[0.6] == pytest.approx(2 / 3) and curve[1.0] == pytest.approx(3 / 5)
+
+
+@pytest.fixture(scope="module")
+def baseline_report(tutor):
+    return evaluate(NaiveBaseline(tutor.guide, tutor.retriever.embedder))
+
+
+def test_the_baseline_answers_from_chunks_of_the_raw_guide(tutor):
+    baseline = NaiveBaseline(tutor.guide, tutor.retriever.embedder)
+    assert "Secrets Management" in baseline.rank_titles("secrets manager parameter store", k=3)
+    verdict, title, confidence = baseline.judge("Clusters can only host a single application.")
+    assert (verdict, title) == ("misconception", "Clusters") and 0.5 <= confidence <= 1.0
+    assert baseline.judge("The Danube flows into the Black Sea")[0] == "not_covered"
+
+
+def test_the_tutor_beats_the_naive_baseline(report, baseline_report):
+    assert report.recall_at_3 > baseline_report.recall_at_3
+    assert report.accuracy > baseline_report.accuracy
+    for kind in ("negation", "double_negation", "quantifier"):
+        assert report.check_by_kind[kind].rate > baseline_report.check_by_kind[kind].rate, kind

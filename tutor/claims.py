@@ -97,7 +97,7 @@ class ClaimChecker:
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
         retriever = self.retriever
-        candidates = retriever.pairs(retriever.doc_hits(claim), k=3)
+        candidates = self.candidates(claim, k=1)
         foreign = self._foreign_services(claim)
         nearest = candidates[0] if candidates else None
         if nearest is None or nearest.score < (FOREIGN_CEILING if foreign else COVER_FLOOR):
@@ -121,6 +121,10 @@ class ClaimChecker:
             similarity=pair.score,
             cues=tuple(cues),
         )
+
+    def candidates(self, claim: str, k: int = 3) -> list[PairHit]:
+        """Stage 1: the ``k`` misconception pairs nearest to the claim, nearest first."""
+        return self.retriever.pairs(self.retriever.doc_hits(claim), k=k)
 
     def _foreign_services(self, claim: str) -> tuple[str, ...]:
         """AWS services the claim names that the guide never mentions."""

@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="measure ask and check on the evaluation sets")
     evaluate.add_argument("--data", type=Path, help="folder with questions.jsonl and claims.jsonl")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.add_argument(
+        "--no-baseline", action="store_true", help="skip the naive chunk-and-FAISS baseline"
+    )
     evaluate.set_defaults(run=_eval)
     return parser
 
@@ -203,10 +206,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from .baseline import NaiveBaseline
     from .evaluate import DEFAULT_EVAL_DIR, evaluate, format_report
 
-    report = evaluate(_open(args), args.data or DEFAULT_EVAL_DIR)
-    print(json.dumps(report.to_dict(), indent=1) if args.json else format_report(report))
+    tutor = _open(args)
+    folder = args.data or DEFAULT_EVAL_DIR
+    reports = [evaluate(tutor, folder)]
+    if not args.no_baseline:
+        reports.append(evaluate(NaiveBaseline(tutor.guide, tutor.retriever.embedder), folder))
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=1))
+    else:
+        print(format_report(*reports))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Measure ask and check on evaluation sets written for that purpose (data/eval/).
+"""Measure ask and check on evaluation sets written for that purpose (data/eval/), for the tutor
+and for the naive baseline, by the same code.
 
 questions.jsonl: {"id", "question", "titles": [item titles that answer it], "style"}
 claims.jsonl:    {"id", "claim", "verdict", "title" | null, "kind", "group"}
@@ -10,12 +11,47 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from .claims import VERDICTS
 from .config import PROJECT_DIR
 from .core import Tutor
 from .errors import TutorError
 
 DEFAULT_EVAL_DIR = PROJECT_DIR / "data" / "eval"
+COVERAGE_LEVELS = (0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+class System(Protocol):
+    """What the evaluation asks of a system: ranked titles, ranked pairs, and a verdict."""
+
+    name: str
+
+    def rank_titles(self, question: str, k: int = 10) -> list[str]: ...
+
+    def rank_pairs(self, claim: str, k: int = 10) -> list[str]: ...
+
+    def judge(self, claim: str) -> tuple[str, str | None, float]: ...
+
+
+class TutorSystem:
+    """The tutor, seen through ``System``."""
+
+    name = "tutor"
+
+    def __init__(self, tutor: Tutor):
+        self.tutor = tutor
+
+    def rank_titles(self, question: str, k: int = 10) -> list[str]:
+        return [hit.title for hit in self.tutor.search(question, k=k)]
+
+    def rank_pairs(self, claim: str, k: int = 10) -> list[str]:
+        graph = self.tutor.graph
+        return [graph.nodes[hit.node]["owner"] for hit in self.tutor.checker.candidates(claim, k)]
+
+    def judge(self, claim: str) -> tuple[str, str | None, float]:
+        verdict = self.tutor.check(claim)
+        return verdict.verdict, verdict.title, verdict.confidence
 
 
 @dataclass
@@ -36,6 +72,7 @@ class Slice:
 
 @dataclass
 class Report:
+    system: str = "tutor"
     questions: int = 0
     recall_at_1: float = 0.0
     recall_at_3: float = 0.0
@@ -44,9 +81,14 @@ class Report:
     claims: int = 0
     accuracy: float = 0.0
     check_by_kind: dict[str, Slice] = field(default_factory=dict)
+    macro_f1_by_kind: dict[str, float] = field(default_factory=dict)
     check_by_verdict: dict[str, Slice] = field(default_factory=dict)
     paired_accuracy: float = 0.0
     pair_title_accuracy: float = 0.0
+    pair_recall_at_1: float = 0.0
+    pair_recall_at_3: float = 0.0
+    pair_mrr: float = 0.0
+    accuracy_at_coverage: dict[float, float] = field(default_factory=dict)
     ask_misses: list[dict] = field(default_factory=list)
     check_misses: list[dict] = field(default_factory=list)
 
@@ -57,6 +99,7 @@ class Report:
             }
 
         return {
+            "system": self.system,
             "ask": {
                 "questions": self.questions,
                 "recall@1": round(self.recall_at_1, 4),
@@ -69,9 +112,18 @@ class Report:
                 "claims": self.claims,
                 "accuracy": round(self.accuracy, 4),
                 "by_kind": slices(self.check_by_kind),
+                "macro_f1_by_kind": {
+                    k: round(v, 4) for k, v in sorted(self.macro_f1_by_kind.items())
+                },
                 "by_verdict": slices(self.check_by_verdict),
                 "paired_accuracy": round(self.paired_accuracy, 4),
                 "pair_title_accuracy": round(self.pair_title_accuracy, 4),
+                "pair_recall@1": round(self.pair_recall_at_1, 4),
+                "pair_recall@3": round(self.pair_recall_at_3, 4),
+                "pair_mrr": round(self.pair_mrr, 4),
+                "accuracy_at_coverage": {
+                    str(c): round(a, 4) for c, a in self.accuracy_at_coverage.items()
+                },
                 "misses": self.check_misses,
             },
         }
@@ -88,27 +140,32 @@ def load_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def evaluate(tutor: Tutor, folder: Path | str = DEFAULT_EVAL_DIR) -> Report:
+def evaluate(system: System | Tutor, folder: Path | str = DEFAULT_EVAL_DIR) -> Report:
     """Run every set found in ``folder``: questions.jsonl for ask, claims.jsonl for check."""
+    if isinstance(system, Tutor):
+        system = TutorSystem(system)
     folder = Path(folder)
     sets = {name: folder / f"{name}.jsonl" for name in ("questions", "claims")}
     if not any(path.is_file() for path in sets.values()):
         raise TutorError(f"{folder}: no questions.jsonl or claims.jsonl to evaluate")
-    report = Report()
+    report = Report(system=system.name)
     if sets["questions"].is_file():
-        _evaluate_ask(tutor, load_jsonl(sets["questions"]), report)
+        _evaluate_ask(system, load_jsonl(sets["questions"]), report)
     if sets["claims"].is_file():
-        _evaluate_check(tutor, load_jsonl(sets["claims"]), report)
+        _evaluate_check(system, load_jsonl(sets["claims"]), report)
     return report
 
 
-def _evaluate_ask(tutor: Tutor, rows: list[dict], report: Report) -> None:
+def _rank(ranked: list[str], gold: set[str]) -> int | None:
+    return next((i for i, title in enumerate(ranked, start=1) if title in gold), None)
+
+
+def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
     hits1 = hits3 = 0
     reciprocal = 0.0
     for row in rows:
-        titles = [hit.title for hit in tutor.search(row["question"], k=10)]
-        gold = set(row["titles"])
-        rank = next((i for i, title in enumerate(titles, start=1) if title in gold), None)
+        titles = system.rank_titles(row["question"], k=10)
+        rank = _rank(titles, set(row["titles"]))
         hits1 += rank == 1
         hits3 += rank is not None and rank <= 3
         reciprocal += 1.0 / rank if rank else 0.0
@@ -125,18 +182,24 @@ def _evaluate_ask(tutor: Tutor, rows: list[dict], report: Report) -> None:
         report.mrr = reciprocal / len(rows)
 
 
-def _evaluate_check(tutor: Tutor, rows: list[dict], report: Report) -> None:
+def _evaluate_check(system: System, rows: list[dict], report: Report) -> None:
     overall, titled = Slice(), Slice()
     groups: dict[str, bool] = defaultdict(lambda: True)
+    by_kind: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    scored: list[tuple[float, bool]] = []
+    ranks: list[int | None] = []
     for row in rows:
-        verdict = tutor.check(row["claim"])
-        ok = verdict.verdict == row["verdict"]
+        verdict, title, confidence = system.judge(row["claim"])
+        ok = verdict == row["verdict"]
         overall.add(ok)
+        scored.append((confidence, ok))
+        by_kind[row["kind"]].append((row["verdict"], verdict))
         report.check_by_kind.setdefault(row["kind"], Slice()).add(ok)
         report.check_by_verdict.setdefault(row["verdict"], Slice()).add(ok)
         groups[row.get("group") or row["id"]] &= ok
         if row.get("title"):
-            titled.add(verdict.title == row["title"])
+            titled.add(title == row["title"])
+            ranks.append(_rank(system.rank_pairs(row["claim"], k=10), {row["title"]}))
         if not ok:
             report.check_misses.append(
                 {
@@ -144,31 +207,85 @@ def _evaluate_check(tutor: Tutor, rows: list[dict], report: Report) -> None:
                     "claim": row["claim"],
                     "kind": row["kind"],
                     "expected": row["verdict"],
-                    "got": verdict.verdict,
-                    "title": verdict.title,
-                    "similarity": round(verdict.similarity, 3),
+                    "got": verdict,
+                    "title": title,
+                    "confidence": round(confidence, 3),
                 }
             )
     report.claims = overall.total
     report.accuracy = overall.rate
     report.pair_title_accuracy = titled.rate
     report.paired_accuracy = sum(groups.values()) / len(groups) if groups else 0.0
+    report.macro_f1_by_kind = {kind: macro_f1(pairs) for kind, pairs in by_kind.items()}
+    if ranks:
+        report.pair_recall_at_1 = sum(r == 1 for r in ranks) / len(ranks)
+        report.pair_recall_at_3 = sum(r is not None and r <= 3 for r in ranks) / len(ranks)
+        report.pair_mrr = sum(1.0 / r for r in ranks if r) / len(ranks)
+    report.accuracy_at_coverage = accuracy_at_coverage(scored)
 
 
-def format_report(report: Report) -> str:
-    """The report as a small plain-text table."""
-    lines = [
-        f"ask   ({report.questions} questions): recall@1 {report.recall_at_1:.3f}  "
-        f"recall@3 {report.recall_at_3:.3f}  MRR {report.mrr:.3f}",
-    ]
-    for style, part in sorted(report.ask_by_style.items()):
-        lines.append(f"        {style:<22} recall@3 {part.rate:.3f}  (n={part.total})")
-    lines.append(
-        f"check ({report.claims} claims): accuracy {report.accuracy:.3f}  "
-        f"paired {report.paired_accuracy:.3f}  pair title {report.pair_title_accuracy:.3f}"
-    )
-    for kind, part in sorted(report.check_by_kind.items()):
-        lines.append(f"        {kind:<22} accuracy {part.rate:.3f}  (n={part.total})")
-    for verdict, part in sorted(report.check_by_verdict.items()):
-        lines.append(f"        verdict={verdict:<14} accuracy {part.rate:.3f}  (n={part.total})")
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    """Macro-F1 over the gold verdicts of (gold, predicted) pairs; a prediction of a verdict that
+    is not among them counts as a miss of the gold one."""
+    labels = [v for v in VERDICTS if any(gold == v for gold, _ in pairs)]
+    scores = []
+    for label in labels:
+        tp = sum(g == p == label for g, p in pairs)
+        fp = sum(p == label != g for g, p in pairs)
+        fn = sum(g == label != p for g, p in pairs)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def accuracy_at_coverage(scored: list[tuple[float, bool]]) -> dict[float, float]:
+    """Accuracy over the most confident share of the claims, for each share in COVERAGE_LEVELS:
+    the points of a risk-coverage curve."""
+    ordered = [ok for _, ok in sorted(scored, key=lambda row: -row[0])]
+    out = {}
+    for level in COVERAGE_LEVELS:
+        kept = ordered[: max(1, round(level * len(ordered)))] if ordered else []
+        out[level] = sum(kept) / len(kept) if kept else 0.0
+    return out
+
+
+def format_report(*reports: Report) -> str:
+    """One or more reports side by side as a plain-text table."""
+    names = [r.system for r in reports]
+    lines = [f"{'':34}" + "".join(f"{name:>12}" for name in names)]
+
+    def row(label: str, values: list[float | str]) -> None:
+        cells = "".join(f"{v:>12.3f}" if isinstance(v, float) else f"{v:>12}" for v in values)
+        lines.append(f"{label:34}{cells}")
+
+    first = reports[0]
+    if first.questions:
+        lines.append(f"ask ({first.questions} questions)")
+        row("  recall@1", [r.recall_at_1 for r in reports])
+        row("  recall@3", [r.recall_at_3 for r in reports])
+        row("  MRR", [r.mrr for r in reports])
+        for style in sorted(first.ask_by_style):
+            n = first.ask_by_style[style].total
+            row(f"  recall@3 {style} (n={n})", [r.ask_by_style[style].rate for r in reports])
+    if first.claims:
+        lines.append(f"check ({first.claims} claims)")
+        row("  accuracy", [r.accuracy for r in reports])
+        row("  paired accuracy", [r.paired_accuracy for r in reports])
+        row("  pair recall@1", [r.pair_recall_at_1 for r in reports])
+        row("  pair recall@3", [r.pair_recall_at_3 for r in reports])
+        row("  pair MRR", [r.pair_mrr for r in reports])
+        for kind in sorted(first.check_by_kind):
+            n = first.check_by_kind[kind].total
+            row(f"  accuracy {kind} (n={n})", [r.check_by_kind[kind].rate for r in reports])
+        for kind in sorted(first.macro_f1_by_kind):
+            row(f"  macro-F1 {kind}", [r.macro_f1_by_kind[kind] for r in reports])
+        for verdict in sorted(first.check_by_verdict):
+            n = first.check_by_verdict[verdict].total
+            row(
+                f"  accuracy {verdict} (n={n})", [r.check_by_verdict[verdict].rate for r in reports]
+            )
+        for level in COVERAGE_LEVELS:
+            row(
+                f"  accuracy at {level:.0%} coverage",
+                [r.accuracy_at_coverage[level] for r in reports],
+            )
     return "\n".join(lines)
