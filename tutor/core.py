@@ -12,6 +12,7 @@ from ingest import (
     Guide,
     ServiceCatalog,
     load_catalog,
+    load_examples,
     load_paraphrases,
     paraphrases_path,
     read_guide,
@@ -75,6 +76,8 @@ class Tutor:
         guide = read_guide(guide_path, catalog=catalog)
         graph = build_graph(guide)
         paraphrases = load_paraphrases(paraphrases_path(guide_path), guide)
+        if examples := settings.examples_path():
+            paraphrases = paraphrases.merged(load_examples(examples, guide))
         embedder = embedder or SentenceEmbedder(settings.model)
         guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
         index = open_index(
