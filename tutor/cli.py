@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--no-baseline", action="store_true", help="skip the naive chunk-and-FAISS baseline"
     )
+    evaluate.add_argument(
+        "--held-out",
+        type=int,
+        metavar="FOLDS",
+        default=5,
+        help="also measure with whole items' labelled claims held out, in FOLDS folds "
+        "(default 5; 0 to skip)",
+    )
     evaluate.set_defaults(run=_eval)
     return parser
 
@@ -214,11 +222,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from .baseline import NaiveBaseline
-    from .evaluate import DEFAULT_EVAL_DIR, evaluate, format_report
+    from .evaluate import DEFAULT_EVAL_DIR, HeldOutSystem, evaluate, format_report
 
     tutor = _open(args)
     folder = args.data or DEFAULT_EVAL_DIR
     reports = [evaluate(tutor, folder)]
+    examples = _settings(args).examples_path()
+    if args.held_out and examples:
+        held_out = HeldOutSystem(
+            _settings(args), examples, folds=args.held_out, embedder=tutor.retriever.embedder
+        )
+        reports.append(evaluate(held_out, folder))
     if not args.no_baseline:
         reports.append(evaluate(NaiveBaseline(tutor.guide, tutor.retriever.embedder), folder))
     if args.json:

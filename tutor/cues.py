@@ -45,7 +45,7 @@ _NEGATIVE_WORDS = {
     "ineffective": "effective",
 }
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|"
+    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|without|"
     + "|".join(_NEGATIVE_WORDS)
     + r")\b|n't\b"
     r"|\b(?:is|are|was|were|do|does|did|can|could|should|would|wo|has|have|must|need)nt\b",
@@ -76,6 +76,7 @@ _STRIP = [
     (re.compile(r"\bcant\b", re.I), "can"),
     (re.compile(r"\bwont\b", re.I), "will"),
     (re.compile(r"\b(?:not|never|no|none|neither|nor)\b", re.I), ""),
+    (re.compile(r"\bwithout\b", re.I), "with"),
     *((re.compile(rf"\b{word}\b", re.I), positive) for word, positive in _NEGATIVE_WORDS.items()),
 ]
 
