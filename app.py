@@ -39,6 +39,7 @@ _VERDICT_HEADINGS = {
     CORRECT: "🟢 Correct",
     NOT_COVERED: "⚪ Not covered by the guide",
 }
+QUEUE_SIZE = 256
 _UNEXPECTED = "Something went wrong on our side; the details are in the server log."
 
 
@@ -185,5 +186,7 @@ def build_app(tutor: Tutor) -> gr.Blocks:
 def serve(tutor: Tutor, host: str = "127.0.0.1", port: int = 7860, **launch_kwargs: Any) -> None:
     """Serve the app on ``host:port`` (loopback by default) until interrupted; no share link."""
     demo = build_app(tutor)
-    demo.queue(default_concurrency_limit=4, max_size=64)
+    # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
+    # QUEUE_SIZE more waits its turn instead of being refused.
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
     demo.launch(server_name=host, server_port=port, show_error=False, share=False, **launch_kwargs)

@@ -169,7 +169,7 @@ def test_serve_queues_and_launches_without_share_or_tracebacks(monkeypatch, tuto
     monkeypatch.setattr(gr.Blocks, "queue", lambda self, **kw: calls.append(("queue", kw)))
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: calls.append(("launch", kw)))
     app.serve(tutor, port=7999)
-    assert calls[-2] == ("queue", {"default_concurrency_limit": 4, "max_size": 64})
+    assert calls[-2] == ("queue", {"default_concurrency_limit": 4, "max_size": app.QUEUE_SIZE})
     assert calls[-1][0] == "launch"
     assert calls[-1][1] == {
         "server_name": "127.0.0.1",

@@ -14,7 +14,7 @@ from typing import TextIO
 from ingest import IngestError
 from kg import FORMATS, GraphError, write_graph
 
-from .config import settings_from_env
+from .config import auth_from_env, parse_auth, settings_from_env
 from .errors import TutorError
 
 _KNOWN_ERRORS = (TutorError, IngestError, GraphError)
@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        help="require this login (better: set ECS_TUTOR_AUTH, which ps cannot show); "
+        "advised whenever --host is not a loopback address",
+    )
     serve.set_defaults(run=_serve)
 
     evaluate = commands.add_parser("eval", help="measure ask and check on the evaluation sets")
@@ -216,7 +222,15 @@ def _export(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import app
 
-    app.serve(_open(args), host=args.host, port=args.port)
+    auth = parse_auth(args.auth) if args.auth else auth_from_env()
+    if auth is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"ecs-tutor: warning: serving on {args.host} with no login; "
+            "anyone who can reach it can use it (see --auth)",
+            file=sys.stderr,
+        )
+    options = {"auth": auth} if auth else {}
+    app.serve(_open(args), host=args.host, port=args.port, **options)
     return 0
 
 

@@ -58,3 +58,19 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         cache_dir=Path(env.get("ECS_TUTOR_CACHE") or defaults.cache_dir),
         examples=env.get("ECS_TUTOR_EXAMPLES"),
     )
+
+
+def parse_auth(value: str) -> tuple[str, str]:
+    """"user:password" -> ("user", "password"); ``TutorError`` if either part is missing."""
+    from .errors import TutorError
+
+    user, sep, password = value.partition(":")
+    if not (sep and user.strip() and password):
+        raise TutorError("a login must be given as USER:PASSWORD")
+    return user.strip(), password
+
+
+def auth_from_env(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """The login required by the app, from ECS_TUTOR_AUTH ("user:password"), if set."""
+    value = (os.environ if environ is None else environ).get("ECS_TUTOR_AUTH", "")
+    return parse_auth(value) if value else None
