@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index eval lint clean
+.PHONY: run test index eval lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: index
 
 eval: index
 	$(VENV)/bin/ecs-tutor eval
+
+# Latency, ingest, memory and scale (1x, 10x, 100x) beside the naive baseline: prints a table,
+# writes docs/bench.json and docs/bench.png. BENCH_ARGS=--full adds the 1000x guide (slow).
+bench: index
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(VENV)/bin/ecs-tutor bench --plot docs/bench.png $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

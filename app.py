@@ -11,6 +11,7 @@ import functools
 import html
 import logging
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,21 @@ def _escape(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]~|])")
+_MARKDOWN_BLOCK = re.compile(r"^(\s*)(?:([#+=-])|(\d+)([.)]))")
+
+
+def _escape_typed(text: object) -> str:
+    """What a user typed, shown as typed inside markdown: markdown punctuation backslashed and
+    HTML escaped, so ``[x](javascript:…)``, ``![x](http://…)`` or ``# big`` stay plain text and
+    never become a link, a remote image or a heading."""
+    text = _MARKDOWN_INLINE.sub(r"\\\1", str(text))
+    text = _MARKDOWN_BLOCK.sub(
+        lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text, count=1
+    )
+    return _escape(text)
+
+
 def _friendly_errors(handler: Callable) -> Callable:
     """Turn our errors into a ``gr.Error`` with an escaped message; never show a traceback."""
 
@@ -76,7 +92,7 @@ def build_app(tutor: Tutor) -> gr.Blocks:
             for n, hit in enumerate(answer.sources, start=1)
         )
         turn = [
-            gr.ChatMessage(role="user", content=_escape(answer.question)),
+            gr.ChatMessage(role="user", content=_escape_typed(answer.question)),
             gr.ChatMessage(role="assistant", content=_escape(answer.text)),
             gr.ChatMessage(
                 role="assistant",
@@ -91,7 +107,7 @@ def build_app(tutor: Tutor) -> gr.Blocks:
         """Verdict heading, confidence, the Wrong/Right pair, and the explanation (markdown)."""
         verdict = tutor.check(claim)
         heading = _VERDICT_HEADINGS[verdict.verdict]
-        verdict_md = f"### {heading}\n\n> {_escape(verdict.claim)}"
+        verdict_md = f"### {heading}\n\n> {_escape_typed(verdict.claim)}"
         if verdict.title is None:
             pair_md = "*No misconception in the guide is close enough to compare.*"
         else:
@@ -185,6 +201,9 @@ def build_app(tutor: Tutor) -> gr.Blocks:
 
 def serve(tutor: Tutor, host: str = "127.0.0.1", port: int = 7860, **launch_kwargs: Any) -> None:
     """Serve the app on ``host:port`` (loopback by default) until interrupted; no share link."""
+    warm = getattr(tutor.retriever.embedder, "warm", None)
+    if warm:  # load the model now, not on the first learner's question
+        warm()
     demo = build_app(tutor)
     # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
     # QUEUE_SIZE more waits its turn instead of being refused.

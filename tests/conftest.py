@@ -19,6 +19,17 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
+class CountingEmbedder:
+    """The real model, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.texts = inner, inner.name, inner.dim, 0
+
+    def __call__(self, texts):
+        self.texts += len(texts)
+        return self.inner(texts)
+
+
 @pytest.fixture(scope="session")
 def guide():
     return read_guide(DEFAULT_GUIDE)

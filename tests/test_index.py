@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CountingEmbedder
 
 from ingest import load_examples, load_paraphrases, paraphrases_path
 from tutor import BrokenIndex
@@ -13,17 +14,6 @@ from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE
 from tutor.index import PARAPHRASE, SCHEMA, documents, load_index, open_index
 
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-class CountingEmbedder:
-    """The real model, counting how many texts it was asked to embed."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.dim, self.texts = inner, inner.name, inner.dim, 0
-
-    def __call__(self, texts):
-        self.texts += len(texts)
-        return self.inner(texts)
 
 
 def test_faiss_agrees_with_brute_force_cosine(tutor, embedder):

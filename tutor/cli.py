@@ -63,10 +63,26 @@ def _parser() -> argparse.ArgumentParser:
     explore.add_argument("--json", action="store_true", help="print JSON")
     explore.set_defaults(run=_explore)
 
-    export = commands.add_parser("export", help="write the knowledge graph to a file")
-    export.add_argument("--format", choices=FORMATS, default="graphml")
-    export.add_argument("--out", type=Path, help="output file (default: ecs-graph.<format>)")
+    export = commands.add_parser(
+        "export", help="write the knowledge graph to a file, or the pairs as an Anki deck"
+    )
+    export.add_argument("--format", choices=(*FORMATS, "anki"), default="graphml")
+    export.add_argument(
+        "--out", type=Path, help="output file (default: ecs-graph.<format>, ecs-deck.apkg)"
+    )
     export.set_defaults(run=_export)
+
+    quiz = commands.add_parser("quiz", help="study the due quiz cards in the terminal")
+    quiz.add_argument("--learner", default="me", help="whose progress (default: me)")
+    quiz.add_argument("--data-dir", type=Path, help="where progress.db is kept (default: .data)")
+    quiz.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
+    quiz.add_argument("-n", type=int, default=20, help="at most this many cards (default 20)")
+    quiz.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip loading the model: drills then take True/False only, not sentences",
+    )
+    quiz.set_defaults(run=_quiz)
 
     serve = commands.add_parser("serve", help="serve the web app")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -94,6 +110,24 @@ def _parser() -> argparse.ArgumentParser:
         "(default 5; 0 to skip)",
     )
     evaluate.set_defaults(run=_eval)
+
+    bench = commands.add_parser(
+        "bench", help="measure latency, ingest, memory and scale, beside the naive baseline"
+    )
+    bench.add_argument(
+        "--sizes",
+        default="1,10,100",
+        help="synthetic guide sizes, in ECS guides, comma-separated (default 1,10,100)",
+    )
+    bench.add_argument("--full", action="store_true", help="also 1000x (~30k pairs; slow)")
+    bench.add_argument("--queries", type=int, default=300, help="measured queries per kind")
+    bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic guides")
+    bench.add_argument("--no-cold-start", action="store_true", help="skip the cold-start runs")
+    bench.add_argument(
+        "--out", type=Path, default=Path("docs/bench.json"), help="JSON report (docs/bench.json)"
+    )
+    bench.add_argument("--plot", type=Path, help="also draw cost against size as a PNG")
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -168,10 +202,17 @@ def _answer_each(
 
 
 def _lines(source: str) -> Iterator[str]:
-    stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
-    with stream:
-        for line in stream:
-            yield line.rstrip("\n")
+    """The lines of a batch file (``-``: standard input); ``TutorError`` if it cannot be read."""
+    name = "standard input" if source == "-" else source
+    try:
+        stream: TextIO = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+        with stream:
+            for line in stream:
+                yield line.rstrip("\n")
+    except UnicodeDecodeError as exc:
+        raise TutorError(f"{name}: not UTF-8 text (byte {exc.start} of a read)") from None
+    except OSError as exc:
+        raise TutorError(f"{name}: cannot read it ({exc.strerror or exc})") from None
 
 
 def _print_answer(answer) -> None:
@@ -212,11 +253,81 @@ def _export(args: argparse.Namespace) -> int:
     from kg import build_graph
 
     settings = _settings(args)
-    graph = build_graph(read_guide(settings.guide, catalog=load_catalog(settings.aliases)))
+    catalog = load_catalog(settings.aliases)
+    guide = read_guide(settings.guide, catalog=catalog)
+    if args.format == "anki":
+        from .anki import write_apkg
+        from .quiz import Quiz
+
+        out, notes = write_apkg(Quiz(guide, catalog), args.out or Path("ecs-deck.apkg"))
+        print(f"wrote {out} ({notes} notes)")
+        return 0
+    graph = build_graph(guide)
     out = args.out or Path(f"ecs-graph.{args.format}")
     write_graph(graph, out, fmt=args.format)
     print(f"wrote {out} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
     return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    """Due cards one by one: read an answer from stdin, print the feedback. An empty line or the
+    end of input stops; every answer is saved as soon as it is given."""
+    from ingest import load_catalog, read_guide
+    from kg import build_graph
+
+    from .progress import ProgressStore, progress_url
+    from .quiz import Quiz
+
+    settings = _settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
+    catalog = load_catalog(settings.aliases)
+    if args.no_check:
+        guide, check = read_guide(settings.guide, catalog=catalog), None
+        graph = build_graph(guide)
+    else:
+        tutor = _open(args)
+        guide, check, graph = tutor.guide, tutor.check, tutor.graph
+    store = ProgressStore(
+        settings.progress_db or progress_url(settings.data_dir),
+        quiz=Quiz(guide, catalog, check=check),
+    )
+    try:
+        answered, correct = _study(store, args.learner, limit=args.n)
+        print(f"\n{answered} answered, {correct} correct; saved for {args.learner}.")
+        weak = [m for m in store.mastery(args.learner).items if m.recall is not None][:3]
+        if weak:
+            print("Weakest: " + "; ".join(f"{m.name} ({m.recall:.0%})" for m in weak))
+        if suggestions := store.study_next(args.learner, graph, k=3):
+            print("Study next: " + "; ".join(s.name for s in suggestions))
+    finally:
+        store.close()
+    return 0
+
+
+def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
+    """Ask the due cards until they run out, an empty line or the end of input."""
+    answered = correct = 0
+    for card in store.due_cards(learner, limit=limit):
+        print(f"\n[{card.item}] {card.prompt}")
+        if len(card.options) > 2:
+            for number, option in enumerate(card.options, start=1):
+                print(f"  {number}. {option}")
+        while True:
+            try:
+                answer = input("> ").strip()
+            except EOFError:
+                answer = ""
+            if not answer:
+                return answered, correct
+            try:
+                review = store.review(learner, card.id, answer)
+            except TutorError as exc:  # not an option, empty: ask again
+                print(exc)
+                continue
+            print(review.feedback)
+            if review.recorded:
+                answered, correct = answered + 1, correct + bool(review.correct)
+                break
+    return answered, correct
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -253,6 +364,38 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in reports], indent=1))
     else:
         print(format_report(*reports))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import format_table, run_bench, write_plot
+
+    try:
+        sizes = tuple(int(size) for size in args.sizes.split(",") if size.strip())
+    except ValueError:
+        raise TutorError(f"--sizes: expected numbers like 1,10,100, got {args.sizes!r}") from None
+    if args.full and 1000 not in sizes:
+        sizes += (1000,)
+    if any(size < 1 for size in sizes) or args.queries < 1:
+        raise TutorError("--sizes and --queries must be at least 1")
+    report = run_bench(
+        sizes=sizes,
+        queries=args.queries,
+        seed=args.seed,
+        cold_start=not args.no_cold_start,
+        log=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_text(json.dumps(report, indent=1))
+    tmp.replace(args.out)
+    print(format_table(report))
+    print(f"\nwrote {args.out}")
+    if args.plot:
+        if write_plot(report, args.plot):
+            print(f"wrote {args.plot}")
+        else:
+            print("no plot: matplotlib is not installed (pip install -e '.[bench]')")
     return 0
 
 

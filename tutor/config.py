@@ -27,6 +27,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     cache_dir: Path = PROJECT_DIR / ".cache"
     examples: str | None = None  # a JSON Lines path, "none", or None for the guide's default
+    data_dir: Path = PROJECT_DIR / ".data"  # learners' progress (progress.db) lives here
+    progress_db: str | None = None  # a SQLAlchemy URL used instead of <data_dir>/progress.db
 
     def examples_path(self) -> Path | None:
         """The labelled claims to learn from: as set, else the ECS guide's own set for the ECS
@@ -42,7 +44,8 @@ class Settings:
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
-    """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE and _EXAMPLES.
+    """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA and
+    _PROGRESS_DB.
 
     Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
     """
@@ -57,11 +60,13 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         model=env.get("ECS_TUTOR_MODEL") or defaults.model,
         cache_dir=Path(env.get("ECS_TUTOR_CACHE") or defaults.cache_dir),
         examples=env.get("ECS_TUTOR_EXAMPLES"),
+        data_dir=Path(env.get("ECS_TUTOR_DATA") or defaults.data_dir),
+        progress_db=env.get("ECS_TUTOR_PROGRESS_DB") or None,
     )
 
 
 def parse_auth(value: str) -> tuple[str, str]:
-    """"user:password" -> ("user", "password"); ``TutorError`` if either part is missing."""
+    """ "user:password" -> ("user", "password"); ``TutorError`` if either part is missing."""
     from .errors import TutorError
 
     user, sep, password = value.partition(":")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from pathlib import Path
 
@@ -30,17 +31,37 @@ from .retrieve import Hit, Retriever
 
 MAX_INPUT_CHARS = 2000  # a question or claim longer than this is refused, not truncated
 
+_WORD = re.compile(r"\w+")
+# Words that say nothing about what is asked: a question made only of these has no topic to find.
+_FILLER = frozenset(
+    "a an the and or but of to in on at by for with from as into onto about over under "
+    "is are was were be been being am do does did done have has had it its this that these those "
+    "there here what which who whom whose when where why how can could should would will shall may "
+    "might must i me my you your we us our they them their he him his she her not no yes so if "
+    "then than also just very too please tell explain s t d m ll re ve".split()
+)
+
 
 def clean_input(text: str, *, what: str = "question") -> str:
-    """The text with control characters removed and spaces folded; ``BadInput`` if unusable."""
+    """The text in NFKC form, control characters removed and spaces folded.
+
+    ``BadInput`` if it is not text, longer than ``MAX_INPUT_CHARS``, has no letters or digits, or
+    has only words like "what is it" that name no topic:
+    " What\\x00 is  ＥＣＳ? " -> "What is ECS?".
+    """
     if not isinstance(text, str):
         raise BadInput(f"the {what} must be text")
     if len(text) > MAX_INPUT_CHARS:
         raise BadInput(f"the {what} is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}")
-    kept = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    # NFKC first: it folds full-width letters ("ＥＣＳ" -> "ECS") and may itself make spaces.
+    kept = unicodedata.normalize("NFKC", text)
+    kept = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in kept)
     kept = " ".join(kept.split())
     if not any(ch.isalnum() for ch in kept):
         raise BadInput(f"the {what} is empty: type a few words")
+    words = _WORD.findall(kept.casefold())
+    if all(word in _FILLER for word in words):
+        raise BadInput(f"the {what} has only words like 'what' and 'is': say what it is about")
     return kept
 
 

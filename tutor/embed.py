@@ -37,31 +37,65 @@ def resolve_model(model: str) -> str:
 
 
 class SentenceEmbedder:
-    """A sentence-transformers model on the CPU, with a small cache of recent embeddings."""
+    """A sentence-transformers model on the CPU, with a small cache of recent embeddings.
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 1024):
-        from sentence_transformers import SentenceTransformer  # heavy: imported on first use
-        from transformers.utils import logging as transformers_logging
+    The model folder is checked at once, but the weights (and torch, a couple of seconds) are
+    loaded on the first text to embed: opening an index that is already built loads no model.
+    ``warm()`` loads it now, for a server that should answer its first query fast.
+    """
 
-        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-        transformers_logging.set_verbosity_error()
-
-        path = resolve_model(model)
-        try:
-            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        except Exception as exc:  # the library raises many kinds for a broken model folder
-            raise ModelNotFound(f"cannot load the embedding model at {path}: {exc}") from exc
+    def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 1024, lazy: bool = True):
+        self._path = resolve_model(model)
         self.name = model
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
-            self._model.get_sentence_embedding_dimension  # sentence-transformers < 6
-        )
-        self.dim = int(get_dim())
+        self._model = None
+        self._dim: int | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        if not lazy:
+            self.warm()
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self.warm()
+        return self._dim
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory yet."""
+        return self._model is not None
+
+    def warm(self) -> None:
+        """Load the model now; does nothing if it is loaded already."""
+        with self._load_lock:
+            if self._model is not None:
+                return
+            from sentence_transformers import SentenceTransformer  # heavy: imported on first use
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+            transformers_logging.set_verbosity_error()
+            try:
+                model = SentenceTransformer(self._path, device="cpu", local_files_only=True)
+            except Exception as exc:  # the library raises many kinds for a broken model folder
+                raise ModelNotFound(
+                    f"cannot load the embedding model at {self._path}: {exc}"
+                ) from exc
+            get_dim = getattr(model, "get_embedding_dimension", None) or (
+                model.get_sentence_embedding_dimension  # sentence-transformers < 6
+            )
+            self._dim = int(get_dim())
+            self._model = model
+
+    def clear_cache(self) -> None:
+        """Forget the recent embeddings (a benchmark measures queries the model has not seen)."""
+        with self._lock:
+            self._cache.clear()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
+        if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
         # The app calls this from several threads: read and update the cache under a lock, and
         # keep the rows found on the first look so that an eviction in between cannot lose one.
@@ -69,6 +103,7 @@ class SentenceEmbedder:
             known = {t: self._cache[t] for t in texts if t in self._cache}
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
+            self.warm()
             rows = self._model.encode(
                 missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
             )

@@ -1,0 +1,272 @@
+"""The progress store: FSRS wiring, persistence, mastery, history, study-next, and a process killed
+mid-session that loses no committed review."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import fsrs
+import pytest
+
+from ingest import load_catalog
+from tutor import BadInput
+from tutor.config import PROJECT_DIR
+from tutor.progress import HORIZON, ProgressError, ProgressStore, progress_url
+from tutor.quiz import Grade, Quiz
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CLUSTERS_TRUE, CLUSTERS_FALSE = "pair:Clusters#1:true", "pair:Clusters#1:false"
+
+
+@pytest.fixture(scope="module")
+def quiz(guide):
+    return Quiz(guide, load_catalog())
+
+
+@pytest.fixture
+def scheduler():
+    return fsrs.Scheduler(enable_fuzzing=False)  # intervals exact, so values can be asserted
+
+
+@pytest.fixture
+def store(tmp_path, quiz, scheduler):
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+    yield store
+    store.close()
+
+
+def test_the_default_store_is_a_sqlite_file_in_the_data_dir(tmp_path):
+    url = progress_url(tmp_path / "new" / "dir")
+    assert url == f"sqlite:///{tmp_path / 'new' / 'dir' / 'progress.db'}"
+    assert (tmp_path / "new" / "dir").is_dir()
+
+
+def test_a_new_learner_gets_new_cards_in_guide_order(store, quiz):
+    assert store.due_cards("ana", NOW, limit=5) == list(quiz.cards[:5])
+    assert store.learners() == []  # looking does not create a learner
+
+
+def test_a_review_is_scheduled_exactly_as_fsrs_does(store, scheduler):
+    expected, _ = scheduler.review_card(fsrs.Card(card_id=0, due=NOW), fsrs.Rating.Good, NOW)
+    review = store.review("ana", CLUSTERS_FALSE, "false", NOW)
+    assert (review.recorded, review.correct, review.rating) == (True, True, "Good")
+    assert review.due == expected.due == NOW + timedelta(minutes=10)
+    again = store.review("ana", CLUSTERS_TRUE, "false", NOW)
+    assert (again.correct, again.rating, again.due) == (False, "Again", NOW + timedelta(minutes=1))
+    assert store.learners() == ["ana"]
+
+
+def test_due_cards_come_first_most_overdue_first_then_new_ones(store, quiz):
+    store.review("ana", CLUSTERS_FALSE, "false", NOW)  # Good: due in 10 minutes
+    store.review("ana", CLUSTERS_TRUE, "false", NOW)  # Again: due in 1 minute
+    later = [c.id for c in store.due_cards("ana", NOW + timedelta(minutes=30), limit=3)]
+    assert later == [CLUSTERS_TRUE, CLUSTERS_FALSE, quiz.cards[2].id]
+    soon = [c.id for c in store.due_cards("ana", NOW + timedelta(seconds=30), limit=1)]
+    assert soon == [quiz.cards[2].id]
+    assert len(store.due_cards("ana", NOW + timedelta(seconds=30))) == len(quiz.cards) - 2
+
+
+def test_a_rating_or_a_grade_can_be_given_directly(store):
+    assert store.review("ana", CLUSTERS_TRUE, fsrs.Rating.Easy, NOW).rating == "Easy"
+    grade = Grade(CLUSTERS_FALSE, "my words", True, "fine")
+    review = store.review("ana", CLUSTERS_FALSE, grade, NOW)
+    assert (review.rating, review.feedback) == ("Good", "fine")
+
+
+def test_an_answer_that_cannot_be_judged_is_not_recorded(store):
+    review = store.review("ana", CLUSTERS_TRUE, Grade(CLUSTERS_TRUE, "?", None, "say more"), NOW)
+    assert (review.recorded, review.rating, review.due) == (False, None, None)
+    assert store.history("ana") == ()
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a" * 81, "x\x00y", "<script>"])
+def test_a_learner_needs_a_plain_name(store, name):
+    with pytest.raises(BadInput):
+        store.review(name, CLUSTERS_TRUE, "true", NOW)
+
+
+def test_naive_datetimes_are_refused(store):
+    with pytest.raises(ValueError, match="naive"):
+        store.review("ana", CLUSTERS_TRUE, "true", datetime(2026, 3, 2, 9))
+
+
+def test_learners_progress_apart(store, quiz):
+    store.review("ana", CLUSTERS_TRUE, "true", NOW)
+    assert store.due_cards("bo", NOW, limit=1)[0].id == CLUSTERS_TRUE
+    assert store.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[1].id
+
+
+def test_progress_is_there_when_the_store_is_opened_again(tmp_path, quiz, scheduler):
+    first = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+    first.review("ana", CLUSTERS_TRUE, "true", NOW)
+    first.close()
+    again = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+    assert [d.reviews for d in again.history("ana")] == [1]
+    assert again.due_cards("ana", NOW, limit=1)[0].id == CLUSTERS_FALSE
+
+
+def test_another_schema_version_is_refused(tmp_path, quiz):
+    ProgressStore(progress_url(tmp_path), quiz=quiz).close()
+    with sqlite3.connect(tmp_path / "progress.db") as db:
+        db.execute("UPDATE meta SET value = 'ecs-tutor progress v0' WHERE key = 'schema'")
+    with pytest.raises(ProgressError, match="progress v0"):
+        ProgressStore(progress_url(tmp_path), quiz=quiz)
+
+
+def test_an_unusable_url_is_a_clear_error(quiz):
+    with pytest.raises(ProgressError):
+        ProgressStore("nosuchdb://x", quiz=quiz)
+
+
+def test_mastery_is_fsrs_recall_a_week_out_weakest_first(store, scheduler):
+    store.review("ana", "pair:Tasks#1:true", fsrs.Rating.Easy, NOW)
+    store.review("ana", "pair:Tasks#1:false", fsrs.Rating.Easy, NOW)
+    store.review("ana", CLUSTERS_TRUE, fsrs.Rating.Again, NOW)
+    report = store.mastery("ana", NOW)
+    first, second = report.items[:2]
+    assert (first.name, first.cards, first.seen, first.reviews, first.correct) == (
+        "Clusters",
+        2,
+        1,
+        1,
+        0,
+    )
+    failed, _ = scheduler.review_card(fsrs.Card(card_id=0, due=NOW), fsrs.Rating.Again, NOW)
+    assert first.recall == round(scheduler.get_card_retrievability(failed, NOW + HORIZON), 4)
+    assert (second.name, second.seen, second.accuracy) == ("Tasks", 2, 1.0)
+    assert second.recall > 0.9 > first.recall
+    assert all(m.recall is None and m.seen == 0 for m in report.items[2:])
+    assert [s.name for s in report.sections[:1]] == ["Key Concepts > ECS Components"]
+    assert report.sections[0].seen == 3 and report.sections[0].coverage == 3 / 8
+
+
+def test_history_counts_reviews_per_day_with_retention(store, scheduler):
+    store.review("ana", CLUSTERS_TRUE, "true", NOW)
+    store.review("ana", CLUSTERS_FALSE, "true", NOW)
+    later = NOW + timedelta(days=2)
+    store.review("ana", CLUSTERS_TRUE, "true", later)
+    store.review("ana", CLUSTERS_FALSE, "false", later)
+    first, second = store.history("ana")
+    assert (first.day, first.reviews, first.correct, first.new) == (date(2026, 3, 2), 2, 1, 2)
+    assert (first.retention, first.predicted) == (None, None)
+    assert (second.day, second.reviews, second.correct, second.new) == (date(2026, 3, 4), 2, 2, 0)
+    assert second.retention == 1.0
+    good, _ = scheduler.review_card(fsrs.Card(card_id=0, due=NOW), fsrs.Rating.Good, NOW)
+    bad, _ = scheduler.review_card(fsrs.Card(card_id=0, due=NOW), fsrs.Rating.Again, NOW)
+    expected = [scheduler.get_card_retrievability(c, later) for c in (good, bad)]
+    assert second.predicted == round(sum(expected) / 2, 4)
+
+
+def test_study_next_suggests_unmastered_graph_neighbours_of_weak_items(store, graph):
+    store.review("ana", "pair:Fargate#1:true", fsrs.Rating.Again, NOW)
+    store.review("ana", "pair:Fargate#1:false", fsrs.Rating.Again, NOW)
+    suggestions = store.study_next("ana", graph, NOW, k=3)
+    assert suggestions[0].name == "Batch Processing with Fargate"
+    assert suggestions[0].because == ("Fargate",)
+    assert all("Fargate" in s.because for s in suggestions)
+    assert "Fargate" not in [s.name for s in suggestions]
+    assert [s.score for s in suggestions] == sorted((s.score for s in suggestions), reverse=True)
+
+
+def test_study_next_with_nothing_weak_starts_at_the_top(store, graph):
+    assert [s.name for s in store.study_next("new", graph, NOW, k=2)] == [
+        "Clusters",
+        "Task Definitions",
+    ]
+
+
+def test_concurrent_reviews_are_all_kept(store, quiz):
+    cards = [c.id for c in quiz.cards[:20]]
+
+    def answer(learner: str) -> None:
+        for card_id in cards:
+            store.review(learner, card_id, fsrs.Rating.Good, NOW)
+
+    threads = [threading.Thread(target=answer, args=(name,)) for name in ("ana", "bo", "cy")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [[d.reviews for d in store.history(n)] for n in ("ana", "bo", "cy")] == [[20]] * 3
+
+
+_CHILD = """
+import sys
+from datetime import UTC, datetime, timedelta
+import fsrs
+from ingest import load_catalog, read_guide
+from tutor.config import DEFAULT_GUIDE
+from tutor.progress import ProgressStore, progress_url
+from tutor.quiz import Quiz
+
+quiz = Quiz(read_guide(DEFAULT_GUIDE), load_catalog())
+store = ProgressStore(progress_url(sys.argv[1]), quiz=quiz)
+cards = [c.id for c in store.quiz.cards]
+start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+n = 0
+while True:
+    card = cards[n % len(cards)]
+    store.review("ana", card, fsrs.Rating.Good, start + timedelta(seconds=n))
+    print(n, card, flush=True)  # printed only once the review is committed
+    n += 1
+"""
+
+
+def test_a_killed_session_loses_no_committed_review(tmp_path, quiz):
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD, encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)},
+    )
+    committed = []
+    try:
+        for line in child.stdout:
+            committed.append(line.split(" ", 1)[1].strip())
+            if len(committed) == 120:  # past a full round of the 90 cards
+                break
+        child.send_signal(signal.SIGKILL)  # mid-session, most likely mid-transaction
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert len(committed) == 120
+
+    with sqlite3.connect(tmp_path / "progress.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        reviewed = dict(db.execute("SELECT card_id, MAX(reviewed) FROM reviews GROUP BY card_id"))
+        states = {
+            cid: json.loads(card)
+            for cid, card in db.execute("SELECT card_id, card FROM card_states")
+        }
+        total = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    assert total >= len(committed)  # every review printed as committed is there
+    assert set(committed) <= set(states)
+    for card_id, state in states.items():  # each state moved with its review, never apart
+        assert datetime.fromisoformat(state["last_review"]) == datetime.fromisoformat(
+            reviewed[card_id]
+        ).replace(tzinfo=UTC)
+
+    fresh = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    assert sum(d.reviews for d in fresh.history("ana")) == total
+    later = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    assert fresh.review("ana", committed[-1], fsrs.Rating.Good, later).recorded
+    fresh.close()
+
+
+def test_the_data_dir_can_be_set_by_environment(tmp_path):
+    from tutor.config import settings_from_env
+
+    assert settings_from_env({"ECS_TUTOR_DATA": str(tmp_path)}).data_dir == Path(tmp_path)
+    assert settings_from_env({}).data_dir == PROJECT_DIR / ".data"

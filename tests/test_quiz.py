@@ -1,0 +1,171 @@
+"""Quiz cards from the guide, grading, feedback, and the terminal quiz."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ingest import load_catalog
+from tutor import BadInput
+from tutor.cli import main
+from tutor.progress import ProgressStore, progress_url
+from tutor.quiz import BLANK, SERVICE, TRUE_FALSE, Quiz
+
+CLUSTERS_TRUE, CLUSTERS_FALSE = "pair:Clusters#1:true", "pair:Clusters#1:false"
+ALB_STEP = "scenario:Scalable Microservices Architecture#5"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def quiz(guide, catalog):
+    return Quiz(guide, catalog)
+
+
+def test_every_pair_gives_a_true_and_a_false_drill(quiz, guide):
+    drills = [c for c in quiz.cards if c.kind == TRUE_FALSE]
+    assert len(drills) == 2 * len(guide.pairs) == 62
+    assert {c.prompt for c in drills} == {
+        f"True or false? {s}" for p in guide.pairs for s in (p.wrong, p.right)
+    }
+    assert len({c.id for c in quiz.cards}) == len(quiz.cards) == 90
+
+
+def test_cards_and_ids_are_the_same_on_every_build(quiz, guide, catalog):
+    assert Quiz(guide, catalog).cards == quiz.cards
+    assert quiz.cards[0].id == CLUSTERS_TRUE
+    assert quiz.card(CLUSTERS_FALSE).answer == "False"
+
+
+def test_a_step_question_blanks_its_service(quiz):
+    card = quiz.card(ALB_STEP)
+    assert card.kind == SERVICE
+    assert card.prompt == (
+        "A financial services company needs to deploy a highly available microservices "
+        "architecture. Step 5, Load Balancing: Use an ____ to distribute traffic across "
+        "microservice tasks. Which service would you use?"
+    )
+    assert card.answer == "Application Load Balancer"
+    assert card.item == "Scalable Microservices Architecture"
+    assert card.node == "scenario:Scalable Microservices Architecture"
+
+
+def test_service_questions_hide_the_answer_and_offer_four_distinct_options(quiz, catalog):
+    questions = [c for c in quiz.cards if c.kind == SERVICE]
+    assert len(questions) == 28
+    for card in questions:
+        assert BLANK in card.prompt
+        assert card.answer not in catalog.mentions(card.prompt), card.id
+        assert len(set(card.options)) == len(card.options) == 4
+        assert card.answer in card.options
+        # no distractor that the text names or that could also be right
+        others = set(card.options) - {card.answer}
+        assert not others & set(catalog.mentions(card.right)), card.id
+        assert "Elastic Load Balancing" not in others or "Load" not in card.answer
+
+
+@pytest.mark.parametrize(
+    "answer, correct",
+    [("true", True), ("T", True), ("Yes.", True), ("1", True), ("false", False), ("No", False)],
+)
+def test_true_false_answers(quiz, answer, correct):
+    assert quiz.grade(CLUSTERS_TRUE, answer).correct is correct
+    assert quiz.grade(CLUSTERS_FALSE, answer).correct is (not correct)
+
+
+@pytest.mark.parametrize("answer", ["true", "false"])
+def test_drill_feedback_quotes_both_statements_and_names_the_item(quiz, answer):
+    grade = quiz.grade(CLUSTERS_FALSE, answer)
+    assert "“Clusters can host multiple applications and services.”" in grade.feedback
+    assert "“Clusters can only host a single application.”" in grade.feedback
+    assert "**Clusters** (Key Concepts > ECS Components)" in grade.feedback
+    assert grade.feedback.startswith("Correct" if answer == "false" else "Not quite")
+
+
+@pytest.mark.parametrize(
+    "answer", ["Application Load Balancer", "application load balancer", "I'd put an ALB there"]
+)
+def test_a_service_is_picked_by_name_or_alias(quiz, answer):
+    assert quiz.grade(ALB_STEP, answer).correct is True
+
+
+def test_a_service_is_picked_by_number_or_letter(quiz):
+    card = quiz.card(ALB_STEP)
+    place = card.options.index(card.answer)
+    assert quiz.grade(ALB_STEP, str(place + 1)).correct is True
+    assert quiz.grade(ALB_STEP, "abcd"[place]).correct is True
+    assert quiz.grade(ALB_STEP, str((place + 1) % 4 + 1)).correct is False
+
+
+def test_question_feedback_explains_the_right_and_the_chosen_wrong_option(quiz):
+    card = quiz.card("example:EFS Integration")
+    assert card.options == (
+        "AWS Secrets Manager",
+        "Amazon EFS",
+        "Amazon DynamoDB",
+        "Amazon CloudWatch",
+    )
+    grade = quiz.grade(card.id, "Amazon CloudWatch")
+    lines = grade.feedback.splitlines()
+    assert grade.correct is False
+    assert lines[0] == (
+        "Not quite: not Amazon CloudWatch. The answer is **Amazon EFS**, as the guide says: “A "
+        "content management system uses EFS to store and share files across multiple ECS tasks.”"
+    )
+    assert lines[1] == (
+        "- Amazon CloudWatch is not it: the guide uses it for “CloudWatch Metrics and Logs: "
+        "Monitor ECS tasks and services.”"
+    )
+    assert lines[-1] == "See **EFS Integration** (Key Concepts > Storage)."
+
+
+@pytest.mark.parametrize("answer", ["", "   ", "7", "e", "Amazon Lightsail", "x" * 2001])
+def test_an_unusable_answer_to_a_question_is_refused(quiz, answer):
+    with pytest.raises(BadInput):
+        quiz.grade(ALB_STEP, answer)
+
+
+def test_a_sentence_needs_check_and_an_unknown_card_is_refused(quiz):
+    with pytest.raises(BadInput, match="True or False"):
+        quiz.grade(CLUSTERS_TRUE, "clusters host many apps")
+    with pytest.raises(BadInput, match="no quiz card"):
+        quiz.grade("pair:Nothing#1:true", "true")
+
+
+@pytest.mark.parametrize(
+    "sentence, correct",
+    [
+        ("A cluster can host many applications and services", True),
+        ("A cluster can only ever run one application", False),
+        ("Fargate is always more expensive than EC2", None),  # about another pair: not graded
+    ],
+)
+def test_a_sentence_is_judged_by_check_against_the_cards_pair(
+    tutor, guide, catalog, sentence, correct
+):
+    quiz = Quiz(guide, catalog, check=tutor.check)
+    grade = quiz.grade(CLUSTERS_FALSE, sentence)
+    assert grade.correct is correct
+    assert grade.verdict is not None
+    if correct is None:
+        assert grade.rating is None
+        assert "**Fargate**" in grade.feedback
+    else:
+        assert "“Clusters can only host a single application.”" in grade.feedback
+
+
+def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, quiz):
+    monkeypatch.setattr("sys.stdin", io.StringIO("true\n7\n2\n"))
+    argv = ["quiz", "--no-check", "--learner", "ana", "--data-dir", str(tmp_path), "-n", "3"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "[Clusters] True or false? Clusters can host multiple applications" in out
+    assert "answer True or False" in out  # "7" is neither: asked again
+    assert "2 answered, 2 correct; saved for ana." in out
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    assert [d.reviews for d in store.history("ana")] == [2]
+    assert store.due_cards("ana")[0].id == "pair:Task Definitions#1:true"

@@ -1,0 +1,505 @@
+"""``ecs-tutor bench``: what the tutor costs, beside the naive baseline, at growing guide sizes.
+
+Each size runs in its own process (so that its peak RSS is its own): the ECS guide, then the
+synthetic guides of ``tutor.synth``. A run measures ingest by phase (parse, graph, embed, index)
+into an empty cache, ingest again with nothing changed and with one text changed, ask and check
+latency on queries the model has not seen (p50/p95/p99 after a warm-up), the same with the query
+embedding already known (what the tutor adds on top of the model), throughput with the queries
+embedded as one batch, the faiss index (flat vs HNSW: search time and recall@10 against exact
+search), the index size on disk and the peak RSS; and the naive baseline (``tutor.baseline``) on
+the same queries. The parent process adds cold starts (CLI to first answer, app to ready) and
+writes one JSON file. Timings are printed, never asserted: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .config import DEFAULT_GUIDE, PROJECT_DIR, Settings
+
+__all__ = ["BENCH_FORMAT", "DEFAULT_SIZES", "format_table", "run_bench"]
+
+BENCH_FORMAT = "ecs-tutor-bench v1"
+DEFAULT_SIZES = (1, 10, 100)
+_QUERY_FILES = ("data/train", "data/eval")  # read only: their texts are the benchmark's queries
+_WARM_UP = 20
+
+
+def run_bench(
+    *,
+    sizes: tuple[int, ...] = DEFAULT_SIZES,
+    queries: int = 300,
+    seed: int = 0,
+    cold_start: bool = True,
+    work_dir: Path | None = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> dict:
+    """Measure the ECS guide and each synthetic size; the report as a JSON-ready dict."""
+    owned = work_dir is None
+    work = Path(work_dir or tempfile.mkdtemp(prefix="ecs-tutor-bench-"))
+    try:
+        log("ECS guide ...")
+        ecs = _in_child({"guide": "ecs", "queries": queries, "cache": str(work / "ecs-cache")})
+        report = {
+            "format": BENCH_FORMAT,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+            },
+            "ecs": ecs,
+            "cold_start": _cold_starts(work / "ecs-cache", log) if cold_start else None,
+            "scales": [],
+        }
+        for size in sizes:
+            log(f"synthetic guide {size}x ...")
+            spec = {
+                "guide": "synthetic",
+                "scale": size,
+                "seed": seed,
+                "queries": min(queries, 200) if size > 1 else queries,
+                "cache": str(work / f"synthetic-{size}x-cache"),
+                "folder": str(work / "guides"),
+            }
+            report["scales"].append(_in_child(spec))
+        report["targets"] = _targets(report)
+        return report
+    finally:
+        if owned:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _in_child(spec: dict) -> dict:
+    """Run one measurement in a fresh interpreter; its last stdout line is the JSON result."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tutor.bench", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env=_child_env(),
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench worker {spec} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    return env
+
+
+# --- one size, in its own process ------------------------------------------------------------
+
+
+def measure(spec: dict) -> dict:
+    """Everything for one guide (the worker's body): ingest, queries, index, baseline, memory."""
+    from ingest import load_catalog, load_examples, load_paraphrases, paraphrases_path, read_guide
+    from kg import build_graph
+
+    from . import index as ix
+    from .baseline import NaiveBaseline
+    from .core import Tutor
+    from .embed import SentenceEmbedder
+    from .synth import CHAPTER_COUNTS, write_synthetic_guide
+
+    cache = Path(spec["cache"])
+    if spec["guide"] == "ecs":
+        settings = Settings(guide=DEFAULT_GUIDE, cache_dir=cache)
+    else:
+        path = write_synthetic_guide(Path(spec["folder"]), spec["scale"], seed=spec["seed"])
+        settings = Settings(guide=path, cache_dir=cache, examples="none")
+    result: dict = {"guide": spec["guide"], "scale": spec.get("scale", 1)}
+
+    started = time.perf_counter()
+    embedder = SentenceEmbedder(settings.model, cache_size=4096)
+    embedder.warm()
+    result["model_load_s"] = time.perf_counter() - started
+
+    # Ingest into an empty cache, phase by phase, as Tutor.open does it.
+    shutil.rmtree(cache, ignore_errors=True)
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
+    catalog = load_catalog(settings.aliases)
+    guide = read_guide(settings.guide, catalog=catalog)
+    phases["parse_s"], clock = time.perf_counter() - clock, time.perf_counter()
+    graph = build_graph(guide)
+    phases["graph_s"], clock = time.perf_counter() - clock, time.perf_counter()
+    paraphrases = load_paraphrases(paraphrases_path(settings.guide), guide)
+    if examples := settings.examples_path():
+        paraphrases = paraphrases.merged(load_examples(examples, guide))
+    docs = ix.documents(graph, paraphrases)
+    vectors, embedded = ix.embed_docs(docs, embedder, {})
+    phases["embed_s"], clock = time.perf_counter() - clock, time.perf_counter()
+    key = ix.index_key(docs, embedder.name)
+    built = ix.build_index(
+        docs, embedder, key=key, guide_sha256="", known=_rows(docs, vectors, embedder.name)
+    )
+    ix.save_index(built, cache / f"index-{key}")
+    phases["index_s"] = time.perf_counter() - clock
+    phases["total_s"] = sum(phases.values())
+    result["ingest"] = dict(phases, texts=len(docs), embedded=embedded)
+    result["counts"] = {
+        "items": len(guide.items),
+        "pairs": len(guide.pairs),
+        "scenarios": len(guide.scenarios),
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+        "per_chapter": CHAPTER_COUNTS if spec["guide"] != "ecs" else None,
+    }
+    folder = cache / f"index-{key}"
+    result["disk"] = {
+        "index_bytes": sum((folder / n).stat().st_size for n in ("vectors.faiss", "docs.json")),
+        "cache_bytes": sum(p.stat().st_size for p in folder.iterdir()),
+    }
+    result["index"] = _index_choice(vectors, embedder, built.manifest["index_type"])
+    del vectors, built
+
+    # Nothing changed: the whole Tutor.open path, and not one text embedded.
+    counting = _Counting(embedder)
+    clock = time.perf_counter()
+    tutor = Tutor.open(settings, embedder=counting)
+    result["ingest"]["unchanged_s"] = time.perf_counter() - clock
+    result["ingest"]["unchanged_embedded"] = counting.texts
+
+    if spec["guide"] != "ecs":  # one text changed: only it is embedded again
+        text = settings.guide.read_text(encoding="utf-8")
+        first = next(line for line in text.splitlines() if line.startswith("1. **"))
+        settings.guide.write_text(text.replace(first, first + " Changed.", 1), encoding="utf-8")
+        counting = _Counting(embedder)
+        clock = time.perf_counter()
+        tutor = Tutor.open(settings, embedder=counting)
+        result["ingest"]["one_changed_s"] = time.perf_counter() - clock
+        result["ingest"]["one_changed_embedded"] = counting.texts
+
+    asks, claims = _queries(spec["queries"])
+    result["ask"] = _latencies(embedder, lambda q: tutor.ask(q), asks)
+    result["check"] = _latencies(embedder, tutor.check, claims)
+
+    clock = time.perf_counter()
+    baseline = NaiveBaseline(tutor.guide, embedder)
+    base = {"ingest_s": time.perf_counter() - clock}
+    base["ask"] = _latencies(embedder, baseline.rank_titles, asks)
+    base["check"] = _latencies(embedder, baseline.judge, claims)
+    result["baseline"] = base
+    result["ratios"] = {
+        f"{what}_{stat}": result[what][stat] / max(base[what][stat], 1e-9)
+        for what in ("ask", "check")
+        for stat in ("p50_ms", "p95_ms")
+    }
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+class _Counting:
+    """An embedder that counts the texts it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.texts = inner, inner.name, 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def __call__(self, texts):
+        self.texts += len(texts)
+        return self.inner(texts)
+
+
+def _rows(docs, vectors: np.ndarray, model: str) -> dict[str, np.ndarray]:
+    from .index import embedding_key
+
+    return {embedding_key(model, d.text): v for d, v in zip(docs, vectors, strict=True)}
+
+
+def _queries(limit: int) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:
+    """(warm-up, measured) questions and (warm-up, measured) claims.
+
+    Questions: the first ``_WARM_UP`` development questions warm up, the other development and
+    all evaluation questions (205) are measured. Claims: the development claims warm up, which
+    also embeds every pair's phrasings once (``check`` keeps them), and the evaluation claims
+    (311) are measured. ``limit`` caps each measured list.
+    """
+    rows: dict[tuple[str, str], list[str]] = {}
+    for folder in _QUERY_FILES:
+        for name, field in (("questions", "question"), ("claims", "claim")):
+            with open(PROJECT_DIR / folder / f"{name}.jsonl", encoding="utf-8") as lines:
+                rows[folder, name] = [json.loads(line)[field] for line in lines if line.strip()]
+    train, test = _QUERY_FILES
+    asks = list(dict.fromkeys(rows[train, "questions"] + rows[test, "questions"]))
+    claims = list(dict.fromkeys(rows[test, "claims"]))
+    warm_claims = [c for c in dict.fromkeys(rows[train, "claims"]) if c not in set(claims)]
+    return (asks[:_WARM_UP], asks[_WARM_UP:][:limit]), (warm_claims, claims[:limit])
+
+
+def _latencies(
+    embedder, answer: Callable[[str], object], texts: tuple[list[str], list[str]]
+) -> dict:
+    """Latency on unseen queries, again with their embeddings known, and batched throughput."""
+    warm, measured = texts
+    for text in warm:
+        answer(text)
+    embedder.clear_cache()
+    full = _timed(answer, measured)  # each query embedded on its own: the user's wait
+    known = _timed(answer, measured)  # embeddings now cached: what the tutor adds on top
+    embedder.clear_cache()
+    clock = time.perf_counter()
+    embedder(measured)  # one batch, as `--batch` could
+    for text in measured:
+        answer(text)
+    batch_s = time.perf_counter() - clock
+    return {
+        "n": len(measured),
+        **_percentiles(full),
+        "qps_single": len(measured) / (sum(full) / 1000),
+        "qps_batch": len(measured) / batch_s,
+        "overhead_p50_ms": float(np.percentile(known, 50)),
+        "overhead_p95_ms": float(np.percentile(known, 95)),
+    }
+
+
+def _timed(answer: Callable[[str], object], texts: list[str]) -> list[float]:
+    out = []
+    for text in texts:
+        clock = time.perf_counter()
+        answer(text)
+        out.append((time.perf_counter() - clock) * 1000)
+    return out
+
+
+def _percentiles(ms: list[float]) -> dict:
+    return {f"p{q}_ms": float(np.percentile(ms, q)) for q in (50, 95, 99)}
+
+
+def _index_choice(vectors: np.ndarray, embedder, chosen: str) -> dict:
+    """Flat against HNSW on the same vectors: build and search time, and HNSW's recall@10
+    against exact search, for queries taken from the guide's own texts plus real questions."""
+    from .index import make_faiss_index
+
+    (_, asks), _ = _queries(100)
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(vectors), size=min(100, len(vectors)), replace=False)
+    queries = np.vstack([embedder(asks), vectors[picks]]).astype(np.float32)
+    k = min(10, len(vectors))
+    out: dict = {"chosen": chosen, "vectors": len(vectors)}
+    found = {}
+    for kind in ("IndexFlatIP", "IndexHNSWFlat"):
+        clock = time.perf_counter()
+        index = make_faiss_index(vectors, kind=kind)
+        out[f"{kind}_build_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        for row in queries:
+            index.search(row[None, :], 40)
+        out[f"{kind}_search_ms"] = (time.perf_counter() - clock) * 1000 / len(queries)
+        found[kind] = index.search(queries, k)[1]
+    exact = found["IndexFlatIP"]
+    hits = sum(len(set(a) & set(b)) for a, b in zip(exact, found["IndexHNSWFlat"], strict=True))
+    out["hnsw_recall_at_10"] = hits / exact.size
+    return out
+
+
+# --- cold starts ------------------------------------------------------------------------------
+
+
+def _cold_starts(cache: Path, log: Callable[[str], None], runs: int = 3) -> dict:
+    """Seconds from process start to the first CLI answer, and to the app answering HTTP."""
+    log("cold starts ...")
+    cli = []
+    for _ in range(runs):
+        clock = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "tutor", "--cache-dir", str(cache), "ask", "What is ECS?"],
+            capture_output=True,
+            check=True,
+            cwd=PROJECT_DIR,
+            env=_child_env(),
+        )
+        cli.append(time.perf_counter() - clock)
+    app = []
+    for _ in range(runs):
+        app.append(_app_ready(cache))
+    return {"cli_first_answer_s": float(np.median(cli)), "cli_runs_s": cli,
+            "app_ready_s": float(np.median(app)), "app_runs_s": app}  # fmt: skip
+
+
+def _app_ready(cache: Path, timeout: float = 120.0) -> float:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "tutor", "--cache-dir", str(cache), "serve"]
+    clock = time.perf_counter()
+    server = subprocess.Popen(
+        [*command, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=PROJECT_DIR,
+        env=_child_env(),
+    )
+    try:
+        while time.perf_counter() - clock < timeout:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
+                    if reply.status == 200:
+                        return time.perf_counter() - clock
+            except OSError:
+                time.sleep(0.1)
+            if server.poll() is not None:
+                raise RuntimeError("the app exited before it was ready")
+        raise RuntimeError(f"the app was not ready within {timeout:.0f} s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# --- targets and the table --------------------------------------------------------------------
+
+
+def _targets(report: dict) -> dict:
+    """Issue 5's targets, each with the measured figure and whether it is met."""
+    ecs, cold, scales = report["ecs"], report["cold_start"], report["scales"]
+    rows = {
+        "ask p95 <= 25 ms": (ecs["ask"]["p95_ms"], 25),
+        "check p95 <= 25 ms": (ecs["check"]["p95_ms"], 25),
+        "ask overhead p95 <= 5 ms": (ecs["ask"]["overhead_p95_ms"], 5),
+        "check overhead p95 <= 5 ms": (ecs["check"]["overhead_p95_ms"], 5),
+        "ECS ingest cold <= 3 s": (ecs["ingest"]["total_s"], 3),
+        "ECS ingest unchanged <= 0.5 s": (ecs["ingest"]["unchanged_s"], 0.5),
+        "peak RSS at 1x <= 1024 MB": (ecs["peak_rss_mb"], 1024),
+    }
+    if cold:
+        rows["CLI first answer <= 6 s"] = (cold["cli_first_answer_s"], 6)
+        rows["app ready <= 10 s"] = (cold["app_ready_s"], 10)
+    one = next((s for s in scales if s["scale"] == 1), None)
+    for s in scales:
+        if s["scale"] == 1000:
+            rows["1000x ingest <= 600 s"] = (s["ingest"]["total_s"], 600)
+            rows["peak RSS at 1000x <= 2048 MB"] = (s["peak_rss_mb"], 2048)
+        if one and s["scale"] > 1:
+            for what in ("ask", "check"):
+                ratio = s[what]["p95_ms"] / one[what]["p95_ms"]
+                rows[f"{what} p95 at {s['scale']}x <= 2x of 1x"] = (ratio, 2)
+    for s in [ecs, *scales]:
+        label = "ECS" if s["guide"] == "ecs" else f"{s['scale']}x"
+        for what in ("ask", "check"):
+            rows[f"{what} p95 at {label} <= baseline"] = (s["ratios"][f"{what}_p95_ms"], 1)
+    return {name: {"measured": got, "target": limit, "met": got <= limit}
+            for name, (got, limit) in rows.items()}  # fmt: skip
+
+
+def format_table(report: dict) -> str:
+    """The report as plain-text tables: sizes side by side, then the targets."""
+    columns = [("ECS", report["ecs"])] + [(f"{s['scale']}x", s) for s in report["scales"]]
+    lines = [
+        ("pairs", lambda s: f"{s['counts']['pairs']}"),
+        ("texts indexed", lambda s: f"{s['ingest']['texts']}"),
+        ("ingest parse s", lambda s: f"{s['ingest']['parse_s']:.2f}"),
+        ("ingest graph s", lambda s: f"{s['ingest']['graph_s']:.2f}"),
+        ("ingest embed s", lambda s: f"{s['ingest']['embed_s']:.2f}"),
+        ("ingest index s", lambda s: f"{s['ingest']['index_s']:.2f}"),
+        ("ingest total s", lambda s: f"{s['ingest']['total_s']:.2f}"),
+        ("re-ingest unchanged s", lambda s: f"{s['ingest']['unchanged_s']:.2f}"),
+        ("  texts embedded", lambda s: f"{s['ingest']['unchanged_embedded']}"),
+        ("re-ingest 1 changed s", lambda s: _get(s, "ingest", "one_changed_s", "{:.2f}")),
+        ("  texts embedded", lambda s: _get(s, "ingest", "one_changed_embedded", "{}")),
+        ("ask p50/p95/p99 ms", lambda s: _p(s["ask"])),
+        ("check p50/p95/p99 ms", lambda s: _p(s["check"])),
+        ("ask/check overhead p95 ms", lambda s: _pair(s, "overhead_p95_ms", "{:.1f}")),
+        ("ask/check qps single", lambda s: _pair(s, "qps_single", "{:.0f}")),
+        ("ask/check qps batch", lambda s: _pair(s, "qps_batch", "{:.0f}")),
+        ("baseline ingest s", lambda s: f"{s['baseline']['ingest_s']:.2f}"),
+        ("baseline ask/check p95 ms", lambda s: _pair(s["baseline"], "p95_ms", "{:.1f}")),
+        ("tutor/baseline p95 ask", lambda s: f"{s['ratios']['ask_p95_ms']:.2f}"),
+        ("tutor/baseline p95 check", lambda s: f"{s['ratios']['check_p95_ms']:.2f}"),
+        ("index type", lambda s: s["index"]["chosen"].removeprefix("Index")),
+        ("flat / HNSW search ms", lambda s: _index_ms(s["index"])),
+        ("HNSW recall@10", lambda s: f"{s['index']['hnsw_recall_at_10']:.3f}"),
+        ("index on disk MB", lambda s: f"{s['disk']['index_bytes'] / 1e6:.1f}"),
+        ("  with embedding cache MB", lambda s: f"{s['disk']['cache_bytes'] / 1e6:.1f}"),
+        ("peak RSS MB", lambda s: f"{s['peak_rss_mb']:.0f}"),
+    ]
+    width = max(len(name) for name, _ in lines) + 2
+    cell = max(16, *(len(f(s)) + 2 for _, f in lines for _, s in columns))
+    out = [" " * width + "".join(f"{name:>{cell}}" for name, _ in columns)]
+    out += [
+        f"{name:<{width}}" + "".join(f"{f(s):>{cell}}" for _, s in columns) for name, f in lines
+    ]
+    if cold := report.get("cold_start"):
+        out.append(
+            f"\ncold start: CLI to first answer {cold['cli_first_answer_s']:.2f} s, "
+            f"app ready {cold['app_ready_s']:.2f} s (median of {len(cold['cli_runs_s'])})"
+        )
+    out.append("\ntargets (issue 5):")
+    for name, row in report["targets"].items():
+        out.append(f"  {'met ' if row['met'] else 'MISS'}  {name:<36} {row['measured']:.2f}")
+    return "\n".join(out)
+
+
+def _p(row: dict) -> str:
+    return f"{row['p50_ms']:.1f}/{row['p95_ms']:.1f}/{row['p99_ms']:.1f}"
+
+
+def _pair(s: dict, key: str, fmt: str) -> str:
+    return f"{fmt.format(s['ask'][key])}/{fmt.format(s['check'][key])}"
+
+
+def _get(s: dict, part: str, key: str, fmt: str) -> str:
+    return fmt.format(s[part][key]) if key in s[part] else "-"
+
+
+def _index_ms(row: dict) -> str:
+    return f"{row['IndexFlatIP_search_ms']:.2f}/{row['IndexHNSWFlat_search_ms']:.2f}"
+
+
+def write_plot(report: dict, path: Path) -> bool:
+    """Cost against guide size as a PNG (needs the ``bench`` extra); False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    scales = report["scales"]
+    if not scales:
+        return False
+    x = [s["scale"] for s in scales]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(x, [s["ingest"]["total_s"] for s in scales], "o-", label="ingest (s)")
+    left.plot(x, [s["ingest"]["embed_s"] for s in scales], "s--", label="  of which embed (s)")
+    left.plot(x, [s["ingest"]["graph_s"] for s in scales], "^--", label="  of which graph (s)")
+    left.plot(x, [s["peak_rss_mb"] / 1000 for s in scales], "d-", label="peak RSS (GB)")
+    left.set(xscale="log", yscale="log", xlabel="guide size (x ECS guide)", title="ingest")
+    left.legend()
+    for what, style in (("ask", "o-"), ("check", "s-")):
+        right.plot(x, [s[what]["p95_ms"] for s in scales], style, label=f"tutor {what} p95")
+        right.plot(
+            x, [s["baseline"][what]["p95_ms"] for s in scales], style[0] + ":",
+            label=f"baseline {what} p95",
+        )  # fmt: skip
+    right.set(xscale="log", xlabel="guide size (x ECS guide)", ylabel="ms", title="query p95")
+    right.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+if __name__ == "__main__":  # the worker: one size, result as the last line of stdout
+    print(json.dumps(measure(json.loads(sys.argv[1]))))

@@ -1,0 +1,399 @@
+"""Quiz cards drawn from a guide, and the grading of a learner's answer to one.
+
+Two kinds of card, each with a deterministic id so that progress saved today still points at the
+same card tomorrow:
+
+- true/false drills, two per Wrong/Right pair: ``pair:<owner>#<n>:true`` shows the Right statement,
+  ``pair:<owner>#<n>:false`` the Wrong one;
+- "which service would you use?" questions, with the service blanked out of a worked scenario's step
+  (``scenario:<title>#<step>``) or of an item's example (``example:<item>``), and four options.
+
+Every grade explains both sides: the Right and the Wrong statement for a drill, the right service
+and the wrong options (what the guide uses each for) for a question, and it names the item.
+A sentence instead of True/False is judged against the card's own pair by ``Tutor.check``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fsrs import Rating
+
+from ingest import Guide, ServiceCatalog
+from kg.build import item_id, scenario_id
+
+from .claims import CORRECT, Verdict
+from .errors import BadInput
+
+TRUE_FALSE, SERVICE = "true_false", "service"
+BLANK = "____"
+UMBRELLA = "Amazon ECS"  # the guide's subject: never the answer to "which service?"
+_TRUE = {"true", "t", "yes", "y"}
+_FALSE = {"false", "f", "no", "n"}
+_LETTERS = "abcd"
+_STOP = {"amazon", "aws", "elastic"}  # words that do not make two services alike
+_MAX_ANSWER = 2000
+
+
+@dataclass(frozen=True)
+class Card:
+    """One question. ``item``/``section``/``node`` name the item (or worked scenario) it tests;
+    ``right``/``wrong`` are the pair's statements (a drill) or the guide's sentence with the answer
+    (a question; ``wrong`` is empty). ``notes`` say, per option, what the guide uses it for."""
+
+    id: str
+    kind: str
+    prompt: str
+    answer: str
+    options: tuple[str, ...]
+    item: str
+    section: str
+    node: str
+    right: str
+    wrong: str = ""
+    explanation: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def pair_id(self) -> str:
+        """The card's pair or question without its side: ``pair:Clusters#1``."""
+        return self.id.rsplit(":", 1)[0] if self.kind == TRUE_FALSE else self.id
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "options": list(self.options),
+            "item": self.item,
+            "section": self.section,
+            "node": self.node,
+        }
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A judged answer. ``correct`` is None when the answer could not be judged (a sentence about
+    another topic): nothing should be recorded then, and ``rating`` is None."""
+
+    card_id: str
+    answer: str
+    correct: bool | None
+    feedback: str
+    verdict: Verdict | None = None
+
+    @property
+    def rating(self) -> Rating | None:
+        if self.correct is None:
+            return None
+        return Rating.Good if self.correct else Rating.Again
+
+    def to_dict(self) -> dict:
+        return {
+            "card": self.card_id,
+            "answer": self.answer,
+            "correct": self.correct,
+            "feedback": self.feedback,
+        }
+
+
+class Quiz:
+    """The cards of one guide, in guide order, and ``grade`` for answers to them.
+
+    ``check`` (``Tutor.check``) judges free-text answers to true/false drills; without it a
+    drill accepts only True/False.
+    """
+
+    def __init__(
+        self,
+        guide: Guide,
+        catalog: ServiceCatalog,
+        *,
+        check: Callable[[str], Verdict] | None = None,
+    ):
+        self.guide = guide
+        self.check = check
+        self.cards: tuple[Card, ...] = tuple(_cards(guide, catalog))
+        self._by_id = {card.id: card for card in self.cards}
+        self._aliases = _alias_patterns(catalog)
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    def card(self, card_id: str) -> Card:
+        """The card with this id; ``BadInput`` if there is none."""
+        try:
+            return self._by_id[card_id]
+        except KeyError:
+            raise BadInput(f"no quiz card {card_id!r} in {self.guide.source}") from None
+
+    def grade(self, card_id: str, answer: str) -> Grade:
+        """Judge ``answer``: an option (its text, number or letter), True/False, or a sentence.
+
+        >>> quiz.grade("pair:Clusters#1:false", "false").correct
+        True
+        """
+        card = self.card(card_id)
+        if not isinstance(answer, str) or len(answer) > _MAX_ANSWER:
+            raise BadInput(f"an answer is text of at most {_MAX_ANSWER} characters")
+        text = " ".join(answer.split())
+        if not text:
+            raise BadInput("the answer is empty: pick an option or write a sentence")
+        if card.kind == TRUE_FALSE:
+            return self._grade_drill(card, text)
+        return self._grade_question(card, text)
+
+    def _grade_drill(self, card: Card, text: str) -> Grade:
+        word = _word(text)
+        if word in ("1", "a"):
+            word = "true"
+        elif word in ("2", "b"):
+            word = "false"
+        if word in _TRUE or word in _FALSE:
+            correct = (word in _TRUE) == (card.answer == "True")
+            return Grade(card.id, text, correct, _drill_feedback(card, correct))
+        if self.check is None:
+            raise BadInput("answer True or False")
+        verdict = self.check(text)
+        if verdict.title != card.item or verdict.right != card.right:
+            where = f"**{verdict.title}**" if verdict.title else "nothing in the guide"
+            return Grade(
+                card.id,
+                text,
+                None,
+                f"I cannot grade that sentence against this statement: it reads as about "
+                f"{where}. Answer True or False, or say what is true about **{card.item}**.",
+                verdict,
+            )
+        correct = verdict.verdict == CORRECT  # the same pair: correct or misconception
+        lead = "Your sentence states the " + ("guide's position." if correct else "misconception.")
+        return Grade(card.id, text, correct, f"{lead} {_both_sides(card)}", verdict)
+
+    def _grade_question(self, card: Card, text: str) -> Grade:
+        chosen = _chosen_option(card, text, self._aliases)
+        if chosen is None:
+            options = ", ".join(f"{n}. {o}" for n, o in enumerate(card.options, start=1))
+            raise BadInput(f"pick one of the options: {options}")
+        correct = chosen == card.answer
+        return Grade(card.id, text, correct, _question_feedback(card, chosen))
+
+
+# --- building the cards -----------------------------------------------------------------------
+
+
+def _cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
+    notes = _service_notes(guide, catalog)
+    services = [s for s in guide.services if s != UMBRELLA]
+    for item in guide.items:
+        node = item_id(item.section, item.title)
+        explanation = f"{item.title}: {item.description}"
+        yield from _drills(guide, item.title, item.section, node, explanation)
+        answer = _answer_service(item.example, catalog, preferred=catalog.mentions(item.title))
+        if answer:
+            prompt = f"{_blank(item.example, answer, catalog)} Which service fills the blank?"
+            yield _question(
+                f"example:{item.title}",
+                prompt,
+                answer,
+                services,
+                notes,
+                item=item.title,
+                section=item.section,
+                node=node,
+                source=item.example,
+                shown=catalog.mentions(item.example),
+                explanation=explanation,
+            )
+    for scenario in guide.scenarios:
+        node = scenario_id(scenario.title)
+        explanation = f"{scenario.title}: {scenario.problem}"
+        yield from _drills(guide, scenario.title, scenario.section, node, explanation)
+        for step in scenario.steps:
+            answer = _answer_service(step.text, catalog)
+            if not answer:
+                continue
+            title = _blank(step.title, answer, catalog)
+            prompt = (
+                f"{scenario.problem} Step {step.number}, {title}: "
+                f"{_blank(step.text, answer, catalog)} Which service would you use?"
+            )
+            yield _question(
+                f"scenario:{scenario.title}#{step.number}",
+                prompt,
+                answer,
+                services,
+                notes,
+                item=scenario.title,
+                section=scenario.section,
+                node=node,
+                source=f"{step.title}: {step.text}",
+                shown=catalog.mentions(f"{step.title}: {step.text}"),
+                explanation=explanation,
+            )
+
+
+def _drills(guide: Guide, owner: str, section: str, node: str, explanation: str) -> Iterator[Card]:
+    for number, pair in enumerate(guide.pairs_of(owner), start=1):
+        for side, statement in (("true", pair.right), ("false", pair.wrong)):
+            yield Card(
+                id=f"pair:{owner}#{number}:{side}",
+                kind=TRUE_FALSE,
+                prompt=f"True or false? {statement}",
+                answer=side.capitalize(),
+                options=("True", "False"),
+                item=owner,
+                section=section,
+                node=node,
+                right=pair.right,
+                wrong=pair.wrong,
+                explanation=explanation,
+            )
+
+
+def _question(
+    card_id: str,
+    prompt: str,
+    answer: str,
+    services: list[str],
+    notes: dict[str, list[str]],
+    *,
+    item: str,
+    section: str,
+    node: str,
+    source: str,
+    shown: tuple[str, ...],
+    explanation: str,
+) -> Card:
+    """A four-option card; the three distractors and the order come from a generator seeded with
+    the card id, so the card is the same on every run. Services the text names (``shown``) are no
+    distractors: "RDS or DynamoDB" makes both right."""
+    rng = random.Random(card_id)
+    unlike = [s for s in services if not _alike(s, answer) and s not in shown]
+    options = [answer, *rng.sample(unlike, k=min(3, len(unlike)))]
+    rng.shuffle(options)
+    return Card(
+        id=card_id,
+        kind=SERVICE,
+        prompt=prompt,
+        answer=answer,
+        options=tuple(options),
+        item=item,
+        section=section,
+        node=node,
+        right=source,
+        explanation=explanation,
+        notes=tuple(_note_for(o, notes, source) for o in options),
+    )
+
+
+def _answer_service(
+    text: str, catalog: ServiceCatalog, *, preferred: tuple[str, ...] = ()
+) -> str | None:
+    """The service a "which service?" question about ``text`` asks for: one the title names if
+    the text mentions it, else the first the text mentions, never the guide's own subject."""
+    named = [s for s in catalog.mentions(text) if s != UMBRELLA]
+    for service in preferred:
+        if service in named:
+            return service
+    return named[0] if named else None
+
+
+def _blank(text: str, service: str, catalog: ServiceCatalog) -> str:
+    """``text`` with every alias of ``service`` replaced by a blank."""
+    for pattern, name in catalog.patterns:  # longest alias first, as ``mentions`` reads them
+        if name == service:
+            text = pattern.sub(BLANK, text)
+    return text
+
+
+def _alike(a: str, b: str) -> bool:
+    """Services that share a distinctive word ("Application Load Balancer" and "Elastic Load
+    Balancing") cannot be each other's distractor: both could be right."""
+
+    def words(name: str) -> set[str]:
+        return {w[:5] for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _STOP}
+
+    return bool(words(a) & words(b))
+
+
+def _service_notes(guide: Guide, catalog: ServiceCatalog) -> dict[str, list[str]]:
+    """For each service, the guide's sentences about it, best first: the description of an item
+    whose title names it, then any item description, example or step that mentions it."""
+    titled: list[tuple[str, str]] = []
+    mentioned: list[tuple[str, str]] = []
+    for item in guide.items:
+        described = f"{item.title}: {item.description}"
+        titled += [(s, described) for s in catalog.mentions(item.title)]
+        mentioned += [(s, described) for s in catalog.mentions(item.description)]
+        mentioned += [(s, item.example) for s in catalog.mentions(item.example)]
+    for scenario in guide.scenarios:
+        for step in scenario.steps:
+            mentioned += [(s, f"{step.title}: {step.text}") for s in catalog.mentions(step.text)]
+    notes: dict[str, list[str]] = {}
+    for service, text in titled + mentioned:
+        if text not in notes.setdefault(service, []):
+            notes[service].append(text)
+    return notes
+
+
+def _note_for(service: str, notes: dict[str, list[str]], source: str) -> str:
+    return next((text for text in notes.get(service, []) if text != source), "")
+
+
+# --- grading ----------------------------------------------------------------------------------
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[^\w]", "", text.casefold())
+
+
+def _alias_patterns(catalog: ServiceCatalog) -> dict[str, list[re.Pattern[str]]]:
+    aliases: dict[str, list[re.Pattern[str]]] = {}
+    for pattern, name in catalog.patterns:
+        aliases.setdefault(name, []).append(pattern)
+    return aliases
+
+
+def _chosen_option(card: Card, text: str, aliases: dict[str, list[re.Pattern[str]]]) -> str | None:
+    """The option an answer picks: "2", "b", "Amazon EFS", or a sentence naming exactly one."""
+    word = _word(text)
+    if word.isdigit() and 1 <= int(word) <= len(card.options):
+        return card.options[int(word) - 1]
+    if len(word) == 1 and word in _LETTERS[: len(card.options)]:
+        return card.options[_LETTERS.index(word)]
+    folded = text.casefold().strip(" .!?")
+    named = {
+        option
+        for option in card.options
+        if folded == option.casefold() or any(p.search(text) for p in aliases.get(option, []))
+    }
+    return named.pop() if len(named) == 1 else None
+
+
+def _both_sides(card: Card) -> str:
+    return (
+        f"Right: “{card.right}” Wrong (the misconception): “{card.wrong}” "
+        f"See **{card.item}** ({card.section})."
+    )
+
+
+def _drill_feedback(card: Card, correct: bool) -> str:
+    truth = "true" if card.answer == "True" else "false: it is the misconception"
+    lead = "Correct" if correct else "Not quite"
+    return f"{lead}: the statement is {truth}. {_both_sides(card)}"
+
+
+def _question_feedback(card: Card, chosen: str) -> str:
+    lead = "Correct" if chosen == card.answer else f"Not quite: not {chosen}"
+    lines = [f"{lead}. The answer is **{card.answer}**, as the guide says: “{card.right}”"]
+    wrong = sorted((o for o in card.options if o != card.answer), key=lambda o: o != chosen)
+    for option in wrong:
+        note = card.notes[card.options.index(option)]
+        lines.append(
+            f"- {option} is not it" + (f": the guide uses it for “{note}”" if note else ".")
+        )
+    lines.append(f"See **{card.item}** ({card.section}).")
+    return "\n".join(lines)
