@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index eval lint clean bench
+.PHONY: run test index eval lint clean bench loadtest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ eval: index
 bench: index
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(VENV)/bin/ecs-tutor bench --plot docs/bench.png $(BENCH_ARGS)
+
+# 50 concurrent clients for 60 s against the app on 127.0.0.1 (figures in docs/loadtest.json).
+loadtest: index
+	$(PY) loadtest/run.py --clients 50 --seconds 60 --out docs/loadtest.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
