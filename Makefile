@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index eval lint clean bench loadtest
+.PHONY: run test index eval lint clean bench loadtest audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ bench: index
 # 50 concurrent clients for 60 s against the app on 127.0.0.1 (figures in docs/loadtest.json).
 loadtest: index
 	$(PY) loadtest/run.py --clients 50 --seconds 60 --out docs/loadtest.json
+
+# Known vulnerabilities in the installed packages (needs PyPI's JSON API or OSV; offline
+# mirrors without them leave every package "not audited", which --strict turns into a failure).
+audit: $(STAMP)
+	$(PY) -m pip install --quiet pip-audit
+	$(PY) -m pip freeze --exclude-editable > $(VENV)/requirements.lock
+	$(VENV)/bin/pip-audit --strict --no-deps --progress-spinner off -r $(VENV)/requirements.lock
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
