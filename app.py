@@ -1,4 +1,4 @@
-"""The web app: three tabs (Chat, Check, Explore) over one ``Tutor``.
+"""The web app: Chat, Check, Explore, Quiz and Progress tabs over one ``Tutor``.
 
 Handlers only format what the tutor returns; answering lives in ``tutor/``. Known errors become a
 ``gr.Error`` with our one-line message, anything else is logged and shown as a generic message,
@@ -12,14 +12,19 @@ import html
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from kg import GraphError, draw_svg
 from tutor import Tutor, TutorError
 from tutor.claims import CORRECT, MISCONCEPTION, NOT_COVERED
+from tutor.errors import BadInput
+from tutor.progress import Mastery, ProgressStore
 
 # The machine is offline: no telemetry, whatever launched us (the Makefile sets it too).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -41,6 +46,8 @@ _VERDICT_HEADINGS = {
     NOT_COVERED: "⚪ Not covered by the guide",
 }
 QUEUE_SIZE = 256
+DEFAULT_LEARNER = "learner"
+_MEASURES = ["Recall in a week", "Cards studied", "Reviews", "Correct"]
 _UNEXPECTED = "Something went wrong on our side; the details are in the server log."
 
 
@@ -80,8 +87,57 @@ def _friendly_errors(handler: Callable) -> Callable:
     return wrapper
 
 
-def build_app(tutor: Tutor) -> gr.Blocks:
-    """The Gradio app. API endpoints: ``ask``, ``check`` and ``explore``."""
+def _default_store(tutor: Tutor) -> ProgressStore:
+    """The progress store the CLI's ``quiz`` uses: ``<data dir>/progress.db`` or ``--db``'s URL,
+    with drills' sentences judged by this tutor's ``check``."""
+    from ingest import load_catalog
+    from tutor.config import settings_from_env
+    from tutor.progress import progress_url
+    from tutor.quiz import Quiz
+
+    settings = settings_from_env()
+    quiz = Quiz(tutor.guide, load_catalog(settings.aliases), check=tutor.check)
+    return ProgressStore(settings.progress_db or progress_url(settings.data_dir), quiz=quiz)
+
+
+def _when(due: datetime, now: datetime) -> str:
+    """``2026-11-25 10:48 UTC (in 10 minutes)``: the moment and how far off it is."""
+    minutes = max(0, round((due - now).total_seconds() / 60))
+    count, unit = (
+        (minutes, "minute")
+        if minutes < 60
+        else (round(minutes / 60), "hour")
+        if minutes < 48 * 60
+        else (round(minutes / 1440), "day")
+    )
+    return f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC (in {count} {unit}{'s' * (count != 1)})"
+
+
+def _mastery_rows(rows: tuple[Mastery, ...], *, sections: bool = False) -> list[list]:
+    """Table rows: the name (and, for items, the section), then ``_MEASURES``."""
+    return [
+        [
+            *([m.name] if sections else [m.name, m.section]),
+            "—" if m.recall is None else f"{m.recall:.0%}",
+            f"{m.seen}/{m.cards}",
+            m.reviews,
+            m.correct,
+        ]
+        for m in rows
+    ]
+
+
+def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
+    """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``next_card``, ``answer``
+    and ``progress``. Without ``store``, the default progress store is opened on first use."""
+    lock = threading.Lock()
+    opened: list[ProgressStore] = [store] if store is not None else []
+
+    def progress_store() -> ProgressStore:
+        with lock:
+            if not opened:
+                opened.append(_default_store(tutor))
+            return opened[0]
 
     @_friendly_errors
     def ask(question: str, history: list) -> tuple[list, str]:
@@ -145,6 +201,76 @@ def build_app(tutor: Tutor) -> gr.Blocks:
             lines += [f"- {_escape(text)}" for text in found.scenarios]
         return draw_svg(tutor.graph, found.node), "\n".join(lines)
 
+    @_friendly_errors
+    def next_card(learner: str) -> tuple[str, str, str, str, str]:
+        """The learner's next due card: its id, the card as markdown, and cleared answer,
+        feedback and due boxes."""
+        due = progress_store().due_cards(learner, limit=1)
+        if not due:
+            return "", "*Nothing is due: every card is scheduled for later.*", "", "", ""
+        card = due[0]
+        lines = [f"**{_escape(card.item)}** · *{_escape(card.section)}*", "", _escape(card.prompt)]
+        if len(card.options) > 2:
+            lines += [""] + [f"{n}. {_escape(o)}" for n, o in enumerate(card.options, start=1)]
+            lines += ["", "*Answer with an option's number, letter or name.*"]
+        else:
+            lines += ["", "*True or False? Or say what is true in a sentence.*"]
+        return card.id, "\n".join(lines), "", "", ""
+
+    @_friendly_errors
+    def answer(learner: str, card_id: str, text: str) -> tuple[str, str]:
+        """Grade the answer and save the review: the feedback (markdown) and the next due date."""
+        if not card_id:
+            raise BadInput("no card yet: press Next card first")
+        review = progress_store().review(learner, card_id, text)
+        heading = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not graded"}[review.correct]
+        feedback = (
+            f"### {heading}\n\n> {_escape_typed(' '.join(text.split()))}\n\n"
+            f"{_escape(review.feedback)}"
+        )
+        if review.due is None:
+            return feedback, "not rescheduled: the answer could not be graded"
+        return feedback, _when(review.due, datetime.now(UTC))
+
+    @_friendly_errors
+    def progress(learner: str) -> tuple[list, list, str, pd.DataFrame, pd.DataFrame]:
+        """Mastery per section and per item (weakest first), what to study next, and the
+        reviews and retention per day."""
+        store = progress_store()
+        report = store.mastery(learner)
+        suggestions = store.study_next(learner, tutor.graph, k=5)
+        lines = [
+            f"- **{_escape(s.name)}** ({_escape(s.section)})"
+            + (f" — next to {_escape(', '.join(s.because))}" if s.because else "")
+            for s in suggestions
+        ]
+        study = "### Study next\n\n" + ("\n".join(lines) or "*Everything is mastered.*")
+        days = store.history(learner)
+        reviews = pd.DataFrame(
+            [
+                {"day": pd.Timestamp(d.day), "reviews": count, "kind": kind}
+                for d in days
+                for kind, count in (("new", d.new), ("repeat", d.reviews - d.new))
+            ],
+            columns=["day", "reviews", "kind"],
+        )
+        retention = pd.DataFrame(
+            [
+                {"day": pd.Timestamp(d.day), "share": value, "series": series}
+                for d in days
+                for series, value in (("observed", d.retention), ("predicted", d.predicted))
+                if value is not None
+            ],
+            columns=["day", "share", "series"],
+        )
+        return (
+            _mastery_rows(report.sections, sections=True),
+            _mastery_rows(report.items),
+            study,
+            reviews,
+            retention,
+        )
+
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False) as demo:
         gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
         with gr.Tab("Chat"):
@@ -196,15 +322,78 @@ def build_app(tutor: Tutor) -> gr.Blocks:
                 outputs=[picture, details],
                 api_name="explore",
             )
+        with gr.Tab("Quiz"):
+            with gr.Row():
+                learner = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
+                next_button = gr.Button("Next card", variant="primary", scale=1)
+            card_id = gr.Textbox(label="Card", interactive=False)
+            card = gr.Markdown("*Press Next card to start.*")
+            reply = gr.Textbox(label="Answer", placeholder="True / False, an option, or a sentence")
+            answer_button = gr.Button("Answer", variant="primary")
+            feedback = gr.Markdown()
+            due = gr.Textbox(label="Next due", interactive=False)
+            next_button.click(
+                next_card,
+                inputs=[learner],
+                outputs=[card_id, card, reply, feedback, due],
+                api_name="next_card",
+            )
+            gr.on(
+                [answer_button.click, reply.submit],
+                answer,
+                inputs=[learner, card_id, reply],
+                outputs=[feedback, due],
+                api_name="answer",
+            )
+        with gr.Tab("Progress") as progress_tab:
+            with gr.Row():
+                progress_learner = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
+                refresh = gr.Button("Refresh", variant="primary", scale=1)
+            study = gr.Markdown()
+            with gr.Row():
+                reviews_plot = gr.BarPlot(
+                    x="day", y="reviews", color="kind", title="Reviews per day", x_title="Day"
+                )
+                retention_plot = gr.LinePlot(
+                    x="day",
+                    y="share",
+                    color="series",
+                    title="Retention of repeat reviews",
+                    x_title="Day",
+                    y_lim=[0, 1],
+                )
+            sections = gr.Dataframe(
+                headers=["Section", *_MEASURES], label="Sections, weakest first", interactive=False
+            )
+            items = gr.Dataframe(
+                headers=["Item", "Section", *_MEASURES],
+                label="Items, weakest first",
+                interactive=False,
+            )
+            learner.change(lambda name: name, learner, progress_learner, api_name=False)
+            gr.on(
+                [refresh.click, progress_tab.select, progress_learner.submit],
+                progress,
+                inputs=[progress_learner],
+                outputs=[sections, items, study, reviews_plot, retention_plot],
+                api_name="progress",
+            )
     return demo
 
 
-def serve(tutor: Tutor, host: str = "127.0.0.1", port: int = 7860, **launch_kwargs: Any) -> None:
+def serve(
+    tutor: Tutor,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    store: ProgressStore | None = None,
+    **launch_kwargs: Any,
+) -> None:
     """Serve the app on ``host:port`` (loopback by default) until interrupted; no share link."""
     warm = getattr(tutor.retriever.embedder, "warm", None)
     if warm:  # load the model now, not on the first learner's question
         warm()
-    demo = build_app(tutor)
+    demo = build_app(tutor, store)
     # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
     # QUEUE_SIZE more waits its turn instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)

@@ -1,0 +1,115 @@
+"""The Quiz and Progress tabs, served on loopback with a progress store on a temporary SQLite file
+and driven through gradio_client like any API user."""
+
+from datetime import UTC, datetime
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+import app
+from ingest import load_catalog
+from tutor.progress import ProgressStore, progress_url
+from tutor.quiz import Quiz
+
+# Gradio's queue and plot code trip pandas deprecation warnings; they are not ours to fix.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
+    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
+]
+
+
+@pytest.fixture(scope="module")
+def store(tutor, tmp_path_factory):
+    quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
+    store = ProgressStore(progress_url(tmp_path_factory.mktemp("progress")), quiz=quiz)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def client(tutor, store):
+    demo = app.build_app(tutor, store)
+    demo.queue()
+    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    client = Client(url, verbose=False)
+    yield client
+    client.close()
+    demo.close()
+
+
+def test_next_card_shows_the_first_due_card_for_a_new_learner(client, store):
+    card_id, shown, reply, feedback, due = client.predict("ana", api_name="/next_card")
+    first = store.due_cards("ana", limit=1)[0]
+    assert card_id == first.id == store.quiz.cards[0].id
+    assert shown.startswith(f"**{first.item}** · *")
+    assert first.prompt in shown
+    assert (reply, feedback, due) == ("", "", "")
+
+
+def test_answering_a_card_names_the_item_and_reschedules_it(client, store):
+    card_id, *_ = client.predict("bo", api_name="/next_card")
+    card = store.quiz.card(card_id)
+    before = datetime.now(UTC).replace(second=0, microsecond=0)
+    feedback, due = client.predict("bo", card_id, card.answer, api_name="/answer")
+    assert feedback.startswith("### ✅ Correct\n\n> ")
+    assert f"**{card.item}**" in feedback
+    shown = datetime.strptime(due[:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert shown > before
+    assert due[16:].startswith(" UTC (in ")
+    # The card is no longer due: the next one is a different card.
+    assert client.predict("bo", api_name="/next_card")[0] != card_id
+
+
+def test_a_wrong_answer_is_recorded_as_not_quite(client, store):
+    card = next(c for c in store.quiz.cards if c.kind == "true_false")
+    wrong = "False" if card.answer == "True" else "True"
+    feedback, due = client.predict("cy", card.id, wrong, api_name="/answer")
+    assert feedback.startswith(f"### ❌ Not quite\n\n> {wrong}\n\n")
+    assert "UTC (in " in due
+
+
+def test_progress_lists_the_reviewed_item_first_and_what_to_study_next(client, store):
+    card = store.quiz.cards[0]
+    client.predict("dee", card.id, card.answer, api_name="/answer")
+    sections, items, study, reviews, retention = client.predict("dee", api_name="/progress")
+    assert items["headers"] == ["Item", "Section", *app._MEASURES]
+    assert items["data"][0][:2] == [card.item, card.section]
+    assert items["data"][0][3:] == ["1/2", 1, 1]
+    assert sections["data"][0][0] == card.section
+    assert study.startswith("### Study next\n\n- **")
+    assert reviews["data"][0][1:] == [1, "new"]
+    assert retention["data"] == []  # no repeat review yet
+
+
+def test_answer_echo_is_escaped(client, store):
+    card = next(c for c in store.quiz.cards if c.kind == "true_false")
+    feedback, _ = client.predict("eve", card.id, "<b>True</b>", api_name="/answer")
+    assert "<b>" not in feedback
+    assert "&lt;b&gt;True&lt;/b&gt;" in feedback
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "args", "message"),
+    [
+        ("/answer", ("ana", "", "True"), "no card yet: press Next card first"),
+        ("/answer", ("ana", "pair:Nope#1:true", "True"), "no quiz card 'pair:Nope#1:true' in"),
+        ("/next_card", ("<b>",), "a learner's name is 1 to 80 letters"),
+        ("/progress", ("",), "a learner's name is 1 to 80 letters"),
+    ],
+)
+def test_bad_input_is_one_clear_message(client, endpoint, args, message):
+    with pytest.raises(AppError) as raised:
+        client.predict(*args, api_name=endpoint)
+    assert str(raised.value).startswith(message)
+    assert "Traceback" not in str(raised.value)
+
+
+def test_without_a_store_the_default_one_is_opened_on_first_use(monkeypatch, tutor, store):
+    opened = []
+    monkeypatch.setattr(app, "_default_store", lambda t: opened.append(t) or store)
+    demo = app.build_app(tutor)
+    assert opened == []
+    fn = next(f for f in demo.fns.values() if f.api_name == "next_card").fn
+    assert fn("ana")[0] and fn("bo")[0]
+    assert opened == [tutor]

@@ -1,0 +1,153 @@
+"""The app in a real browser (Debian's Chromium driven by Playwright): each tab used as a learner
+would, a screenshot of each saved to docs/screenshots/, and not one request leaving 127.0.0.1."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import fsrs
+import pytest
+
+import app
+from ingest import load_catalog
+from tutor.progress import ProgressStore, progress_url
+from tutor.quiz import Quiz
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
+    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
+    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
+]
+
+
+def _seed(store: ProgressStore, learner: str, *, days: int = 10) -> None:
+    """Ten days of reviews, so the Progress tab has something to plot: four cards a day out of
+    twelve, one in four forgotten."""
+    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    start -= timedelta(days=days)
+    cards = store.quiz.cards[:12]
+    for day in range(days):
+        for n in range(4):
+            card = cards[(day * 3 + n) % len(cards)]
+            rating = fsrs.Rating.Again if (day + n) % 4 == 0 else fsrs.Rating.Good
+            store.review(learner, card.id, rating, start + timedelta(days=day, minutes=n))
+
+
+@pytest.fixture(scope="module")
+def served(tutor, tmp_path_factory):
+    quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
+    store = ProgressStore(progress_url(tmp_path_factory.mktemp("progress")), quiz=quiz)
+    _seed(store, app.DEFAULT_LEARNER)
+    demo = app.build_app(tutor, store)
+    demo.queue()
+    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    yield url, store
+    demo.close()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(served):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = served
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(url)
+        yield page, requests
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def test_chat_answers_with_sources(browser_page):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    page.get_by_label("Question", exact=True).fill("What does Fargate take off my hands?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_text("Sources", exact=True)).to_be_visible()
+    expect(page.get_by_text("Fargate").first).to_be_visible()
+    _shot(page, "chat")
+
+
+def test_check_shows_the_verdict(browser_page):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _tab(page, "Check")
+    page.get_by_label("Claim", exact=True).fill("Only EC2 instances can have IAM roles.")
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_text("🔴 Misconception")).to_be_visible()
+    expect(page.get_by_text("ECS tasks can be assigned IAM roles").first).to_be_visible()
+    _shot(page, "check")
+
+
+def test_explore_draws_the_picked_concept(browser_page):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _tab(page, "Explore")
+    page.get_by_role("combobox", name="Concept").click()
+    page.get_by_role("option", name="Fargate", exact=True).click()
+    expect(page.locator("svg .centre").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Fargate", exact=True)).to_be_visible()
+    _shot(page, "explore")
+
+
+def test_quiz_answer_reschedules_the_card(browser_page, served):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _, store = served
+    _tab(page, "Quiz")
+    page.get_by_role("button", name="Next card", exact=True).click()
+    card_box = page.get_by_label("Card", exact=True)
+    expect(card_box).not_to_have_value("")
+    card = store.quiz.card(card_box.input_value())
+    expect(page.get_by_text(card.prompt)).to_be_visible()
+    page.get_by_label("Answer", exact=True).fill(card.answer)
+    page.get_by_role("button", name="Answer", exact=True).click()
+    expect(page.get_by_text("✅ Correct")).to_be_visible()
+    expect(page.get_by_label("Next due", exact=True)).to_have_value(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+ (minute|hour|day)s?\)$")
+    )
+    _shot(page, "quiz")
+
+
+def test_progress_shows_mastery_and_plots(browser_page, served):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _, store = served
+    _tab(page, "Progress")
+    expect(page.get_by_text("Study next")).to_be_visible()
+    weakest = store.mastery(app.DEFAULT_LEARNER).items[0]
+    expect(page.get_by_text(weakest.name, exact=True).first).to_be_visible()
+    expect(page.get_by_text("Reviews per day").first).to_be_visible()
+    expect(page.locator(".vega-embed").first).to_be_visible()
+    page.wait_for_timeout(500)  # let vega finish drawing before the screenshot
+    _shot(page, "progress")
+
+
+def test_no_request_left_loopback(browser_page):
+    _, requests = browser_page
+    assert requests
+    for url in requests:
+        parsed = urlparse(url)
+        assert parsed.scheme in ("data", "blob") or parsed.hostname == "127.0.0.1", url
