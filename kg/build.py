@@ -173,14 +173,20 @@ def title_words(title: str) -> tuple[str, ...]:
     )
 
 
-def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
-    n = len(inner)
-    return n > 0 and any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
+def _slices(words: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Every non-empty run of consecutive words: ("a", "b") -> {("a",), ("b",), ("a", "b")}."""
+    n = len(words)
+    return {words[i:j] for i in range(n) for j in range(i + 1, n + 1)}
 
 
 def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
     """related_to where one title names the other's concept ("Task Definitions" in "Creating Task
-    Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service."""
+    Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service.
+
+    A title names another when the other's words are a run of its own words; comparing every pair
+    of titles is quadratic (728 s at 1000x), so titles are looked up by their runs of words and
+    by the services they name instead. Edges are added in the order the pairwise scan added them.
+    """
     concepts = [
         (n, title_words(d["label"]))
         for n, d in graph.nodes(data=True)
@@ -197,16 +203,34 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
     catalog_titles.update(
         {scenario_id(s.title): set(_title_mentions(s.title, s.services)) for s in guide.scenarios}
     )
-    for i, (a, words_a) in enumerate(concepts):
-        for b, words_b in concepts[i + 1 :]:
-            shared = catalog_titles.get(a, set()) & catalog_titles.get(b, set())
-            if _contains(words_a, words_b) or _contains(words_b, words_a) or shared:
-                graph.add_edge(a, b, relation=RELATED_TO)
+    by_title: dict[tuple[str, ...], list[int]] = {}  # whole title -> concepts (positions)
+    by_run: dict[tuple[str, ...], list[int]] = {}  # run of a title's words -> concepts
+    by_service: dict[str, list[int]] = {}
+    for position, (node, words) in enumerate(concepts):
+        if words:
+            by_title.setdefault(words, []).append(position)
+        for run in _slices(words):
+            by_run.setdefault(run, []).append(position)
+        for service in catalog_titles.get(node, ()):
+            by_service.setdefault(service, []).append(position)
+
+    def named(words: tuple[str, ...]) -> set[int]:
+        """Concepts whose title is a run of ``words`` or has ``words`` as a run."""
+        found = set(by_run.get(words, ())) if words else set()
+        for run in _slices(words):
+            found.update(by_title.get(run, ()))
+        return found
+
+    for position, (node, words) in enumerate(concepts):
+        related = named(words)
+        for service in catalog_titles.get(node, ()):
+            related.update(by_service[service])
+        for other in sorted(r for r in related if r > position):
+            graph.add_edge(node, concepts[other][0], relation=RELATED_TO)
     for step, words in steps:
-        for concept, concept_words in concepts:
-            if graph.nodes[concept]["type"] == ITEM and (
-                _contains(words, concept_words) or _contains(concept_words, words)
-            ):
+        for other in sorted(named(words)):
+            concept = concepts[other][0]
+            if graph.nodes[concept]["type"] == ITEM:
                 graph.add_edge(step, concept, relation=RELATED_TO)
 
 

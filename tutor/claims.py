@@ -97,14 +97,22 @@ class ClaimChecker:
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
         retriever = self.retriever
-        candidates = self.candidates(claim, k=1)
+        parts = clauses(claim)
+        contents = [strip_negation(part) for part in parts]
+        # Stage 1 needs the claim's embedding and stage 2 its clauses' content: one model call for
+        # both (a claim without negations or clauses is its own content, embedded once) costs
+        # little more than the first alone, where a second call would cost as much again.
+        texts = list(dict.fromkeys([claim, *contents]))
+        rows = dict(zip(texts, retriever.embed(texts), strict=True))
+        candidates = self.candidates(claim, k=1, vector=rows[claim][None, :])
         foreign = self._foreign_services(claim)
         nearest = candidates[0] if candidates else None
         if nearest is None or nearest.score < (FOREIGN_CEILING if foreign else COVER_FLOOR):
             return _not_covered(claim, retriever.graph, nearest, foreign=foreign)
         pair = nearest
         data = retriever.graph.nodes[pair.node]
-        side, strength, cues = self._side(claim, self._pair(pair.node))
+        vectors = np.stack([rows[content] for content in contents])
+        side, strength, cues = self._side(parts, vectors, self._pair(pair.node))
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
         topical = min(1.0, (pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
         confidence = round(0.5 + 0.5 * topical * strength, 3)
@@ -122,9 +130,12 @@ class ClaimChecker:
             cues=tuple(cues),
         )
 
-    def candidates(self, claim: str, k: int = 3) -> list[PairHit]:
-        """Stage 1: the ``k`` misconception pairs nearest to the claim, nearest first."""
-        return self.retriever.pairs(self.retriever.doc_hits(claim), k=k)
+    def candidates(
+        self, claim: str, k: int = 3, *, vector: np.ndarray | None = None
+    ) -> list[PairHit]:
+        """Stage 1: the ``k`` misconception pairs nearest to the claim, nearest first (``vector``:
+        the claim's embedding, if known)."""
+        return self.retriever.pairs(self.retriever.doc_hits(claim, vector=vector), k=k)
 
     def _foreign_services(self, claim: str) -> tuple[str, ...]:
         """AWS services the claim names that the guide never mentions."""
@@ -144,13 +155,15 @@ class ClaimChecker:
             self._pairs[node] = _Pair(vectors, np.array(sides), tied)
         return self._pairs[node]
 
-    def _side(self, claim: str, pair: _Pair) -> tuple[str, float, list[str]]:
+    def _side(
+        self, parts: list[str], vectors: np.ndarray, pair: _Pair
+    ) -> tuple[str, float, list[str]]:
         """Which side the claim takes, how clearly (0..1), and the cues that decided it.
 
-        A claim of several clauses is judged by its clause closest to the pair.
+        ``parts`` are the claim's clauses and ``vectors`` their contents' embeddings, one row
+        each. A claim of several clauses is judged by its clause closest to the pair.
         """
-        parts = clauses(claim)
-        similarity = pair.vectors @ self.retriever.embed([strip_negation(p) for p in parts]).T
+        similarity = pair.vectors @ vectors.T
         decided: tuple[float, str, float, list[str]] | None = None
         for column, part in enumerate(parts):
             scores = {

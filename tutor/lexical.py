@@ -25,30 +25,42 @@ def tokens(text: str) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of texts."""
+    """Okapi BM25 over a fixed list of texts.
+
+    Each word's postings are two arrays, the texts that use it and what it adds to their scores,
+    computed once: a query costs a few numpy operations per word, not a Python loop per posting.
+    """
 
     def __init__(self, texts: list[str], *, k1: float = 1.5, b: float = 0.75):
-        self._docs = [Counter(tokens(text)) for text in texts]
-        self._lengths = np.array([sum(doc.values()) for doc in self._docs], dtype=np.float32)
-        self._average = float(self._lengths.mean()) if len(self._docs) else 0.0
-        frequency = Counter(word for doc in self._docs for word in doc)
-        n = len(self._docs)
-        self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
-        self._postings: dict[str, list[int]] = {}
-        for position, doc in enumerate(self._docs):
-            for word in doc:
-                self._postings.setdefault(word, []).append(position)
+        docs = [Counter(tokens(text)) for text in texts]
+        self._size = len(docs)
+        lengths = np.array([sum(doc.values()) for doc in docs], dtype=np.float32)
+        average = float(lengths.mean()) if len(docs) else 0.0
+        frequency = Counter(word for doc in docs for word in doc)
+        self._idf = {
+            w: math.log(1 + (self._size - f + 0.5) / (f + 0.5)) for w, f in frequency.items()
+        }
+        positions: dict[str, list[int]] = {}
+        counts: dict[str, list[int]] = {}
+        for position, doc in enumerate(docs):
+            for word, tf in doc.items():
+                positions.setdefault(word, []).append(position)
+                counts.setdefault(word, []).append(tf)
+        norms = k1 * (1 - b + b * lengths / average) if len(docs) else lengths
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for word, where in positions.items():
+            ids = np.array(where, dtype=np.int64)
+            tf = np.array(counts[word], dtype=np.float32)
+            weights = self._idf[word] * tf * (k1 + 1) / (tf + norms[ids])
+            self._postings[word] = (ids, weights.astype(np.float32))
         self.k1, self.b = k1, b
 
     def scores(self, query: str) -> np.ndarray:
         """One score per text, 0 where the text shares no word with the query."""
-        out = np.zeros(len(self._docs), dtype=np.float32)
-        for word in set(tokens(query)):
-            idf = self._idf.get(word)
-            if idf is None:
-                continue
-            for position in self._postings[word]:
-                tf = self._docs[position][word]
-                norm = self.k1 * (1 - self.b + self.b * self._lengths[position] / self._average)
-                out[position] += idf * tf * (self.k1 + 1) / (tf + norm)
+        out = np.zeros(self._size, dtype=np.float32)
+        found = [self._postings[w] for w in set(tokens(query)) if w in self._postings]
+        if found:
+            ids = np.concatenate([ids for ids, _ in found])
+            weights = np.concatenate([weights for _, weights in found])
+            np.add.at(out, ids, weights)  # a text that has several query words adds them all
         return out

@@ -6,6 +6,7 @@ it illustrates or belongs to, the worked scenario of a step, the section of an o
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
@@ -92,17 +93,28 @@ class Retriever:
                 self._phrasings.setdefault(doc.node, []).append((side, doc.text))
         self._bm25 = BM25([doc.text for doc in index.docs])
         self._titles = {
-            node: set(title_words(graph.nodes[node]["label"])) - _GENERIC_TITLE_WORDS
+            node: frozenset(title_words(graph.nodes[node]["label"])) - _GENERIC_TITLE_WORDS
             for node in set(self._owner.values())
         }
+        # A query names a title only if it has all the title's words, so it must have the title's
+        # rarest word: each title is filed under that one word, and a query looks at its words'.
+        frequency = Counter(word for words in self._titles.values() for word in words)
+        self._titles_by_word: dict[str, list[str]] = {}
+        for node, words in self._titles.items():
+            if words:
+                rarest = min(words, key=lambda w: (frequency[w], w))
+                self._titles_by_word.setdefault(rarest, []).append(node)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embedder(texts)
 
-    def doc_hits(self, query: str, *, fanout: int = 40) -> list[DocHit]:
+    def doc_hits(
+        self, query: str, *, fanout: int = 40, vector: np.ndarray | None = None
+    ) -> list[DocHit]:
         """The ``fanout`` texts nearest to ``query`` by meaning, ranked by meaning plus a share of
-        BM25 (scaled to the query's best lexical match) for the exact words they share."""
-        (row,) = self.index.search(self.embed([query]), fanout)
+        BM25 (scaled to the query's best lexical match) for the exact words they share.
+        ``vector`` is the query's embedding (one row) when the caller has embedded it already."""
+        (row,) = self.index.search(self.embed([query]) if vector is None else vector, fanout)
         lexical = self._bm25.scores(query)
         top = float(lexical.max()) if len(lexical) else 0.0
         scale = _LEXICAL_WEIGHT / top if top > 0 else 0.0
@@ -161,7 +173,12 @@ class Retriever:
         """Bonus for concepts whose whole title the query names, unless a longer named title
         contains it ("what is a task definition" names Task Definitions, not also Tasks)."""
         words = set(title_words(query))
-        named = {node: t for node, t in self._titles.items() if t and words.issuperset(t)}
+        named = {
+            node: self._titles[node]
+            for word in words
+            for node in self._titles_by_word.get(word, ())
+            if words.issuperset(self._titles[node])
+        }
         return {
             node: min(_TITLE_BONUS_MAX, _TITLE_BONUS_PER_WORD * len(t))
             for node, t in named.items()
