@@ -99,3 +99,9 @@ def test_a_guide_service_named_in_a_claim_does_not_make_it_foreign(tutor):
     result = tutor.check("Secrets Manager is where a task's database password belongs")
     assert result.verdict == "correct"
     assert result.title == "Secrets Management"
+
+
+def test_a_question_sent_to_check_is_not_judged_but_pointed_to_ask(tutor):
+    result = tutor.check("Do Fargate tasks need servers?")
+    assert result.verdict == "not_covered" and result.match() is None
+    assert "question, not a claim" in result.explanation

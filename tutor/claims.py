@@ -31,6 +31,10 @@ COVER_FLOOR = 0.65  # below this cosine to the nearest phrasing of any pair, the
 # A claim that names a service the guide never mentions ("ECR", "EKS") is about something else,
 # unless it is this close to a phrasing of a pair.
 FOREIGN_CEILING = 0.80
+QUESTION_NOT_CLAIM = (
+    "This reads as a question, not a claim, so there is nothing to judge: ask it in Chat (or with "
+    '`ecs-tutor ask`), or state what you believe ("Fargate tasks need no servers").'
+)
 _TOP = 3  # a side's content score: the mean of its three closest phrasings
 _OTHER = {"wrong": "right", "right": "wrong"}
 
@@ -96,6 +100,8 @@ class ClaimChecker:
 
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
+        if claim.rstrip().endswith("?"):  # "is Fargate serverless?" asserts nothing to judge
+            return Verdict(claim, NOT_COVERED, 1.0, explanation=QUESTION_NOT_CLAIM)
         retriever = self.retriever
         parts = clauses(claim)
         contents = [strip_negation(part) for part in parts]
