@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -55,3 +57,17 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tutor(embedder, cache_dir):
     return Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)
+
+
+@contextmanager
+def served_app(tutor, store=None, **launch) -> Iterator[tuple[object, str]]:
+    """The real app for ``tutor`` served on 127.0.0.1 (a free port): ``(demo, url)``."""
+    import app
+
+    demo = app.build_app(tutor, store)
+    demo.queue()
+    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch)
+    try:
+        yield demo, url
+    finally:
+        demo.close()

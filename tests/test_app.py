@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import gradio as gr
 import networkx as nx
 import pytest
+from conftest import served_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -19,20 +20,12 @@ from kg import ConceptNotFound
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
 
-def _launch(tutor):
-    demo = app.build_app(tutor)
-    demo.queue()
-    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    return demo, url
-
-
 @pytest.fixture(scope="module")
 def served(tutor):
-    demo, url = _launch(tutor)
-    client = Client(url, verbose=False)
-    yield demo, client, url
-    client.close()
-    demo.close()
+    with served_app(tutor) as (demo, url):
+        client = Client(url, verbose=False)
+        yield demo, client, url
+        client.close()
 
 
 @pytest.fixture(scope="module")
@@ -199,11 +192,10 @@ class _FailingTutor:
 
 @pytest.fixture(scope="module")
 def failing_client():
-    demo, url = _launch(_FailingTutor())
-    client = Client(url, verbose=False)
-    yield client
-    client.close()
-    demo.close()
+    with served_app(_FailingTutor()) as (_, url):
+        client = Client(url, verbose=False)
+        yield client
+        client.close()
 
 
 def test_concept_not_found_shows_its_suggestions_escaped(failing_client):

@@ -4,6 +4,7 @@ and driven through gradio_client like any API user."""
 from datetime import UTC, datetime
 
 import pytest
+from conftest import served_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -29,13 +30,10 @@ def store(tutor, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(tutor, store):
-    demo = app.build_app(tutor, store)
-    demo.queue()
-    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    client = Client(url, verbose=False)
-    yield client
-    client.close()
-    demo.close()
+    with served_app(tutor, store) as (_, url):
+        client = Client(url, verbose=False)
+        yield client
+        client.close()
 
 
 def test_next_card_shows_the_first_due_card_for_a_new_learner(client, store):

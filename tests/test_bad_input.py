@@ -8,13 +8,13 @@ import unicodedata
 from html.parser import HTMLParser
 
 import pytest
+from conftest import served_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-import app
 from tutor import MAX_INPUT_CHARS, VERDICTS, BadInput, Tutor
 from tutor.cli import main
 from tutor.core import clean_input
@@ -265,13 +265,10 @@ _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 @pytest.fixture(scope="module")
 def client(tutor):
-    demo = app.build_app(tutor)
-    demo.queue()
-    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    client = Client(url, verbose=False)
-    yield client
-    client.close()
-    demo.close()
+    with served_app(tutor) as (_, url):
+        client = Client(url, verbose=False)
+        yield client
+        client.close()
 
 
 def _rendered(markdown: str) -> _Tags:

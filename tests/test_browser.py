@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import fsrs
 import pytest
+from conftest import served_app
 
 import app
 from ingest import load_catalog
@@ -42,11 +43,8 @@ def served(tutor, tmp_path_factory):
     quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
     store = ProgressStore(progress_url(tmp_path_factory.mktemp("progress")), quiz=quiz)
     _seed(store, app.DEFAULT_LEARNER)
-    demo = app.build_app(tutor, store)
-    demo.queue()
-    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
-    yield url, store
-    demo.close()
+    with served_app(tutor, store) as (_, url):
+        yield url, store
     store.close()
 
 

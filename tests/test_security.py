@@ -1,10 +1,10 @@
 """Logins when the app is exposed: parsed strictly, enforced by the real server."""
 
 import pytest
+from conftest import served_app
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
-import app
 from tutor import TutorError
 from tutor.config import auth_from_env, parse_auth
 
@@ -23,13 +23,8 @@ def test_the_login_can_come_from_the_environment():
 
 @pytest.fixture(scope="module")
 def guarded(tutor):
-    demo = app.build_app(tutor)
-    demo.queue()
-    _, url, _ = demo.launch(
-        server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, auth=("ana", "pw")
-    )
-    yield url
-    demo.close()
+    with served_app(tutor, auth=("ana", "pw")) as (_, url):
+        yield url
 
 
 def test_a_guarded_app_refuses_a_client_without_the_login(guarded):
