@@ -15,12 +15,14 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from kg import GraphError, draw_svg
+import kg
+from kg import GraphError, concept_map
 from tutor import Tutor, TutorError
 from tutor.claims import CORRECT, MISCONCEPTION, NOT_COVERED
 from tutor.errors import BadInput
@@ -49,6 +51,11 @@ QUEUE_SIZE = 256
 DEFAULT_LEARNER = "learner"
 _MEASURES = ["Recall in a week", "Cards studied", "Reviews", "Correct"]
 _UNEXPECTED = "Something went wrong on our side; the details are in the server log."
+_MAP_ASSETS = Path(kg.__file__).resolve().parent / "static"  # the concept map's own JS and CSS
+
+
+def _map_asset(name: str) -> str:
+    return (_MAP_ASSETS / name).read_text(encoding="utf-8")
 
 
 def _escape(text: object) -> str:
@@ -128,8 +135,9 @@ def _mastery_rows(rows: tuple[Mastery, ...], *, sections: bool = False) -> list[
 
 
 def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
-    """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``next_card``, ``answer``
-    and ``progress``. Without ``store``, the default progress store is opened on first use."""
+    """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``relate``, ``next_card``,
+    ``answer`` and ``progress``. Without ``store``, the default progress store is opened on first
+    use."""
     lock = threading.Lock()
     opened: list[ProgressStore] = [store] if store is not None else []
 
@@ -175,8 +183,9 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
         return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation)
 
     @_friendly_errors
-    def explore(concept: str) -> tuple[str, str]:
-        """The concept's neighbourhood as an SVG picture, and as markdown."""
+    def explore(concept: str) -> tuple[dict, str]:
+        """The concept chosen on the map (``{"focus": node id, "path": []}``) and its
+        neighbourhood as markdown."""
         found = tutor.explore(concept)
         note = " — *the closest concept by meaning*" if found.matched_by_meaning else ""
         lines = [
@@ -199,7 +208,26 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
         if found.scenarios:
             lines += ["", "### Scenarios"]
             lines += [f"- {_escape(text)}" for text in found.scenarios]
-        return draw_svg(tutor.graph, found.node), "\n".join(lines)
+        return {"focus": found.node, "path": []}, "\n".join(lines)
+
+    def explore_clicked(chosen: dict | None) -> tuple[dict, str]:
+        """A node clicked on the map (its id in ``chosen["focus"]``), explored as above."""
+        node = (chosen or {}).get("focus") if isinstance(chosen, dict) else None
+        if not isinstance(node, str) or node not in tutor.graph:
+            raise gr.Error("Pick a concept on the map.", print_exception=False)
+        return explore(node)
+
+    @_friendly_errors
+    def relate(start: str, end: str) -> tuple[dict, str]:
+        """The path between two concepts, drawn on the map and told as numbered steps."""
+        found = tutor.relate(start, end)
+        lines = [f"## How {_escape(found.start.label)} and {_escape(found.end.label)} relate", ""]
+        lines += [
+            f"{n}. {_escape(link.source.label)} — *{_escape(link.relation.replace('_', ' '))}* → "
+            f"**{_escape(link.target.label)}** ({_escape(link.target.type)})"
+            for n, link in enumerate(found.links, start=1)
+        ] or ["*They are the same concept.*"]
+        return {"focus": None, "path": list(found.nodes)}, "\n".join(lines)
 
     @_friendly_errors
     def next_card(learner: str) -> tuple[str, str, str, str, str]:
@@ -313,14 +341,46 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
                 )
                 explore_button = gr.Button("Explore", variant="primary", scale=1)
             with gr.Row():
-                picture = gr.HTML(js_on_load=None)
-                details = gr.Markdown()
+                with gr.Column(scale=3):
+                    picture = gr.HTML(
+                        value=None,
+                        html_template=_map_asset("concept_map.html"),
+                        css_template=_map_asset("concept_map.css"),
+                        js_on_load=_map_asset("concept_map.js"),
+                        apply_default_css=False,
+                        map_data=concept_map(tutor.graph),
+                        elem_id="concept-map",
+                    )
+                with gr.Column(scale=2):
+                    details = gr.Markdown("*Pick a concept, or click a node on the map.*")
+            with gr.Row():
+                start = gr.Dropdown(
+                    choices=tutor.concepts(),
+                    value=None,
+                    label="How is",
+                    allow_custom_value=True,
+                    scale=2,
+                )
+                end = gr.Dropdown(
+                    choices=tutor.concepts(),
+                    value=None,
+                    label="related to",
+                    allow_custom_value=True,
+                    scale=2,
+                )
+                relate_button = gr.Button("Show the path", scale=1)
             gr.on(
                 [explore_button.click, concept.select],
                 explore,
                 inputs=[concept],
                 outputs=[picture, details],
                 api_name="explore",
+            )
+            picture.click(
+                explore_clicked, inputs=[picture], outputs=[picture, details], api_name=False
+            )
+            relate_button.click(
+                relate, inputs=[start, end], outputs=[picture, details], api_name="relate"
             )
         with gr.Tab("Quiz"):
             with gr.Row():

@@ -1,7 +1,7 @@
 """The study guide as a networkx knowledge graph, with the queries the tutor needs."""
 
 from .build import NODE_TYPES, build_graph
-from .draw import draw_svg
+from .conceptmap import concept_map
 from .errors import ConceptNotFound, GraphError, NoPath
 from .export import FORMATS, from_json, to_json, write_graph
 from .query import explain_path, find_concept, neighbourhood, subgraph
@@ -13,7 +13,7 @@ __all__ = [
     "GraphError",
     "NoPath",
     "build_graph",
-    "draw_svg",
+    "concept_map",
     "explain_path",
     "find_concept",
     "from_json",

@@ -10,7 +10,8 @@ class ConceptNotFound(GraphError):
 
     def __init__(self, concept: str, suggestions: list[str] | None = None):
         hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
-        super().__init__(f"no concept named {concept!r} in the guide{hint}")
+        shown = concept if len(concept) <= 80 else concept[:79] + "…"  # echo a name, not an essay
+        super().__init__(f"no concept named {shown!r} in the guide{hint}")
         self.concept = concept
         self.suggestions = suggestions or []
 

@@ -118,6 +118,12 @@ def test_check_escapes_the_claim_it_echoes(client):
         ("/check", ("  \t ?! ",), "the claim is empty: type a few words"),
         ("/explore", ("",), "the concept is empty: type a few words"),
         ("/explore", ("zzzz",), "no concept named 'zzzz' in the guide"),
+        ("/relate", ("Fargate", ""), "the concept is empty: type a few words"),
+        (
+            "/relate",
+            ("Overview", "Fargate"),
+            "'Overview' and 'Fargate' are not connected in the guide",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_message_without_a_traceback(client, endpoint, args, message):
@@ -127,17 +133,25 @@ def test_bad_input_is_one_clear_message_without_a_traceback(client, endpoint, ar
     assert "Traceback" not in str(raised.value)
 
 
-def test_explore_draws_the_neighbourhood_and_lists_misconceptions(client, tutor):
-    svg, details = client.predict("Fargate", api_name="/explore")
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert 'class="centre"' in svg
+def test_explore_focuses_the_map_and_lists_misconceptions(client, tutor):
+    chosen, details = client.predict("Fargate", api_name="/explore")
     found = tutor.explore("Fargate")
+    assert chosen == {"focus": found.node, "path": []}
     assert details.startswith("## Fargate\n")
     assert "### Misconceptions" in details
     for wrong, right in found.misconceptions:
         assert f"**Wrong:** {_md(wrong)}" in details
         assert f"**Right:** {_md(right)}" in details
     assert "- **part of:** ECS Modes (section)" in details
+
+
+def test_relate_draws_the_path_on_the_map_and_lists_its_steps(client, tutor):
+    chosen, steps = client.predict("Fargate", "IAM Roles for Tasks", api_name="/relate")
+    found = tutor.relate("Fargate", "IAM Roles for Tasks")
+    assert chosen == {"focus": None, "path": list(found.nodes)}
+    assert steps.startswith("## How Fargate and IAM Roles for Tasks relate\n")
+    assert steps.count("\n1. ") == 1 and f"\n{len(found.links)}. " in steps
+    assert steps.rstrip().endswith("→ **IAM Roles for Tasks** (item)")
 
 
 def test_the_page_loads_nothing_from_another_host(served):

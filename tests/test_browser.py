@@ -96,16 +96,103 @@ def test_check_shows_the_verdict(browser_page):
     _shot(page, "check")
 
 
-def test_explore_draws_the_picked_concept(browser_page):
+def _map(page):
+    return page.locator("#concept-map")
+
+
+def _view(page) -> list[float]:
+    return [float(v) for v in _map(page).locator(".cm-svg").get_attribute("viewBox").split()]
+
+
+def test_explore_focuses_the_map_on_the_picked_concept(browser_page, tutor):
     from playwright.sync_api import expect
 
     page, _ = browser_page
     _tab(page, "Explore")
+    expect(_map(page).locator(".cm-node")).to_have_count(tutor.graph.number_of_nodes())
     page.get_by_role("combobox", name="Concept").click()
     page.get_by_role("option", name="Fargate", exact=True).click()
-    expect(page.locator("svg .centre").first).to_be_visible()
+    fargate = tutor.explore("Fargate").node
+    expect(_map(page).locator(f'.cm-node.cm-selected[data-id="{fargate}"]')).to_have_count(1)
     expect(page.get_by_role("heading", name="Fargate", exact=True)).to_be_visible()
+    assert _view(page)[2] < 1000  # zoomed in on the neighbourhood
+
+
+def test_clicking_a_node_shows_its_details(browser_page, tutor):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _tab(page, "Explore")
+    section = "section:Key Concepts > ECS Modes"
+    node = _map(page).locator(f'.cm-node[data-id="{section}"]')
+    node.locator("circle").click(force=True)  # force: an svg circle under a text label
+    expect(node).to_have_class(re.compile(r"\bcm-selected\b"))
+    expect(page.get_by_role("heading", name="ECS Modes", exact=True)).to_be_visible()
+    expect(page.get_by_text("has part:").first).to_be_visible()
     _shot(page, "explore")
+
+
+def test_the_map_pans_zooms_filters_and_searches(browser_page):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _tab(page, "Explore")
+    _map(page).get_by_role("button", name="Fit").click()
+    assert _view(page) == [0, 0, 1000, 1000]
+    picture = _map(page).locator(".cm-svg")
+    box = picture.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)  # scroll up: zoom in around the pointer
+    expect(picture).not_to_have_attribute("viewBox", "0 0 1000 1000")
+    zoomed = _view(page)
+    assert zoomed[2] < 1000
+    page.mouse.move(box["x"] + 10, box["y"] + 10)  # the empty corner: a drag pans
+    page.mouse.down()
+    page.mouse.move(box["x"] + 110, box["y"] + 60, steps=5)
+    page.mouse.up()
+    panned = _view(page)
+    assert panned[0] < zoomed[0] and panned[1] < zoomed[1] and panned[2] == zoomed[2]
+
+    services = _map(page).locator('.cm-node[data-type="service"]')
+    _map(page).get_by_label(re.compile(r"^ ?service \(\d+\)$")).uncheck()
+    expect(services.first).to_be_hidden()
+    assert services.count() == _map(page).locator('.cm-node.cm-hidden[data-type="service"]').count()
+    _map(page).get_by_label(re.compile(r"^ ?service \(\d+\)$")).check()
+    expect(services.first).to_be_visible()
+
+    search = _map(page).get_by_label("Search a concept")
+    search.fill("efs")
+    expect(_map(page).locator(".cm-status")).to_have_text(re.compile(r"^\d+ found$"))
+    found = int(_map(page).locator(".cm-status").inner_text().split()[0])
+    assert found >= 3 and _map(page).locator(".cm-node.cm-match").count() == found
+    search.press("Enter")  # the best match is chosen: a label that starts with the words
+    expect(page.get_by_role("heading", name="EFS Integration", exact=True)).to_be_visible()
+    _map(page).get_by_role("button", name="Clear").click()
+    expect(_map(page).locator(".cm-node.cm-match")).to_have_count(0)
+
+
+def test_how_two_concepts_relate_is_drawn_as_a_path(browser_page, tutor):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _tab(page, "Explore")
+    for label, concept in (("How is", "Fargate"), ("related to", "IAM Roles for Tasks")):
+        box = page.get_by_role("combobox", name=label)
+        box.click()
+        box.fill(concept)
+        box.press("Enter")
+    page.get_by_role("button", name="Show the path").click()
+    path = tutor.relate("Fargate", "IAM Roles for Tasks")
+    expect(
+        page.get_by_role("heading", name="How Fargate and IAM Roles for Tasks relate")
+    ).to_be_visible()
+    on_path = _map(page).locator(".cm-node.cm-on-path")
+    expect(on_path).to_have_count(len(path.nodes))
+    assert {on_path.nth(i).get_attribute("data-id") for i in range(len(path.nodes))} == set(
+        path.nodes
+    )
+    expect(_map(page).locator("line.cm-on-path")).to_have_count(len(path.links))
+    _shot(page, "explore-path")
 
 
 def test_quiz_answer_reschedules_the_card(browser_page, served):
@@ -136,7 +223,8 @@ def test_progress_shows_mastery_and_plots(browser_page, served):
     _tab(page, "Progress")
     expect(page.get_by_text("Study next")).to_be_visible()
     weakest = store.mastery(app.DEFAULT_LEARNER).items[0]
-    expect(page.get_by_text(weakest.name, exact=True).first).to_be_visible()
+    items = page.get_by_label("Items, weakest first")
+    expect(items.get_by_text(weakest.name, exact=True).first).to_be_visible()
     expect(page.get_by_text("Reviews per day").first).to_be_visible()
     expect(page.locator(".vega-embed").first).to_be_visible()
     page.wait_for_timeout(500)  # let vega finish drawing before the screenshot

@@ -83,6 +83,19 @@ def test_explore_and_export(run, tmp_path):
     assert len(json.loads(out.read_text())["nodes"]) > 100
 
 
+def test_explore_to_tells_how_two_concepts_relate(run):
+    done = run("explore", "Fargate", "--to", "IAM Roles for Tasks")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "How Fargate and IAM Roles for Tasks relate:"
+    assert lines[1].startswith("  1. Fargate --") and lines[-1].endswith(
+        "IAM Roles for Tasks [item]"
+    )
+    data = json.loads(run("explore", "--json", "Fargate", "--to", "IAM Roles for Tasks").stdout)
+    assert data["from"] == "Fargate" and data["to"] == "IAM Roles for Tasks"
+    assert data["links"][-1]["target"] == "IAM Roles for Tasks"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

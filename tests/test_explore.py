@@ -41,3 +41,30 @@ def test_langchain_retriever_returns_documents_from_the_same_retrieval(tutor):
     assert [d.metadata["title"] for d in docs] == [h.title for h in tutor.search(question, k=3)]
     assert {"title", "section", "kind", "score"} <= set(docs[0].metadata)
     assert docs[0].page_content.startswith(docs[0].metadata["title"])
+
+
+def test_relate_gives_the_path_between_two_concepts(tutor):
+    found = tutor.relate("Fargate", "IAM Roles for Tasks")
+    assert found.start.label == "Fargate" and found.end.label == "IAM Roles for Tasks"
+    assert found.nodes[0] == found.start.node and found.nodes[-1] == found.end.node
+    for before, after in zip(found.links, found.links[1:], strict=False):
+        assert before.target == after.source  # each step starts where the last one ended
+    for link in found.links:
+        a, b = link.source.node, link.target.node
+        assert tutor.graph.has_edge(a, b) or tutor.graph.has_edge(b, a)
+    assert found.sentence().startswith("Fargate —")
+    assert found.to_dict()["nodes"] == list(found.nodes)
+
+
+def test_relate_finds_names_as_explore_does(tutor):
+    by_meaning = tutor.relate("keeping passwords out of container images", "fargate")
+    assert by_meaning.start.label == "Secrets Management"
+    assert tutor.relate("Fargate", "fargate").links == ()
+
+
+def test_relate_says_when_two_concepts_are_not_connected(tutor):
+    from kg import NoPath
+
+    lone = next(n for n in tutor.graph if tutor.graph.degree(n) == 0)
+    with pytest.raises(NoPath, match="are not connected in the guide"):
+        tutor.relate(lone, "Fargate")

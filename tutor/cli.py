@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     explore = commands.add_parser("explore", help="a concept's neighbourhood in the graph")
     explore.add_argument("concept")
+    explore.add_argument("--to", metavar="CONCEPT", help="how the concept relates to this one")
     explore.add_argument("--json", action="store_true", help="print JSON")
     explore.set_defaults(run=_explore)
 
@@ -233,6 +234,8 @@ def _print_verdict(verdict) -> None:
 
 
 def _explore(args: argparse.Namespace) -> int:
+    if args.to is not None:
+        return _relate(args)
     found = _open(args).explore(args.concept)
     if args.json:
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
@@ -245,6 +248,20 @@ def _explore(args: argparse.Namespace) -> int:
             print(f"  - {neighbour.label} [{neighbour.type}]")
     for wrong, right in found.misconceptions:
         print(f"\nWrong: {wrong}\nRight: {right}")
+    return 0
+
+
+def _relate(args: argparse.Namespace) -> int:
+    found = _open(args).relate(args.concept, args.to)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(f"How {found.start.label} and {found.end.label} relate:")
+    for n, link in enumerate(found.links, start=1):
+        relation = link.relation.replace("_", " ")
+        print(f"  {n}. {link.source.label} --{relation}--> {link.target.label} [{link.target.type}]")
+    if not found.links:
+        print("  they are the same concept")
     return 0
 
 

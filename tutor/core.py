@@ -25,7 +25,7 @@ from .compose import Answer, compose_answer
 from .config import Settings, settings_from_env
 from .embed import Embedder, SentenceEmbedder
 from .errors import BadInput
-from .explore import Exploration, explore_node
+from .explore import Exploration, Relation, explore_node, relate_nodes
 from .index import VectorIndex, open_index
 from .retrieve import Hit, Retriever
 
@@ -124,15 +124,26 @@ class Tutor:
         return self.checker.check(clean_input(claim, what="claim"))
 
     def explore(self, concept: str) -> Exploration:
-        """A concept by name; a name that is not in the graph is looked up by meaning instead."""
+        """A concept by name or node id; a name that is not in the graph is looked up by meaning
+        instead."""
+        node, by_meaning = self._find(concept)
+        return explore_node(self.graph, node, matched_by_meaning=by_meaning)
+
+    def relate(self, a: str, b: str) -> Relation:
+        """How two concepts (names or node ids, found as ``explore`` finds them) relate: the
+        path between them in the graph."""
+        return relate_nodes(self.graph, self._find(a)[0], self._find(b)[0])
+
+    def _find(self, concept: str) -> tuple[str, bool]:
+        """The node for a concept, and whether it was found by meaning rather than by name."""
         concept = clean_input(concept, what="concept")
         try:
-            return explore_node(self.graph, find_concept(self.graph, concept))
+            return find_concept(self.graph, concept), False
         except ConceptNotFound as missing:
             hits = self.retriever.search(concept, k=1)
             if not hits or hits[0].score < 0.45:
                 raise missing from None
-            return explore_node(self.graph, hits[0].node, matched_by_meaning=True)
+            return hits[0].node, True
 
     def concepts(self) -> list[str]:
         """Titles a learner can explore: items and worked scenarios, in guide order."""

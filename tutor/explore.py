@@ -1,4 +1,5 @@
-"""A concept's neighbourhood, shaped for people: its text, neighbours, misconceptions, scenarios."""
+"""A concept shaped for people: its text, neighbours, misconceptions, scenarios, and the path
+that explains how two concepts relate."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from kg import neighbourhood
+from kg import NoPath, explain_path, neighbourhood
 from kg.build import MISCONCEPTION, SCENARIO
 
 
@@ -76,3 +77,64 @@ def explore_node(graph: nx.DiGraph, node: str, *, matched_by_meaning: bool = Fal
         scenarios=scenarios,
         matched_by_meaning=matched_by_meaning,
     )
+
+
+@dataclass(frozen=True)
+class Link:
+    """One step of a path: from ``source`` by ``relation`` to ``target``."""
+
+    source: Neighbour
+    relation: str
+    target: Neighbour
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How two concepts relate: the steps of the path between them, in order."""
+
+    start: Neighbour
+    end: Neighbour
+    links: tuple[Link, ...]
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return (self.start.node, *(link.target.node for link in self.links))
+
+    def sentence(self) -> str:
+        """``Fargate —part_of→ Launch Types —has_part→ EC2`` in words a learner reads."""
+        parts = [self.start.label]
+        for link in self.links:
+            parts.append(f"—{link.relation.replace('_', ' ')}→ {link.target.label}")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.start.label,
+            "to": self.end.label,
+            "nodes": list(self.nodes),
+            "links": [
+                {
+                    "source": link.source.label,
+                    "relation": link.relation,
+                    "target": link.target.label,
+                    "target_type": link.target.type,
+                }
+                for link in self.links
+            ],
+            "sentence": self.sentence(),
+        }
+
+
+def relate_nodes(graph: nx.DiGraph, a: str, b: str) -> Relation:
+    """The path that explains how nodes ``a`` and ``b`` relate (``NoPath`` when none does)."""
+
+    def named(node: str) -> Neighbour:
+        return Neighbour(node, graph.nodes[node]["label"], graph.nodes[node]["type"])
+
+    start, end = named(a), named(b)
+    try:
+        steps = explain_path(graph, a, b)
+    except NoPath:
+        raise NoPath(f"{start.label!r} and {end.label!r} are not connected in the guide") from None
+    links = tuple(Link(named(u), relation, named(v)) for u, relation, v in steps)
+    return Relation(start, end, links)
