@@ -25,7 +25,9 @@ import kg
 from kg import GraphError, concept_map
 from tutor import Tutor, TutorError
 from tutor.claims import CORRECT, MISCONCEPTION, NOT_COVERED
+from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
+from tutor.library import BUILTIN_KEY, MAX_GUIDE_BYTES, GuideLibrary, display_name, read_upload
 from tutor.progress import Mastery, ProgressStore
 
 # The machine is offline: no telemetry, whatever launched us (the Makefile sets it too).
@@ -94,15 +96,13 @@ def _friendly_errors(handler: Callable) -> Callable:
     return wrapper
 
 
-def _default_store(tutor: Tutor) -> ProgressStore:
+def _default_store(tutor: Tutor, settings: Settings) -> ProgressStore:
     """The progress store the CLI's ``quiz`` uses: ``<data dir>/progress.db`` or ``--db``'s URL,
     with drills' sentences judged by this tutor's ``check``."""
     from ingest import load_catalog
-    from tutor.config import settings_from_env
     from tutor.progress import progress_url
     from tutor.quiz import Quiz
 
-    settings = settings_from_env()
     quiz = Quiz(tutor.guide, load_catalog(settings.aliases), check=tutor.check)
     return ProgressStore(settings.progress_db or progress_url(settings.data_dir), quiz=quiz)
 
@@ -134,23 +134,48 @@ def _mastery_rows(rows: tuple[Mastery, ...], *, sections: bool = False) -> list[
     ]
 
 
-def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
+def _guide_choices(library: GuideLibrary) -> list[tuple[str, str]]:
+    """``(label, key)`` for the Studying dropdown: the built-in guide first, then the uploads."""
+    return [
+        (f"{guide.title} ({guide.items} items, {guide.pairs} misconceptions)", guide.key)
+        for guide in library.guides()
+    ]
+
+
+def build_app(
+    tutor: Tutor,
+    store: ProgressStore | None = None,
+    *,
+    library: GuideLibrary | None = None,
+    settings: Settings | None = None,
+) -> gr.Blocks:
     """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``relate``, ``next_card``,
-    ``answer`` and ``progress``. Without ``store``, the default progress store is opened on first
-    use."""
+    ``answer``, ``progress``, ``choose_guide`` and ``add_guide``.
+
+    ``tutor`` answers for the built-in guide; ``library`` holds uploaded guides (by default under
+    ``settings``' data and cache directories, ``settings_from_env()`` when not given). Without
+    ``store``, the default progress store is opened on first use. Chat, Check and Explore follow
+    the guide a browser session chose; Quiz and Progress stay on the built-in guide.
+    """
+    settings = settings or settings_from_env()
+    library = library or GuideLibrary(settings, tutor.retriever.embedder, builtin=tutor)
     lock = threading.Lock()
     opened: list[ProgressStore] = [store] if store is not None else []
 
     def progress_store() -> ProgressStore:
         with lock:
             if not opened:
-                opened.append(_default_store(tutor))
+                opened.append(_default_store(tutor, settings))
             return opened[0]
 
+    def studying(key: str | None) -> Tutor:
+        """The tutor for the session's guide (the built-in one until the learner picks another)."""
+        return library.tutor(key or BUILTIN_KEY)
+
     @_friendly_errors
-    def ask(question: str, history: list) -> tuple[list, str]:
+    def ask(question: str, history: list, key: str | None = None) -> tuple[list, str]:
         """Answer a question from the guide: the conversation so far, and an empty textbox."""
-        answer = tutor.ask(question)
+        answer = studying(key).ask(question)
         sources = "\n".join(
             f"{n}. **{_escape(hit.title)}** — {_escape(hit.section)} — {hit.score:.2f}"
             for n, hit in enumerate(answer.sources, start=1)
@@ -167,9 +192,9 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
         return [*(history or []), *turn], ""
 
     @_friendly_errors
-    def check(claim: str) -> tuple[str, float, str, str]:
+    def check(claim: str, key: str | None = None) -> tuple[str, float, str, str]:
         """Verdict heading, confidence, the Wrong/Right pair, and the explanation (markdown)."""
-        verdict = tutor.check(claim)
+        verdict = studying(key).check(claim)
         heading = _VERDICT_HEADINGS[verdict.verdict]
         verdict_md = f"### {heading}\n\n> {_escape_typed(verdict.claim)}"
         if verdict.title is None:
@@ -183,10 +208,10 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
         return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation)
 
     @_friendly_errors
-    def explore(concept: str) -> tuple[dict, str]:
+    def explore(concept: str, key: str | None = None) -> tuple[dict, str]:
         """The concept chosen on the map (``{"focus": node id, "path": []}``) and its
         neighbourhood as markdown."""
-        found = tutor.explore(concept)
+        found = studying(key).explore(concept)
         note = " — *the closest concept by meaning*" if found.matched_by_meaning else ""
         lines = [
             f"## {_escape(found.title)}",
@@ -210,17 +235,17 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
             lines += [f"- {_escape(text)}" for text in found.scenarios]
         return {"focus": found.node, "path": []}, "\n".join(lines)
 
-    def explore_clicked(chosen: dict | None) -> tuple[dict, str]:
+    def explore_clicked(chosen: dict | None, key: str | None = None) -> tuple[dict, str]:
         """A node clicked on the map (its id in ``chosen["focus"]``), explored as above."""
         node = (chosen or {}).get("focus") if isinstance(chosen, dict) else None
-        if not isinstance(node, str) or node not in tutor.graph:
+        if not isinstance(node, str) or node not in studying(key).graph:
             raise gr.Error("Pick a concept on the map.", print_exception=False)
-        return explore(node)
+        return explore(node, key)
 
     @_friendly_errors
-    def relate(start: str, end: str) -> tuple[dict, str]:
+    def relate(start: str, end: str, key: str | None = None) -> tuple[dict, str]:
         """The path between two concepts, drawn on the map and told as numbered steps."""
-        found = tutor.relate(start, end)
+        found = studying(key).relate(start, end)
         lines = [f"## How {_escape(found.start.label)} and {_escape(found.end.label)} relate", ""]
         lines += [
             f"{n}. {_escape(link.source.label)} — *{_escape(link.relation.replace('_', ' '))}* → "
@@ -228,6 +253,34 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
             for n, link in enumerate(found.links, start=1)
         ] or ["*They are the same concept.*"]
         return {"focus": None, "path": list(found.nodes)}, "\n".join(lines)
+
+    def switch_to(key: str) -> tuple:
+        """Everything that changes with the guide: the session's key, the three concept lists,
+        the map and the Explore details."""
+        chosen = studying(key)
+        names = chosen.concepts()
+        lists = [gr.Dropdown(choices=names, value=None) for _ in range(3)]
+        shown = gr.HTML(value={"focus": None, "path": []}, map_data=concept_map(chosen.graph))
+        return (key, *lists, shown, "*Pick a concept, or click a node on the map.*")
+
+    @_friendly_errors
+    def choose_guide(key: str) -> tuple:
+        """The learner picked a guide to study in this session."""
+        title = studying(key).guide.title
+        return (f"Studying **{_escape(title)}**.", *switch_to(key))
+
+    @_friendly_errors
+    def add_guide(upload: str | None) -> tuple:
+        """Store and index an uploaded guide, then study it in this session."""
+        if not upload:
+            raise BadInput("choose a guide file (.md) to upload first")
+        stored = library.add(display_name(Path(upload).name), read_upload(upload))
+        status = (
+            f"Added **{_escape(stored.title)}**: {stored.items} items, {stored.pairs} "
+            "misconceptions. Chat, Check and Explore now use it."
+        )
+        picker = gr.Dropdown(choices=_guide_choices(library), value=stored.key)
+        return (status, picker, *switch_to(stored.key))
 
     @_friendly_errors
     def next_card(learner: str) -> tuple[str, str, str, str, str]:
@@ -301,6 +354,7 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
 
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False) as demo:
         gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
+        guide_key = gr.State(BUILTIN_KEY)  # the guide this browser session studies
         with gr.Tab("Chat"):
             chatbot = gr.Chatbot(label="Conversation", height=460)
             question = gr.Textbox(label="Question", placeholder="Ask about Amazon ECS…")
@@ -311,7 +365,7 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
             gr.on(
                 [send.click, question.submit],
                 ask,
-                inputs=[question, chatbot],
+                inputs=[question, chatbot, guide_key],
                 outputs=[chatbot, question],
                 api_name="ask",
             )
@@ -326,7 +380,7 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
             gr.on(
                 [check_button.click, claim.submit],
                 check,
-                inputs=[claim],
+                inputs=[claim, guide_key],
                 outputs=[verdict, confidence, pair, explanation],
                 api_name="check",
             )
@@ -372,15 +426,21 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
             gr.on(
                 [explore_button.click, concept.select],
                 explore,
-                inputs=[concept],
+                inputs=[concept, guide_key],
                 outputs=[picture, details],
                 api_name="explore",
             )
             picture.click(
-                explore_clicked, inputs=[picture], outputs=[picture, details], api_name=False
+                explore_clicked,
+                inputs=[picture, guide_key],
+                outputs=[picture, details],
+                api_name=False,
             )
             relate_button.click(
-                relate, inputs=[start, end], outputs=[picture, details], api_name="relate"
+                relate,
+                inputs=[start, end, guide_key],
+                outputs=[picture, details],
+                api_name="relate",
             )
         with gr.Tab("Quiz"):
             with gr.Row():
@@ -438,6 +498,43 @@ def build_app(tutor: Tutor, store: ProgressStore | None = None) -> gr.Blocks:
                 outputs=[sections, items, study, reviews_plot, retention_plot],
                 api_name="progress",
             )
+        with gr.Tab("Guides"):
+            gr.Markdown(
+                "Study another guide written in the same format as the ECS guide (see "
+                "`data/README.md`): a UTF-8 `.md`, `.markdown` or `.txt` file of at most "
+                f"{MAX_GUIDE_BYTES // 1024} KB. Chat, Check and Explore then answer from it in "
+                "this browser tab; Quiz and Progress stay on the built-in guide."
+            )
+            guide_picker = gr.Dropdown(
+                choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying"
+            )
+            upload = gr.File(
+                label="Upload a guide",
+                file_types=[".md", ".markdown", ".txt"],
+                file_count="single",
+                type="filepath",
+            )
+            add_button = gr.Button("Add and study this guide", variant="primary")
+            guide_status = gr.Markdown()
+            follows = [guide_key, concept, start, end, picture, details]
+            guide_picker.select(
+                choose_guide,
+                inputs=[guide_picker],
+                outputs=[guide_status, *follows],
+                api_name="choose_guide",
+            )
+            # Guides uploaded in other sessions since the app started appear on each page load.
+            demo.load(
+                lambda: gr.Dropdown(choices=_guide_choices(library)),
+                outputs=[guide_picker],
+                api_name=False,
+            )
+            add_button.click(
+                add_guide,
+                inputs=[upload],
+                outputs=[guide_status, guide_picker, *follows],
+                api_name="add_guide",
+            )
     return demo
 
 
@@ -447,14 +544,17 @@ def serve(
     port: int = 7860,
     *,
     store: ProgressStore | None = None,
+    settings: Settings | None = None,
     **launch_kwargs: Any,
 ) -> None:
-    """Serve the app on ``host:port`` (loopback by default) until interrupted; no share link."""
+    """Serve the app on ``host:port`` (loopback by default) until interrupted; no share link.
+    ``settings`` place the progress store and uploaded guides (``settings_from_env()`` if None)."""
     warm = getattr(tutor.retriever.embedder, "warm", None)
     if warm:  # load the model now, not on the first learner's question
         warm()
-    demo = build_app(tutor, store)
+    demo = build_app(tutor, store, settings=settings)
     # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
     # QUEUE_SIZE more waits its turn instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
+    launch_kwargs.setdefault("max_file_size", MAX_GUIDE_BYTES)  # refused before it is stored
     demo.launch(server_name=host, server_port=port, show_error=False, share=False, **launch_kwargs)

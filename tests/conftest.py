@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -60,14 +62,20 @@ def tutor(embedder, cache_dir):
 
 
 @contextmanager
-def served_app(tutor, store=None, **launch) -> Iterator[tuple[object, str]]:
-    """The real app for ``tutor`` served on 127.0.0.1 (a free port): ``(demo, url)``."""
+def served_app(tutor, store=None, *, library=None, **launch) -> Iterator[tuple[object, str]]:
+    """The real app for ``tutor`` served on 127.0.0.1 (a free port): ``(demo, url)``.
+
+    Uploaded guides go to ``library``, or to a throw-away folder: never the project's own."""
     import app
 
-    demo = app.build_app(tutor, store)
-    demo.queue()
-    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch)
-    try:
-        yield demo, url
-    finally:
-        demo.close()
+    with tempfile.TemporaryDirectory(prefix="ecs-tutor-app-") as scratch:
+        settings = Settings(cache_dir=Path(scratch) / "cache", data_dir=Path(scratch) / "data")
+        demo = app.build_app(tutor, store, library=library, settings=settings)
+        demo.queue()
+        _, url, _ = demo.launch(
+            server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch
+        )
+        try:
+            yield demo, url
+        finally:
+            demo.close()

@@ -4,6 +4,7 @@ import html
 import inspect
 import re
 import urllib.request
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import gradio as gr
@@ -15,6 +16,7 @@ from gradio_client.exceptions import AppError
 
 import app
 from kg import ConceptNotFound
+from tutor.library import MAX_GUIDE_BYTES
 
 # Gradio's own queue code trips a pandas deprecation warning; it is not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
@@ -183,6 +185,7 @@ def test_serve_queues_and_launches_without_share_or_tracebacks(monkeypatch, tuto
         "server_port": 7999,
         "show_error": False,
         "share": False,
+        "max_file_size": MAX_GUIDE_BYTES,  # an upload bigger than a guide may be is refused
     }
 
 
@@ -190,6 +193,8 @@ class _FailingTutor:
     """Raises what a broken or confused tutor could raise, so the error mapping can be seen."""
 
     graph = nx.DiGraph()
+    guide = SimpleNamespace(title="Broken", items=(), pairs=())
+    retriever = SimpleNamespace(embedder=None)
 
     def concepts(self):
         return ["Fargate"]

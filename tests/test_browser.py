@@ -231,6 +231,28 @@ def test_progress_shows_mastery_and_plots(browser_page, served):
     _shot(page, "progress")
 
 
+def test_an_uploaded_guide_is_studied_and_mapped(browser_page):
+    from playwright.sync_api import expect
+
+    from ingest import read_guide
+    from kg import build_graph
+
+    page, _ = browser_page
+    eks = Path(__file__).parent / "fixtures" / "eks-mini.md"
+    _tab(page, "Guides")
+    page.locator('input[type="file"][accept*=".md"]').set_input_files(str(eks))
+    page.get_by_role("button", name="Add and study this guide").click()
+    expect(page.get_by_text("Chat, Check and Explore now use it.")).to_be_visible()
+    _shot(page, "guides")
+    _tab(page, "Explore")
+    graph = build_graph(read_guide(eks))
+    expect(_map(page).locator(".cm-node")).to_have_count(graph.number_of_nodes())
+    label = read_guide(eks).items[0].title
+    _map(page).get_by_label("Search a concept").fill(label)
+    _map(page).get_by_label("Search a concept").press("Enter")
+    expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible()
+
+
 def test_no_request_left_loopback(browser_page):
     _, requests = browser_page
     assert requests

@@ -11,15 +11,29 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const RADIUS = { section: 10, item: 9, scenario: 6, step: 5, misconception: 6, service: 8 };
 const NAMED = new Set(["section", "item", "service"]); // other kinds show their label on demand
 const ZOOM = 1.25;
-const map = props.map_data || { nodes: [], edges: [], types: [], colours: {}, left_out: 0 };
-const byId = new Map(map.nodes.map((node, i) => [node.id, i]));
-const near = map.nodes.map(() => new Set());
-for (const [s, t] of map.edges) {
-  near[s].add(t);
-  near[t].add(s);
-}
+let map;   // props.map_data: {nodes, edges, types, colours, left_out}
+let byId;  // node id -> index in map.nodes
+let near;  // index -> Set of neighbour indices
 const state = { view: { x: 0, y: 0, w: 1000, h: 1000 }, hidden: new Set(), selected: -1,
   path: [], matches: new Set() };
+
+// A new guide brings a new map: everything drawn or chosen so far is dropped.
+function load(data) {
+  map = data || { nodes: [], edges: [], types: [], colours: {}, left_out: 0 };
+  byId = new Map(map.nodes.map((node, i) => [node.id, i]));
+  near = map.nodes.map(() => new Set());
+  for (const [s, t] of map.edges) {
+    near[s].add(t);
+    near[t].add(s);
+  }
+  Object.assign(state, { view: { x: 0, y: 0, w: 1000, h: 1000 }, hidden: new Set(),
+    selected: -1, path: [], matches: new Set() });
+  const box = $(".cm-search");
+  if (box) box.value = "";
+  const status = $(".cm-status");
+  if (status) status.textContent = "";
+  draw();
+}
 
 const $ = (selector) => element.querySelector(selector);
 const short = (text, limit) => (text.length <= limit ? text : text.slice(0, limit - 1) + "…");
@@ -296,5 +310,9 @@ element.addEventListener("click", (event) => {
 });
 
 watch("value", () => show(props.value));
-draw();
+watch("map_data", () => {
+  load(props.map_data);
+  show(props.value);
+});
+load(props.map_data);
 show(props.value);

@@ -1,0 +1,94 @@
+"""The Guides tab through the real app on loopback: upload a guide, study it in this session."""
+
+from pathlib import Path
+
+import pytest
+from conftest import served_app
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from tutor.library import BUILTIN_KEY
+
+EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"
+pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+
+
+@pytest.fixture(scope="module")
+def served(tutor):
+    with served_app(tutor) as (demo, url):
+        yield url
+
+
+@pytest.fixture
+def client(served):
+    client = Client(served, verbose=False)  # a new client: a new session on the built-in guide
+    yield client
+    client.close()
+
+
+def _sources(history: list) -> str:
+    return str(history[-1]["content"])
+
+
+def test_an_uploaded_guide_answers_in_the_session_that_chose_it(client, served, tutor):
+    status, picker, concepts, *_ = client.predict(handle_file(EKS), api_name="/add_guide")
+    assert status.startswith("Added **AWS EKS**: 10 items, 8 misconceptions.")
+    assert picker["value"].startswith("aws-eks-")
+    assert [key for _, key in picker["choices"]] == [BUILTIN_KEY, picker["value"]]
+    assert ["Worker Nodes", "Worker Nodes"] in concepts["choices"]
+    history, _ = client.predict("How does a pod get its own IAM permissions?", [], api_name="/ask")
+    assert "IAM Roles for Service Accounts" in _sources(history)
+    chosen, details = client.predict("Worker Nodes", api_name="/explore")
+    assert chosen["focus"].startswith("item:") and details.startswith("## Worker Nodes")
+
+    other = Client(served, verbose=False)  # another learner still studies the built-in guide
+    try:
+        history, _ = other.predict("What does Fargate take off my hands?", [], api_name="/ask")
+        assert tutor.ask("What does Fargate take off my hands?").sources[0].title in _sources(
+            history
+        )
+        _, details = other.predict("Worker Nodes", api_name="/explore")  # by meaning, in ECS
+        assert not details.startswith("## Worker Nodes")
+    finally:
+        other.close()
+
+    client.predict(BUILTIN_KEY, api_name="/choose_guide")  # and back to the built-in guide
+    chosen, details = client.predict("Fargate", api_name="/explore")
+    assert details.startswith("## Fargate")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.pdf", b"%PDF-1.4", "Invalid file type."),  # Gradio refuses it on upload
+        ("notes.txt", b"\x00\x01binary", "notes.txt:1: not a text file (NUL byte)"),
+        ("empty.md", b"", "empty.md: the file is empty"),
+        (
+            "broken.md",
+            b"# G\n\n#### Key Concepts\n\n1. **A**: text.\n   * **Misconceptions**:\n"
+            b"     * **Wrong**: a claim.\n",
+            "broken.md:7:",
+        ),
+    ],
+)
+def test_a_bad_upload_is_one_clear_message_and_changes_nothing(
+    client, tmp_path, name, content, message
+):
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(AppError) as raised:
+        client.predict(handle_file(bad), api_name="/add_guide")
+    assert str(raised.value).startswith(message)
+    assert "Traceback" not in str(raised.value)
+    history, _ = client.predict("What does Fargate take off my hands?", [], api_name="/ask")
+    assert "Fargate" in _sources(history)  # still the built-in guide
+
+
+def test_adding_with_no_file_says_what_to_do(client):
+    with pytest.raises(AppError, match="choose a guide file"):
+        client.predict(None, api_name="/add_guide")
+
+
+def test_an_unknown_guide_key_is_refused_cleanly(client):
+    with pytest.raises(AppError, match="is not in the list of choices"):  # Gradio checks first
+        client.predict("../../etc", api_name="/choose_guide")
