@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -75,8 +76,11 @@ class Tutor:
         index: VectorIndex,
         embedder: Embedder,
         catalog: ServiceCatalog | None = None,
+        *,
+        llm: Any = None,
     ):
         self.guide = guide
+        self.llm = llm  # an optional LangChain chat model that words answers (tutor/llm.py)
         self.graph = graph
         self.index = index
         self.retriever = Retriever(graph, index, embedder)
@@ -89,6 +93,7 @@ class Tutor:
         *,
         embedder: Embedder | None = None,
         rebuild: bool = False,
+        llm: Any = None,
     ) -> Tutor:
         """Parse the guide, build the graph, and load (or build) the index for it."""
         settings = settings or settings_from_env()
@@ -109,7 +114,7 @@ class Tutor:
             guide_sha256=guide_sha,
             rebuild=rebuild,
         )
-        return cls(guide, graph, index, embedder, catalog)
+        return cls(guide, graph, index, embedder, catalog, llm=llm)
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         return self.retriever.search(clean_input(query, what="query"), k=k)
@@ -117,7 +122,12 @@ class Tutor:
     def ask(self, question: str, *, k: int = 5) -> Answer:
         """A grounded answer in markdown, with its sources in order of relevance."""
         question = clean_input(question, what="question")
-        return compose_answer(question, self.retriever.search(question, k=k), self.graph)
+        answer = compose_answer(question, self.retriever.search(question, k=k), self.graph)
+        if self.llm is None:
+            return answer
+        from .llm import reword  # LangChain's message types load only when an LLM is used
+
+        return reword(self.llm, answer, self.graph)
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
