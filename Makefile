@@ -40,12 +40,13 @@ bench: index
 loadtest: index
 	$(PY) loadtest/run.py --clients 50 --seconds 60 --out docs/loadtest.json
 
-# Known vulnerabilities in the installed packages (needs PyPI's JSON API or OSV; offline
-# mirrors without them leave every package "not audited", which --strict turns into a failure).
+# Known vulnerabilities in the installed packages: fails when one is found. A package the service
+# cannot look up (an offline mirror has no vulnerability data) is listed as "not audited" and does
+# not fail the run; AUDIT_ARGS=--strict makes it fail too. CI runs this after the tests.
 audit: $(STAMP)
 	$(PY) -m pip install --quiet pip-audit
 	$(PY) -m pip freeze --exclude-editable > $(VENV)/requirements.lock
-	$(VENV)/bin/pip-audit --strict --no-deps --progress-spinner off -r $(VENV)/requirements.lock
+	$(VENV)/bin/pip-audit --no-deps --progress-spinner off $(AUDIT_ARGS) -r $(VENV)/requirements.lock
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
