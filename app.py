@@ -142,6 +142,13 @@ def _guide_choices(library: GuideLibrary) -> list[tuple[str, str]]:
     ]
 
 
+def _concept_list(tutor: Tutor, label: str, *, scale: int) -> gr.Dropdown:
+    """A list of the guide's concepts that also takes any typed name (found by meaning)."""
+    return gr.Dropdown(
+        choices=tutor.concepts(), value=None, label=label, allow_custom_value=True, scale=scale
+    )
+
+
 def build_app(
     tutor: Tutor,
     store: ProgressStore | None = None,
@@ -386,13 +393,7 @@ def build_app(
             )
         with gr.Tab("Explore"):
             with gr.Row():
-                concept = gr.Dropdown(
-                    choices=tutor.concepts(),
-                    value=None,
-                    label="Concept",
-                    allow_custom_value=True,
-                    scale=4,
-                )
+                concept = _concept_list(tutor, "Concept", scale=4)
                 explore_button = gr.Button("Explore", variant="primary", scale=1)
             with gr.Row():
                 with gr.Column(scale=3):
@@ -408,20 +409,8 @@ def build_app(
                 with gr.Column(scale=2):
                     details = gr.Markdown("*Pick a concept, or click a node on the map.*")
             with gr.Row():
-                start = gr.Dropdown(
-                    choices=tutor.concepts(),
-                    value=None,
-                    label="How is",
-                    allow_custom_value=True,
-                    scale=2,
-                )
-                end = gr.Dropdown(
-                    choices=tutor.concepts(),
-                    value=None,
-                    label="related to",
-                    allow_custom_value=True,
-                    scale=2,
-                )
+                start = _concept_list(tutor, "How is", scale=2)
+                end = _concept_list(tutor, "related to", scale=2)
                 relate_button = gr.Button("Show the path", scale=1)
             gr.on(
                 [explore_button.click, concept.select],
