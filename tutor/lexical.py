@@ -57,10 +57,11 @@ class BM25:
 
     def scores(self, query: str) -> np.ndarray:
         """One score per text, 0 where the text shares no word with the query."""
-        out = np.zeros(self._size, dtype=np.float32)
         found = [self._postings[w] for w in set(tokens(query)) if w in self._postings]
-        if found:
-            ids = np.concatenate([ids for ids, _ in found])
-            weights = np.concatenate([weights for _, weights in found])
-            np.add.at(out, ids, weights)  # a text that has several query words adds them all
-        return out
+        if not found:
+            return np.zeros(self._size, dtype=np.float32)
+        ids = np.concatenate([ids for ids, _ in found])
+        weights = np.concatenate([weights for _, weights in found])
+        # A text that has several query words adds them all; bincount sums in one pass (np.add.at
+        # does the same an order of magnitude slower on long postings).
+        return np.bincount(ids, weights=weights, minlength=self._size).astype(np.float32)
