@@ -235,6 +235,8 @@ def _on_label(state: _State, key: str, text: str, number: int) -> None:
     if not text:
         raise state.fail(number, f"'{key.capitalize()}' with no text")
     if key == _EXAMPLE:
+        if state.owner.example:  # a second one would silently replace the first
+            raise state.fail(number, f"'{state.owner.title}' has a second Example Scenario")
         state.owner.example = text
         return
     if not state.in_misconceptions:

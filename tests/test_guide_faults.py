@@ -82,6 +82,12 @@ SECOND_ITEM = _line_of("2. **Task Definitions**")
             f"{FIRST_ITEM})",
         ),
         ("whitespace only", " \n\t\n\n", 1, "the guide is empty"),
+        (
+            "two example scenarios",
+            _edited(FIRST_ITEM + 1, [GUIDE_LINES[FIRST_ITEM], GUIDE_LINES[FIRST_ITEM]]),
+            FIRST_ITEM + 2,
+            "'Clusters' has a second Example Scenario",
+        ),
     ],
 )
 def test_a_broken_real_guide_names_its_file_and_line(tmp_path, name, text, line, what):
