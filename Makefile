@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index eval lint clean bench loadtest audit
+.PHONY: run test index eval fit lint clean bench loadtest audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: index
 
 eval: index
 	$(VENV)/bin/ecs-tutor eval
+
+# Refit the claim checker's model on data/train (items held out) and draw its risk-coverage
+# curves: writes data/models/side.json and docs/risk_coverage.png (data/models/README.md).
+fit: index
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(VENV)/bin/ecs-tutor fit --plot docs/risk_coverage.png
 
 # Latency, ingest, memory and scale (1x, 10x, 100x) beside the naive baseline: prints a table,
 # writes docs/bench.json and docs/bench.png. BENCH_ARGS=--full adds the 1000x guide (slow).

@@ -1,8 +1,10 @@
 """check(): misconception, correct or not covered — including negated wording."""
 
+import numpy as np
 import pytest
 
 from tutor import VERDICTS, BadInput
+from tutor.claims import ClaimChecker
 
 
 @pytest.mark.parametrize(
@@ -105,3 +107,32 @@ def test_a_question_sent_to_check_is_not_judged_but_pointed_to_ask(tutor):
     result = tutor.check("Do Fargate tasks need servers?")
     assert result.verdict == "not_covered" and result.match() is None
     assert "question, not a claim" in result.explanation
+
+
+def test_a_judged_claims_confidence_is_the_fitted_chance_it_is_right(tutor):
+    checker = ClaimChecker(tutor.retriever, model=tutor.checker.model, side="model")
+    claim = "Only a single app fits in one ECS cluster"
+    reading = checker.read(claim)
+    p_cover = checker.cover_probability(reading)
+    p_wrong = checker.model.side.probability(reading.side)
+    result = checker.check(claim)
+    assert p_cover >= checker.model.threshold["model"] and p_wrong > 0.5
+    assert result.confidence == pytest.approx(round(p_cover * p_wrong, 3))
+
+
+def test_an_uncovered_claims_confidence_is_the_fitted_chance_it_is_not_covered(tutor):
+    claim = "Python dictionaries keep insertion order"
+    p_cover = tutor.checker.cover_probability(tutor.checker.read(claim))
+    result = tutor.check(claim)
+    assert result.verdict == "not_covered"
+    assert result.confidence == pytest.approx(round(1 - p_cover, 3))
+
+
+def test_a_claim_naming_a_foreign_service_needs_more_similarity_to_be_covered(tutor):
+    """The fitted cover model learned what the hand rule said: a foreign service counts against."""
+    cover = tutor.checker.model.cover
+    assert cover.features == ("cosine", "foreign")
+    for cosine in (0.7, 0.8, 0.9):
+        assert cover.probability(np.array([cosine, 1.0])) < cover.probability(
+            np.array([cosine, 0.0])
+        )

@@ -78,7 +78,7 @@ def test_sets_are_written_in_our_own_words(questions, claims, guide):
 # Floors a little under the figures measured when they were set (README, Evaluation): a change
 # that loses ground fails here. They rise as the figures do; the issues' targets are above them.
 ASK_RECALL_AT_3 = 0.94
-CHECK_ACCURACY = 0.83
+CHECK_ACCURACY = 0.84
 CHECK_NEGATION = 0.82
 CHECK_DOUBLE_NEGATION = 0.75
 

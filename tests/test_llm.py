@@ -1,4 +1,5 @@
-"""The optional LLM back end's wiring: what the model is sent, and what the tutor does with its reply.
+"""The optional LLM back end's wiring: what the model is sent, and what the tutor does with its
+reply.
 
 No LLM ships with the tutor (the machine is offline), so the model here is a LangChain
 ``RunnableLambda`` that records its input and replies with a fixed text: these tests check the

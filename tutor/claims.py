@@ -1,15 +1,20 @@
 """Check a learner's claim against the guide's Wrong/Right pairs, in two stages.
 
 Stage 1 (which pair?) takes the pair whose statements (the guide's, and the extra phrasings kept in
-data) are closest to the claim in the shared retrieval path; below a similarity floor the claim is
-``not_covered``.
+data) are closest to the claim in the shared retrieval path. Whether the guide covers the claim at
+all is then decided by the fitted check model (``sidemodel``, ``data/models/side.json``): the
+probability that the claim is covered, from its cosine to that pair and whether it names a service
+the guide never mentions, against a threshold chosen on a risk-coverage curve of held-out training
+claims. Without a model file, hand-set similarity floors decide instead.
 
 Stage 2 (which side?) cannot trust the embedding alone (see ``cues``). Each clause of the claim is
 read for its negations and quantifiers. Its *content* (negations taken out) is compared with the
 content of every phrasing of the pair, each phrasing counted for the side its content states (a
 Wrong phrasing with one negation states Right content). A quantifier family that the pair's own
 phrasings tie to one side ("only" to Wrong, "both" to Right) overrides the comparison. The claim's
-negations then turn the content side once per negation.
+negations then turn the content side once per negation. These rules decide by default; the same
+reading gives the numbers (``SIDE_FEATURES``) that a fitted side model can weigh instead
+(``side="model"``). An optional NLI cross-encoder (``nli``) overrules both when it is clear.
 """
 
 from __future__ import annotations
@@ -22,21 +27,37 @@ import numpy as np
 from ingest import ServiceCatalog
 
 from .cues import clauses, families, polarity, strip_negation
+from .errors import TutorError
+from .nli import NliScorer, nli_side
 from .retrieve import PairHit, Retriever
+from .sidemodel import SIDE_MODES, CheckModel, shipped_model
 
 MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
 VERDICTS = (MISCONCEPTION, CORRECT, NOT_COVERED)
 
-COVER_FLOOR = 0.65  # below this cosine to the nearest phrasing of any pair, the guide is silent
-# A claim that names a service the guide never mentions ("ECR", "EKS") is about something else,
-# unless it is this close to a phrasing of a pair.
+# Used only without a fitted model file (another guide, or the file removed): below this cosine to
+# the nearest phrasing of any pair, the guide is silent; a claim that names a service the guide
+# never mentions ("ECR", "EKS") is about something else unless it is this close to a phrasing.
+COVER_FLOOR = 0.65
 FOREIGN_CEILING = 0.80
 QUESTION_NOT_CLAIM = (
     "This reads as a question, not a claim, so there is nothing to judge: ask it in Chat (or with "
     '`ecs-tutor ask`), or state what you believe ("Fargate tasks need no servers").'
 )
+NO_PAIRS = "The guide has no misconception pairs."
 _TOP = 3  # a side's content score: the mean of its three closest phrasings
 _OTHER = {"wrong": "right", "right": "wrong"}
+
+# The numbers the fitted models weigh, in this order (sidemodel.py stores weights by these names).
+# Cover: the cosine to the nearest pair's closest phrasing, and whether the claim names a service
+# foreign to the guide. (Adding BM25's share of the rank, the gap to the runner-up pair or a
+# foreign-times-cosine term did no better held out on the training claims; docs in data/models.)
+COVER_FEATURES = ("cosine", "foreign")
+# Side, each signed so that positive speaks for Wrong: the rules' verdict; the deciding clause's
+# content comparison (mean of the top three, and the top one) and quantifier family, turned by its
+# negations; the embedding's own Wrong-minus-Right similarity of the whole claim, apart for claims
+# with and without negations (the model hardly sees "not", so it means something only without).
+SIDE_FEATURES = ("rule", "content", "content_top1", "family", "raw_plain", "raw_negated")
 
 
 @dataclass(frozen=True)
@@ -76,32 +97,162 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """Everything the checker reads from a claim before deciding: stage 1's nearest pair with its
+    ``cover`` features, and stage 2's rule verdict with its ``side`` features (``None`` when only
+    stage 1 was read). The fitting reads the training claims through this, so the model is fitted
+    on exactly the numbers the checker computes."""
+
+    claim: str
+    pair: PairHit
+    foreign: tuple[str, ...]
+    cover: np.ndarray
+    rule_side: str | None = None
+    strength: float = 0.0
+    cues: tuple[str, ...] = ()
+    side: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
 class _Pair:
-    """A pair's phrasings, by the side their content states, embedded once."""
+    """A pair's phrasings embedded once: their contents by the side the content states, and the
+    whole phrasings by the side they were written for."""
 
     vectors: np.ndarray
     content_sides: np.ndarray
+    raw_vectors: np.ndarray
+    raw_sides: np.ndarray
     families: dict[str, str]  # quantifier family -> the side it speaks for in this pair
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """How one clause reads against a pair (see ``ClaimChecker._side``)."""
+
+    rank: float
+    side: str
+    margin: float
+    cues: list[str]
+    sign: int  # +1 for an even number of negations, -1 for odd
+    scores: dict[str, float]  # content side -> mean similarity of its top phrasings
+    top1: dict[str, float]  # content side -> similarity of its closest phrasing
+    told: str | None  # the side a quantifier family settled, if one did
+
+
 class ClaimChecker:
-    """check(claim) over one retriever; remembers each pair's embedded phrasings."""
+    """check(claim) over one retriever; remembers each pair's embedded phrasings.
+
+    ``model`` is the fitted check model (by default the shipped ``data/models/side.json``; ``None``
+    for the hand-set floors). ``side`` picks what decides stage 2: ``"rules"`` or ``"model"``
+    (default: the mode the model file recommends, measured when it was fitted). ``nli`` is an
+    optional entailment scorer (``tutor.nli``).
+    """
 
     def __init__(
         self,
         retriever: Retriever,
         catalog: ServiceCatalog | None = None,
         guide_services: tuple[str, ...] = (),
+        *,
+        model: CheckModel | None | str = "shipped",
+        side: str | None = None,
+        nli: NliScorer | None = None,
     ):
         self.retriever = retriever
         self._catalog = catalog
         self._guide_services = set(guide_services)
         self._pairs: dict[str, _Pair] = {}
+        if side is not None and side not in SIDE_MODES:
+            raise TutorError(f"side: expected one of {', '.join(SIDE_MODES)}, got {side!r}")
+        # The shipped model is loaded at the first check, not here: `read` (all that fitting
+        # needs) must work even when the file is damaged, so that `ecs-tutor fit` can replace it.
+        self._model, self._side_mode = model, side
+        self.nli = nli
+
+    @property
+    def model(self) -> CheckModel | None:
+        if isinstance(self._model, str):
+            self._model = shipped_model()
+        return self._model
+
+    @property
+    def side_mode(self) -> str:
+        """What decides stage 2: as asked, else what the model recommends, else the rules."""
+        mode = self._side_mode or (self.model.side_mode if self.model else "rules")
+        if mode == "model" and self.model is None:
+            raise TutorError("side 'model' needs a fitted check model (run `ecs-tutor fit`)")
+        return mode
 
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
         if claim.rstrip().endswith("?"):  # "is Fargate serverless?" asserts nothing to judge
             return Verdict(claim, NOT_COVERED, 1.0, explanation=QUESTION_NOT_CLAIM)
+        stage1 = self._stage1(claim)
+        if stage1 is None:
+            return Verdict(claim, NOT_COVERED, 1.0, explanation=NO_PAIRS)
+        reading, rows, parts, contents = stage1
+        covered, p_cover = self._coverage(reading)
+        graph = self.retriever.graph
+        if not covered:
+            return _not_covered(claim, graph, reading, p_cover)
+        reading = self._stage2(reading, rows, parts, contents)
+        data = graph.nodes[reading.pair.node]
+        side, p_side = self._decide_side(reading)
+        if self.nli is not None:  # a clear NLI vote overrules
+            side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
+        verdict = MISCONCEPTION if side == "wrong" else CORRECT
+        if p_cover is None:
+            topical = min(1.0, (reading.pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
+            confidence = 0.5 + 0.5 * topical * (2 * p_side - 1)
+        else:
+            confidence = p_cover * p_side
+        return Verdict(
+            claim=claim,
+            verdict=verdict,
+            confidence=round(confidence, 3),
+            title=data["owner"],
+            section=data["section"],
+            wrong=data["wrong"],
+            right=data["right"],
+            explanation=_explain(verdict, data, list(reading.cues)),
+            node=reading.pair.node,
+            similarity=reading.pair.score,
+            cues=reading.cues,
+        )
+
+    def read(self, claim: str) -> Reading | None:
+        """Both stages' evidence for ``claim``, whatever stage 1 would decide (what the fitting
+        learns from); ``None`` when the guide has no pairs."""
+        stage1 = self._stage1(claim)
+        return None if stage1 is None else self._stage2(*stage1)
+
+    def candidates(
+        self, claim: str, k: int = 3, *, vector: np.ndarray | None = None
+    ) -> list[PairHit]:
+        """Stage 1: the ``k`` misconception pairs nearest to the claim, nearest first (``vector``:
+        the claim's embedding, if known)."""
+        return self.retriever.pairs(self.retriever.doc_hits(claim, vector=vector), k=k)
+
+    def cover_probability(self, reading: Reading) -> float | None:
+        """The fitted probability that the guide covers the claim (``None`` without a model)."""
+        return None if self.model is None else self.model.cover.probability(reading.cover)
+
+    def _coverage(self, reading: Reading) -> tuple[bool, float | None]:
+        p_cover = self.cover_probability(reading)
+        if p_cover is None:
+            floor = FOREIGN_CEILING if reading.foreign else COVER_FLOOR
+            return reading.pair.score >= floor, None
+        return p_cover >= self.model.threshold[self.side_mode], p_cover
+
+    def _decide_side(self, reading: Reading) -> tuple[str, float]:
+        """The side and the probability it is right: the fitted model's, or the rules' with
+        their strength read as a probability (0.5 when the contents tie, 1 when clear)."""
+        if self.side_mode == "model":
+            p_wrong = self.model.side.probability(reading.side)
+            return ("wrong", p_wrong) if p_wrong >= 0.5 else ("right", 1.0 - p_wrong)
+        return reading.rule_side, 0.5 + 0.5 * reading.strength
+
+    def _stage1(self, claim: str):
         retriever = self.retriever
         parts = clauses(claim)
         contents = [strip_negation(part) for part in parts]
@@ -111,37 +262,44 @@ class ClaimChecker:
         texts = list(dict.fromkeys([claim, *contents]))
         rows = dict(zip(texts, retriever.embed(texts), strict=True))
         candidates = self.candidates(claim, k=1, vector=rows[claim][None, :])
+        if not candidates:
+            return None
+        nearest = candidates[0]
         foreign = self._foreign_services(claim)
-        nearest = candidates[0] if candidates else None
-        if nearest is None or nearest.score < (FOREIGN_CEILING if foreign else COVER_FLOOR):
-            return _not_covered(claim, retriever.graph, nearest, foreign=foreign)
-        pair = nearest
-        data = retriever.graph.nodes[pair.node]
-        vectors = np.stack([rows[content] for content in contents])
-        side, strength, cues = self._side(parts, vectors, self._pair(pair.node))
-        verdict = MISCONCEPTION if side == "wrong" else CORRECT
-        topical = min(1.0, (pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
-        confidence = round(0.5 + 0.5 * topical * strength, 3)
-        return Verdict(
-            claim=claim,
-            verdict=verdict,
-            confidence=confidence,
-            title=data["owner"],
-            section=data["section"],
-            wrong=data["wrong"],
-            right=data["right"],
-            explanation=_explain(verdict, data, cues),
-            node=pair.node,
-            similarity=pair.score,
-            cues=tuple(cues),
-        )
+        cover = np.array([nearest.score, float(bool(foreign))])
+        return Reading(claim, nearest, foreign, cover), rows, parts, contents
 
-    def candidates(
-        self, claim: str, k: int = 3, *, vector: np.ndarray | None = None
-    ) -> list[PairHit]:
-        """Stage 1: the ``k`` misconception pairs nearest to the claim, nearest first (``vector``:
-        the claim's embedding, if known)."""
-        return self.retriever.pairs(self.retriever.doc_hits(claim, vector=vector), k=k)
+    def _stage2(
+        self, reading: Reading, rows: dict[str, np.ndarray], parts: list[str], contents: list[str]
+    ) -> Reading:
+        pair = self._pair(reading.pair.node)
+        clause = self._side(parts, np.stack([rows[content] for content in contents]), pair)
+        raw_similarity = pair.raw_vectors @ rows[reading.claim]
+        raw = _top_mean(raw_similarity, pair.raw_sides, "wrong") - _top_mean(
+            raw_similarity, pair.raw_sides, "right"
+        )
+        negated = polarity(reading.claim)[0] > 0
+        told = {"wrong": 1.0, "right": -1.0, None: 0.0}[clause.told]
+        side = np.array(
+            [
+                1.0 if clause.side == "wrong" else -1.0,
+                clause.sign * (clause.scores["wrong"] - clause.scores["right"]),
+                clause.sign * (clause.top1["wrong"] - clause.top1["right"]),
+                clause.sign * told,
+                0.0 if negated else raw,
+                raw if negated else 0.0,
+            ]
+        )
+        return Reading(
+            reading.claim,
+            reading.pair,
+            reading.foreign,
+            reading.cover,
+            rule_side=clause.side,
+            strength=clause.margin,
+            cues=tuple(clause.cues),
+            side=side,
+        )
 
     def _foreign_services(self, claim: str) -> tuple[str, ...]:
         """AWS services the claim names that the guide never mentions."""
@@ -152,28 +310,35 @@ class ClaimChecker:
     def _pair(self, node: str) -> _Pair:
         if node not in self._pairs:
             phrasings = self.retriever.phrasings(node)
-            vectors = self.retriever.embed([strip_negation(text) for _, text in phrasings])
+            texts = [strip_negation(text) for _, text in phrasings] + [t for _, t in phrasings]
+            vectors = self.retriever.embed(texts)  # contents and whole phrasings, one call
             sides = [
                 side if polarity(text)[0] % 2 == 0 else _OTHER[side] for side, text in phrasings
             ]
             data = self.retriever.graph.nodes[node]
             tied = _family_sides(phrasings, sides, {"wrong": data["wrong"], "right": data["right"]})
-            self._pairs[node] = _Pair(vectors, np.array(sides), tied)
+            n = len(phrasings)
+            self._pairs[node] = _Pair(
+                vectors[:n], np.array(sides), vectors[n:], np.array([s for s, _ in phrasings]), tied
+            )
         return self._pairs[node]
 
-    def _side(
-        self, parts: list[str], vectors: np.ndarray, pair: _Pair
-    ) -> tuple[str, float, list[str]]:
-        """Which side the claim takes, how clearly (0..1), and the cues that decided it.
+    def _side(self, parts: list[str], vectors: np.ndarray, pair: _Pair) -> _Clause:
+        """The clause that decides which side the claim takes, with how clearly (0..1) and the
+        cues that decided it.
 
         ``parts`` are the claim's clauses and ``vectors`` their contents' embeddings, one row
         each. A claim of several clauses is judged by its clause closest to the pair.
         """
         similarity = pair.vectors @ vectors.T
-        decided: tuple[float, str, float, list[str]] | None = None
+        decided: _Clause | None = None
         for column, part in enumerate(parts):
             scores = {
-                side: float(np.sort(similarity[pair.content_sides == side, column])[-_TOP:].mean())
+                side: _top_mean(similarity[:, column], pair.content_sides, side)
+                for side in ("wrong", "right")
+            }
+            top1 = {
+                side: float(similarity[pair.content_sides == side, column].max(initial=-1.0))
                 for side in ("wrong", "right")
             }
             content = max(scores, key=scores.get)
@@ -181,15 +346,22 @@ class ClaimChecker:
             negations, cues = polarity(part)
             rank = max(scores.values())
             told = {pair.families[f] for f in families(part) if f in pair.families}
-            if len(told) == 1:  # a quantifier this pair ties to one side settles the content,
-                content, margin = told.pop(), 1.0  # and its clause speaks for the claim
+            settled = told.pop() if len(told) == 1 else None
+            if settled:  # a quantifier this pair ties to one side settles the content,
+                content, margin = settled, 1.0  # and its clause speaks for the claim
                 cues = cues + sorted(f for f in families(part) if f in pair.families)
                 rank += 1.0
             side = content if negations % 2 == 0 else _OTHER[content]
-            if decided is None or rank > decided[0]:
-                decided = (rank, side, margin, cues)
-        _, side, margin, cues = decided
-        return side, margin, cues
+            if decided is None or rank > decided.rank:
+                sign = 1 if negations % 2 == 0 else -1
+                decided = _Clause(rank, side, margin, cues, sign, scores, top1, settled)
+        return decided
+
+
+def _top_mean(similarity: np.ndarray, sides: np.ndarray, side: str) -> float:
+    """The mean of the ``_TOP`` highest similarities among one side's phrasings (-1 if none)."""
+    mine = similarity[sides == side]
+    return float(np.sort(mine)[-_TOP:].mean()) if len(mine) else -1.0
 
 
 def _family_sides(
@@ -213,28 +385,30 @@ def _family_sides(
     return tied
 
 
-def _not_covered(
-    claim: str, graph: nx.DiGraph, nearest: PairHit | None, *, foreign: tuple[str, ...] = ()
-) -> Verdict:
-    if nearest is None:
-        return Verdict(claim, NOT_COVERED, 1.0, explanation="The guide has no misconception pairs.")
+def _not_covered(claim: str, graph: nx.DiGraph, reading: Reading, p_cover: float | None) -> Verdict:
+    """``not_covered``, saying which topic was closest and why it was not close enough;
+    confident by the fitted probability that the guide does not cover it, when there is one."""
+    nearest, foreign = reading.pair, reading.foreign
     data = graph.nodes[nearest.node]
     closest = f"**{data['owner']}** ({data['section']}), at similarity {nearest.score:.2f}"
+    if p_cover is not None:
+        confidence = 1.0 - p_cover
+    elif foreign:
+        confidence = min(1.0, 0.5 + (FOREIGN_CEILING - nearest.score))
+    else:
+        confidence = min(1.0, 0.5 + (COVER_FLOOR - nearest.score))
     if foreign:
-        confidence = round(min(1.0, 0.5 + (FOREIGN_CEILING - nearest.score)), 3)
         explanation = (
             f"The guide does not cover this claim, so I cannot judge it: it is about "
             f"{', '.join(foreign)}, which the guide never mentions. The closest topic is {closest}."
         )
     else:
-        confidence = round(min(1.0, 0.5 + (COVER_FLOOR - nearest.score)), 3)
         explanation = (
             f"The guide does not cover this claim, so I cannot judge it. The closest topic is "
-            f"{closest}, below the {COVER_FLOOR:.2f} needed to compare it with a known "
-            "misconception."
+            f"{closest}, too far from it to compare the claim with a known misconception."
         )
     return Verdict(
-        claim, NOT_COVERED, confidence, explanation=explanation, similarity=nearest.score
+        claim, NOT_COVERED, round(confidence, 3), explanation=explanation, similarity=nearest.score
     )
 
 

@@ -112,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(run=_eval)
 
+    fit = commands.add_parser(
+        "fit", help="fit the claim checker's model on the labelled claims, whole items held out"
+    )
+    fit.add_argument("--folds", type=int, default=5, help="item folds (default 5)")
+    fit.add_argument(
+        "--out", type=Path, help="where to write the model (default: data/models/side.json)"
+    )
+    fit.add_argument("--plot", type=Path, help="draw the risk-coverage curves to this PNG")
+    fit.set_defaults(run=_fit)
+
     bench = commands.add_parser(
         "bench", help="measure latency, ingest, memory and scale, beside the naive baseline"
     )
@@ -259,7 +269,9 @@ def _relate(args: argparse.Namespace) -> int:
     print(f"How {found.start.label} and {found.end.label} relate:")
     for n, link in enumerate(found.links, start=1):
         relation = link.relation.replace("_", " ")
-        print(f"  {n}. {link.source.label} --{relation}--> {link.target.label} [{link.target.type}]")
+        print(
+            f"  {n}. {link.source.label} --{relation}--> {link.target.label} [{link.target.type}]"
+        )
     if not found.links:
         print("  they are the same concept")
     return 0
@@ -358,7 +370,8 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     options = {"auth": auth} if auth else {}
-    app.serve(_open(args), host=args.host, port=args.port, **options)
+    settings = _settings(args)
+    app.serve(_open(args), host=args.host, port=args.port, settings=settings, **options)
     return 0
 
 
@@ -381,6 +394,25 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in reports], indent=1))
     else:
         print(format_report(*reports))
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from .embed import SentenceEmbedder
+    from .fit import fit_from_settings, format_fit, plot_curves
+    from .sidemodel import DEFAULT_MODEL_PATH, save_model
+
+    if args.folds < 2:
+        raise TutorError("--folds must be at least 2")
+    settings = _settings(args)
+    fit = fit_from_settings(settings, folds=args.folds, embedder=SentenceEmbedder(settings.model))
+    out = args.out or DEFAULT_MODEL_PATH
+    save_model(fit.model, out)
+    print(format_fit(fit))
+    print(f"wrote {out}")
+    if args.plot:
+        drawn = plot_curves(fit, args.plot)
+        print(f"wrote {args.plot}" if drawn else "no plot: matplotlib is not installed (.[bench])")
     return 0
 
 

@@ -29,6 +29,8 @@ class Settings:
     examples: str | None = None  # a JSON Lines path, "none", or None for the guide's default
     data_dir: Path = PROJECT_DIR / ".data"  # learners' progress (progress.db) lives here
     progress_db: str | None = None  # a SQLAlchemy URL used instead of <data_dir>/progress.db
+    side: str | None = None  # what decides check's side: "rules", "model", None: as the model file
+    nli: str | None = None  # a local CrossEncoder NLI model directory for check (off when None)
 
     def examples_path(self) -> Path | None:
         """The labelled claims to learn from: as set, else the ECS guide's own set for the ECS
@@ -44,8 +46,8 @@ class Settings:
 
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
-    """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA and
-    _PROGRESS_DB.
+    """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA, _PROGRESS_DB,
+    _SIDE and _NLI.
 
     Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
     """
@@ -62,6 +64,8 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         examples=env.get("ECS_TUTOR_EXAMPLES"),
         data_dir=Path(env.get("ECS_TUTOR_DATA") or defaults.data_dir),
         progress_db=env.get("ECS_TUTOR_PROGRESS_DB") or None,
+        side=env.get("ECS_TUTOR_SIDE") or None,
+        nli=env.get("ECS_TUTOR_NLI") or None,
     )
 
 

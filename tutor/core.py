@@ -28,6 +28,7 @@ from .embed import Embedder, SentenceEmbedder
 from .errors import BadInput
 from .explore import Exploration, Relation, explore_node, relate_nodes
 from .index import VectorIndex, open_index
+from .nli import nli_from_settings
 from .retrieve import Hit, Retriever
 
 MAX_INPUT_CHARS = 2000  # a question or claim longer than this is refused, not truncated
@@ -78,13 +79,16 @@ class Tutor:
         catalog: ServiceCatalog | None = None,
         *,
         llm: Any = None,
+        side: str | None = None,
+        nli: Any = None,
     ):
         self.guide = guide
         self.llm = llm  # an optional LangChain chat model that words answers (tutor/llm.py)
         self.graph = graph
         self.index = index
         self.retriever = Retriever(graph, index, embedder)
-        self.checker = ClaimChecker(self.retriever, catalog, guide.services)
+        # side: "rules" or "model" (None: as the shipped model file says); nli: a scorer or None
+        self.checker = ClaimChecker(self.retriever, catalog, guide.services, side=side, nli=nli)
 
     @classmethod
     def open(
@@ -114,7 +118,8 @@ class Tutor:
             guide_sha256=guide_sha,
             rebuild=rebuild,
         )
-        return cls(guide, graph, index, embedder, catalog, llm=llm)
+        nli = nli_from_settings(settings.nli)
+        return cls(guide, graph, index, embedder, catalog, llm=llm, side=settings.side, nli=nli)
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         return self.retriever.search(clean_input(query, what="query"), k=k)

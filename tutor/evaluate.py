@@ -332,8 +332,15 @@ class HeldOutSystem:
             fold = self.fold_of.get(titles[0])
             self._route[text] = fold if fold is not None else sum(map(ord, text)) % len(self.tutors)
 
+    def fold_for(self, text: str) -> int:
+        """The fold of a routed text: its tutor never saw the labelled claims of its item."""
+        return self._route.get(text, 0)
+
+    def tutor_for(self, text: str) -> Tutor:
+        return self.tutors[self.fold_for(text)].tutor
+
     def _tutor(self, text: str) -> TutorSystem:
-        return self.tutors[self._route.get(text, 0)]
+        return self.tutors[self.fold_for(text)]
 
     def rank_titles(self, question: str, k: int = 10) -> list[str]:
         return self._tutor(question).rank_titles(question, k)
