@@ -1,12 +1,12 @@
 """Drive the running app with many concurrent clients through its API, on loopback only.
 
-    python loadtest/run.py [--clients 50] [--seconds 60] [--port 7871] [--out FILE]
+    python loadtest/run.py [--clients 50] [--seconds 60] [--rounds 1] [--port 7871] [--out FILE]
 
 Starts ``ecs-tutor serve`` on 127.0.0.1, waits until it answers, then runs ``--clients`` threads,
 each with its own gradio_client, calling ``/check`` and ``/ask`` in turn with questions and claims
-from data/eval/ for ``--seconds``. Prints requests served, errors, latency percentiles and the
-server's memory after a short warm-up and at the end, and writes them as JSON. Bounded in count
-and time.
+from data/eval/ for ``--seconds`` (``--rounds`` times). Prints requests served, errors, latency
+percentiles and the server's memory after a short warm-up and after each round, and writes them
+as JSON. Bounded in count and time.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from gradio_client import Client
 
 PROJECT = Path(__file__).resolve().parent.parent
-MAX_CLIENTS, MAX_SECONDS = 200, 600
+MAX_CLIENTS, MAX_SECONDS, MAX_ROUNDS = 200, 600, 10
 WARM_UP_SECONDS = 10.0
 
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     clients = min(args.clients, MAX_CLIENTS)
     seconds = min(args.seconds, MAX_SECONDS)
+    rounds = max(1, min(args.rounds, MAX_ROUNDS))
     texts = _texts()
     server = _start_server(args.port)
     try:
@@ -42,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         ready = _wait_ready(url, server, timeout=120)
         _drive(url, 2, WARM_UP_SECONDS, texts)  # first requests allocate; measure after them
         rss_before = _rss_mb(server.pid)
-        results = _drive(url, clients, seconds, texts)
-        rss_after = _rss_mb(server.pid)
+        results, rss_rounds = [], []
+        for _ in range(rounds):  # memory after each round: growth that levels off, or does not
+            results += _drive(url, clients, seconds, texts)
+            rss_rounds.append(_rss_mb(server.pid))
+        rss_after = rss_rounds[-1]
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -53,18 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     latencies = sorted(ms for ok, ms in results if ok)
     report = {
         "clients": clients,
-        "seconds": seconds,
+        "seconds": seconds * rounds,
         "app_ready_s": round(ready, 2),
         "requests": len(results),
         "errors": sum(1 for ok, _ in results if not ok),
-        "requests_per_s": round(len(results) / seconds, 1),
+        "requests_per_s": round(len(results) / (seconds * rounds), 1),
         "latency_ms": {
             "p50": _percentile(latencies, 50),
             "p95": _percentile(latencies, 95),
             "p99": _percentile(latencies, 99),
             "mean": round(statistics.fmean(latencies), 1) if latencies else None,
         },
-        "server_rss_mb": {"before": rss_before, "after": rss_after},
+        "server_rss_mb": {"before": rss_before, "after": rss_after, "after_each_round": rss_rounds},
     }
     print(json.dumps(report, indent=1))
     if args.out:
@@ -75,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of one round")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds back to back (memory after each)"
+    )
     parser.add_argument("--port", type=int, default=7871)
     parser.add_argument("--out", help="write the figures here as JSON")
     return parser
