@@ -40,9 +40,10 @@ EXAMPLE_QUESTIONS = [
     "How do tasks get their own IAM permissions?",
     "How do I keep secrets out of container images?",
 ]
-EXAMPLE_CLAIMS = [
-    "ECS runs only on EC2 instances",
+EXAMPLE_CLAIMS = [  # one of each verdict the guide can give
     "Fargate is more expensive than EC2 for all workloads",
+    "It's wrong to say CloudWatch only watches EC2 instances",
+    "Aurora supports up to 15 read replicas",
 ]
 _VERDICT_HEADINGS = {
     MISCONCEPTION: "🔴 Misconception",

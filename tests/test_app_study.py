@@ -105,7 +105,7 @@ def test_bad_input_is_one_clear_message(client, endpoint, args, message):
 
 def test_without_a_store_the_default_one_is_opened_on_first_use(monkeypatch, tutor, store):
     opened = []
-    monkeypatch.setattr(app, "_default_store", lambda t: opened.append(t) or store)
+    monkeypatch.setattr(app, "_default_store", lambda t, settings: opened.append(t) or store)
     demo = app.build_app(tutor)
     assert opened == []
     fn = next(f for f in demo.fns.values() if f.api_name == "next_card").fn
