@@ -42,9 +42,10 @@ bench: index
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(VENV)/bin/ecs-tutor bench --plot docs/bench.png $(BENCH_ARGS)
 
-# 50 concurrent clients for 60 s against the app on 127.0.0.1 (figures in docs/loadtest.json).
+# 50 concurrent clients for three rounds of 60 s against the app on 127.0.0.1, memory after each
+# round (figures in docs/loadtest.json).
 loadtest: index
-	$(PY) loadtest/run.py --clients 50 --seconds 60 --out docs/loadtest.json
+	$(PY) loadtest/run.py --clients 50 --seconds 60 --rounds 3 --out docs/loadtest.json
 
 # Known vulnerabilities in the installed packages: fails when one is found. A package the service
 # cannot look up (an offline mirror has no vulnerability data) is listed as "not audited" and does
