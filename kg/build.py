@@ -179,14 +179,9 @@ def _slices(words: tuple[str, ...]) -> set[tuple[str, ...]]:
     return {words[i:j] for i in range(n) for j in range(i + 1, n + 1)}
 
 
-def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
-    """related_to where one title names the other's concept ("Task Definitions" in "Creating Task
-    Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service.
-
-    A title names another when the other's words are a run of its own words; comparing every pair
-    of titles is quadratic (728 s at 1000x), so titles are looked up by their runs of words and
-    by the services they name instead. Edges are added in the order the pairwise scan added them.
-    """
+def linkable_titles(graph: nx.DiGraph, guide: Guide) -> tuple[list, list, dict[str, set[str]]]:
+    """What related-concept linking compares: ``(node, title words)`` of the items and worked
+    scenarios, the same for the steps, and the services each item's or scenario's title names."""
     concepts = [
         (n, title_words(d["label"]))
         for n, d in graph.nodes(data=True)
@@ -203,6 +198,18 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
     catalog_titles.update(
         {scenario_id(s.title): set(_title_mentions(s.title, s.services)) for s in guide.scenarios}
     )
+    return concepts, steps, catalog_titles
+
+
+def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
+    """related_to where one title names the other's concept ("Task Definitions" in "Creating Task
+    Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service.
+
+    A title names another when the other's words are a run of its own words; comparing every pair
+    of titles is quadratic (728 s at 1000x), so titles are looked up by their runs of words and
+    by the services they name instead. Edges are added in the order the pairwise scan added them.
+    """
+    concepts, steps, catalog_titles = linkable_titles(graph, guide)
     by_title: dict[tuple[str, ...], list[int]] = {}  # whole title -> concepts (positions)
     by_run: dict[tuple[str, ...], list[int]] = {}  # run of a title's words -> concepts
     by_service: dict[str, list[int]] = {}

@@ -18,7 +18,7 @@ import pytest
 
 from ingest import parse_guide
 from kg import build
-from kg.build import ITEM, RELATED_TO, SCENARIO, STEP, item_id, scenario_id, title_words
+from kg.build import ITEM, RELATED_TO, title_words
 from tutor.claims import ClaimChecker
 from tutor.index import documents
 from tutor.lexical import BM25, tokens
@@ -34,26 +34,7 @@ def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
 
 
 def _pairwise_link_related(graph: nx.DiGraph, guide) -> None:
-    concepts = [
-        (n, title_words(d["label"]))
-        for n, d in graph.nodes(data=True)
-        if d["type"] == ITEM or (d["type"] == SCENARIO and d["kind"] == "worked")
-    ]
-    steps = [
-        (n, title_words(d["text"].split(":", 1)[0]))
-        for n, d in graph.nodes(data=True)
-        if d["type"] == STEP
-    ]
-    catalog_titles = {
-        item_id(i.section, i.title): set(build._title_mentions(i.title, i.services))
-        for i in guide.items
-    }
-    catalog_titles.update(
-        {
-            scenario_id(s.title): set(build._title_mentions(s.title, s.services))
-            for s in guide.scenarios
-        }
-    )
+    concepts, steps, catalog_titles = build.linkable_titles(graph, guide)
     for i, (a, words_a) in enumerate(concepts):
         for b, words_b in concepts[i + 1 :]:
             shared = catalog_titles.get(a, set()) & catalog_titles.get(b, set())
