@@ -27,7 +27,14 @@ from tutor import Tutor, TutorError
 from tutor.claims import CORRECT, MISCONCEPTION, NOT_COVERED
 from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
-from tutor.library import BUILTIN_KEY, MAX_GUIDE_BYTES, GuideLibrary, display_name, read_upload
+from tutor.library import (
+    BUILTIN_KEY,
+    MAX_GUIDE_BYTES,
+    MAX_STORED_GUIDES,
+    GuideLibrary,
+    display_name,
+    read_upload,
+)
 from tutor.progress import Mastery, ProgressStore
 
 # The machine is offline: no telemetry, whatever launched us (the Makefile sets it too).
@@ -180,6 +187,12 @@ def build_app(
         """The tutor for the session's guide (the built-in one until the learner picks another)."""
         return library.tutor(key or BUILTIN_KEY)
 
+    @functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)
+    def map_of(key: str) -> dict:
+        """A guide's concept map, laid out once: a guide's key names fixed content, and a
+        600-node layout takes seconds, too long to redo each time a session picks the guide."""
+        return concept_map(studying(key).graph)
+
     @_friendly_errors
     def ask(question: str, history: list, key: str | None = None) -> tuple[list, str]:
         """Answer a question from the guide: the conversation so far, and an empty textbox."""
@@ -265,10 +278,9 @@ def build_app(
     def switch_to(key: str) -> tuple:
         """Everything that changes with the guide: the session's key, the three concept lists,
         the map and the Explore details."""
-        chosen = studying(key)
-        names = chosen.concepts()
+        names = studying(key).concepts()
         lists = [gr.Dropdown(choices=names, value=None) for _ in range(3)]
-        shown = gr.HTML(value={"focus": None, "path": []}, map_data=concept_map(chosen.graph))
+        shown = gr.HTML(value={"focus": None, "path": []}, map_data=map_of(key))
         return (key, *lists, shown, "*Pick a concept, or click a node on the map.*")
 
     @_friendly_errors
@@ -404,7 +416,7 @@ def build_app(
                         css_template=_map_asset("concept_map.css"),
                         js_on_load=_map_asset("concept_map.js"),
                         apply_default_css=False,
-                        map_data=concept_map(tutor.graph),
+                        map_data=map_of(BUILTIN_KEY),
                         elem_id="concept-map",
                     )
                 with gr.Column(scale=2):
