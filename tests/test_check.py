@@ -5,6 +5,7 @@ import pytest
 
 from tutor import VERDICTS, BadInput
 from tutor.claims import ClaimChecker
+from tutor.cues import families, polarity, strip_negation
 
 
 @pytest.mark.parametrize(
@@ -89,6 +90,44 @@ def test_unusable_claims_get_a_clear_error(tutor, bad):
 def test_a_never_against_an_implicit_negation_is_still_read(tutor):
     result = tutor.check("Spot capacity is never fit for anything in production")
     assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # The pair ties "always" to Wrong: its contrary "sometimes" speaks for Right.
+        ("EC2 is always the cheaper option.", "misconception"),
+        ("EC2 is sometimes the cheaper option.", "correct"),
+        # The pair ties "only" to Wrong: "any" is not its contrary, and content decides.
+        ("X-Ray can trace only one kind of application.", "misconception"),
+        ("X-Ray can trace any kind of application.", "correct"),
+    ],
+)
+def test_a_quantifier_contrary_to_the_pairs_speaks_for_the_other_side(tutor, claim, verdict):
+    assert tutor.check(claim).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "negations", "content"),
+    [
+        ("Spot is too risky to run production.", 1, "Spot is fit to run production."),
+        ("Spot is not too risky to run production.", 2, "Spot is fit to run production."),
+        ("The image is set in stone.", 1, "The image is changeable."),
+        ("Big jobs are beyond what Fargate can run.", 1, "Big jobs are what Fargate can run."),
+        ("The cluster lacks capacity.", 1, "The cluster has capacity."),
+        ("The task fails to start.", 1, "The task does start."),
+    ],
+)
+def test_phrases_that_negate_without_a_negation_word_are_read(text, negations, content):
+    assert polarity(text)[0] == negations
+    assert strip_negation(text) == content
+
+
+def test_quantifier_families_skip_words_that_only_look_like_quantifiers():
+    assert families("Spot is too risky to run production") == set()
+    assert families("ECS runs streaming work too") == {"inclusive"}
+    assert families("Rolling updates seldom take the app down at all") == {"partial"}
+    assert families("EC2 and Fargate alike") == {"inclusive"}
 
 
 def test_a_claim_about_a_service_the_guide_never_mentions_is_not_covered(tutor):

@@ -195,16 +195,21 @@ class _CallCounter:
             "Fargate tasks can use EFS volumes for persistent storage.",
             ["Fargate tasks can use EFS volumes for persistent storage."],
         ),
-        (
+        (  # negated: its content alone, not the claim as well
             "Fargate tasks cannot use EFS volumes for persistent storage.",
+            ["Fargate tasks can use EFS volumes for persistent storage."],
+        ),
+        (  # two clauses: the whole content and each clause's, in the same call
+            "Fargate tasks can't use EFS volumes, but EC2 tasks can mount them.",
             [
-                "Fargate tasks cannot use EFS volumes for persistent storage.",
-                "Fargate tasks can use EFS volumes for persistent storage.",
+                "Fargate tasks can use EFS volumes, but EC2 tasks can mount them.",
+                "Fargate tasks can use EFS volumes",
+                "but EC2 tasks can mount them.",  # the comma splits first
             ],
         ),
     ],
 )
-def test_a_check_embeds_the_claim_and_its_content_in_one_call_each_once(tutor, claim, texts):
+def test_a_check_embeds_the_claims_content_in_one_call_each_once(tutor, claim, texts):
     counter = _CallCounter(tutor.retriever.embedder)
     checker = ClaimChecker(Retriever(tutor.graph, tutor.index, counter))
     first = checker.check(claim)  # also embeds the nearest pair's phrasings, once

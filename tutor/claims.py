@@ -26,7 +26,7 @@ import numpy as np
 
 from ingest import ServiceCatalog
 
-from .cues import clauses, families, polarity, strip_negation
+from .cues import CONTRARY, clauses, families, polarity, strip_negation
 from .errors import TutorError
 from .nli import NliScorer, nli_side
 from .retrieve import PairHit, Retriever
@@ -190,12 +190,12 @@ class ClaimChecker:
         stage1 = self._stage1(claim)
         if stage1 is None:
             return Verdict(claim, NOT_COVERED, 1.0, explanation=NO_PAIRS)
-        reading, rows, parts, contents = stage1
+        reading, *embedded = stage1
         covered, p_cover = self._coverage(reading)
         graph = self.retriever.graph
         if not covered:
             return _not_covered(claim, graph, reading, p_cover)
-        reading = self._stage2(reading, rows, parts, contents)
+        reading = self._stage2(reading, *embedded)
         data = graph.nodes[reading.pair.node]
         side, p_side = self._decide_side(reading)
         if self.nli is not None:  # a clear NLI vote overrules
@@ -230,8 +230,27 @@ class ClaimChecker:
         self, claim: str, k: int = 3, *, vector: np.ndarray | None = None
     ) -> list[PairHit]:
         """Stage 1: the ``k`` misconception pairs nearest to the claim, nearest first (``vector``:
-        the claim's embedding, if known)."""
+        the claim's query vector from ``embed_claim``, if known)."""
+        if vector is None:
+            vector = self.embed_claim(claim)[3][None, :]
         return self.retriever.pairs(self.retriever.doc_hits(claim, vector=vector), k=k)
+
+    def embed_claim(self, claim: str):
+        """The claim's clauses, their contents (negations taken out), each content's embedding,
+        and stage 1's query vector: the embedding of the whole claim's content.
+
+        The whole content is embedded, not the claim itself: the embedding hardly sees a negation
+        anyway (which is why stage 2 reads negations itself), the content finds the pair as well
+        (held out on the training claims, the same 3-way accuracy), and a claim of one clause,
+        negated or not, costs one text to embed where it cost two. A claim of several clauses
+        also has each clause's content embedded, in the same call.
+        """
+        parts = clauses(claim)
+        contents = [strip_negation(part) for part in parts]
+        whole = strip_negation(claim)
+        distinct = list(dict.fromkeys([whole, *contents]))
+        rows = dict(zip(distinct, self.retriever.embed(distinct), strict=True))
+        return parts, contents, rows, rows[whole]
 
     def cover_probability(self, reading: Reading) -> float | None:
         """The fitted probability that the guide covers the claim (``None`` without a model)."""
@@ -253,28 +272,26 @@ class ClaimChecker:
         return reading.rule_side, 0.5 + 0.5 * reading.strength
 
     def _stage1(self, claim: str):
-        retriever = self.retriever
-        parts = clauses(claim)
-        contents = [strip_negation(part) for part in parts]
-        # Stage 1 needs the claim's embedding and stage 2 its clauses' content: one model call for
-        # both (a claim without negations or clauses is its own content, embedded once) costs
-        # little more than the first alone, where a second call would cost as much again.
-        texts = list(dict.fromkeys([claim, *contents]))
-        rows = dict(zip(texts, retriever.embed(texts), strict=True))
-        candidates = self.candidates(claim, k=1, vector=rows[claim][None, :])
+        parts, contents, rows, query = self.embed_claim(claim)
+        candidates = self.candidates(claim, k=1, vector=query[None, :])
         if not candidates:
             return None
         nearest = candidates[0]
         foreign = self._foreign_services(claim)
         cover = np.array([nearest.score, float(bool(foreign))])
-        return Reading(claim, nearest, foreign, cover), rows, parts, contents
+        return Reading(claim, nearest, foreign, cover), rows, parts, contents, query
 
     def _stage2(
-        self, reading: Reading, rows: dict[str, np.ndarray], parts: list[str], contents: list[str]
+        self,
+        reading: Reading,
+        rows: dict[str, np.ndarray],
+        parts: list[str],
+        contents: list[str],
+        query: np.ndarray,
     ) -> Reading:
         pair = self._pair(reading.pair.node)
         clause = self._side(parts, np.stack([rows[content] for content in contents]), pair)
-        raw_similarity = pair.raw_vectors @ rows[reading.claim]
+        raw_similarity = pair.raw_vectors @ query
         raw = _top_mean(raw_similarity, pair.raw_sides, "wrong") - _top_mean(
             raw_similarity, pair.raw_sides, "right"
         )
@@ -345,11 +362,19 @@ class ClaimChecker:
             margin = min(1.0, abs(scores["wrong"] - scores["right"]) / 0.1)
             negations, cues = polarity(part)
             rank = max(scores.values())
-            told = {pair.families[f] for f in families(part) if f in pair.families}
+            used = families(part)
+            told = {pair.families[f] for f in used if f in pair.families}
+            if not told:  # a contrary of a family the pair ties speaks for the other side
+                told = {
+                    _OTHER[pair.families[g]]
+                    for f in used
+                    for g in CONTRARY.get(f, ())
+                    if g in pair.families
+                }
             settled = told.pop() if len(told) == 1 else None
             if settled:  # a quantifier this pair ties to one side settles the content,
                 content, margin = settled, 1.0  # and its clause speaks for the claim
-                cues = cues + sorted(f for f in families(part) if f in pair.families)
+                cues = cues + sorted(used)
                 rank += 1.0
             side = content if negations % 2 == 0 else _OTHER[content]
             if decided is None or rank > decided.rank:

@@ -44,9 +44,23 @@ _NEGATIVE_WORDS = {
     "inappropriate": "appropriate",
     "ineffective": "effective",
 }
+# Phrases that negate without a negation word, with the positive wording the content comparison
+# uses instead: "Spot is too flaky to run production" says "Spot is not fit to run production".
+_NEGATIVE_PHRASES = {
+    r"set in stone": "changeable",
+    r"too \w+ to": "fit to",
+    r"too \w+ for": "fit for",
+    r"beyond what": "what",
+    r"lacks": "has",
+    r"lack": "have",
+    r"lacking": "having",
+    r"fails to": "does",
+    r"fail to": "do",
+    r"failed to": "did",
+}
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|without|"
-    + "|".join(_NEGATIVE_WORDS)
+    + "|".join([*_NEGATIVE_WORDS, *_NEGATIVE_PHRASES])
     + r")\b|n't\b"
     r"|\b(?:is|are|was|were|do|does|did|can|could|should|would|wo|has|have|must|need)nt\b",
     re.IGNORECASE,
@@ -77,7 +91,10 @@ _STRIP = [
     (re.compile(r"\bwont\b", re.I), "will"),
     (re.compile(r"\b(?:not|never|no|none|neither|nor)\b", re.I), ""),
     (re.compile(r"\bwithout\b", re.I), "with"),
-    *((re.compile(rf"\b{word}\b", re.I), positive) for word, positive in _NEGATIVE_WORDS.items()),
+    *(
+        (re.compile(rf"\b{words}\b", re.I), positive)
+        for words, positive in [*_NEGATIVE_WORDS.items(), *_NEGATIVE_PHRASES.items()]
+    ),
 ]
 
 # Quantifier families. Which side of a pair a family speaks for is learned from the pair's own
@@ -89,15 +106,30 @@ FAMILIES = {
         re.I,
     ),
     "inclusive": re.compile(
-        r"\b(?:both|multiple|several|many|also|as well|too|various|either|more than one)\b",
+        r"\b(?:both|multiple|several|many|also|as well|too(?!\s+\w+\s+(?:to|for)\b)|various|either"
+        r"|more than one|alike)\b",
         re.I,
     ),
     "universal": re.compile(
-        r"\b(?:all|every|everything|any|always|whatever|regardless|in every case)\b", re.I
+        r"\b(?:(?<!\bat )all|every|everything|any|always|whatever|regardless|in every case)\b",
+        re.I,
     ),
     "partial": re.compile(
-        r"\b(?:some|certain|sometimes|particular|specific|depending|depends|may|might)\b", re.I
+        r"\b(?:some|certain|sometimes|particular|specific|depending|depends|may|might|seldom|rarely"
+        r"|often|usually|occasionally)\b",
+        re.I,
     ),
+}
+
+
+# Families that state the opposite of each other: when a pair ties one of them to a side and a
+# claim uses its contrary instead, the claim speaks for the other side ("EC2 is always cheaper" is
+# Wrong, so "EC2 is sometimes cheaper" is Right).
+CONTRARY = {
+    "universal": ("partial",),
+    "partial": ("universal",),
+    "exclusive": ("inclusive",),
+    "inclusive": ("exclusive",),
 }
 
 
