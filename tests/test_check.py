@@ -5,7 +5,7 @@ import pytest
 
 from tutor import VERDICTS, BadInput
 from tutor.claims import ClaimChecker
-from tutor.cues import families, polarity, strip_negation
+from tutor.cues import clauses, families, polarity, strip_negation
 
 
 @pytest.mark.parametrize(
@@ -121,6 +121,16 @@ def test_a_quantifier_contrary_to_the_pairs_speaks_for_the_other_side(tutor, cla
 def test_phrases_that_negate_without_a_negation_word_are_read(text, negations, content):
     assert polarity(text)[0] == negations
     assert strip_negation(text) == content
+
+
+def test_and_splits_clauses_only_before_a_second_verb_phrase():
+    assert clauses("EBS volumes belong to EC2 alone and have nothing to do with tasks") == [
+        "EBS volumes belong to EC2 alone",
+        "have nothing to do with tasks",
+    ]
+    assert clauses("CloudWatch watches EC2 instances and ECS tasks alike") == [
+        "CloudWatch watches EC2 instances and ECS tasks alike"
+    ]
 
 
 def test_quantifier_families_skip_words_that_only_look_like_quantifiers():

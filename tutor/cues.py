@@ -73,7 +73,14 @@ FALSITY_FRAME = re.compile(
     re.IGNORECASE,
 )
 _NOT_TRUE = re.compile(r"\b(?:not|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
-_CLAUSE_BREAK = re.compile(r"\s*[,;:]\s*|\s+(?:but|while|whereas|although|though)\s+", re.I)
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:]\s*|\s+(?:but|while|whereas|although|though)\s+"
+    # "and" before a second verb phrase ("belong to EC2 alone and have nothing to do with tasks"),
+    # not inside a list of nouns ("EC2 and Fargate")
+    r"|\s+and\s+(?=(?:is|are|was|were|has|have|had|does|do|did|can|cannot|could|will|would|should"
+    r"|must|may|might|never|always|also|still|then|it|they|keeps?|lets?|makes?)\b|\w+n't\b)",
+    re.I,
+)
 
 # Negated words become their positive form for the content comparison.
 _STRIP = [
