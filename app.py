@@ -95,6 +95,8 @@ def _friendly_errors(handler: Callable) -> Callable:
     def wrapper(*args: Any) -> Any:
         try:
             return handler(*args)
+        except gr.Error:  # a nested handler's error, already made friendly
+            raise
         except (TutorError, GraphError) as exc:  # ConceptNotFound's message has its suggestions
             raise gr.Error(_escape(exc), print_exception=False) from None
         except Exception:
@@ -227,6 +229,24 @@ def build_app(
                 f"✅ **Right:** {_escape(verdict.right)}"
             )
         return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation)
+
+    def verdict_item(claim: str, key: str | None = None) -> tuple[str | None, Any]:
+        """The item of the claim's verdict (the check just made, from the embedder's cache), and
+        the "Open in Explore" button shown only when there is one."""
+        try:
+            title = studying(key).check(claim).title
+        except TutorError:  # the check already said what was wrong with the claim
+            title = None
+        return title, gr.Button(visible=title is not None)
+
+    @_friendly_errors
+    def explore_item(title: str | None, key: str | None = None) -> tuple[dict, str, Any]:
+        """The verdict's item opened in Explore: the map focused on it, its details, and the
+        concept list set to it."""
+        if not title:
+            raise TutorError("Check a claim first; its item then opens here.")
+        focus, text = explore(title, key)
+        return focus, text, gr.Dropdown(value=title)
 
     @_friendly_errors
     def explore(concept: str, key: str | None = None) -> tuple[dict, str]:
@@ -375,168 +395,189 @@ def build_app(
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False) as demo:
         gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
         guide_key = gr.State(BUILTIN_KEY)  # the guide this browser session studies
-        with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(label="Conversation", height=460)
-            question = gr.Textbox(label="Question", placeholder="Ask about Amazon ECS…")
-            with gr.Row():
-                send = gr.Button("Ask", variant="primary")
-                gr.ClearButton([question, chatbot])
-            gr.Examples(EXAMPLE_QUESTIONS, inputs=[question])
-            gr.on(
-                [send.click, question.submit],
-                ask,
-                inputs=[question, chatbot, guide_key],
-                outputs=[chatbot, question],
-                api_name="ask",
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat"):
+                chatbot = gr.Chatbot(label="Conversation", height=460)
+                question = gr.Textbox(label="Question", placeholder="Ask about Amazon ECS…")
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary")
+                    gr.ClearButton([question, chatbot])
+                gr.Examples(EXAMPLE_QUESTIONS, inputs=[question])
+                gr.on(
+                    [send.click, question.submit],
+                    ask,
+                    inputs=[question, chatbot, guide_key],
+                    outputs=[chatbot, question],
+                    api_name="ask",
+                )
+            with gr.Tab("Check", id="check"):
+                claim = gr.Textbox(label="Claim", placeholder="A statement about ECS to check…")
+                check_button = gr.Button("Check", variant="primary")
+                gr.Examples(EXAMPLE_CLAIMS, inputs=[claim])
+                verdict = gr.Markdown()
+                confidence = gr.Number(label="Confidence", precision=2, interactive=False)
+                pair = gr.Markdown()
+                explanation = gr.Markdown()
+                checked_title = gr.State(None)  # the item of the last verdict, for Explore
+                open_in_explore = gr.Button("Open in Explore", visible=False)
+                gr.on(
+                    [check_button.click, claim.submit],
+                    check,
+                    inputs=[claim, guide_key],
+                    outputs=[verdict, confidence, pair, explanation],
+                    api_name="check",
+                ).then(
+                    verdict_item,
+                    inputs=[claim, guide_key],
+                    outputs=[checked_title, open_in_explore],
+                    api_name=False,
+                )
+            with gr.Tab("Explore", id="explore"):
+                with gr.Row():
+                    concept = _concept_list(tutor, "Concept", scale=4)
+                    explore_button = gr.Button("Explore", variant="primary", scale=1)
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        picture = gr.HTML(
+                            value=None,
+                            html_template=_map_asset("concept_map.html"),
+                            css_template=_map_asset("concept_map.css"),
+                            js_on_load=_map_asset("concept_map.js"),
+                            apply_default_css=False,
+                            map_data=map_of(BUILTIN_KEY),
+                            elem_id="concept-map",
+                        )
+                    with gr.Column(scale=2):
+                        details = gr.Markdown("*Pick a concept, or click a node on the map.*")
+                with gr.Row():
+                    start = _concept_list(tutor, "How is", scale=2)
+                    end = _concept_list(tutor, "related to", scale=2)
+                    relate_button = gr.Button("Show the path", scale=1)
+                gr.on(
+                    [explore_button.click, concept.select],
+                    explore,
+                    inputs=[concept, guide_key],
+                    outputs=[picture, details],
+                    api_name="explore",
+                )
+                picture.click(
+                    explore_clicked,
+                    inputs=[picture, guide_key],
+                    outputs=[picture, details],
+                    api_name=False,
+                )
+                relate_button.click(
+                    relate,
+                    inputs=[start, end, guide_key],
+                    outputs=[picture, details],
+                    api_name="relate",
+                )
+            # The tab first, then the map's value: the map reads its value when it is shown.
+            open_in_explore.click(
+                lambda: gr.Tabs(selected="explore"), outputs=[tabs], api_name=False
+            ).then(
+                explore_item,
+                inputs=[checked_title, guide_key],
+                outputs=[picture, details, concept],
+                api_name=False,
             )
-        with gr.Tab("Check"):
-            claim = gr.Textbox(label="Claim", placeholder="A statement about ECS to check…")
-            check_button = gr.Button("Check", variant="primary")
-            gr.Examples(EXAMPLE_CLAIMS, inputs=[claim])
-            verdict = gr.Markdown()
-            confidence = gr.Number(label="Confidence", precision=2, interactive=False)
-            pair = gr.Markdown()
-            explanation = gr.Markdown()
-            gr.on(
-                [check_button.click, claim.submit],
-                check,
-                inputs=[claim, guide_key],
-                outputs=[verdict, confidence, pair, explanation],
-                api_name="check",
-            )
-        with gr.Tab("Explore"):
-            with gr.Row():
-                concept = _concept_list(tutor, "Concept", scale=4)
-                explore_button = gr.Button("Explore", variant="primary", scale=1)
-            with gr.Row():
-                with gr.Column(scale=3):
-                    picture = gr.HTML(
-                        value=None,
-                        html_template=_map_asset("concept_map.html"),
-                        css_template=_map_asset("concept_map.css"),
-                        js_on_load=_map_asset("concept_map.js"),
-                        apply_default_css=False,
-                        map_data=map_of(BUILTIN_KEY),
-                        elem_id="concept-map",
+            with gr.Tab("Quiz", id="quiz"):
+                with gr.Row():
+                    learner = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
+                    next_button = gr.Button("Next card", variant="primary", scale=1)
+                card_id = gr.Textbox(label="Card", interactive=False)
+                card = gr.Markdown("*Press Next card to start.*")
+                reply = gr.Textbox(
+                    label="Answer", placeholder="True / False, an option, or a sentence"
+                )
+                answer_button = gr.Button("Answer", variant="primary")
+                feedback = gr.Markdown()
+                due = gr.Textbox(label="Next due", interactive=False)
+                next_button.click(
+                    next_card,
+                    inputs=[learner],
+                    outputs=[card_id, card, reply, feedback, due],
+                    api_name="next_card",
+                )
+                gr.on(
+                    [answer_button.click, reply.submit],
+                    answer,
+                    inputs=[learner, card_id, reply],
+                    outputs=[feedback, due],
+                    api_name="answer",
+                )
+            with gr.Tab("Progress", id="progress") as progress_tab:
+                with gr.Row():
+                    progress_learner = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
+                    refresh = gr.Button("Refresh", variant="primary", scale=1)
+                study = gr.Markdown()
+                with gr.Row():
+                    reviews_plot = gr.BarPlot(
+                        x="day", y="reviews", color="kind", title="Reviews per day", x_title="Day"
                     )
-                with gr.Column(scale=2):
-                    details = gr.Markdown("*Pick a concept, or click a node on the map.*")
-            with gr.Row():
-                start = _concept_list(tutor, "How is", scale=2)
-                end = _concept_list(tutor, "related to", scale=2)
-                relate_button = gr.Button("Show the path", scale=1)
-            gr.on(
-                [explore_button.click, concept.select],
-                explore,
-                inputs=[concept, guide_key],
-                outputs=[picture, details],
-                api_name="explore",
-            )
-            picture.click(
-                explore_clicked,
-                inputs=[picture, guide_key],
-                outputs=[picture, details],
-                api_name=False,
-            )
-            relate_button.click(
-                relate,
-                inputs=[start, end, guide_key],
-                outputs=[picture, details],
-                api_name="relate",
-            )
-        with gr.Tab("Quiz"):
-            with gr.Row():
-                learner = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
-                next_button = gr.Button("Next card", variant="primary", scale=1)
-            card_id = gr.Textbox(label="Card", interactive=False)
-            card = gr.Markdown("*Press Next card to start.*")
-            reply = gr.Textbox(label="Answer", placeholder="True / False, an option, or a sentence")
-            answer_button = gr.Button("Answer", variant="primary")
-            feedback = gr.Markdown()
-            due = gr.Textbox(label="Next due", interactive=False)
-            next_button.click(
-                next_card,
-                inputs=[learner],
-                outputs=[card_id, card, reply, feedback, due],
-                api_name="next_card",
-            )
-            gr.on(
-                [answer_button.click, reply.submit],
-                answer,
-                inputs=[learner, card_id, reply],
-                outputs=[feedback, due],
-                api_name="answer",
-            )
-        with gr.Tab("Progress") as progress_tab:
-            with gr.Row():
-                progress_learner = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
-                refresh = gr.Button("Refresh", variant="primary", scale=1)
-            study = gr.Markdown()
-            with gr.Row():
-                reviews_plot = gr.BarPlot(
-                    x="day", y="reviews", color="kind", title="Reviews per day", x_title="Day"
+                    retention_plot = gr.LinePlot(
+                        x="day",
+                        y="share",
+                        color="series",
+                        title="Retention of repeat reviews",
+                        x_title="Day",
+                        y_lim=[0, 1],
+                    )
+                sections = gr.Dataframe(
+                    headers=["Section", *_MEASURES],
+                    label="Sections, weakest first",
+                    interactive=False,
                 )
-                retention_plot = gr.LinePlot(
-                    x="day",
-                    y="share",
-                    color="series",
-                    title="Retention of repeat reviews",
-                    x_title="Day",
-                    y_lim=[0, 1],
+                items = gr.Dataframe(
+                    headers=["Item", "Section", *_MEASURES],
+                    label="Items, weakest first",
+                    interactive=False,
                 )
-            sections = gr.Dataframe(
-                headers=["Section", *_MEASURES], label="Sections, weakest first", interactive=False
-            )
-            items = gr.Dataframe(
-                headers=["Item", "Section", *_MEASURES],
-                label="Items, weakest first",
-                interactive=False,
-            )
-            learner.change(lambda name: name, learner, progress_learner, api_name=False)
-            gr.on(
-                [refresh.click, progress_tab.select, progress_learner.submit],
-                progress,
-                inputs=[progress_learner],
-                outputs=[sections, items, study, reviews_plot, retention_plot],
-                api_name="progress",
-            )
-        with gr.Tab("Guides"):
-            gr.Markdown(
-                "Study another guide written in the same format as the ECS guide (see "
-                "`data/README.md`): a UTF-8 `.md`, `.markdown` or `.txt` file of at most "
-                f"{MAX_GUIDE_BYTES // 1024} KB. Chat, Check and Explore then answer from it in "
-                "this browser tab; Quiz and Progress stay on the built-in guide."
-            )
-            guide_picker = gr.Dropdown(
-                choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying"
-            )
-            upload = gr.File(
-                label="Upload a guide",
-                file_types=[".md", ".markdown", ".txt"],
-                file_count="single",
-                type="filepath",
-            )
-            add_button = gr.Button("Add and study this guide", variant="primary")
-            guide_status = gr.Markdown()
-            follows = [guide_key, concept, start, end, picture, details]
-            guide_picker.select(
-                choose_guide,
-                inputs=[guide_picker],
-                outputs=[guide_status, *follows],
-                api_name="choose_guide",
-            )
-            # Guides uploaded in other sessions since the app started appear on each page load.
-            demo.load(
-                lambda: gr.Dropdown(choices=_guide_choices(library)),
-                outputs=[guide_picker],
-                api_name=False,
-            )
-            add_button.click(
-                add_guide,
-                inputs=[upload],
-                outputs=[guide_status, guide_picker, *follows],
-                api_name="add_guide",
-            )
+                learner.change(lambda name: name, learner, progress_learner, api_name=False)
+                gr.on(
+                    [refresh.click, progress_tab.select, progress_learner.submit],
+                    progress,
+                    inputs=[progress_learner],
+                    outputs=[sections, items, study, reviews_plot, retention_plot],
+                    api_name="progress",
+                )
+            with gr.Tab("Guides", id="guides"):
+                gr.Markdown(
+                    "Study another guide written in the same format as the ECS guide (see "
+                    "`data/README.md`): a UTF-8 `.md`, `.markdown` or `.txt` file of at most "
+                    f"{MAX_GUIDE_BYTES // 1024} KB. Chat, Check and Explore then answer from it in "
+                    "this browser tab; Quiz and Progress stay on the built-in guide."
+                )
+                guide_picker = gr.Dropdown(
+                    choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying"
+                )
+                upload = gr.File(
+                    label="Upload a guide",
+                    file_types=[".md", ".markdown", ".txt"],
+                    file_count="single",
+                    type="filepath",
+                )
+                add_button = gr.Button("Add and study this guide", variant="primary")
+                guide_status = gr.Markdown()
+                follows = [guide_key, concept, start, end, picture, details]
+                guide_picker.select(
+                    choose_guide,
+                    inputs=[guide_picker],
+                    outputs=[guide_status, *follows],
+                    api_name="choose_guide",
+                )
+                # Guides uploaded in other sessions since the app started appear on each page load.
+                demo.load(
+                    lambda: gr.Dropdown(choices=_guide_choices(library)),
+                    outputs=[guide_picker],
+                    api_name=False,
+                )
+                add_button.click(
+                    add_guide,
+                    inputs=[upload],
+                    outputs=[guide_status, guide_picker, *follows],
+                    api_name="add_guide",
+                )
     return demo
 
 

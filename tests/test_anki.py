@@ -65,6 +65,16 @@ def test_a_new_export_keeps_the_ids_so_anki_updates_instead_of_duplicating(quiz,
     assert len({g for g, *_ in first}) == len(first)
 
 
+def test_an_export_that_cannot_be_put_in_place_leaves_no_temp_file(quiz, tmp_path):
+    taken = tmp_path / "deck.apkg"
+    taken.mkdir()  # a folder where the deck should go: the rename fails after the write
+    (taken / "keep.txt").write_text("mine")
+    with pytest.raises(OSError):
+        write_apkg(quiz, taken)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg"]
+    assert (taken / "keep.txt").read_text() == "mine"
+
+
 def test_the_cli_exports_anki_and_still_the_graph(tmp_path, capsys):
     deck = tmp_path / "ecs.apkg"
     assert main(["export", "--format", "anki", "--out", str(deck)]) == 0

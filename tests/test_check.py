@@ -66,6 +66,38 @@ def test_explanation_quotes_the_right_statement_and_names_the_item(tutor, guide)
     assert "Service Auto Scaling" in result.explanation
 
 
+def test_explanation_teaches_the_trap_the_cue_the_example_and_where_to_read_more(tutor, guide):
+    result = tutor.check("Service auto scaling can only ever add tasks, never remove them")
+    (pair,) = guide.pairs_of("Service Auto Scaling")
+    (item,) = [i for i in guide.items if i.title == "Service Auto Scaling"]
+    paragraphs = result.explanation.split("\n\n")
+    assert pair.right in paragraphs[0] and pair.wrong in paragraphs[1]
+    assert paragraphs[2].startswith("Why: ")
+    assert paragraphs[3] == f"Example: {item.example}"
+    assert paragraphs[4] == (
+        'Open **Service Auto Scaling** in Explore (or `ecs-tutor explore "Service Auto Scaling"`)'
+        " to see how it connects."
+    )
+
+
+@pytest.mark.parametrize(
+    ("claim", "why"),
+    [
+        ("EC2 is sometimes the cheaper option.", "“sometimes” is the opposite of the quantifier"),
+        ("EC2 is always the cheaper option.", "“always” decides it"),
+        ("Task definitions cannot be changed once registered.", "negates it (“cannot”)"),
+        ("It's false that task definitions can't be revised.", "cancel each other out"),
+    ],
+)
+def test_the_why_names_the_cue_that_decided(tutor, claim, why):
+    assert why in tutor.check(claim).explanation
+
+
+def test_the_why_quotes_only_cue_words_never_the_learners_other_text(tutor):
+    result = tutor.check("Task definitions [x](javascript:alert(1)) cannot be changed <b>ever</b>")
+    assert "javascript" not in result.explanation and "<b>" not in result.explanation
+
+
 def test_verdict_shape_is_always_complete(tutor):
     for claim in ["ECS is great", "EFS works with Fargate", "Bananas are yellow"]:
         data = tutor.check(claim).to_dict()

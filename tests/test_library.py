@@ -3,6 +3,7 @@ tutor; a refused upload leaves nothing behind and touches nothing that was there
 
 import hashlib
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -348,3 +349,15 @@ def test_an_uploaded_guide_gets_no_labelled_examples_and_paraphrases_only_from_b
     beside.write_text(json.dumps(phrasing))
     fields = [doc.field for doc in GuideLibrary(settings, embedder).tutor(stored.key).index.docs]
     assert fields.count("item" + PARAPHRASE) == 1
+
+
+def test_a_dead_writes_old_temp_file_is_swept_and_a_young_one_is_left(settings, embedder, tutor):
+    folder = Path(settings.data_dir) / library_module.GUIDES_FOLDER
+    folder.mkdir(parents=True)
+    old, young = folder / ".upload-dead.tmp", folder / ".upload-busy.tmp"
+    old.write_bytes(b"half a gui")
+    young.write_bytes(b"half a gui")
+    hours_ago = old.stat().st_mtime - 2 * library_module.STALE_TEMP_SECONDS
+    os.utime(old, (hours_ago, hours_ago))
+    GuideLibrary(settings, embedder, builtin=tutor)
+    assert not old.exists() and young.exists()

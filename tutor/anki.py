@@ -78,6 +78,10 @@ def write_apkg(quiz: Quiz, path: Path | str) -> tuple[Path, int]:
     path = Path(path)
     deck = build_deck(quiz)
     tmp = path.with_name(path.name + ".tmp")
-    genanki.Package(deck).write_to_file(str(tmp))
-    tmp.replace(path)
+    try:
+        genanki.Package(deck).write_to_file(str(tmp))
+        tmp.replace(path)
+    except BaseException:  # nothing half-written is left behind, whatever stopped it
+        tmp.unlink(missing_ok=True)
+        raise
     return path, len(deck.notes)

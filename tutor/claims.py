@@ -19,6 +19,7 @@ reading gives the numbers (``SIDE_FEATURES``) that a fitted side model can weigh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import networkx as nx
@@ -26,7 +27,7 @@ import numpy as np
 
 from ingest import ServiceCatalog
 
-from .cues import CONTRARY, clauses, families, polarity, strip_negation
+from .cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
 from .errors import TutorError
 from .nli import NliScorer, nli_side
 from .retrieve import PairHit, Retriever
@@ -111,6 +112,7 @@ class Reading:
     strength: float = 0.0
     cues: tuple[str, ...] = ()
     side: np.ndarray | None = None
+    why: str = ""  # how the rules read the deciding clause, in words (see ``_why``)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ class _Clause:
     scores: dict[str, float]  # content side -> mean similarity of its top phrasings
     top1: dict[str, float]  # content side -> similarity of its closest phrasing
     told: str | None  # the side a quantifier family settled, if one did
+    negations: list[str]  # the clause's negation cues
+    quantifier: str | None  # the claim's word that settled the side, if a quantifier did
+    contrary: bool  # ... as the contrary of the family the pair ties to a side
 
 
 class ClaimChecker:
@@ -214,7 +219,9 @@ class ClaimChecker:
             section=data["section"],
             wrong=data["wrong"],
             right=data["right"],
-            explanation=_explain(verdict, data, list(reading.cues)),
+            explanation=_explain(
+                verdict, data, self._why_for(reading, side), _example_of(graph, reading.pair.node)
+            ),
             node=reading.pair.node,
             similarity=reading.pair.score,
             cues=reading.cues,
@@ -262,6 +269,16 @@ class ClaimChecker:
             floor = FOREIGN_CEILING if reading.foreign else COVER_FLOOR
             return reading.pair.score >= floor, None
         return p_cover >= self.model.threshold[self.side_mode], p_cover
+
+    @staticmethod
+    def _why_for(reading: Reading, side: str) -> str:
+        """The rules' reading when the verdict follows it; else say that the cues were mixed."""
+        if side == reading.rule_side:
+            return reading.why
+        return (
+            f"Why: the cues in your wording point both ways; weighing all of them, the checker "
+            f"sides with {_STATEMENT[side]}, with less certainty."
+        )
 
     def _decide_side(self, reading: Reading) -> tuple[str, float]:
         """The side and the probability it is right: the fitted model's, or the rules' with
@@ -316,6 +333,7 @@ class ClaimChecker:
             strength=clause.margin,
             cues=tuple(clause.cues),
             side=side,
+            why=_why(clause),
         )
 
     def _foreign_services(self, claim: str) -> tuple[str, ...]:
@@ -363,15 +381,18 @@ class ClaimChecker:
             negations, cues = polarity(part)
             rank = max(scores.values())
             used = families(part)
-            told = {pair.families[f] for f in used if f in pair.families}
-            if not told:  # a contrary of a family the pair ties speaks for the other side
+            told = {f: pair.families[f] for f in used if f in pair.families}
+            contrary = not told
+            if contrary:  # a contrary of a family the pair ties speaks for the other side
                 told = {
-                    _OTHER[pair.families[g]]
+                    f: _OTHER[pair.families[g]]
                     for f in used
                     for g in CONTRARY.get(f, ())
                     if g in pair.families
                 }
-            settled = told.pop() if len(told) == 1 else None
+            settled = next(iter(told.values())) if len(set(told.values())) == 1 else None
+            quantifier = family_word(min(told), part) if settled else None
+            negation_cues = list(cues)
             if settled:  # a quantifier this pair ties to one side settles the content,
                 content, margin = settled, 1.0  # and its clause speaks for the claim
                 cues = cues + sorted(used)
@@ -379,7 +400,19 @@ class ClaimChecker:
             side = content if negations % 2 == 0 else _OTHER[content]
             if decided is None or rank > decided.rank:
                 sign = 1 if negations % 2 == 0 else -1
-                decided = _Clause(rank, side, margin, cues, sign, scores, top1, settled)
+                decided = _Clause(
+                    rank,
+                    side,
+                    margin,
+                    cues,
+                    sign,
+                    scores,
+                    top1,
+                    settled,
+                    negation_cues,
+                    quantifier,
+                    contrary and settled is not None,
+                )
         return decided
 
 
@@ -437,15 +470,74 @@ def _not_covered(claim: str, graph: nx.DiGraph, reading: Reading, p_cover: float
     )
 
 
-def _explain(verdict: str, data: dict, cues: list[str]) -> str:
+_STATEMENT = {"wrong": "the misconception", "right": "the guide's Right statement"}
+
+
+def _why(clause: _Clause) -> str:
+    """How the rules read the deciding clause, for the explanation: which statement its content
+    or its quantifier speaks for, and what its negations did to that. Only cue words from the
+    checker's own lists are quoted, never the learner's other words."""
+    negations = len(clause.negations)
+    quoted = ", ".join(f"“{_plain(cue)}”" for cue in clause.negations)
+    if clause.quantifier:
+        content = clause.told
+        if clause.contrary:
+            said = (
+                f"“{_plain(clause.quantifier)}” is the opposite of the quantifier "
+                f"{_STATEMENT[_OTHER[content]]} uses, so it speaks for {_STATEMENT[content]}"
+            )
+        else:
+            said = (
+                f"“{_plain(clause.quantifier)}” decides it: in this pair that word goes with "
+                f"{_STATEMENT[content]}"
+            )
+    else:
+        content = clause.side if negations % 2 == 0 else _OTHER[clause.side]
+        said = f"what it says is closest to {_STATEMENT[content]}"
+    if negations % 2:
+        return f"Why: {said}, and your wording negates it ({quoted}), which turns it around."
+    if negations:
+        return f"Why: {said}, and its negations ({quoted}) cancel each other out."
+    return f"Why: {said}."
+
+
+def _plain(cue: str) -> str:
+    return re.sub(r"[^A-Za-z0-9' -]", "", cue)
+
+
+def _example_of(graph: nx.DiGraph, pair: str) -> str | None:
+    """The example scenario of the item that owns ``pair`` (a worked scenario is its own)."""
+    for owner, _, edge in graph.in_edges(pair, data=True):
+        if edge.get("relation") != "has_misconception":
+            continue
+        if graph.nodes[owner].get("kind") == "worked":
+            return graph.nodes[owner]["text"]
+        for example, _, link in graph.in_edges(owner, data=True):
+            kind = graph.nodes[example].get("kind")
+            if link.get("relation") == "illustrates" and kind == "example":
+                return graph.nodes[example]["text"]
+    return None
+
+
+def _explain(verdict: str, data: dict, why: str, example: str | None) -> str:
+    """The verdict in words: the guide's Right statement, the trap, why the claim's wording
+    falls on its side, an example from the guide, and where to read more."""
     where = f"**{data['owner']}** ({data['section']})"
-    cue_note = f" Your wording's cues ({', '.join(cues)}) were taken into account." if cues else ""
     if verdict == MISCONCEPTION:
-        return (
-            f"That is a known misconception, from {where}. The guide says: “{data['right']}” "
-            f"The trap is to believe: “{data['wrong']}”{cue_note}"
-        )
-    return (
-        f"Correct: this agrees with {where}: “{data['right']}” "
-        f"The misconception to avoid is: “{data['wrong']}”{cue_note}"
+        lines = [
+            f"That is a known misconception, from {where}. The guide says: “{data['right']}”",
+            f"The trap is to believe: “{data['wrong']}”",
+        ]
+    else:
+        lines = [
+            f"Correct: this agrees with {where}: “{data['right']}”",
+            f"The misconception to avoid is: “{data['wrong']}”",
+        ]
+    lines.append(why)
+    if example:
+        lines.append(f"Example: {example}")
+    lines.append(
+        f'Open **{data["owner"]}** in Explore (or `ecs-tutor explore "{data["owner"]}"`) to see '
+        f"how it connects."
     )
+    return "\n\n".join(lines)

@@ -182,3 +182,9 @@ def families(text: str) -> set[str]:
     """The quantifier families ``text`` uses."""
     text = normalise(text)
     return {name for name, pattern in FAMILIES.items() if pattern.search(text)}
+
+
+def family_word(family: str, text: str) -> str:
+    """The word (or words) of ``text`` that put it in quantifier ``family``: "only", "at most"."""
+    found = FAMILIES[family].search(normalise(text))
+    return found.group(0).lower() if found else family
