@@ -2,11 +2,12 @@
 
 from .errors import GuideFormatError, IngestError
 from .paraphrases import Paraphrases, load_examples, load_paraphrases, paraphrases_path
-from .parser import parse_guide, read_guide
+from .parser import decode_guide, parse_guide, read_guide
 from .records import Guide, Item, MisconceptionPair, Scenario, Section, Step
 from .services import ServiceCatalog, load_catalog
 
 __all__ = [
+    "decode_guide",
     "Guide",
     "GuideFormatError",
     "IngestError",

@@ -50,6 +50,10 @@ class _Owner:
     steps: list[Step] = field(default_factory=list)
 
 
+NOT_UTF8 = "the guide is not valid UTF-8: save it as UTF-8"
+NOT_TEXT = "binary content (NUL byte): a guide is a text file"
+
+
 @dataclass
 class _State:
     source: str
@@ -95,11 +99,12 @@ def parse_guide(
     state = _State(source=source, catalog=catalog or load_catalog())
     if not text.strip():
         raise state.fail(1, "the guide is empty")
+    # Binary content is refused as such before any format error that comes earlier in it.
+    if (nul := text.find("\x00")) >= 0:
+        raise state.fail(text.count("\n", 0, nul) + 1, NOT_TEXT)
     lines = text.splitlines()
     state.heading_level = _section_level(lines)
     for number, raw in enumerate(lines, start=1):
-        if "\x00" in raw:
-            raise state.fail(number, "binary content (NUL byte) in the guide")
         _read_line(state, raw.rstrip(), number)
     _close_owner(state, len(lines) + 1)
     if not state.items and not state.scenarios:
@@ -129,12 +134,17 @@ def read_guide(path: Path | str, *, catalog: ServiceCatalog | None = None) -> Gu
         data = path.read_bytes()
     except OSError as exc:
         raise GuideFormatError(str(path), 0, f"cannot read the guide: {exc.strerror}") from exc
+    return parse_guide(decode_guide(data, str(path)), source=str(path), catalog=catalog)
+
+
+def decode_guide(data: bytes, source: str) -> str:
+    """A guide's bytes as text (UTF-8, with or without a byte order mark); ``GuideFormatError``
+    naming the line of the first byte that is not UTF-8 (UTF-16 fails on line 1)."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise GuideFormatError(str(path), line, "the guide is not valid UTF-8") from exc
-    return parse_guide(text, source=str(path), catalog=catalog)
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise GuideFormatError(source, line, NOT_UTF8) from exc
 
 
 def _section_level(lines: list[str]) -> int:

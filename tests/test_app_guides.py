@@ -61,7 +61,11 @@ def test_an_uploaded_guide_answers_in_the_session_that_chose_it(client, served, 
     ("name", "content", "message"),
     [
         ("notes.pdf", b"%PDF-1.4", "Invalid file type."),  # Gradio refuses it on upload
-        ("notes.txt", b"\x00\x01binary", "notes.txt:1: not a text file (NUL byte)"),
+        (
+            "notes.txt",
+            b"\x00\x01binary",
+            "notes.txt:1: binary content (NUL byte): a guide is a text file",
+        ),
         ("empty.md", b"", "empty.md: the file is empty"),
         (
             "broken.md",

@@ -98,18 +98,22 @@ def test_a_broken_real_guide_names_its_file_and_line(tmp_path, name, text, line,
     assert str(raised.value) == f"{path}:{line}: {what}"
 
 
+NOT_UTF8 = "the guide is not valid UTF-8: save it as UTF-8"
+NOT_TEXT = "binary content (NUL byte): a guide is a text file"
+
+
 @pytest.mark.parametrize(
     ("name", "data", "line", "what"),
     [
         ("empty file", b"", 1, "the guide is empty"),
         ("only a byte order mark", b"\xef\xbb\xbf\n", 1, "the guide is empty"),
         ("latin-1 in the middle", GUIDE_BYTES.replace(b"Clusters**", b"Cl\xfcsters**", 1),
-         FIRST_ITEM, "the guide is not valid UTF-8"),
-        ("utf-16", "#### A\n".encode("utf-16"), 1, "the guide is not valid UTF-8"),
+         FIRST_ITEM, NOT_UTF8),
+        ("utf-16", "#### A\n".encode("utf-16"), 1, NOT_UTF8),
         ("cut inside a character", GUIDE_BYTES + "é".encode()[:1], len(GUIDE_LINES) + 1,
-         "the guide is not valid UTF-8"),
+         NOT_UTF8),
         ("NUL byte", GUIDE_BYTES.replace(b"Clusters**", b"Clus\x00ters**", 1), FIRST_ITEM,
-         "binary content (NUL byte) in the guide"),
+         NOT_TEXT),
     ],
 )  # fmt: skip
 def test_a_guide_with_bad_bytes_names_its_file_and_line(tmp_path, name, data, line, what):

@@ -32,6 +32,7 @@ from ingest import (
     GuideFormatError,
     IngestError,
     ServiceCatalog,
+    decode_guide,
     load_catalog,
     parse_guide,
     read_guide,
@@ -133,18 +134,10 @@ def _check(name: str, content: bytes, catalog: ServiceCatalog | None) -> Guide:
         raise GuideRefused(
             f"{name}: {len(content):,} bytes is over the limit of {MAX_GUIDE_BYTES:,} bytes"
         )
-    # The type is checked before the format: a binary file is refused as one, whatever format
-    # error comes earlier in it. UTF-16 (full of NULs) is told to be saved as UTF-8.
+    # The one parser decides what a guide is: bytes that are not UTF-8, or binary content (the
+    # parser refuses it before any format error), are refused in its words.
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content.count(b"\n", 0, exc.start) + 1
-        raise GuideRefused(f"{name}:{line}: not UTF-8 text: save the guide as UTF-8") from exc
-    if (nul := text.find("\x00")) >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise GuideRefused(f"{name}:{line}: not a text file (NUL byte)")
-    try:
-        guide = parse_guide(text, source=name, catalog=catalog)
+        guide = parse_guide(decode_guide(content, name), source=name, catalog=catalog)
     except GuideFormatError as exc:
         raise GuideRefused(str(exc)) from exc
     if not guide.items:
