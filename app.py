@@ -240,13 +240,13 @@ def build_app(
         return title, gr.Button(visible=title is not None)
 
     @_friendly_errors
-    def explore_item(title: str | None, key: str | None = None) -> tuple[dict, str, Any]:
-        """The verdict's item opened in Explore: the map focused on it, its details, and the
-        concept list set to it."""
+    def explore_item(title: str | None, key: str | None = None) -> tuple[dict, str, Any, Any]:
+        """The verdict's item opened in Explore: the map focused on it, its details, the concept
+        list set to it, and the Explore tab selected."""
         if not title:
             raise TutorError("Check a claim first; its item then opens here.")
         focus, text = explore(title, key)
-        return focus, text, gr.Dropdown(value=title)
+        return focus, text, gr.Dropdown(value=title), gr.Tabs(selected="explore")
 
     @_friendly_errors
     def explore(concept: str, key: str | None = None) -> tuple[dict, str]:
@@ -472,13 +472,10 @@ def build_app(
                     outputs=[picture, details],
                     api_name="relate",
                 )
-            # The tab first, then the map's value: the map reads its value when it is shown.
             open_in_explore.click(
-                lambda: gr.Tabs(selected="explore"), outputs=[tabs], api_name=False
-            ).then(
                 explore_item,
                 inputs=[checked_title, guide_key],
-                outputs=[picture, details, concept],
+                outputs=[picture, details, concept, tabs],
                 api_name=False,
             )
             with gr.Tab("Quiz", id="quiz"):

@@ -193,10 +193,13 @@ function choose(i) {
 }
 
 function show(value) {
-  if (!$(".cm-layer .cm-node")) draw(); // the template was drawn afresh
+  const fresh = !$(".cm-layer .cm-node"); // the template was drawn afresh: nothing is painted
+  if (fresh) draw();
   const focus = value && byId.has(value.focus) ? byId.get(value.focus) : -1;
   const path = ((value && value.path) || []).filter((id) => byId.has(id)).map((id) => byId.get(id));
-  if (focus === state.selected && path.join() === state.path.join()) return;
+  // The same focus again needs no work, unless the nodes were just drawn: a value that arrives
+  // while the map is first shown ("Open in Explore") was read at load and must still be painted.
+  if (!fresh && focus === state.selected && path.join() === state.path.join()) return;
   state.selected = focus;
   state.path = path;
   paint();
