@@ -27,10 +27,11 @@ import numpy as np
 
 from ingest import ServiceCatalog
 
+from .compose import example_of
 from .cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
 from .errors import TutorError
 from .nli import NliScorer, nli_side
-from .retrieve import PairHit, Retriever
+from .retrieve import PairHit, Retriever, owner_of
 from .sidemodel import SIDE_MODES, CheckModel, shipped_model
 
 MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
@@ -507,16 +508,10 @@ def _plain(cue: str) -> str:
 
 def _example_of(graph: nx.DiGraph, pair: str) -> str | None:
     """The example scenario of the item that owns ``pair`` (a worked scenario is its own)."""
-    for owner, _, edge in graph.in_edges(pair, data=True):
-        if edge.get("relation") != "has_misconception":
-            continue
-        if graph.nodes[owner].get("kind") == "worked":
-            return graph.nodes[owner]["text"]
-        for example, _, link in graph.in_edges(owner, data=True):
-            kind = graph.nodes[example].get("kind")
-            if link.get("relation") == "illustrates" and kind == "example":
-                return graph.nodes[example]["text"]
-    return None
+    owner = owner_of(graph, pair)
+    if graph.nodes[owner].get("kind") == "worked":
+        return graph.nodes[owner]["text"]
+    return example_of(graph, owner) or None
 
 
 def _explain(verdict: str, data: dict, why: str, example: str | None) -> str:

@@ -41,7 +41,7 @@ def compose_answer(question: str, hits: list[Hit], graph: nx.DiGraph) -> Answer:
     parts = [f"**{top.title}** ({top.section}): {_direct(graph, top.node)}"]
     for wrong, right in _pairs(graph, top.node):
         parts.append(f"**Trap to avoid.** Wrong: “{wrong}” Right: “{right}”")
-    example = _example(graph, top.node)
+    example = example_of(graph, top.node)
     if example:
         parts.append(f"**Example.** {example}")
     others = [hit for hit in hits[1:] if hit.score >= ANSWER_FLOOR]
@@ -72,7 +72,8 @@ def _pairs(graph: nx.DiGraph, node: str) -> list[tuple[str, str]]:
     ]
 
 
-def _example(graph: nx.DiGraph, node: str) -> str:
+def example_of(graph: nx.DiGraph, node: str) -> str:
+    """The text of the example scenario that illustrates ``node`` ("" if none)."""
     for source, _, relation in graph.in_edges(node, data="relation"):
         if relation == ILLUSTRATES:
             return graph.nodes[source]["text"]
