@@ -1,7 +1,13 @@
 """Turn a study guide (markdown in the ECS guide's format) into typed records."""
 
 from .errors import GuideFormatError, IngestError
-from .paraphrases import Paraphrases, load_examples, load_paraphrases, paraphrases_path
+from .paraphrases import (
+    Paraphrases,
+    load_examples,
+    load_paraphrases,
+    load_questions,
+    paraphrases_path,
+)
 from .parser import decode_guide, parse_guide, read_guide
 from .records import Guide, Item, MisconceptionPair, Scenario, Section, Step
 from .services import ServiceCatalog, load_catalog
@@ -20,6 +26,7 @@ __all__ = [
     "Step",
     "load_catalog",
     "load_examples",
+    "load_questions",
     "load_paraphrases",
     "paraphrases_path",
     "parse_guide",

@@ -23,10 +23,12 @@ _SIDE_OF_VERDICT = {"misconception": "wrong", "correct": "right"}
 @dataclass(frozen=True)
 class Paraphrases:
     """``pairs[(owner title, pair number)] = {"wrong": (...), "right": (...)}``;
-    ``items[title] = (...)`` for items and worked scenarios."""
+    ``items[title] = (...)`` for items and worked scenarios; ``uncovered``: claims labelled as
+    outside the guide (from labelled examples), which the claim checker compares claims with."""
 
     pairs: dict[tuple[str, int], dict[str, tuple[str, ...]]] = field(default_factory=dict)
     items: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uncovered: tuple[str, ...] = ()
 
     def merged(self, other: Paraphrases) -> Paraphrases:
         """These phrasings followed by ``other``'s."""
@@ -38,7 +40,7 @@ class Paraphrases:
         items = dict(self.items)
         for title, texts in other.items.items():
             items[title] = items.get(title, ()) + texts
-        return Paraphrases(pairs, items)
+        return Paraphrases(pairs, items, self.uncovered + other.uncovered)
 
     def count(self) -> int:
         """How many phrasings there are in all."""
@@ -104,10 +106,11 @@ def _texts(values: object) -> tuple[str, ...]:
 def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
     """Labelled claims (JSON Lines: {"claim", "verdict", "title"}) as phrasings of their pairs: a
     ``misconception`` claim says the Wrong side of its title's pair, a ``correct`` one the Right
-    side; ``not_covered`` claims name no pair and are left out."""
+    side; ``not_covered`` claims name no pair and are kept apart, as ``uncovered``."""
     path = Path(path)
     owners = {pair.owner for pair in guide.pairs}
     sides: dict[tuple[str, int], dict[str, list[str]]] = {}
+    uncovered: list[str] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -121,6 +124,7 @@ def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
         except (json.JSONDecodeError, TypeError, KeyError) as exc:
             raise IngestError(f"{path}:{number}: not a labelled claim ({exc})") from exc
         if verdict == "not_covered":
+            uncovered.append(str(claim).strip())
             continue
         if verdict not in _SIDE_OF_VERDICT or title not in owners:
             raise IngestError(
@@ -129,5 +133,34 @@ def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
         pair = sides.setdefault((title, 1), {"wrong": [], "right": []})
         pair[_SIDE_OF_VERDICT[verdict]].append(str(claim).strip())
     return Paraphrases(
-        {key: {side: tuple(texts) for side, texts in pair.items()} for key, pair in sides.items()}
+        {key: {side: tuple(texts) for side, texts in pair.items()} for key, pair in sides.items()},
+        uncovered=tuple(uncovered),
     )
+
+
+def load_questions(path: Path | str, guide: Guide) -> Paraphrases:
+    """Labelled questions (JSON Lines: {"question", "titles"}) as phrasings of the items and
+    worked scenarios that answer them: a learner's way of asking finds its concept again."""
+    path = Path(path)
+    concepts = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
+    items: dict[str, list[str]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{path}: cannot read labelled questions: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question, titles = str(row["question"]).strip(), list(row["titles"])
+        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            raise IngestError(f"{path}:{number}: not a labelled question ({exc})") from exc
+        if not titles or not set(titles) <= concepts:
+            raise IngestError(
+                f"{path}:{number}: expected the titles of items or worked scenarios of "
+                f"{guide.source}"
+            )
+        for title in titles:
+            items.setdefault(title, []).append(question)
+    return Paraphrases(items={title: tuple(texts) for title, texts in items.items()})

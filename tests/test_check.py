@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from tutor import VERDICTS, BadInput
-from tutor.claims import ClaimChecker
+from tutor.claims import SIDE_FEATURES, ClaimChecker
 from tutor.cues import clauses, families, polarity, strip_negation
+from tutor.retrieve import Retriever
 
 
 @pytest.mark.parametrize(
@@ -148,11 +149,57 @@ def test_a_quantifier_contrary_to_the_pairs_speaks_for_the_other_side(tutor, cla
         ("Big jobs are beyond what Fargate can run.", 1, "Big jobs are what Fargate can run."),
         ("The cluster lacks capacity.", 1, "The cluster has capacity."),
         ("The task fails to start.", 1, "The task does start."),
+        ("Fargate fails at heavy jobs.", 1, "Fargate does well at heavy jobs."),
+        ("Nothing stops you from editing it.", 0, "you can go on editing it."),
+        ("The instance type is far from irrelevant.", 1, "The instance type is irrelevant."),
+        ("RDS is out of reach for tasks.", 1, "RDS is within reach for tasks."),
+        ("Neither EC2 nor Fargate tasks can use it.", 1, "EC2 or Fargate tasks can use it."),
     ],
 )
 def test_phrases_that_negate_without_a_negation_word_are_read(text, negations, content):
     assert polarity(text)[0] == negations
     assert strip_negation(text) == content
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CloudWatch covers EC2 instances and nothing else.",
+        "A service keeps one copy of its task, no more.",
+    ],
+)
+def test_idioms_that_say_only_are_exclusive_not_negations(text):
+    assert polarity(text)[0] == 0
+    assert families(text) == {"exclusive"}
+
+
+def test_frames_are_no_part_of_the_content_and_their_words_no_quantifier():
+    for frame in ("It's false that", "It is a myth that", "It's true that", "I think that"):
+        assert strip_negation(f"{frame} tasks can stop.") == "tasks can stop."
+    claim = "Who says Fargate is unsuitable for batch work? That's just wrong."
+    assert polarity(claim)[0] == 2  # "unsuitable" and the closing frame
+    assert families(claim) == set()  # the frame's "just" is not "only"
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "My lead says Fargate can't mount EFS, and she's got it wrong.",
+        "Anyone who thinks Fargate can't mount EFS is mistaken.",
+        "I refuse to believe that Fargate can't mount EFS.",
+    ],
+)
+def test_a_closing_or_opening_judgement_negates_what_it_judges(claim):
+    assert polarity(claim)[0] == 2
+    assert clauses(claim) == [claim]  # the judgement covers the whole claim
+    assert "wrong" not in strip_negation(claim) and "refuse" not in strip_negation(claim)
+
+
+def test_hedges_are_no_part_of_the_content_and_no_clause_of_their_own():
+    for hedge in ("As far as I know,", "I'm pretty sure that", "The best answer is that"):
+        claim = f"{hedge} tasks can stop."
+        assert strip_negation(claim) == "tasks can stop."
+        assert clauses(claim) == ["tasks can stop."]
 
 
 def test_and_splits_clauses_only_before_a_second_verb_phrase():
@@ -212,8 +259,57 @@ def test_an_uncovered_claims_confidence_is_the_fitted_chance_it_is_not_covered(t
 def test_a_claim_naming_a_foreign_service_needs_more_similarity_to_be_covered(tutor):
     """The fitted cover model learned what the hand rule said: a foreign service counts against."""
     cover = tutor.checker.model.cover
-    assert cover.features == ("cosine", "foreign")
+    assert cover.features == ("cosine", "foreign", "uncovered")
     for cosine in (0.7, 0.8, 0.9):
-        assert cover.probability(np.array([cosine, 1.0])) < cover.probability(
-            np.array([cosine, 0.0])
+        assert cover.probability(np.array([cosine, 1.0, 0.5])) < cover.probability(
+            np.array([cosine, 0.0, 0.5])
         )
+
+
+def test_a_claim_close_to_one_labelled_as_outside_the_guide_needs_more_to_be_covered(tutor):
+    """The cover model learned that resembling a known near-topic claim counts against."""
+    cover = tutor.checker.model.cover
+    for cosine in (0.7, 0.8, 0.9):
+        assert cover.probability(np.array([cosine, 0.0, 0.9])) < cover.probability(
+            np.array([cosine, 0.0, 0.4])
+        )
+
+
+def test_without_claims_labelled_as_outside_the_guide_that_feature_pushes_neither_way(tutor):
+    """Another guide has no labelled claims: the feature is unmeasured, not zero (which would
+    read as "far from every near-topic claim" and let everything through)."""
+    bare = ClaimChecker(Retriever(tutor.graph, tutor.index, tutor.retriever.embedder))
+    claim = "Fargate tasks can mount EFS file systems"
+    reading = bare.read(claim)
+    assert np.isnan(reading.cover[2])
+    cover = tutor.checker.model.cover
+    average = np.array([*reading.cover[:2], cover.mean[2]])
+    assert bare.cover_probability(reading) == pytest.approx(cover.probability(average))
+
+
+def test_the_cover_reading_measures_the_nearest_claim_labelled_as_outside_the_guide(tutor):
+    claim = "ECS Anywhere lets you run tasks on servers in your own building"
+    reading = tutor.checker.read(claim)
+    content = tutor.retriever.embed([strip_negation(claim)])[0]
+    known = tutor.retriever.embed([strip_negation(t) for t in tutor.retriever.uncovered])
+    assert reading.cover[2] == pytest.approx(float((known @ content).max()), abs=1e-5)
+    assert reading.cover[2] > 0.6  # the training set has ECS Anywhere claims
+    assert tutor.check(claim).verdict == "not_covered"
+
+
+@pytest.mark.parametrize(
+    ("claim", "sign"),
+    [
+        ("Serverless tasks on Fargate get shared EFS storage too", -1),
+        ("Serverless tasks on Fargate never get shared EFS storage", 1),
+        ("Scaling policies trim the task count when traffic fades", -1),
+        ("Scaling policies only ever add tasks", 1),
+    ],
+)
+def test_the_pairs_wrong_versus_right_direction_reads_the_content_turned_by_negations(
+    tutor, claim, sign
+):
+    """Each pair's ridge direction, fitted on its phrasings' contents, puts a claim's content on
+    the Wrong (+) or Right (-) side; the claim's negations turn it, as for the other features."""
+    reading = tutor.checker.read(claim)
+    assert np.sign(reading.side[SIDE_FEATURES.index("direction")]) == sign

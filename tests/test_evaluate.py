@@ -1,13 +1,16 @@
 """The evaluation sets are sound, and the tutor's figures on them do not fall below the targets."""
 
+import json
 import re
 from collections import defaultdict
 
 import pytest
 
+from tutor import Settings
 from tutor.baseline import NaiveBaseline
 from tutor.evaluate import (
     DEFAULT_EVAL_DIR,
+    HeldOutSystem,
     accuracy_at_coverage,
     evaluate,
     load_jsonl,
@@ -18,10 +21,17 @@ KINDS = {"paraphrase", "negation", "double_negation", "quantifier", "near_topic"
 VERDICTS = {"misconception", "correct", "not_covered"}
 
 
-FRESH_DIR = DEFAULT_EVAL_DIR.parent / "fresh"  # written after the checker's rules, never tuned on
+DATA = DEFAULT_EVAL_DIR.parent
+FRESH_DIR = DATA / "fresh"  # written after the checker's rules; its misses were read once (README)
+BLIND_DIR = DATA / "blind"  # never looked into: figures only
+DEV_DIR = DATA / "dev"  # the learner's-voice batch: measured, not learned from (data/dev/README)
 
 
-@pytest.fixture(scope="module", params=[DEFAULT_EVAL_DIR, FRESH_DIR], ids=["eval", "fresh"])
+@pytest.fixture(
+    scope="module",
+    params=[DEFAULT_EVAL_DIR, FRESH_DIR, BLIND_DIR, DEV_DIR],
+    ids=["eval", "fresh", "blind", "dev"],
+)
 def folder(request):
     return request.param
 
@@ -85,10 +95,10 @@ def test_sets_are_written_in_our_own_words(questions, claims, guide):
 
 # Floors a little under the figures measured when they were set (README, Evaluation): a change
 # that loses ground fails here. They rise as the figures do; the issues' targets are above them.
-ASK_RECALL_AT_3 = 0.94
-CHECK_ACCURACY = 0.84
-CHECK_NEGATION = 0.82
-CHECK_DOUBLE_NEGATION = 0.75
+ASK_RECALL_AT_3 = 0.97
+CHECK_ACCURACY = 0.89
+CHECK_NEGATION = 0.86
+CHECK_DOUBLE_NEGATION = 0.80
 
 
 def test_ask_finds_the_answering_item_in_the_top_three(report):
@@ -106,20 +116,19 @@ def test_no_off_topic_claim_gets_a_verdict(report):
     assert report.check_by_kind["off_topic"].rate == 1.0, report.check_misses
 
 
-# The fresh set's floors, set as above from its first measurement (data/fresh/README.md).
-FRESH_ASK_RECALL_AT_3 = 0.92
-FRESH_CHECK_ACCURACY = 0.87
+# The other sets' floors, set as above from their measurement on 2026-11-30: (ask recall@3,
+# check accuracy). The blind set's misses are never printed, so that nobody tunes on them.
+FLOORS = {FRESH_DIR: (0.95, 0.89), BLIND_DIR: (0.95, 0.84), DEV_DIR: (0.95, 0.74)}
 
 
-@pytest.fixture(scope="module")
-def fresh_report(tutor):
-    return evaluate(tutor, FRESH_DIR)
-
-
-def test_the_fresh_set_holds_its_floors(fresh_report):
-    assert fresh_report.recall_at_3 >= FRESH_ASK_RECALL_AT_3, fresh_report.ask_misses
-    assert fresh_report.accuracy >= FRESH_CHECK_ACCURACY, fresh_report.check_misses
-    assert fresh_report.check_by_kind["off_topic"].rate == 1.0, fresh_report.check_misses
+@pytest.mark.parametrize("folder", list(FLOORS), ids=["fresh", "blind", "dev"])
+def test_the_other_sets_hold_their_floors(tutor, folder):
+    report = evaluate(tutor, folder)
+    ask_floor, check_floor = FLOORS[folder]
+    shown = (report.ask_misses, report.check_misses) if folder != BLIND_DIR else "(blind)"
+    assert report.recall_at_3 >= ask_floor, shown
+    assert report.accuracy >= check_floor, shown
+    assert report.check_by_kind["off_topic"].rate == 1.0, shown
 
 
 def test_macro_f1_averages_over_the_gold_verdicts():
@@ -154,3 +163,56 @@ def test_the_tutor_beats_the_naive_baseline(report, baseline_report):
     assert report.accuracy > baseline_report.accuracy
     for kind in ("negation", "double_negation", "quantifier"):
         assert report.check_by_kind[kind].rate > baseline_report.check_by_kind[kind].rate, kind
+
+
+def test_held_out_tutors_never_saw_the_labelled_texts_they_answer(embedder, tmp_path):
+    """Each fold's tutor leaves out the labelled claims and questions of its fold's titles, and a
+    not_covered claim together with its twin; each text goes to the tutor that never saw it."""
+    claims = [
+        {
+            "claim": "A cluster holds one app at most",
+            "verdict": "misconception",
+            "title": "Clusters",
+            "group": "g1",
+        },
+        {
+            "claim": "Fargate tasks can mount EFS volumes",
+            "verdict": "correct",
+            "title": "EFS Integration",
+            "group": "g2",
+        },
+        {
+            "claim": "ECS Anywhere runs tasks on your own servers",
+            "verdict": "not_covered",
+            "title": None,
+            "group": "g3",
+        },
+        {
+            "claim": "ECS Anywhere does not run tasks on your own servers",
+            "verdict": "not_covered",
+            "title": None,
+            "group": "g3",
+        },
+    ]
+    questions = [
+        {"question": "Where do my containers live together?", "titles": ["Clusters"]},
+        {"question": "Can serverless tasks share files?", "titles": ["EFS Integration"]},
+    ]
+    for name, rows in (("claims.jsonl", claims), ("questions.jsonl", questions)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    held = HeldOutSystem(
+        Settings(cache_dir=tmp_path / "cache"),
+        tmp_path / "claims.jsonl",
+        folds=2,
+        embedder=embedder,
+    )
+    held.route(claims + questions)
+    assert held.fold_for(claims[2]["claim"]) == held.fold_for(claims[3]["claim"])
+    assert held.fold_for(claims[0]["claim"]) != held.fold_for(claims[1]["claim"])
+    for row in claims + questions:
+        text = row.get("claim") or row["question"]
+        tutor = held.tutor_for(text)
+        assert text not in {doc.text for doc in tutor.index.docs}
+        assert text not in tutor.retriever.uncovered
+        other = held.tutors[1 - held.fold_for(text)].tutor
+        assert text in {doc.text for doc in other.index.docs} | set(other.retriever.uncovered)

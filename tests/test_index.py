@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from conftest import CountingEmbedder
 
-from ingest import load_examples, load_paraphrases, paraphrases_path
-from tutor import BrokenIndex
-from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE
+from tutor import BrokenIndex, Settings
+from tutor.config import DEFAULT_EXAMPLES
+from tutor.core import phrasings
+from tutor.evaluate import load_jsonl
 from tutor.index import PARAPHRASE, SCHEMA, documents, load_index, open_index
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -21,9 +22,10 @@ def test_faiss_agrees_with_brute_force_cosine(tutor, embedder):
     queries = embedder(["shared file storage for containers", "keep secrets out of images"])
     brute = queries @ vectors.T
     for row, found in zip(brute, tutor.index.search(queries, 10), strict=True):
-        order = np.argsort(-row)[:10]
-        assert [i for i, _ in found] == order.tolist()
-        assert np.allclose([s for _, s in found], row[order], atol=1e-5)
+        # The ten best scores, best first, each the cosine of the doc it names (texts indexed
+        # under two items tie, so their order among themselves is free).
+        assert np.allclose([s for _, s in found], np.sort(row)[::-1][:10], atol=1e-5)
+        assert np.allclose([s for _, s in found], [row[i] for i, _ in found], atol=1e-5)
 
 
 def test_every_item_misconception_side_and_step_is_indexed(tutor, graph):
@@ -32,11 +34,19 @@ def test_every_item_misconception_side_and_step_is_indexed(tutor, graph):
     assert sum(1 for _, f in fields if f == "right") == 31
     assert sum(1 for _, f in fields if f == "item") == 28
     assert sum(1 for _, f in fields if f == "step") == 18
-    paraphrases = load_paraphrases(paraphrases_path(DEFAULT_GUIDE), tutor.guide).merged(
-        load_examples(DEFAULT_EXAMPLES, tutor.guide)
-    )
+    paraphrases = phrasings(Settings(), tutor.guide)  # the teachers', the claims', the questions'
     assert sum(1 for d in tutor.index.docs if d.field.endswith(PARAPHRASE)) == paraphrases.count()
     assert len(tutor.index.docs) == len(documents(graph, paraphrases))
+    texts = {(d.field, d.text) for d in tutor.index.docs}
+    for row in load_jsonl(DEFAULT_EXAMPLES.with_name("questions.jsonl")):
+        field = "worked" if row["titles"][0] in {s.title for s in tutor.guide.scenarios} else "item"
+        assert (field + PARAPHRASE, row["question"]) in texts
+    indexed = {text for _, text in texts}
+    for row in load_jsonl(DEFAULT_EXAMPLES):
+        if side := {"misconception": "wrong", "correct": "right"}.get(row["verdict"]):
+            assert (side + PARAPHRASE, row["claim"]) in texts
+        else:  # a claim the guide does not cover answers nothing: kept apart, not indexed
+            assert row["claim"] not in indexed and row["claim"] in tutor.retriever.uncovered
 
 
 def test_manifest_records_schema_model_guide_and_checksums(tutor, cache_dir):

@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from ingest import IngestError, Paraphrases, load_examples, load_paraphrases, paraphrases_path
+from ingest import (
+    IngestError,
+    Paraphrases,
+    load_examples,
+    load_paraphrases,
+    load_questions,
+    paraphrases_path,
+)
 from tutor import Settings
 from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE
 
@@ -68,8 +75,38 @@ def test_labelled_claims_become_phrasings_of_their_side(guide, tmp_path):
             "right": ("Many apps can share a cluster",),
         }
     }
-    merged = Paraphrases(pairs={("Clusters", 1): {"wrong": ("x",), "right": ()}}).merged(examples)
+    assert examples.uncovered == ("Paris is in France",)  # kept apart: it is no phrasing
+    merged = Paraphrases(
+        pairs={("Clusters", 1): {"wrong": ("x",), "right": ()}}, uncovered=("Rome is old",)
+    ).merged(examples)
     assert merged.pairs[("Clusters", 1)]["wrong"] == ("x", "A cluster is for one app only")
+    assert merged.uncovered == ("Rome is old", "Paris is in France")
+
+
+def test_labelled_questions_become_phrasings_of_every_concept_that_answers_them(guide, tmp_path):
+    path = tmp_path / "questions.jsonl"
+    rows = [
+        {"question": "Where do my containers live?", "titles": ["Clusters"]},
+        {"question": "Shared files for tasks?", "titles": ["EFS Integration", "Amazon EFS"]},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert load_questions(path, guide).items == {
+        "Clusters": ("Where do my containers live?",),
+        "EFS Integration": ("Shared files for tasks?",),
+        "Amazon EFS": ("Shared files for tasks?",),
+    }
+    path.write_text(json.dumps({"question": "Pods?", "titles": ["Pods"]}) + "\n")
+    with pytest.raises(IngestError, match=r"questions.jsonl:1: expected the titles"):
+        load_questions(path, guide)
+
+
+def test_the_labelled_questions_are_the_ones_beside_the_labelled_claims(tmp_path):
+    assert Settings().questions_path() == DEFAULT_EXAMPLES.with_name("questions.jsonl")
+    assert Settings(examples="none").questions_path() is None
+    claims = tmp_path / "claims.jsonl"
+    assert Settings(examples=str(claims)).questions_path() is None  # none written there
+    (tmp_path / "questions.jsonl").write_text("", encoding="utf-8")
+    assert Settings(examples=str(claims)).questions_path() == tmp_path / "questions.jsonl"
 
 
 def test_labelled_claims_for_another_guide_are_refused_with_their_line(guide, tmp_path):

@@ -211,8 +211,9 @@ class _CallCounter:
 )
 def test_a_check_embeds_the_claims_content_in_one_call_each_once(tutor, claim, texts):
     counter = _CallCounter(tutor.retriever.embedder)
-    checker = ClaimChecker(Retriever(tutor.graph, tutor.index, counter))
-    first = checker.check(claim)  # also embeds the nearest pair's phrasings, once
+    retriever = Retriever(tutor.graph, tutor.index, counter, uncovered=tutor.retriever.uncovered)
+    checker = ClaimChecker(retriever)
+    first = checker.check(claim)  # also embeds the nearest pair's phrasings and the uncovered, once
     counter.calls.clear()
     again = checker.check(claim)
     assert counter.calls == [texts]

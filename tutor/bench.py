@@ -110,12 +110,12 @@ def _child_env() -> dict[str, str]:
 
 def measure(spec: dict) -> dict:
     """Everything for one guide (the worker's body): ingest, queries, index, baseline, memory."""
-    from ingest import load_catalog, load_examples, load_paraphrases, paraphrases_path, read_guide
+    from ingest import load_catalog, read_guide
     from kg import build_graph
 
     from . import index as ix
     from .baseline import NaiveBaseline
-    from .core import Tutor
+    from .core import Tutor, phrasings
     from .embed import SentenceEmbedder
     from .synth import CHAPTER_COUNTS, write_synthetic_guide
 
@@ -141,10 +141,7 @@ def measure(spec: dict) -> dict:
     phases["parse_s"], clock = time.perf_counter() - clock, time.perf_counter()
     graph = build_graph(guide)
     phases["graph_s"], clock = time.perf_counter() - clock, time.perf_counter()
-    paraphrases = load_paraphrases(paraphrases_path(settings.guide), guide)
-    if examples := settings.examples_path():
-        paraphrases = paraphrases.merged(load_examples(examples, guide))
-    docs = ix.documents(graph, paraphrases)
+    docs = ix.documents(graph, phrasings(settings, guide))
     vectors, embedded = ix.embed_docs(docs, embedder, {})
     phases["embed_s"], clock = time.perf_counter() - clock, time.perf_counter()
     key = ix.index_key(docs, embedder.name)

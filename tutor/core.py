@@ -12,10 +12,12 @@ import networkx as nx
 
 from ingest import (
     Guide,
+    Paraphrases,
     ServiceCatalog,
     load_catalog,
     load_examples,
     load_paraphrases,
+    load_questions,
     paraphrases_path,
     read_guide,
 )
@@ -67,6 +69,17 @@ def clean_input(text: str, *, what: str = "question") -> str:
     return kept
 
 
+def phrasings(settings: Settings, guide: Guide) -> Paraphrases:
+    """Everything indexed beside the guide's own text: its teachers' phrasings, then the labelled
+    claims and questions the settings name (the claims labelled ``not_covered`` kept apart)."""
+    found = load_paraphrases(paraphrases_path(settings.guide), guide)
+    if examples := settings.examples_path():
+        found = found.merged(load_examples(examples, guide))
+    if questions := settings.questions_path():
+        found = found.merged(load_questions(questions, guide))
+    return found
+
+
 class Tutor:
     """ask / check / explore over one guide. Build it with ``Tutor.open()``."""
 
@@ -81,12 +94,14 @@ class Tutor:
         llm: Any = None,
         side: str | None = None,
         nli: Any = None,
+        uncovered: tuple[str, ...] = (),
     ):
         self.guide = guide
         self.llm = llm  # an optional LangChain chat model that words answers (tutor/llm.py)
         self.graph = graph
         self.index = index
-        self.retriever = Retriever(graph, index, embedder)
+        # uncovered: claims labelled as outside the guide (the labelled examples' not_covered ones)
+        self.retriever = Retriever(graph, index, embedder, uncovered=uncovered)
         # side: "rules" or "model" (None: as the shipped model file says); nli: a scorer or None
         self.checker = ClaimChecker(self.retriever, catalog, guide.services, side=side, nli=nli)
 
@@ -105,9 +120,7 @@ class Tutor:
         catalog = load_catalog(settings.aliases)
         guide = read_guide(guide_path, catalog=catalog)
         graph = build_graph(guide)
-        paraphrases = load_paraphrases(paraphrases_path(guide_path), guide)
-        if examples := settings.examples_path():
-            paraphrases = paraphrases.merged(load_examples(examples, guide))
+        paraphrases = phrasings(settings, guide)
         embedder = embedder or SentenceEmbedder(settings.model)
         guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
         index = open_index(
@@ -119,7 +132,17 @@ class Tutor:
             rebuild=rebuild,
         )
         nli = nli_from_settings(settings.nli)
-        return cls(guide, graph, index, embedder, catalog, llm=llm, side=settings.side, nli=nli)
+        return cls(
+            guide,
+            graph,
+            index,
+            embedder,
+            catalog,
+            llm=llm,
+            side=settings.side,
+            nli=nli,
+            uncovered=paraphrases.uncovered,
+        )
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         return self.retriever.search(clean_input(query, what="query"), k=k)

@@ -19,6 +19,16 @@ _IDIOMS = [
     (re.compile(r"\b(\w+)n't(\s+\w+)?\s+more than\b", re.I), r"\1\2 at most"),
     (re.compile(r"\bnothing but\b", re.I), "only"),
     (re.compile(r"\bnot (?:to mention|least)\b", re.I), "also"),
+    # "EC2 instances and nothing else", "one copy, no more": the claim says "only"
+    (re.compile(r"(?:,\s*|\s+)(?:and |but )?(?:nothing|none|no one) else\b", re.I), " only"),
+    (re.compile(r",?\s+(?:and |but )?(?:no|nothing) more(?=\s*(?:[.;!]|$))", re.I), " only"),
+    # "neither EC2 nor Fargate can": one negation, not two that cancel
+    (re.compile(r"\bneither\b(.*?)\bnor\b", re.I), r"not\1or"),
+    # "nothing stops you from updating it": you can go on updating it
+    (
+        re.compile(r"\bnothing (?:stops|prevents|keeps|blocks) (\w+(?: \w+)?) from\b", re.I),
+        r"\1 can go on",
+    ),
 ]
 
 # Words that negate by their prefix, with the positive word the content comparison uses instead:
@@ -43,6 +53,15 @@ _NEGATIVE_WORDS = {
     "unavailable": "available",
     "inappropriate": "appropriate",
     "ineffective": "effective",
+    "unreachable": "reachable",
+    "inaccessible": "accessible",
+    "incompatible": "compatible",
+    "unwise": "wise",
+    "unsuited": "suited",
+    "inadequate": "adequate",
+    "insufficient": "sufficient",
+    "unprotected": "protected",
+    "unworkable": "workable",
 }
 # Phrases that negate without a negation word, with the positive wording the content comparison
 # uses instead: "Spot is too flaky to run production" says "Spot is not fit to run production".
@@ -57,6 +76,16 @@ _NEGATIVE_PHRASES = {
     r"fails to": "does",
     r"fail to": "do",
     r"failed to": "did",
+    r"fails at": "does well at",
+    r"fail at": "do well at",
+    r"anything but": "",
+    r"far from": "",
+    r"nowhere near": "",
+    r"hardly": "",
+    r"out of reach": "within reach",
+    r"barred from": "allowed",
+    r"shut out": "let in",
+    r"out of (?:its|their|his|her|my|our|your) depth": "capable",
 }
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|without|"
@@ -68,10 +97,30 @@ _NEGATION = re.compile(
 FALSITY_FRAME = re.compile(
     r"\b(?:false|untrue|wrong|incorrect|inaccurate|a myth|a misconception|a mistake|a fallacy"
     r"|mistaken|nonsense)\s+(?:to\s+(?:say|think|believe|claim|assume)|that)\b"
+    r"|\b(?:(?:i|we)\s+)?(?:refuse to believe|reject the (?:notion|idea|claim|view))(?:\s+that)?\b"
     r"|^\s*(?:myth|misconception|false)\s*:"
-    r"|\b(?:is|are)\s+(?:wrong|false|a myth|mistaken|incorrect)\s*[.!]?\s*$",
+    # a closing judgement: "..., and she's got it wrong", "which is false", "he is mistaken"
+    r"|(?:\b(?:that|this|which|it|he|she|they|you)\s*)?(?:'s|'re|\bis|\bare|\bhas|\bhave)\s+"
+    r"(?:just\s+|simply\s+|plain\s+|got\s+it\s+)?"
+    r"(?:wrong|false|a myth|mistaken|incorrect|off the mark)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
+# What is left of a frame once it is taken out ("It's [false that] ..."), and frames that assert
+# ("it's true that"): neither says anything about the content.
+_FRAME_REST = re.compile(
+    r"^\s*(?:(?:it|that|this)(?:'s|\s+is|\s+was)\s+(?:(?:true|right|correct|accurate|fair)\s+"
+    r"(?:to\s+(?:say|think|believe|claim)|that)\s+)?"
+    # hedges that say how sure the speaker is, not what is so
+    r"|(?:(?:i|we)\s+(?:think|believe|reckon|guess|suppose|feel)"
+    r"|(?:i'm|i am|we're|we are)\s+(?:pretty\s+|fairly\s+|quite\s+|very\s+)?"
+    r"(?:sure|certain|confident)"
+    r"|as far as (?:i|we) (?:know|can tell)|the (?:best|right|correct) answer is"
+    r"|in my (?:view|opinion|experience)|from what (?:i|we)(?:'ve| have)? (?:seen|read|can tell)"
+    r"|the way (?:i|we) understand it|honestly|basically)\s*,?\s+(?:that\s+)?)",
+    re.IGNORECASE,
+)
+# A conjunction left at the end once a closing judgement is taken out ("X, and [she's wrong]").
+_DANGLING = re.compile(r"[\s,;]*\b(?:and|but)(?:\s+(?:i|we)\s+think)?[\s,;]*$", re.I)
 _NOT_TRUE = re.compile(r"\b(?:not|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:]\s*|\s+(?:but|while|whereas|although|though)\s+"
@@ -161,11 +210,11 @@ def polarity(text: str) -> tuple[int, list[str]]:
 
 def strip_negation(text: str) -> str:
     """The text with negations turned positive: "EFS can't be used" -> "EFS can be used"."""
-    text = normalise(text)
-    text = FALSITY_FRAME.sub("", text)
+    text = FALSITY_FRAME.sub("", normalise(text))
     for pattern, replacement in _STRIP:
         text = pattern.sub(replacement, text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _FRAME_REST.sub("", re.sub(r"\s+", " ", text))
+    return _DANGLING.sub("", text).strip()
 
 
 def clauses(claim: str) -> list[str]:
@@ -174,17 +223,22 @@ def clauses(claim: str) -> list[str]:
     text = normalise(claim)
     if FALSITY_FRAME.search(text) or _NOT_TRUE.search(text):
         return [claim]
+    claim = _FRAME_REST.sub("", claim)  # "As far as I know, ..." is no clause of its own
     parts = [part for part in _CLAUSE_BREAK.split(claim) if len(part.split()) >= 3]
     return parts if len(parts) > 1 else [claim]
 
 
 def families(text: str) -> set[str]:
-    """The quantifier families ``text`` uses."""
-    text = normalise(text)
+    """The quantifier families ``text`` uses (a frame's words do not count: "that's just wrong")."""
+    text = _without_frames(text)
     return {name for name, pattern in FAMILIES.items() if pattern.search(text)}
 
 
 def family_word(family: str, text: str) -> str:
     """The word (or words) of ``text`` that put it in quantifier ``family``: "only", "at most"."""
-    found = FAMILIES[family].search(normalise(text))
+    found = FAMILIES[family].search(_without_frames(text))
     return found.group(0).lower() if found else family
+
+
+def _without_frames(text: str) -> str:
+    return FALSITY_FRAME.sub(" ", normalise(text))

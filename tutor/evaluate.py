@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -295,42 +296,54 @@ def format_report(*reports: Report) -> str:
 
 
 class HeldOutSystem:
-    """The tutor fitted ``folds`` times, each time without the labelled claims of one fold of the
-    guide's pair titles; a question or claim is answered by the tutor that never saw its title's
-    claims. Whole items are thereby held out of fitting."""
+    """The tutor fitted ``folds`` times, each time without the labelled claims and questions of
+    one fold of the guide's titles; a question or claim is answered by the tutor that never saw
+    its title's. Whole items are thereby held out of fitting."""
 
     name = "items out"
 
     def __init__(self, settings: Settings, examples: Path, *, folds: int = 5, embedder=None):
-        rows = load_jsonl(examples)
-        titles = sorted({row["title"] for row in rows if row.get("title")})
+        labelled = {"claims.jsonl": load_jsonl(examples)}
+        if questions := replace(settings, examples=str(examples)).questions_path():
+            labelled["questions.jsonl"] = load_jsonl(questions)
+        titles = sorted(
+            {row["title"] for row in labelled["claims.jsonl"] if row.get("title")}
+            | {row["titles"][0] for row in labelled.get("questions.jsonl", ()) if row["titles"]}
+        )
         self.fold_of = {title: i % folds for i, title in enumerate(titles)}
+        self.folds = folds
         self.tutors = []
         with tempfile.TemporaryDirectory() as scratch:
             for fold in range(folds):
-                kept = Path(scratch) / f"fold{fold}.jsonl"
-                kept.write_text(
-                    "".join(
-                        json.dumps(row) + "\n"
-                        for row in rows
-                        if self.fold_of.get(row.get("title"), -1) != fold
-                    ),
-                    encoding="utf-8",
-                )
+                kept = Path(scratch) / f"fold{fold}"
+                kept.mkdir()
+                for name, rows in labelled.items():
+                    (kept / name).write_text(
+                        "".join(json.dumps(row) + "\n" for row in rows if self._fold(row) != fold),
+                        encoding="utf-8",
+                    )
                 fold_settings = replace(
-                    settings, examples=str(kept), cache_dir=Path(scratch) / f"cache{fold}"
+                    settings,
+                    examples=str(kept / "claims.jsonl"),
+                    cache_dir=Path(scratch) / f"cache{fold}",
                 )
                 self.tutors.append(TutorSystem(Tutor.open(fold_settings, embedder=embedder)))
         self._route: dict[str, int] = {}
 
     def route(self, rows: list[dict]) -> None:
-        """Say which title each text of the coming set is about (questions may name several:
-        the first decides)."""
+        """Say which fold's tutor answers each text of the coming set (see ``_fold``)."""
         for row in rows:
-            titles = row.get("titles") or [row.get("title")]
-            text = row.get("question") or row.get("claim")
-            fold = self.fold_of.get(titles[0])
-            self._route[text] = fold if fold is not None else sum(map(ord, text)) % len(self.tutors)
+            self._route[row.get("question") or row.get("claim")] = self._fold(row)
+
+    def _fold(self, row: dict) -> int:
+        """The fold of a labelled row: its (first) title's; without one (a ``not_covered`` claim),
+        its group's, so that a claim and its minimal-pair twin are held out together."""
+        titles = row.get("titles") or [row.get("title")]
+        fold = self.fold_of.get(titles[0])
+        if fold is None:
+            key = row.get("group") or row.get("question") or row.get("claim") or ""
+            fold = zlib.crc32(key.encode("utf-8")) % self.folds
+        return fold
 
     def fold_for(self, text: str) -> int:
         """The fold of a routed text: its tutor never saw the labelled claims of its item."""

@@ -32,7 +32,7 @@ from .sidemodel import SIDE_MODES, CheckModel, Logistic
 
 C = 1.0  # inverse L2 strength on standardised features: sklearn's default, not tuned
 THRESHOLD_RULE = (
-    "the threshold with the highest held-out 3-way accuracy; where several tie, the middle one"
+    "the highest threshold whose held-out 3-way accuracy is within one standard error of the best"
 )
 
 
@@ -113,6 +113,13 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> Log
     """An L2 logistic regression on standardised features (lbfgs: deterministic)."""
     from sklearn.linear_model import LogisticRegression
 
+    # A feature not measured for some claims (NaN) is filled with its mean over the others, as
+    # ``Logistic.probability`` does when checking; never measured, it is constant (weight 0).
+    missing = np.isnan(x)
+    if missing.any():
+        counts = (~missing).sum(axis=0)
+        sums = np.where(missing, 0.0, x).sum(axis=0)
+        x = np.where(missing, np.divide(sums, counts, out=np.zeros(len(sums)), where=counts > 0), x)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0  # a constant feature: leave it unscaled (its weight goes to 0)
@@ -140,8 +147,12 @@ def risk_coverage(
         risk.append(1.0 - judged_right[judged].mean() if judged.any() else 0.0)
         accuracy.append(right / len(p_cover))
     accuracy = np.array(accuracy)
-    best = np.flatnonzero(accuracy >= accuracy.max() - 1e-12)
-    chosen = int(best[len(best) // 2])
+    # The one-standard-error rule: among thresholds as accurate as the best within the noise of
+    # a sample this size, the most cautious one (a verdict on a claim the guide does not cover is
+    # the worse mistake; abstaining on a covered one only costs the learner a rephrasing).
+    best = accuracy.max()
+    margin = np.sqrt(best * (1 - best) / len(p_cover))
+    chosen = int(np.flatnonzero(accuracy >= best - margin - 1e-12).max())
     return Curve(mode, thresholds, np.array(coverage), np.array(risk), accuracy, chosen)
 
 

@@ -59,6 +59,7 @@ class Hit:
     kind: str
     score: float
     matched: str = ""
+    dense: float = 0.0  # the cosine of the concept's closest text, without the lexical share
 
     def to_dict(self) -> dict:
         return {
@@ -82,10 +83,20 @@ class PairHit:
 class Retriever:
     """Embeds a query once and answers both concept and pair look-ups from the same faiss hits."""
 
-    def __init__(self, graph: nx.DiGraph, index: VectorIndex, embedder: Embedder):
+    def __init__(
+        self,
+        graph: nx.DiGraph,
+        index: VectorIndex,
+        embedder: Embedder,
+        *,
+        uncovered: tuple[str, ...] = (),
+    ):
         self.graph = graph
         self.index = index
         self.embedder = embedder
+        # Claims labelled as outside the guide: not indexed (they answer nothing), but the claim
+        # checker compares a claim with them to tell a near-topic claim from a covered one.
+        self.uncovered = uncovered
         self._owner = {doc.node: owner_of(graph, doc.node) for doc in index.docs}
         self._phrasings: dict[str, list[tuple[str, str]]] = {}
         for doc in index.docs:
@@ -126,6 +137,7 @@ class Retriever:
         and for a query that names the concept's title."""
         best: dict[str, tuple[float, str]] = {}
         support: dict[str, int] = {}
+        dense: dict[str, float] = {}
         for hit in hits:
             owner = self._owner[hit.doc.node]
             field = hit.doc.field.removesuffix(PARAPHRASE)  # weighs as the text it rephrases
@@ -133,6 +145,7 @@ class Retriever:
             if owner not in best or score > best[owner][0]:
                 best[owner] = (score, hit.doc.field)
             support[owner] = support.get(owner, 0) + 1
+            dense[owner] = max(dense.get(owner, -1.0), hit.dense)
         named = self._named_titles(query)
         ranked = sorted(
             (
@@ -145,7 +158,7 @@ class Retriever:
             ),
             key=lambda row: (-row[0], row[1]),
         )
-        return [self._hit(node, score, field) for score, node, field in ranked[:k]]
+        return [self._hit(node, score, field, dense[node]) for score, node, field in ranked[:k]]
 
     def pairs(self, hits: list[DocHit], *, k: int = 5) -> list[PairHit]:
         """Misconception pairs ranked by their closest phrasing. (No title bonus here: claims
@@ -185,12 +198,12 @@ class Retriever:
             if not any(t < other for other in named.values())
         }
 
-    def _hit(self, node: str, score: float, field: str) -> Hit:
+    def _hit(self, node: str, score: float, field: str, dense: float) -> Hit:
         data = self.graph.nodes[node]
         kind = (
             "worked scenario" if data.get("kind") == "worked" else data.get("kind") or data["type"]
         )
-        return Hit(node, data["label"], data["section"], kind, float(score), field)
+        return Hit(node, data["label"], data["section"], kind, float(score), field, float(dense))
 
 
 def owner_of(graph: nx.DiGraph, node: str) -> str:

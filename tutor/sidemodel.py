@@ -32,7 +32,9 @@ SIDE_MODES = ("rules", "model")
 
 @dataclass(frozen=True)
 class Logistic:
-    """p = sigmoid(bias + weights . (x - mean) / scale), over the named features."""
+    """p = sigmoid(bias + weights . (x - mean) / scale), over the named features. A feature that
+    could not be measured (NaN: a guide with no claims labelled as outside it) counts as its
+    mean, so it pushes neither way."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -41,7 +43,8 @@ class Logistic:
     bias: float
 
     def probability(self, x: np.ndarray) -> float:
-        z = self.bias + float(((np.asarray(x) - self.mean) / self.scale) @ self.weights)
+        standard = np.nan_to_num((np.asarray(x, dtype=float) - self.mean) / self.scale, nan=0.0)
+        z = self.bias + float(standard @ self.weights)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_dict(self) -> dict:
