@@ -10,13 +10,16 @@ concept.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import IngestError
 from .records import Guide
 
 _VERSION = 1
+T = TypeVar("T")
 _SIDE_OF_VERDICT = {"misconception": "wrong", "correct": "right"}
 
 
@@ -111,18 +114,9 @@ def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
     owners = {pair.owner for pair in guide.pairs}
     sides: dict[tuple[str, int], dict[str, list[str]]] = {}
     uncovered: list[str] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"{path}: cannot read labelled claims: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            claim, verdict, title = row["claim"], row["verdict"], row.get("title")
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
-            raise IngestError(f"{path}:{number}: not a labelled claim ({exc})") from exc
+    for number, (claim, verdict, title) in _labelled(
+        path, "claim", lambda row: (row["claim"], row["verdict"], row.get("title"))
+    ):
         if verdict == "not_covered":
             uncovered.append(str(claim).strip())
             continue
@@ -144,18 +138,9 @@ def load_questions(path: Path | str, guide: Guide) -> Paraphrases:
     path = Path(path)
     concepts = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
     items: dict[str, list[str]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"{path}: cannot read labelled questions: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            question, titles = str(row["question"]).strip(), list(row["titles"])
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
-            raise IngestError(f"{path}:{number}: not a labelled question ({exc})") from exc
+    for number, (question, titles) in _labelled(
+        path, "question", lambda row: (str(row["question"]).strip(), list(row["titles"]))
+    ):
         if not titles or not set(titles) <= concepts:
             raise IngestError(
                 f"{path}:{number}: expected the titles of items or worked scenarios of "
@@ -164,3 +149,20 @@ def load_questions(path: Path | str, guide: Guide) -> Paraphrases:
         for title in titles:
             items.setdefault(title, []).append(question)
     return Paraphrases(items={title: tuple(texts) for title, texts in items.items()})
+
+
+def _labelled(path: Path, what: str, read: Callable[[dict], T]) -> Iterator[tuple[int, T]]:
+    """Each non-blank line of a JSON Lines file of labelled ``what``s, as ``read`` takes it
+    apart, with its line number; an ``IngestError`` naming the line when it cannot."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{path}: cannot read labelled {what}s: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = read(json.loads(line))
+        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            raise IngestError(f"{path}:{number}: not a labelled {what} ({exc})") from exc
+        yield number, row
