@@ -84,7 +84,8 @@ def test_explanation_teaches_the_trap_the_cue_the_example_and_where_to_read_more
 @pytest.mark.parametrize(
     ("claim", "why"),
     [
-        ("EC2 is sometimes the cheaper option.", "“sometimes” is the opposite of the quantifier"),
+        # Read clause by clause, the pair's own phrasings tie "sometimes" to Right.
+        ("EC2 is sometimes the cheaper option.", "“sometimes” decides it"),
         ("EC2 is always the cheaper option.", "“always” decides it"),
         ("Task definitions cannot be changed once registered.", "negates it (“cannot”)"),
         ("It's false that task definitions can't be revised.", "cancel each other out"),
@@ -313,3 +314,16 @@ def test_the_pairs_wrong_versus_right_direction_reads_the_content_turned_by_nega
     the Wrong (+) or Right (-) side; the claim's negations turn it, as for the other features."""
     reading = tutor.checker.read(claim)
     assert np.sign(reading.side[SIDE_FEATURES.index("direction")]) == sign
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("A task's role reaches only the AWS resources its policy lists.", "correct"),
+        ("Streaming jobs and nightly batches alike run fine on ECS.", "correct"),
+    ],
+)
+def test_quantifier_sides_are_learned_clause_by_clause(tutor, claim, verdict):
+    """A phrasing such as "only X, not all of them" uses "only" for one side and negates the
+    other in its second clause; read whole, its one negation tied "only" to the wrong side."""
+    assert tutor.check(claim).verdict == verdict

@@ -380,7 +380,15 @@ class ClaimChecker:
                 side if polarity(text)[0] % 2 == 0 else _OTHER[side] for side, text in phrasings
             ]
             data = self.retriever.graph.nodes[node]
-            tied = _family_sides(phrasings, sides, {"wrong": data["wrong"], "right": data["right"]})
+            # Which quantifier speaks for which side is read clause by clause, as a claim is: "ECS
+            # is only for batch work, never for live streams" uses "only" for Wrong content.
+            pieces = [(side, part) for side, text in phrasings for part in clauses(text)]
+            piece_sides = [
+                side if polarity(part)[0] % 2 == 0 else _OTHER[side] for side, part in pieces
+            ]
+            tied = _family_sides(
+                pieces, piece_sides, {"wrong": data["wrong"], "right": data["right"]}
+            )
             n = len(phrasings)
             content_sides = np.array(sides)
             self._pairs[node] = _Pair(
