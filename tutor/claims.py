@@ -376,16 +376,12 @@ class ClaimChecker:
             phrasings = self.retriever.phrasings(node)
             texts = [strip_negation(text) for _, text in phrasings] + [t for _, t in phrasings]
             vectors = self.retriever.embed(texts)  # contents and whole phrasings, one call
-            sides = [
-                side if polarity(text)[0] % 2 == 0 else _OTHER[side] for side, text in phrasings
-            ]
+            sides = [_content_side(side, text) for side, text in phrasings]
             data = self.retriever.graph.nodes[node]
             # Which quantifier speaks for which side is read clause by clause, as a claim is: "ECS
             # is only for batch work, never for live streams" uses "only" for Wrong content.
             pieces = [(side, part) for side, text in phrasings for part in clauses(text)]
-            piece_sides = [
-                side if polarity(part)[0] % 2 == 0 else _OTHER[side] for side, part in pieces
-            ]
+            piece_sides = [_content_side(side, part) for side, part in pieces]
             tied = _family_sides(
                 pieces, piece_sides, {"wrong": data["wrong"], "right": data["right"]}
             )
@@ -475,6 +471,12 @@ def _direction(vectors: np.ndarray, sides: np.ndarray) -> tuple[np.ndarray, floa
     gram = centred @ centred.T + _RIDGE * np.eye(len(vectors))
     direction = centred.T @ np.linalg.solve(gram, target - target.mean())
     return direction, float(target.mean() - centre @ direction)
+
+
+def _content_side(side: str, text: str) -> str:
+    """The side whose content ``text`` states: a phrasing written for ``side`` with an odd number
+    of negations states the other side's content."""
+    return side if polarity(text)[0] % 2 == 0 else _OTHER[side]
 
 
 def _top_mean(similarity: np.ndarray, sides: np.ndarray, side: str) -> float:
