@@ -46,9 +46,10 @@ def graph(guide):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from tutor.embed import SentenceEmbedder
+    """The model as the tutor runs it by default: its ONNX export (made by `make index`)."""
+    from tutor.embed import embedder_for
 
-    return SentenceEmbedder()
+    return embedder_for(Settings())
 
 
 @pytest.fixture(scope="session")

@@ -398,14 +398,14 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from .embed import SentenceEmbedder
+    from .embed import embedder_for
     from .fit import fit_from_settings, format_fit, plot_curves
     from .sidemodel import DEFAULT_MODEL_PATH, save_model
 
     if args.folds < 2:
         raise TutorError("--folds must be at least 2")
     settings = _settings(args)
-    fit = fit_from_settings(settings, folds=args.folds, embedder=SentenceEmbedder(settings.model))
+    fit = fit_from_settings(settings, folds=args.folds, embedder=embedder_for(settings))
     out = args.out or DEFAULT_MODEL_PATH
     save_model(fit.model, out)
     print(format_fit(fit))

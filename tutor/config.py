@@ -32,6 +32,10 @@ class Settings:
     progress_db: str | None = None  # a SQLAlchemy URL used instead of <data_dir>/progress.db
     side: str | None = None  # what decides check's side: "rules", "model", None: as the model file
     nli: str | None = None  # a local CrossEncoder NLI model directory for check (off when None)
+    backend: str = "onnx"  # what runs the embedding model: "onnx" (exported once) or "torch"
+    # Prepared copies of models (their ONNX exports), shared by every index cache: they belong
+    # to the model, not to a guide.
+    models_dir: Path = PROJECT_DIR / ".cache" / "models"
 
     def examples_path(self) -> Path | None:
         """The labelled claims to learn from: as set, else the ECS guide's own set for the ECS
@@ -55,7 +59,7 @@ class Settings:
 
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA, _PROGRESS_DB,
-    _SIDE and _NLI.
+    _SIDE, _NLI, _BACKEND and _MODELS_DIR.
 
     Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
     """
@@ -74,6 +78,8 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         progress_db=env.get("ECS_TUTOR_PROGRESS_DB") or None,
         side=env.get("ECS_TUTOR_SIDE") or None,
         nli=env.get("ECS_TUTOR_NLI") or None,
+        backend=env.get("ECS_TUTOR_BACKEND") or defaults.backend,
+        models_dir=Path(env.get("ECS_TUTOR_MODELS_DIR") or defaults.models_dir),
     )
 
 

@@ -26,7 +26,7 @@ from kg import ConceptNotFound, build_graph, find_concept
 from .claims import ClaimChecker, Verdict
 from .compose import Answer, compose_answer
 from .config import Settings, settings_from_env
-from .embed import Embedder, SentenceEmbedder
+from .embed import Embedder, embedder_for
 from .errors import BadInput
 from .explore import Exploration, Relation, explore_node, relate_nodes
 from .index import VectorIndex, open_index
@@ -121,7 +121,7 @@ class Tutor:
         guide = read_guide(guide_path, catalog=catalog)
         graph = build_graph(guide)
         paraphrases = phrasings(settings, guide)
-        embedder = embedder or SentenceEmbedder(settings.model)
+        embedder = embedder or embedder_for(settings)
         guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
         index = open_index(
             graph,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -10,8 +11,11 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
-from .errors import ModelNotFound
+from .config import DEFAULT_MODEL, Settings
+from .errors import ModelNotFound, TutorError
+
+log = logging.getLogger(__name__)
+BACKENDS = ("onnx", "torch")
 
 
 class Embedder(Protocol):
@@ -39,14 +43,30 @@ def resolve_model(model: str) -> str:
 class SentenceEmbedder:
     """A sentence-transformers model on the CPU, with a small cache of recent embeddings.
 
-    The model folder is checked at once, but the weights (and torch, a couple of seconds) are
-    loaded on the first text to embed: opening an index that is already built loads no model.
-    ``warm()`` loads it now, for a server that should answer its first query fast.
+    The model folder is checked at once, but the weights are loaded on the first text to embed:
+    opening an index that is already built loads no model. ``warm()`` loads it now, for a server
+    that should answer its first query fast.
+
+    ``backend="onnx"`` with an ``export_dir`` runs the model exported to ONNX (tutor/onnx_embed.py:
+    the same vectors, about twice as fast, no torch once exported); a model that cannot be
+    exported, or ``backend="torch"``, runs in sentence-transformers.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, cache_size: int = 1024, lazy: bool = True):
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        cache_size: int = 1024,
+        lazy: bool = True,
+        backend: str = "torch",
+        export_dir: Path | None = None,
+    ):
+        if backend not in BACKENDS:
+            raise TutorError(f"the embedding backend must be one of {BACKENDS}, not {backend!r}")
         self._path = resolve_model(model)
         self.name = model
+        self._backend, self._export_dir = backend, export_dir
+        self.runtime: str | None = None  # what runs the model once it is loaded: onnx or torch
         self._model = None
         self._dim: int | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -72,6 +92,9 @@ class SentenceEmbedder:
         with self._load_lock:
             if self._model is not None:
                 return
+            if (encoder := self._onnx()) is not None:
+                self._dim, self._model, self.runtime = encoder.dim, encoder, "onnx"
+                return
             from sentence_transformers import SentenceTransformer  # heavy: imported on first use
             from transformers.utils import logging as transformers_logging
 
@@ -87,7 +110,23 @@ class SentenceEmbedder:
                 model.get_sentence_embedding_dimension  # sentence-transformers < 6
             )
             self._dim = int(get_dim())
-            self._model = model
+            self._model = model.encode
+            self.runtime = "torch"
+
+    def _onnx(self):
+        """The model's ONNX encoder, or None when it is not asked for or cannot be had."""
+        if self._backend != "onnx" or self._export_dir is None:
+            return None
+        from . import onnx_embed
+
+        if why_not := onnx_embed.unsupported(self._path):
+            log.info("%s runs in torch: %s", self.name, why_not)
+            return None
+        try:
+            return onnx_embed.OnnxEncoder.open(self._path, self._export_dir)
+        except Exception as exc:  # exporter and runtime raise many kinds; torch still works
+            log.warning("the ONNX export of %s failed (%s); it runs in torch", self.name, exc)
+            return None
 
     def clear_cache(self) -> None:
         """Forget the recent embeddings (a benchmark measures queries the model has not seen)."""
@@ -104,8 +143,12 @@ class SentenceEmbedder:
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             self.warm()
-            rows = self._model.encode(
-                missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+            rows = (
+                self._model(missing)
+                if self.runtime == "onnx"
+                else self._model(
+                    missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+                )
             )
             fresh = {text: row.astype(np.float32) for text, row in zip(missing, rows, strict=True)}
             known.update(fresh)
@@ -115,3 +158,13 @@ class SentenceEmbedder:
                     if len(self._cache) > self._cache_size:
                         self._cache.popitem(last=False)
         return np.stack([known[t] for t in texts])
+
+
+def embedder_for(settings: Settings, **options: object) -> SentenceEmbedder:
+    """The embedder ``settings`` ask for: its model and backend, exports in ``models_dir``."""
+    return SentenceEmbedder(
+        settings.model,
+        backend=settings.backend,
+        export_dir=Path(settings.models_dir) / "onnx",
+        **options,
+    )

