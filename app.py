@@ -215,8 +215,9 @@ def build_app(
         return [*(history or []), *turn], ""
 
     @_friendly_errors
-    def check(claim: str, key: str | None = None) -> tuple[str, float, str, str]:
-        """Verdict heading, confidence, the Wrong/Right pair, and the explanation (markdown)."""
+    def check(claim: str, key: str | None = None) -> tuple[str, float, str, str, str | None]:
+        """Verdict heading, confidence, the Wrong/Right pair, the explanation (markdown), and the
+        verdict's item for "Open in Explore" (a state: not part of the API's answer)."""
         verdict = studying(key).check(claim)
         heading = _VERDICT_HEADINGS[verdict.verdict]
         verdict_md = f"### {heading}\n\n> {_escape_typed(verdict.claim)}"
@@ -228,16 +229,11 @@ def build_app(
                 f"❌ **Wrong:** {_escape(verdict.wrong)}\n\n"
                 f"✅ **Right:** {_escape(verdict.right)}"
             )
-        return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation)
+        return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation), verdict.title
 
-    def verdict_item(claim: str, key: str | None = None) -> tuple[str | None, Any]:
-        """The item of the claim's verdict (the check just made, from the embedder's cache), and
-        the "Open in Explore" button shown only when there is one."""
-        try:
-            title = studying(key).check(claim).title
-        except TutorError:  # the check already said what was wrong with the claim
-            title = None
-        return title, gr.Button(visible=title is not None)
+    def explore_button(title: str | None) -> Any:
+        """ "Open in Explore", shown only when the verdict has an item."""
+        return gr.Button(visible=title is not None)
 
     @_friendly_errors
     def explore_item(title: str | None, key: str | None = None) -> tuple[dict, str, Any, Any]:
@@ -420,15 +416,22 @@ def build_app(
                 explanation = gr.Markdown()
                 checked_title = gr.State(None)  # the item of the last verdict, for Explore
                 open_in_explore = gr.Button("Open in Explore", visible=False)
-                gr.on(
+                checked = gr.on(
                     [check_button.click, claim.submit],
                     check,
                     inputs=[claim, guide_key],
-                    outputs=[verdict, confidence, pair, explanation],
+                    outputs=[verdict, confidence, pair, explanation, checked_title],
                     api_name="check",
-                ).then(
-                    verdict_item,
-                    inputs=[claim, guide_key],
+                )
+                checked.success(
+                    explore_button,
+                    inputs=[checked_title],
+                    outputs=[open_in_explore],
+                    api_name=False,
+                )
+                # A claim that could not be checked leaves no item to open.
+                checked.failure(
+                    lambda: (None, gr.Button(visible=False)),
                     outputs=[checked_title, open_in_explore],
                     api_name=False,
                 )

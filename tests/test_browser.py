@@ -120,6 +120,14 @@ def test_a_verdicts_item_opens_in_explore(browser_page, tutor):
     page.get_by_role("button", name="Check", exact=True).click()
     expect(page.get_by_text("does not cover")).to_be_visible()
     expect(page.get_by_role("button", name="Open in Explore")).to_be_hidden()
+    # Nor has a claim that cannot be checked, even right after one that had an item.
+    page.get_by_label("Claim", exact=True).fill(claim)
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_role("button", name="Open in Explore")).to_be_visible()
+    page.get_by_label("Claim", exact=True).fill("x" * 5000)
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_text("the limit is 2000").first).to_be_visible()
+    expect(page.get_by_role("button", name="Open in Explore")).to_be_hidden()
 
 
 def _map(page):
