@@ -155,6 +155,14 @@ def test_a_quantifier_contrary_to_the_pairs_speaks_for_the_other_side(tutor, cla
         ("The instance type is far from irrelevant.", 1, "The instance type is irrelevant."),
         ("RDS is out of reach for tasks.", 1, "RDS is within reach for tasks."),
         ("Neither EC2 nor Fargate tasks can use it.", 1, "EC2 or Fargate tasks can use it."),
+        ("The scheduler falls apart under load.", 1, "The scheduler holds up under load."),
+        ("Fargate struggles with long jobs.", 1, "Fargate handles long jobs."),
+        ("The agent doesn't choke on big images.", 2, "The agent does handle big images."),
+        ("Small hosts run out of steam on analytics.", 1, "Small hosts keep going on analytics."),
+        ("Logging is blind to sidecars.", 1, "Logging is aware of sidecars."),
+        ("Spot is a poor fit for batch work.", 1, "Spot is a good fit for batch work."),
+        ("You are stuck with the first revision.", 1, "You are free to change the first revision."),
+        ("Its settings are frozen forever.", 1, "Its settings are changeable."),
     ],
 )
 def test_phrases_that_negate_without_a_negation_word_are_read(text, negations, content):
@@ -172,6 +180,39 @@ def test_phrases_that_negate_without_a_negation_word_are_read(text, negations, c
 def test_idioms_that_say_only_are_exclusive_not_negations(text):
     assert polarity(text)[0] == 0
     assert families(text) == {"exclusive"}
+
+
+@pytest.mark.parametrize(
+    ("text", "negations", "quantifiers"),
+    [
+        # one word set against the clause before it says "only", and negates nothing
+        ("Volumes attach to hosts, never tasks.", 0, {"exclusive"}),
+        ("Roles belong to instances, not containers.", 0, {"exclusive"}),
+        # "not all", "not always" stay what they are
+        ("Some hosts are cheap, but not all.", 1, {"partial", "universal"}),
+        # "any" under a negation is no universal quantifier
+        ("A task lacks any network of its own.", 1, set()),
+        ("Tasks don't get any role of their own.", 1, set()),
+    ],
+)
+def test_short_contrasts_and_negated_any_are_read_as_meant(text, negations, quantifiers):
+    assert polarity(text)[0] == negations
+    assert families(text) == quantifiers
+
+
+@pytest.mark.parametrize(
+    ("claim", "cues"),
+    [
+        ("There's no basis for saying tasks can't stop.", 2),
+        ("Nobody should think that tasks can't stop.", 2),
+        ("You'd be wrong to insist that tasks can't stop.", 2),
+        ("It would be wrong to say tasks can't stop.", 2),
+    ],
+)
+def test_a_frame_counts_once_and_leaves_only_the_content(claim, cues):
+    """A frame's own negation word ("no basis", "nobody") is not counted beside the frame."""
+    assert polarity(claim)[0] == cues
+    assert strip_negation(claim) == "tasks can stop."
 
 
 def test_frames_are_no_part_of_the_content_and_their_words_no_quantifier():

@@ -22,6 +22,20 @@ _IDIOMS = [
     # "EC2 instances and nothing else", "one copy, no more": the claim says "only"
     (re.compile(r"(?:,\s*|\s+)(?:and |but )?(?:nothing|none|no one) else\b", re.I), " only"),
     (re.compile(r",?\s+(?:and |but )?(?:no|nothing) more(?=\s*(?:[.;!]|$))", re.I), " only"),
+    # "EC2 instances, never containers": one word set against the clause before it, "only"
+    (
+        re.compile(
+            r",\s*(?:but\s+)?(?:not|never)\s+(?!(?:all|every|always|necessarily|quite|exactly"
+            r"|really|much|so|ever|once)\b)\w+(?=\s*(?:[.;!]|$))",
+            re.I,
+        ),
+        " only",
+    ),
+    # "lacks any choice", "without any risk": "any" under a negation is no universal
+    (
+        re.compile(r"((?:\b(?:lacks?|lacking|without|not|never|no)|n't)(?:\s+\w+)?)\s+any\b", re.I),
+        r"\1",
+    ),
     # "neither EC2 nor Fargate can": one negation, not two that cancel
     (re.compile(r"\bneither\b(.*?)\bnor\b", re.I), r"not\1or"),
     # "nothing stops you from updating it": you can go on updating it
@@ -86,6 +100,22 @@ _NEGATIVE_PHRASES = {
     r"barred from": "allowed",
     r"shut out": "let in",
     r"out of (?:its|their|his|her|my|our|your) depth": "capable",
+    r"falls apart": "holds up",
+    r"fall apart": "hold up",
+    r"fell apart": "held up",
+    r"struggles with": "handles",
+    r"struggle with": "handle",
+    r"buckles": "holds up",
+    r"buckle": "hold up",
+    r"runs out of steam": "keeps going",
+    r"run out of steam": "keep going",
+    r"chokes on": "handles",
+    r"choke on": "handle",
+    r"blind to": "aware of",
+    r"(?:poor|bad) fit": "good fit",
+    r"(?:poor|bad) choice": "good choice",
+    r"stuck with": "free to change",
+    r"(?:locked|frozen|fixed|set) (?:for good|forever|permanently|in place)": "changeable",
 }
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nothing|neither|nor|cannot|nobody|without|"
@@ -96,7 +126,11 @@ _NEGATION = re.compile(
 )
 FALSITY_FRAME = re.compile(
     r"\b(?:false|untrue|wrong|incorrect|inaccurate|a myth|a misconception|a mistake|a fallacy"
-    r"|mistaken|nonsense)\s+(?:to\s+(?:say|think|believe|claim|assume)|that)\b"
+    r"|mistaken|nonsense)\s+(?:to\s+(?:say|think|believe|claim|assume|insist|suggest|argue)"
+    r"(?:\s+that)?|that)\b"
+    r"|\b(?:nobody|no one)\s+should\s+(?:think|believe|assume|say|claim)(?:\s+that)?\b"
+    r"|\bthere(?:'s|\s+is)\s+no\s+(?:basis|reason|ground|grounds)\s+(?:for\s+(?:saying|"
+    r"thinking|believing|claiming)|to\s+(?:say|think|believe|claim))(?:\s+that)?\b"
     r"|\b(?:(?:i|we)\s+)?(?:refuse to believe|reject the (?:notion|idea|claim|view))(?:\s+that)?\b"
     r"|^\s*(?:myth|misconception|false)\s*:"
     # a closing judgement: "..., and she's got it wrong", "which is false", "he is mistaken"
@@ -108,7 +142,8 @@ FALSITY_FRAME = re.compile(
 # What is left of a frame once it is taken out ("It's [false that] ..."), and frames that assert
 # ("it's true that"): neither says anything about the content.
 _FRAME_REST = re.compile(
-    r"^\s*(?:(?:it|that|this)(?:'s|\s+is|\s+was)\s+(?:(?:true|right|correct|accurate|fair)\s+"
+    r"^\s*(?:(?:it|that|this|you)(?:'s|'d\s+be|\s+is|\s+was|\s+would\s+be)\s+"
+    r"(?:(?:true|right|correct|accurate|fair)\s+"
     r"(?:to\s+(?:say|think|believe|claim)|that)\s+)?"
     # hedges that say how sure the speaker is, not what is so
     r"|(?:(?:i|we)\s+(?:think|believe|reckon|guess|suppose|feel)"
@@ -203,7 +238,8 @@ def polarity(text: str) -> tuple[int, list[str]]:
     "It's not true that tasks can't stop" -> (2, ["not", "n't"])
     """
     text = normalise(text)
-    cues = [m.group(0).lower() for m in _NEGATION.finditer(text)]
+    # A frame counts once, as a frame: the "no" of "there's no basis for saying" is not another.
+    cues = [m.group(0).lower() for m in _NEGATION.finditer(FALSITY_FRAME.sub(" ", text))]
     cues += [m.group(0).strip().lower() for m in FALSITY_FRAME.finditer(text)]
     return len(cues), cues
 
