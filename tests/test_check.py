@@ -244,6 +244,23 @@ def test_hedges_are_no_part_of_the_content_and_no_clause_of_their_own():
         assert clauses(claim) == ["tasks can stop."]
 
 
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "When traffic falls off at night, the service drops to two tasks.",
+        "For long video jobs, Fargate is a sound choice.",
+        "If a task dies, the service starts another one.",
+    ],
+)
+def test_a_leading_adverbial_clause_is_read_with_the_clause_it_introduces(claim):
+    assert clauses(claim) == [claim]
+
+
+def test_a_clause_split_at_and_is_not_joined_to_a_leading_one():
+    claim = "After a deploy the image is pinned and can't be swapped."
+    assert clauses(claim) == ["After a deploy the image is pinned", "can't be swapped."]
+
+
 def test_and_splits_clauses_only_before_a_second_verb_phrase():
     assert clauses("EBS volumes belong to EC2 alone and have nothing to do with tasks") == [
         "EBS volumes belong to EC2 alone",

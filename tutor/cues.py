@@ -166,6 +166,12 @@ _CLAUSE_BREAK = re.compile(
     re.I,
 )
 
+_LEAD = re.compile(
+    r"\s*(?:when|whenever|if|once|after|before|until|unless|as soon as|for|to|in|with|under"
+    r"|because|since|as|although|though|even though|even if|despite|given)\b",
+    re.I,
+)
+
 # Negated words become their positive form for the content comparison.
 _STRIP = [
     (re.compile(r"\bcannot\b", re.I), "can"),
@@ -260,7 +266,12 @@ def clauses(claim: str) -> list[str]:
     if FALSITY_FRAME.search(text) or _NOT_TRUE.search(text):
         return [claim]
     claim = _FRAME_REST.sub("", claim)  # "As far as I know, ..." is no clause of its own
-    parts = [part for part in _CLAUSE_BREAK.split(claim) if len(part.split()) >= 3]
+    pieces = _CLAUSE_BREAK.split(claim)
+    # A leading adverbial clause ("When the rush dies down, ...", "For batch work, ...") sets the
+    # scene for the clause after it and is read with it, never on its own.
+    if len(pieces) > 1 and _LEAD.match(pieces[0]) and claim[len(pieces[0]) :].startswith(","):
+        pieces[:2] = [f"{pieces[0]}, {pieces[1]}"]
+    parts = [part for part in pieces if len(part.split()) >= 3]
     return parts if len(parts) > 1 else [claim]
 
 
