@@ -231,8 +231,8 @@ def build_app(
             )
         return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation), verdict.title
 
-    def explore_button(title: str | None) -> Any:
-        """ "Open in Explore", shown only when the verdict has an item."""
+    def show_open_in_explore(title: str | None) -> Any:
+        """The "Open in Explore" button, shown only when the verdict has an item."""
         return gr.Button(visible=title is not None)
 
     @_friendly_errors
@@ -424,16 +424,27 @@ def build_app(
                     api_name="check",
                 )
                 checked.success(
-                    explore_button,
+                    show_open_in_explore,
                     inputs=[checked_title],
                     outputs=[open_in_explore],
                     api_name=False,
+                    queue=False,  # no model call: not behind the queue's checks
+                    show_progress="hidden",
                 )
-                # A claim that could not be checked leaves no item to open.
+                # A claim that could not be checked leaves no verdict on screen and no item to open.
                 checked.failure(
-                    lambda: (None, gr.Button(visible=False)),
-                    outputs=[checked_title, open_in_explore],
+                    lambda: ("", None, "", "", None, gr.Button(visible=False)),
+                    outputs=[
+                        verdict,
+                        confidence,
+                        pair,
+                        explanation,
+                        checked_title,
+                        open_in_explore,
+                    ],  # fmt: skip
                     api_name=False,
+                    queue=False,
+                    show_progress="hidden",
                 )
             with gr.Tab("Explore", id="explore"):
                 with gr.Row():

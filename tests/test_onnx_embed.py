@@ -56,24 +56,40 @@ def test_an_export_is_made_once_and_then_reused(tmp_path, monkeypatch):
 def test_a_failed_export_leaves_no_file_and_the_model_runs_in_torch(tmp_path, monkeypatch):
     import torch
 
-    def broken_export(*_args, **_kwargs):
+    calls = []
+
+    def broken_export(*args, **_kwargs):
+        calls.append(args)
+        Path(args[2]).write_bytes(b"half a model")  # it had begun writing
         raise RuntimeError("exporter broke halfway")
 
     monkeypatch.setattr(torch.onnx, "export", broken_export)
     embedder = SentenceEmbedder(backend="onnx", export_dir=tmp_path)
     vector = embedder(["Services keep a number of tasks running."])
+    assert len(calls) == 1  # the export was tried, and failed
     assert embedder.runtime == "torch" and vector.shape == (1, 384)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
-def _model_copy(tmp_path, *, pooling: str) -> str:
-    """The packaged model's files linked into a folder whose pooling is ``pooling``."""
+def test_a_damaged_export_is_made_again(tmp_path):
+    onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
+    (made,) = tmp_path.rglob("model.onnx")
+    made.write_bytes(made.read_bytes()[:1000])  # cut short, as by a full disk
+    encoder = onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
+    assert encoder(["Tasks run on hosts."]).shape == (1, 384)
+    assert made.stat().st_size > 1_000_000
+
+
+def _model_copy(tmp_path, *, pooling: str = "mean_tokens", normalize: bool = True) -> str:
+    """The packaged model's files linked into a folder whose pooling is ``pooling``, with or
+    without its Normalize module."""
     folder = tmp_path / "model"
+    rewritten = {Path("1_Pooling/config.json"), Path("modules.json")}
     for path in MODEL_DIR_PATH.rglob("*"):
         target = folder / path.relative_to(MODEL_DIR_PATH)
         if path.is_dir():
             target.mkdir(parents=True, exist_ok=True)
-        elif path.name != "config.json" or path.parent.name != "1_Pooling":
+        elif path.relative_to(MODEL_DIR_PATH) not in rewritten:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(path)
     config = json.loads((MODEL_DIR_PATH / "1_Pooling" / "config.json").read_text())
@@ -81,7 +97,20 @@ def _model_copy(tmp_path, *, pooling: str) -> str:
         if key.startswith("pooling_mode_"):
             config[key] = key == f"pooling_mode_{pooling}"
     (folder / "1_Pooling" / "config.json").write_text(json.dumps(config))
+    modules = json.loads((MODEL_DIR_PATH / "modules.json").read_text())
+    if not normalize:
+        modules = [m for m in modules if not m["type"].endswith("Normalize")]
+    (folder / "modules.json").write_text(json.dumps(modules))
     return str(folder)
+
+
+def test_a_model_without_a_normalize_module_gives_the_same_vectors_either_way(tmp_path):
+    folder = _model_copy(tmp_path, normalize=False)
+    fast = SentenceEmbedder(folder, backend="onnx", export_dir=tmp_path / "exports")
+    reference = SentenceEmbedder(folder, backend="torch")
+    texts = ["Fargate bills per task.", "Services replace failed tasks on their own."]
+    assert np.abs(fast(texts) - reference(texts)).max() < 1e-5
+    assert fast.runtime == "onnx"
 
 
 def test_a_model_with_another_pooling_runs_in_torch(tmp_path):

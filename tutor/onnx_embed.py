@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the exported graph changes: an export made by an older recipe is then made again.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 _SUPPORTED_MODULES = (
     "sentence_transformers.models.Transformer",
     "sentence_transformers.models.Pooling",
@@ -61,12 +61,15 @@ def unsupported(model_dir: str | Path) -> str | None:
 
 
 def fingerprint(model_dir: str | Path) -> str:
-    """Names the export of one model folder: its files' names, sizes and times, and the recipe."""
+    """Names the export of one model folder: its files' names, sizes and times (the change time
+    too: weights copied over the old ones with their times kept still change it), and the
+    recipe."""
     folder = Path(model_dir).resolve()
     digest = hashlib.sha256(f"{EXPORT_VERSION}\n{folder}\n".encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         stat = path.stat()
-        digest.update(f"{path.relative_to(folder)}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+        times = f"{stat.st_mtime_ns}\t{stat.st_ctime_ns}"
+        digest.update(f"{path.relative_to(folder)}\t{stat.st_size}\t{times}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -91,7 +94,6 @@ def export(model_dir: str | Path, target: Path) -> None:
     transformers_logging.set_verbosity_error()
     model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     transformer = model[0].auto_model.eval()
-    normalise = len(model) == 3
 
     class _Pooled(torch.nn.Module):
         def __init__(self) -> None:
@@ -105,7 +107,9 @@ def export(model_dir: str | Path, target: Path) -> None:
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
             pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=-1) if normalise else pooled
+            # Always normalised, as the torch path asks sentence-transformers for: a model without
+            # a Normalize module must give the same vectors either way.
+            return torch.nn.functional.normalize(pooled, dim=-1)
 
     sample = model.tokenizer(["a sample sentence"], return_tensors="pt")
     # Models without segment ids (DistilBERT, MPNet) take only the first two inputs.
@@ -130,6 +134,8 @@ def export(model_dir: str | Path, target: Path) -> None:
                 dynamo=False,
             )
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is no secret
+        with open(tmp, "rb") as written:  # on disk before it has its name: no empty model
+            os.fsync(written.fileno())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -154,20 +160,26 @@ class OnnxEncoder:
         self._session = onnxruntime.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
-        self.dim = int(self._session.get_outputs()[0].shape[-1])
         self._inputs = [node.name for node in self._session.get_inputs()]
+        # The graph names its width symbolically: it is measured on one text instead.
+        self.dim = int(self(["dimension"]).shape[1])
 
     @classmethod
     def open(cls, model_dir: str | Path, export_dir: Path) -> OnnxEncoder:
-        """The model's export in ``export_dir``, made first if it is not there yet."""
+        """The model's export in ``export_dir``, made first if it is not there yet; an export
+        that does not load is made again, once."""
         target = Path(export_dir) / fingerprint(model_dir) / "model.onnx"
-        if not target.is_file():
-            export(model_dir, target)
+        if target.is_file():
+            try:
+                return cls(model_dir, target)
+            except Exception:  # onnxruntime raises its own kinds for a damaged file
+                target.unlink(missing_ok=True)
+        export(model_dir, target)
         return cls(model_dir, target)
 
     def __call__(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(list(texts))
-        rows = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        rows: np.ndarray | None = None
         # Like sentence-transformers: batches of similar length, so that little is padding.
         order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
@@ -181,5 +193,8 @@ class OnnxEncoder:
                 feed["attention_mask"][row, :size] = encoding.attention_mask
                 if "token_type_ids" in feed:
                     feed["token_type_ids"][row, :size] = encoding.type_ids
-            rows[chosen] = self._session.run(None, feed)[0]
-        return rows
+            vectors = self._session.run(None, feed)[0]
+            if rows is None:
+                rows = np.zeros((len(encodings), vectors.shape[1]), dtype=np.float32)
+            rows[chosen] = vectors
+        return rows if rows is not None else np.zeros((0, self.dim), dtype=np.float32)
