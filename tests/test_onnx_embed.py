@@ -122,6 +122,20 @@ def test_a_model_with_another_pooling_runs_in_torch(tmp_path):
     assert not (tmp_path / "exports").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "settings", "reason"),
+    [
+        ("sentence_bert_config.json", {"max_seq_length": 256, "do_lower_case": True}, "lower"),
+        ("config_sentence_transformers.json", {"default_prompt_name": "query"}, "prompt"),
+    ],
+)
+def test_settings_the_graph_does_not_apply_keep_a_model_in_torch(tmp_path, name, settings, reason):
+    folder = Path(_model_copy(tmp_path))
+    (folder / name).unlink()
+    (folder / name).write_text(json.dumps(settings))
+    assert reason in onnx_embed.unsupported(folder)
+
+
 def test_the_packaged_model_can_be_exported():
     assert onnx_embed.unsupported(MODEL_DIR) is None
 

@@ -43,6 +43,14 @@ def unsupported(model_dir: str | Path) -> str | None:
     kinds = tuple(module.get("type", "") for module in modules)
     if kinds not in (_SUPPORTED_MODULES, _SUPPORTED_MODULES[:2]):
         return f"modules {', '.join(kinds)} (only Transformer, mean Pooling, Normalize)"
+    if modules[0].get("path"):
+        return "the transformer is in a subfolder"
+    # Settings sentence-transformers applies around the transformer, which this graph does not.
+    settings = _json(folder / "sentence_bert_config.json")
+    if settings.get("do_lower_case"):
+        return "do_lower_case is set"
+    if _json(folder / "config_sentence_transformers.json").get("default_prompt_name"):
+        return "a default prompt is set"
     pooling_dir = folder / modules[1].get("path", "")
     try:
         pooling = json.loads((pooling_dir / "config.json").read_text(encoding="utf-8"))
@@ -73,12 +81,21 @@ def fingerprint(model_dir: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _max_seq_length(folder: Path) -> int:
+def _json(path: Path) -> dict:
+    """A small JSON settings file, or {} if it is missing or unreadable."""
     try:
-        config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        return int(config.get("max_seq_length") or 512)
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return 512
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _max_seq_length(folder: Path) -> int:
+    """The longest input in tokens, as sentence-transformers cuts it: its own setting, never more
+    than the transformer's positions."""
+    positions = int(_json(folder / "config.json").get("max_position_embeddings") or 512)
+    wanted = int(_json(folder / "sentence_bert_config.json").get("max_seq_length") or positions)
+    return min(wanted, positions)
 
 
 def export(model_dir: str | Path, target: Path) -> None:
