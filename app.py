@@ -441,7 +441,7 @@ def build_app(
                         explanation,
                         checked_title,
                         open_in_explore,
-                    ],  # fmt: skip
+                    ],
                     api_name=False,
                     queue=False,
                     show_progress="hidden",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -110,7 +111,9 @@ class SentenceEmbedder:
                 model.get_sentence_embedding_dimension  # sentence-transformers < 6
             )
             self._dim = int(get_dim())
-            self._model = model.encode
+            self._model = functools.partial(
+                model.encode, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+            )
             self.runtime = "torch"
 
     def _onnx(self):
@@ -143,13 +146,7 @@ class SentenceEmbedder:
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             self.warm()
-            rows = (
-                self._model(missing)
-                if self.runtime == "onnx"
-                else self._model(
-                    missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
-                )
-            )
+            rows = self._model(missing)  # either runtime: texts in, normalised rows out
             fresh = {text: row.astype(np.float32) for text, row in zip(missing, rows, strict=True)}
             known.update(fresh)
             with self._lock:

@@ -51,11 +51,7 @@ def unsupported(model_dir: str | Path) -> str | None:
         return "do_lower_case is set"
     if _json(folder / "config_sentence_transformers.json").get("default_prompt_name"):
         return "a default prompt is set"
-    pooling_dir = folder / modules[1].get("path", "")
-    try:
-        pooling = json.loads((pooling_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "no readable pooling config"
+    pooling = _json(folder / modules[1].get("path", "") / "config.json")
     modes = [key for key, on in pooling.items() if key.startswith("pooling_mode_") and on]
     if modes != ["pooling_mode_mean_tokens"]:
         return f"pooling {modes} (only mean pooling)"
