@@ -250,6 +250,7 @@ def test_hedges_are_no_part_of_the_content_and_no_clause_of_their_own():
         "When traffic falls off at night, the service drops to two tasks.",
         "For long video jobs, Fargate is a sound choice.",
         "If a task dies, the service starts another one.",
+        "When traffic falls off at night , the service drops to two tasks.",
     ],
 )
 def test_a_leading_adverbial_clause_is_read_with_the_clause_it_introduces(claim):

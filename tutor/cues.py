@@ -269,7 +269,8 @@ def clauses(claim: str) -> list[str]:
     pieces = _CLAUSE_BREAK.split(claim)
     # A leading adverbial clause ("When the rush dies down, ...", "For batch work, ...") sets the
     # scene for the clause after it and is read with it, never on its own.
-    if len(pieces) > 1 and _LEAD.match(pieces[0]) and claim[len(pieces[0]) :].startswith(","):
+    rest = claim[len(pieces[0]) :].lstrip()  # "When X, Y" or, as some type it, "When X , Y"
+    if len(pieces) > 1 and _LEAD.match(pieces[0]) and rest.startswith(","):
         pieces[:2] = [f"{pieces[0]}, {pieces[1]}"]
     parts = [part for part in pieces if len(part.split()) >= 3]
     return parts if len(parts) > 1 else [claim]
