@@ -80,6 +80,39 @@ def test_a_damaged_export_is_made_again(tmp_path):
     assert made.stat().st_size > 1_000_000
 
 
+def test_a_new_export_removes_the_older_exports_of_the_same_model_only(tmp_path):
+    source = f"{MODEL_DIR_PATH.resolve()}\n"
+    older = tmp_path / "0000older0000000"  # made before the model or the recipe changed
+    other = tmp_path / "0000other0000000"  # another model's
+    unlabelled = tmp_path / "0000unknown00000"  # made before exports said where they came from
+    for folder, said in ((older, source), (other, "/elsewhere/model\n"), (unlabelled, None)):
+        folder.mkdir()
+        (folder / "model.onnx").write_bytes(b"an export")
+        if said:
+            (folder / onnx_embed.SOURCE).write_text(said)
+    onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
+    (made,) = [p.parent for p in tmp_path.rglob("model.onnx") if p.stat().st_size > 1_000_000]
+    assert (made / onnx_embed.SOURCE).read_text() == source
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [made.name, other.name, unlabelled.name]
+    )
+
+
+def test_what_a_killed_export_left_is_removed_but_not_a_running_export_s_file(tmp_path):
+    import os
+    import time
+
+    folder = tmp_path / onnx_embed.fingerprint(MODEL_DIR)
+    folder.mkdir()
+    left, running = folder / ".export-left.onnx", folder / ".export-running.onnx"
+    left.write_bytes(b"half a model")
+    running.write_bytes(b"a quarter of a model")
+    hours_ago = time.time() - 2 * onnx_embed.STALE_SECONDS
+    os.utime(left, (hours_ago, hours_ago))
+    onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
+    assert not left.exists() and running.exists()
+
+
 def _model_copy(tmp_path, *, pooling: str = "mean_tokens", normalize: bool = True) -> str:
     """The packaged model's files linked into a folder whose pooling is ``pooling``, with or
     without its Normalize module."""

@@ -2,7 +2,8 @@
 
 Same vectors as sentence-transformers (they differ by ~1e-7), about twice as fast for one short
 text on a 2-core CPU, and no torch import once the model is exported. The export is made once per
-model folder from the local weights (torch is needed for that step only) and kept in the cache:
+model folder from the local weights (torch is needed for that step only) and kept in the cache;
+a new export removes the older ones of the same model folder (``prune``):
 
     session = OnnxEncoder.open(model_dir, export_dir)   # exports on first use
     session(["Fargate runs tasks without servers."])    # -> (1, 384) float32, L2-normalised
@@ -17,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +29,10 @@ import numpy as np
 
 # Bump when the exported graph changes: an export made by an older recipe is then made again.
 EXPORT_VERSION = 2
+SOURCE = "source.txt"  # beside model.onnx: the model folder it was exported from
+# A temporary file of an export this much older than now was left by a killed export (a live one
+# takes under a minute here), never by one still running.
+STALE_SECONDS = 3600
 _SUPPORTED_MODULES = (
     "sentence_transformers.models.Transformer",
     "sentence_transformers.models.Pooling",
@@ -129,6 +136,7 @@ def export(model_dir: str | Path, target: Path) -> None:
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
     axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(target.parent)
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
     os.close(handle)
     try:
@@ -153,6 +161,39 @@ def export(model_dir: str | Path, target: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    (target.parent / SOURCE).write_text(f"{Path(model_dir).resolve()}\n", encoding="utf-8")
+
+
+def prune(export_dir: Path, keep: Path) -> list[Path]:
+    """Remove the older exports of the model that ``keep`` (an export's folder) was made from:
+    each export is ~90 MB, and one made before the model or the recipe changed is never used
+    again. Exports of other models, and those that do not say where they came from, stay."""
+    source = _source(keep)
+    if source is None:
+        return []
+    removed = []
+    for folder in Path(export_dir).iterdir():
+        if folder.is_dir() and folder != keep and _source(folder) == source:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _source(folder: Path) -> str | None:
+    try:
+        return (folder / SOURCE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove what killed exports left in ``folder`` (``.export-*.onnx``, see ``export``)."""
+    for path in folder.glob(".export-*.onnx"):
+        try:
+            if time.time() - path.stat().st_mtime > STALE_SECONDS:
+                path.unlink()
+        except OSError:
+            pass  # removed meanwhile by another process
 
 
 class OnnxEncoder:
@@ -188,6 +229,7 @@ class OnnxEncoder:
             except Exception:  # onnxruntime raises its own kinds for a damaged file
                 target.unlink(missing_ok=True)
         export(model_dir, target)
+        prune(Path(export_dir), target.parent)
         return cls(model_dir, target)
 
     def __call__(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
