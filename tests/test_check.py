@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import CountingEmbedder
 
-from tutor import VERDICTS, BadInput
+from tutor import VERDICTS, BadInput, Settings
 from tutor.claims import SIDE_FEATURES, ClaimChecker
+from tutor.core import Tutor
 from tutor.cues import clauses, families, polarity, strip_negation
 from tutor.retrieve import Retriever
 
@@ -386,3 +388,16 @@ def test_quantifier_sides_are_learned_clause_by_clause(tutor, claim, verdict):
     """A phrasing such as "only X, not all of them" uses "only" for one side and negates the
     other in its second clause; read whole, its one negation tied "only" to the wrong side."""
     assert tutor.check(claim).verdict == verdict
+
+
+def test_a_check_embeds_only_the_claim_s_own_texts(embedder, cache_dir, tutor):
+    """The pairs' phrasing contents and the not-covered claims were embedded with the index, so
+    a first check on a tutor opened from disk asks the model for the claim's content alone."""
+    counting = CountingEmbedder(embedder)
+    reopened = Tutor.open(Settings(cache_dir=cache_dir), embedder=counting)
+    assert counting.texts == 0  # the index was loaded, not built
+    for claim in ("Fargate tasks need EC2 instances underneath.", "Secrets belong in images."):
+        before = counting.texts
+        verdict = reopened.check(claim)
+        assert counting.texts - before == 1, claim
+        assert verdict.to_dict() == tutor.check(claim).to_dict()

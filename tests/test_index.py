@@ -114,3 +114,43 @@ def test_nothing_in_the_code_unpickles_or_evaluates_strings():
     code += list(PROJECT.glob("tutor/*.py"))
     banned = re.compile(r"\bimport pickle\b|\bpickle\.load|(?<![\w.])eval\(|(?<![\w.])exec\(")
     assert [p.name for p in code if banned.search(p.read_text())] == []
+
+
+EXTRAS = ["tasks can stop on their own", "a cluster holds many applications"]
+
+
+def test_extras_are_embedded_with_the_index_kept_and_read_back_but_not_searched(
+    graph, embedder, tmp_path
+):
+    first = CountingEmbedder(embedder)
+    open_index(graph, first, tmp_path, extras=EXTRAS)
+    assert first.texts == len(documents(graph)) + len(EXTRAS)
+    second = CountingEmbedder(embedder)
+    loaded = open_index(graph, second, tmp_path, extras=EXTRAS)
+    assert second.texts == 0
+    assert len(loaded.docs) == loaded.index.ntotal == len(documents(graph))  # not searched
+    assert loaded.manifest["extras"] == len(EXTRAS)
+    for text, vector in zip(EXTRAS, embedder(EXTRAS), strict=True):
+        assert np.allclose(loaded.stored(text), vector, atol=1e-5)
+    some_doc = loaded.docs[0]
+    assert np.allclose(loaded.stored(some_doc.text), embedder([some_doc.text])[0], atol=1e-5)
+    assert loaded.stored("a text nobody asked to keep") is None
+
+
+def test_other_extras_make_another_index(graph, embedder, tmp_path):
+    one = open_index(graph, embedder, tmp_path, extras=EXTRAS[:1])
+    both = open_index(graph, embedder, tmp_path, extras=EXTRAS)
+    assert one.manifest["key"] != both.manifest["key"]
+    assert both.stored(EXTRAS[1]) is not None
+
+
+def test_a_damaged_embeddings_cache_costs_the_extras_never_the_index(graph, embedder, tmp_path):
+    open_index(graph, embedder, tmp_path, extras=EXTRAS)
+    (folder,) = tmp_path.glob("index-*")
+    rows = folder / "embeddings.npy"
+    data = bytearray(rows.read_bytes())
+    data[-5] ^= 0xFF
+    rows.write_bytes(bytes(data))
+    loaded = load_index(folder)
+    assert len(loaded.docs) == len(documents(graph))
+    assert loaded.stored(EXTRAS[0]) is None  # embedded when first needed, as without extras

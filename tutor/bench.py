@@ -115,6 +115,7 @@ def measure(spec: dict) -> dict:
 
     from . import index as ix
     from .baseline import NaiveBaseline
+    from .claims import texts_to_store
     from .core import Tutor, phrasings
     from .embed import embedder_for
     from .synth import CHAPTER_COUNTS, write_synthetic_guide
@@ -142,17 +143,22 @@ def measure(spec: dict) -> dict:
     phases["parse_s"], clock = time.perf_counter() - clock, time.perf_counter()
     graph = build_graph(guide)
     phases["graph_s"], clock = time.perf_counter() - clock, time.perf_counter()
-    docs = ix.documents(graph, phrasings(settings, guide))
+    found = phrasings(settings, guide)
+    docs = ix.documents(graph, found)
+    extras = ix.distinct_extras(docs, texts_to_store(docs, found.uncovered))
     vectors, embedded = ix.embed_docs(docs, embedder, {})
+    extra_vectors, extra_embedded = ix.embed_texts(extras, embedder, {})
     phases["embed_s"], clock = time.perf_counter() - clock, time.perf_counter()
-    key = ix.index_key(docs, embedder.name)
-    built = ix.build_index(
-        docs, embedder, key=key, guide_sha256="", known=_rows(docs, vectors, embedder.name)
-    )
+    key = ix.index_key(docs, embedder.name, extras)
+    known = _rows([d.text for d in docs], vectors, embedder.name)
+    known.update(_rows(extras, extra_vectors, embedder.name))
+    built = ix.build_index(docs, embedder, key=key, guide_sha256="", known=known, extras=extras)
     ix.save_index(built, cache / f"index-{key}")
     phases["index_s"] = time.perf_counter() - clock
     phases["total_s"] = sum(phases.values())
-    result["ingest"] = dict(phases, texts=len(docs), embedded=embedded)
+    result["ingest"] = dict(
+        phases, texts=len(docs), extras=len(extras), embedded=embedded + extra_embedded
+    )
     result["counts"] = {
         "items": len(guide.items),
         "pairs": len(guide.pairs),
@@ -222,10 +228,10 @@ class _Counting:
         return self.inner(texts)
 
 
-def _rows(docs, vectors: np.ndarray, model: str) -> dict[str, np.ndarray]:
+def _rows(texts: list[str], vectors: np.ndarray, model: str) -> dict[str, np.ndarray]:
     from .index import embedding_key
 
-    return {embedding_key(model, d.text): v for d, v in zip(docs, vectors, strict=True)}
+    return {embedding_key(model, text): v for text, v in zip(texts, vectors, strict=True)}
 
 
 def _queries(limit: int) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:

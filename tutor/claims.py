@@ -32,6 +32,7 @@ from ingest import ServiceCatalog
 from .compose import example_of
 from .cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
 from .errors import TutorError
+from .index import Doc, side_of
 from .nli import NliScorer, nli_side
 from .retrieve import PairHit, Retriever, owner_of
 from .sidemodel import SIDE_MODES, CheckModel, shipped_model
@@ -159,6 +160,14 @@ class _Clause:
     negations: list[str]  # the clause's negation cues
     quantifier: str | None  # the claim's word that settled the side, if a quantifier did
     contrary: bool  # ... as the contrary of the family the pair ties to a side
+
+
+def texts_to_store(docs: list[Doc], uncovered: tuple[str, ...]) -> list[str]:
+    """What the checker embeds besides the claim itself: the contents of every pair's phrasings
+    (see ``ClaimChecker._pair``) and of the claims labelled as outside the guide. The index keeps
+    their embeddings (``open_index``'s ``extras``), so that no check has to embed them."""
+    phrasings = [doc.text for doc in docs if side_of(doc.field)]
+    return [strip_negation(text) for text in [*phrasings, *uncovered]]
 
 
 class ClaimChecker:

@@ -23,13 +23,13 @@ from ingest import (
 )
 from kg import ConceptNotFound, build_graph, find_concept
 
-from .claims import ClaimChecker, Verdict
+from .claims import ClaimChecker, Verdict, texts_to_store
 from .compose import Answer, compose_answer
 from .config import Settings, settings_from_env
 from .embed import Embedder, embedder_for
 from .errors import BadInput
 from .explore import Exploration, Relation, explore_node, relate_nodes
-from .index import VectorIndex, open_index
+from .index import VectorIndex, documents, open_index
 from .nli import nli_from_settings
 from .retrieve import Hit, Retriever
 
@@ -130,6 +130,7 @@ class Tutor:
             paraphrases=paraphrases,
             guide_sha256=guide_sha,
             rebuild=rebuild,
+            extras=texts_to_store(documents(graph, paraphrases), paraphrases.uncovered),
         )
         nli = nli_from_settings(settings.nli)
         return cls(

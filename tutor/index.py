@@ -9,8 +9,11 @@ against the manifest's SHA-256 sums on load. No pickle: faiss' own binary format
 Re-ingest is incremental: each folder also keeps its texts' embeddings (``embeddings.npy``, read
 with ``allow_pickle=False``, and ``embeddings.json``, one SHA-256 of model name + text per row).
 A new build takes the rows of every intact older folder for the same model and embeds only the
-texts it has not seen; a damaged folder lends nothing. The faiss index is exact (flat) while that
-is cheap and HNSW beyond ``FLAT_MAX`` texts (``tutor.bench`` measures the recall this costs).
+texts it has not seen; a damaged folder lends nothing. The same cache also keeps the embeddings
+of ``extras``, texts a caller will embed again and again without searching them (the claim
+checker's contents of the pairs' phrasings): ``VectorIndex.stored`` hands them out. The faiss
+index is exact (flat) while that is cheap and HNSW beyond ``FLAT_MAX`` texts (``tutor.bench``
+measures the recall this costs).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
@@ -92,6 +96,18 @@ class VectorIndex:
     docs: list[Doc]
     index: faiss.Index
     manifest: dict
+    # Texts embedded with the index but not searched (``open_index``'s ``extras``), by key.
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        model = self.manifest["model"]
+        vectors = self.vectors() if self.docs else ()
+        keys = (embedding_key(model, doc.text) for doc in self.docs)
+        self._stored = {**dict(zip(keys, vectors, strict=True)), **self.extras}
+
+    def stored(self, text: str) -> np.ndarray | None:
+        """The embedding of ``text`` if the index holds it (an indexed text or an extra)."""
+        return self._stored.get(embedding_key(self.manifest["model"], text))
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """For each query row, the ``k`` best (doc position, cosine) pairs, best first."""
@@ -129,10 +145,12 @@ def make_faiss_index(vectors: np.ndarray, *, kind: str | None = None) -> faiss.I
     return index
 
 
-def index_key(docs: list[Doc], model: str) -> str:
+def index_key(docs: list[Doc], model: str, extras: Sequence[str] = ()) -> str:
     digest = hashlib.sha256(f"{FORMAT} {SCHEMA} {model}\n".encode())
     for doc in docs:
         digest.update(f"{doc.node}\t{doc.field}\t{doc.text}\n".encode())
+    for text in extras:
+        digest.update(f"extra\t{text}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -144,10 +162,15 @@ def open_index(
     paraphrases: Paraphrases | None = None,
     guide_sha256: str = "",
     rebuild: bool = False,
+    extras: Sequence[str] = (),
 ) -> VectorIndex:
-    """Load the index for this graph and model, building (and saving) it when absent or damaged."""
+    """Load the index for this graph and model, building (and saving) it when absent or damaged.
+
+    ``extras`` are texts to embed and keep with the index without searching them (the claim
+    checker's contents of the pairs' phrasings), so that no query has to embed them."""
     docs = documents(graph, paraphrases)
-    key = index_key(docs, embedder.name)
+    extras = distinct_extras(docs, extras)
+    key = index_key(docs, embedder.name, extras)
     folder = Path(cache_dir) / f"index-{key}"
     _restore_retired(folder)
     if folder.is_dir() and not rebuild:
@@ -157,10 +180,18 @@ def open_index(
             pass  # damaged on disk: rebuilt below, never used
     # --rebuild means "trust nothing on disk": every text is embedded again.
     known = {} if rebuild else cached_embeddings(Path(cache_dir), embedder.name)
-    built = build_index(docs, embedder, key=key, guide_sha256=guide_sha256, known=known)
+    built = build_index(
+        docs, embedder, key=key, guide_sha256=guide_sha256, known=known, extras=extras
+    )
     save_index(built, folder)
     _remove_others(Path(cache_dir), keep=folder)
     return built
+
+
+def distinct_extras(docs: list[Doc], extras: Sequence[str]) -> list[str]:
+    """The extras worth keeping: each once, and none that is indexed anyway."""
+    indexed = {doc.text for doc in docs}
+    return [text for text in dict.fromkeys(extras) if text not in indexed]
 
 
 def build_index(
@@ -171,12 +202,16 @@ def build_index(
     guide_sha256: str,
     known: dict[str, np.ndarray] | None = None,
     index_type: str | None = None,
+    extras: Sequence[str] = (),
 ) -> VectorIndex:
-    """Embed the docs (only those whose key is not in ``known``) and index them.
+    """Embed the docs and the extras (only texts whose key is not in ``known``) and index the
+    docs.
 
     The manifest says how many texts were embedded afresh and how many came from the cache.
     """
     vectors, embedded = embed_docs(docs, embedder, known or {})
+    extra_keys = [embedding_key(embedder.name, text) for text in extras]
+    extra_vectors, extra_embedded = embed_texts(list(extras), embedder, known or {})
     index = make_faiss_index(vectors, kind=index_type)
     manifest = {
         "format": FORMAT,
@@ -186,23 +221,32 @@ def build_index(
         "dim": int(vectors.shape[1]),
         "guide_sha256": guide_sha256,
         "count": len(docs),
+        "extras": len(extras),
         "index_type": type(index).__name__,
-        "embedded": embedded,
-        "reused": len(docs) - embedded,
+        "embedded": embedded + extra_embedded,
+        "reused": len(docs) + len(extras) - embedded - extra_embedded,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    return VectorIndex(docs, index, manifest)
+    return VectorIndex(docs, index, manifest, dict(zip(extra_keys, extra_vectors, strict=True)))
 
 
 def embed_docs(
     docs: list[Doc], embedder: Embedder, known: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, int]:
     """The docs' vectors in doc order, and how many distinct texts had to be embedded."""
-    keys = [embedding_key(embedder.name, doc.text) for doc in docs]
+    return embed_texts([doc.text for doc in docs], embedder, known)
+
+
+def embed_texts(
+    texts: list[str], embedder: Embedder, known: dict[str, np.ndarray]
+) -> tuple[np.ndarray, int]:
+    """The texts' vectors in order (rows in ``known`` by key are reused), and how many distinct
+    texts had to be embedded."""
+    keys = [embedding_key(embedder.name, text) for text in texts]
     rows = dict(known)
     missing = list(dict.fromkeys(k for k in keys if k not in rows))
     if missing:
-        text_of = {k: doc.text for k, doc in zip(keys, docs, strict=True)}
+        text_of = dict(zip(keys, texts, strict=True))
         fresh = embedder([text_of[k] for k in missing])
         rows.update(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
     if not keys:  # an empty guide still gets a valid, empty index
@@ -222,11 +266,18 @@ def cached_embeddings(cache_dir: Path, model: str) -> dict[str, np.ndarray]:
 
 
 def _read_embeddings(folder: Path, model: str) -> dict[str, np.ndarray]:
+    keys, rows = _embedding_rows(folder, model)
+    return dict(zip(keys, rows, strict=True))
+
+
+def _embedding_rows(folder: Path, model: str) -> tuple[list[str], np.ndarray]:
+    """The embeddings cache of ``folder``, keys and rows in the order stored (no keys, no rows for
+    another model); ``BrokenIndex`` (or an OS or parse error) if any file is damaged."""
     manifest = json.loads((folder / _MANIFEST).read_text())
     if manifest.get("format") != FORMAT or manifest.get("schema") != SCHEMA:
         raise BrokenIndex(f"{folder}: another format or schema version")
     if manifest.get("model") != model:
-        return {}
+        return [], np.zeros((0, 0), dtype=np.float32)
     sums = {**manifest["files"], **manifest["cache_files"]}
     for name, expected in sums.items():  # any damage anywhere and nothing of it is trusted
         if _sha256(folder / name) != expected:
@@ -236,7 +287,7 @@ def _read_embeddings(folder: Path, model: str) -> dict[str, np.ndarray]:
     keys = meta["keys"]
     if meta.get("model") != model or rows.dtype != np.float32 or rows.shape[0] != len(keys):
         raise BrokenIndex(f"{folder}: embeddings and keys disagree")
-    return dict(zip(keys, rows, strict=True))
+    return keys, rows
 
 
 def save_index(built: VectorIndex, folder: Path) -> None:
@@ -248,8 +299,9 @@ def save_index(built: VectorIndex, folder: Path) -> None:
     faiss.write_index(built.index, str(tmp / _VECTORS))
     (tmp / _DOCS).write_text(json.dumps([asdict(d) for d in built.docs], ensure_ascii=False))
     model = built.manifest["model"]
-    np.save(tmp / _EMBEDDINGS, built.vectors().astype(np.float32), allow_pickle=False)
-    keys = [embedding_key(model, doc.text) for doc in built.docs]
+    rows = [built.vectors().astype(np.float32), *(row[None, :] for row in built.extras.values())]
+    np.save(tmp / _EMBEDDINGS, np.concatenate(rows), allow_pickle=False)
+    keys = [embedding_key(model, doc.text) for doc in built.docs] + list(built.extras)
     (tmp / _EMBEDDING_KEYS).write_text(json.dumps({"model": model, "keys": keys}))
     manifest = dict(
         built.manifest,
@@ -294,7 +346,17 @@ def load_index(folder: Path, *, expect_key: str | None = None) -> VectorIndex:
         raise BrokenIndex(f"{folder}: vectors and texts disagree")
     if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = HNSW_EF_SEARCH
-    return VectorIndex(docs, index, manifest)
+    return VectorIndex(docs, index, manifest, _read_extras(folder, manifest, len(docs)))
+
+
+def _read_extras(folder: Path, manifest: dict, count: int) -> dict[str, np.ndarray]:
+    """The extras' rows kept after the docs' in the embeddings cache; none if that cache is
+    damaged (they are then embedded when first needed, as without them)."""
+    try:
+        keys, rows = _embedding_rows(folder, manifest["model"])
+    except (OSError, ValueError, KeyError, TypeError, BrokenIndex):
+        return {}
+    return dict(zip(keys[count:], rows[count:], strict=True))
 
 
 def _sha256(path: Path) -> str:

@@ -117,7 +117,13 @@ class Retriever:
                 self._titles_by_word.setdefault(rarest, []).append(node)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        return self.embedder(texts)
+        """The texts' embeddings: those the index holds as stored, the others from the model."""
+        rows = [self.index.stored(text) for text in texts]
+        missing = [text for text, row in zip(texts, rows, strict=True) if row is None]
+        if len(missing) == len(texts):
+            return self.embedder(texts)
+        fresh = iter(self.embedder(missing)) if missing else iter(())
+        return np.stack([next(fresh) if row is None else row for row in rows])
 
     def doc_hits(
         self, query: str, *, fanout: int = 40, vector: np.ndarray | None = None
