@@ -98,16 +98,18 @@ class VectorIndex:
     manifest: dict
     # Texts embedded with the index but not searched (``open_index``'s ``extras``), by key.
     extras: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        model = self.manifest["model"]
-        vectors = self.vectors() if self.docs else ()
-        keys = (embedding_key(model, doc.text) for doc in self.docs)
-        self._stored = {**dict(zip(keys, vectors, strict=True)), **self.extras}
+    _positions: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def stored(self, text: str) -> np.ndarray | None:
-        """The embedding of ``text`` if the index holds it (an indexed text or an extra)."""
-        return self._stored.get(embedding_key(self.manifest["model"], text))
+        """The embedding of ``text`` if the index holds it (an indexed text or an extra). An
+        indexed text's vector is read from faiss when asked for, not copied at load: at 1000x
+        the guide's size that copy would be ~200 MB."""
+        if self._positions is None:
+            self._positions = {doc.text: i for i, doc in enumerate(self.docs)}
+        position = self._positions.get(text)
+        if position is not None:
+            return self.index.reconstruct(position)
+        return self.extras.get(embedding_key(self.manifest["model"], text))
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """For each query row, the ``k`` best (doc position, cosine) pairs, best first."""
