@@ -401,3 +401,22 @@ def test_a_check_embeds_only_the_claim_s_own_texts(embedder, cache_dir, tutor):
         verdict = reopened.check(claim)
         assert counting.texts - before == 1, claim
         assert verdict.to_dict() == tutor.check(claim).to_dict()
+
+
+def test_stored_vectors_give_the_verdicts_the_model_gives(embedder, cache_dir, monkeypatch):
+    """The same claims checked with every text embedded by the model (nothing read from the
+    index), as before the index kept the checker's texts: the same verdicts and confidences."""
+    claims = [
+        "A single cluster can run the shop's catalogue and its payment service together.",
+        "Task roles are something only EC2 hosts get; a task borrows its host's role.",
+        "It's wrong to say that service auto scaling only ever adds tasks.",
+        "Aurora replicas can be promoted in under a minute.",
+    ]
+    stored = Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)
+    expected = [stored.check(claim).to_dict() for claim in claims]
+    monkeypatch.setattr("tutor.index.VectorIndex.stored", lambda self, text: None)
+    fresh = Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)
+    for claim, verdict in zip(claims, expected, strict=True):
+        got = fresh.check(claim).to_dict()
+        assert got["verdict"] == verdict["verdict"], claim
+        assert got["confidence"] == pytest.approx(verdict["confidence"], abs=2e-3), claim

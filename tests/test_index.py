@@ -12,7 +12,15 @@ from tutor import BrokenIndex, Settings
 from tutor.config import DEFAULT_EXAMPLES
 from tutor.core import phrasings
 from tutor.evaluate import load_jsonl
-from tutor.index import PARAPHRASE, SCHEMA, documents, load_index, open_index
+from tutor.index import (
+    PARAPHRASE,
+    SCHEMA,
+    build_index,
+    distinct_extras,
+    documents,
+    load_index,
+    open_index,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -154,3 +162,32 @@ def test_a_damaged_embeddings_cache_costs_the_extras_never_the_index(graph, embe
     loaded = load_index(folder)
     assert len(loaded.docs) == len(documents(graph))
     assert loaded.stored(EXTRAS[0]) is None  # embedded when first needed, as without extras
+
+
+def test_extras_are_kept_once_and_never_beside_an_indexed_text(graph):
+    docs = documents(graph)
+    assert distinct_extras(docs, [*EXTRAS, EXTRAS[0], docs[0].text]) == EXTRAS
+
+
+def test_an_older_folder_lends_its_extras_and_a_rebuild_embeds_them_again(
+    graph, embedder, tmp_path
+):
+    open_index(graph, embedder, tmp_path, extras=EXTRAS)
+    changed = graph.copy()
+    changed.nodes["item:Key Concepts > ECS Modes > Fargate"]["text"] = "Fargate: no servers."
+    counting = CountingEmbedder(embedder)
+    open_index(changed, counting, tmp_path, extras=EXTRAS)
+    assert counting.texts == 1  # the changed text; the extras came from the older folder
+    counting = CountingEmbedder(embedder)
+    open_index(changed, counting, tmp_path, extras=EXTRAS, rebuild=True)
+    assert counting.texts == len(documents(changed)) + len(EXTRAS)
+
+
+def test_an_hnsw_index_hands_out_its_texts_vectors_too(graph, embedder):
+    docs = documents(graph)
+    built = build_index(
+        docs, embedder, key="k", guide_sha256="", index_type="IndexHNSWFlat", extras=EXTRAS
+    )
+    for doc in docs[:3]:
+        assert np.allclose(built.stored(doc.text), embedder([doc.text])[0], atol=1e-5)
+    assert np.allclose(built.stored(EXTRAS[0]), embedder(EXTRAS[:1])[0], atol=1e-5)

@@ -272,9 +272,12 @@ def _read_embeddings(folder: Path, model: str) -> dict[str, np.ndarray]:
     return dict(zip(keys, rows, strict=True))
 
 
-def _embedding_rows(folder: Path, model: str) -> tuple[list[str], np.ndarray]:
+def _embedding_rows(
+    folder: Path, model: str, *, mapped: bool = False
+) -> tuple[list[str], np.ndarray]:
     """The embeddings cache of ``folder``, keys and rows in the order stored (no keys, no rows for
-    another model); ``BrokenIndex`` (or an OS or parse error) if any file is damaged."""
+    another model); ``BrokenIndex`` (or an OS or parse error) if any file is damaged. ``mapped``:
+    the rows stay on disk (memory-mapped, read-only) until read."""
     manifest = json.loads((folder / _MANIFEST).read_text())
     if manifest.get("format") != FORMAT or manifest.get("schema") != SCHEMA:
         raise BrokenIndex(f"{folder}: another format or schema version")
@@ -285,7 +288,7 @@ def _embedding_rows(folder: Path, model: str) -> tuple[list[str], np.ndarray]:
         if _sha256(folder / name) != expected:
             raise BrokenIndex(f"{folder / name}: does not match its checksum")
     meta = json.loads((folder / _EMBEDDING_KEYS).read_text())
-    rows = np.load(folder / _EMBEDDINGS, allow_pickle=False)
+    rows = np.load(folder / _EMBEDDINGS, allow_pickle=False, mmap_mode="r" if mapped else None)
     keys = meta["keys"]
     if meta.get("model") != model or rows.dtype != np.float32 or rows.shape[0] != len(keys):
         raise BrokenIndex(f"{folder}: embeddings and keys disagree")
@@ -355,10 +358,12 @@ def _read_extras(folder: Path, manifest: dict, count: int) -> dict[str, np.ndarr
     """The extras' rows kept after the docs' in the embeddings cache; none if that cache is
     damaged (they are then embedded when first needed, as without them)."""
     try:
-        keys, rows = _embedding_rows(folder, manifest["model"])
+        keys, rows = _embedding_rows(folder, manifest["model"], mapped=True)
     except (OSError, ValueError, KeyError, TypeError, BrokenIndex):
         return {}
-    return dict(zip(keys[count:], rows[count:], strict=True))
+    # Copied out of the mapping: only the extras are kept in memory, not the docs' rows before
+    # them (at 1000x the guide's size those are ~200 MB; faiss holds them already).
+    return dict(zip(keys[count:], np.array(rows[count:]), strict=True))
 
 
 def _sha256(path: Path) -> str:

@@ -122,8 +122,9 @@ class Retriever:
         missing = [text for text, row in zip(texts, rows, strict=True) if row is None]
         if len(missing) == len(texts):
             return self.embedder(texts)
-        fresh = iter(self.embedder(missing)) if missing else iter(())
-        return np.stack([next(fresh) if row is None else row for row in rows])
+        fresh = dict(zip(missing, self.embedder(missing), strict=True)) if missing else {}
+        pairs = zip(texts, rows, strict=True)
+        return np.stack([fresh[text] if row is None else row for text, row in pairs])
 
     def doc_hits(
         self, query: str, *, fanout: int = 40, vector: np.ndarray | None = None
