@@ -11,7 +11,7 @@ import pytest
 from conftest import CountingEmbedder
 
 from ingest import paraphrases_path
-from tutor import Settings
+from tutor import Settings, leftovers
 from tutor import library as library_module
 from tutor.config import DEFAULT_EXAMPLES
 from tutor.index import PARAPHRASE
@@ -357,7 +357,7 @@ def test_a_dead_writes_old_temp_file_is_swept_and_a_young_one_is_left(settings, 
     old, young = folder / ".upload-dead.tmp", folder / ".upload-busy.tmp"
     old.write_bytes(b"half a gui")
     young.write_bytes(b"half a gui")
-    hours_ago = old.stat().st_mtime - 2 * library_module.STALE_TEMP_SECONDS
+    hours_ago = old.stat().st_mtime - 2 * leftovers.STALE_SECONDS
     os.utime(old, (hours_ago, hours_ago))
     GuideLibrary(settings, embedder, builtin=tutor)
     assert not old.exists() and young.exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutor import onnx_embed
+from tutor import leftovers, onnx_embed
 from tutor.embed import SentenceEmbedder, resolve_model
 from tutor.errors import TutorError
 
@@ -107,7 +107,7 @@ def test_what_a_killed_export_left_is_removed_but_not_a_running_export_s_file(tm
     left, running = folder / ".export-left.onnx", folder / ".export-running.onnx"
     left.write_bytes(b"half a model")
     running.write_bytes(b"a quarter of a model")
-    hours_ago = time.time() - 2 * onnx_embed.STALE_SECONDS
+    hours_ago = time.time() - 2 * leftovers.STALE_SECONDS
     os.utime(left, (hours_ago, hours_ago))
     onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
     assert not left.exists() and running.exists()

@@ -21,7 +21,6 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from ingest import (
     read_guide,
 )
 
+from . import leftovers
 from .config import Settings
 from .core import Tutor
 from .embed import Embedder
@@ -176,25 +176,6 @@ def _stored_paths(folder: Path) -> list[Path]:
 
 
 _TEMP_PREFIX, _TEMP_SUFFIX = ".upload-", ".tmp"
-STALE_TEMP_SECONDS = 3600  # a temp file this old belongs to a write that died (kill, power cut)
-
-
-def _sweep_leftovers(folder: Path, *, older_than: float = STALE_TEMP_SECONDS) -> int:
-    """Remove the temp files of writes that never finished; the number removed. Only old ones:
-    a young one may be another process's write in progress."""
-    if not folder.is_dir():
-        return 0
-    removed = 0
-    cutoff = time.time() - older_than
-    for leftover in folder.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
-        try:
-            if leftover.is_file() and not leftover.is_symlink():
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
-        except OSError:  # gone already, or not ours to remove: leave it
-            continue
-    return removed
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -240,7 +221,7 @@ class GuideLibrary:
         self._described: dict[str, StoredGuide] = {}
         self._lock = threading.Lock()  # guards _open and _described; held only briefly
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
-        _sweep_leftovers(self.folder)
+        leftovers.sweep(self.folder, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
 
     def guides(self) -> list[StoredGuide]:
         """The built-in guide first, then the stored uploads by title."""

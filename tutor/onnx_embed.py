@@ -20,19 +20,17 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from . import leftovers
+
 # Bump when the exported graph changes: an export made by an older recipe is then made again.
 EXPORT_VERSION = 2
 SOURCE = "source.txt"  # beside model.onnx: the model folder it was exported from
-# A temporary file of an export this much older than now was left by a killed export (a live one
-# takes under a minute here), never by one still running.
-STALE_SECONDS = 3600
 _SUPPORTED_MODULES = (
     "sentence_transformers.models.Transformer",
     "sentence_transformers.models.Pooling",
@@ -136,7 +134,7 @@ def export(model_dir: str | Path, target: Path) -> None:
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
     axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(target.parent)
+    leftovers.sweep(target.parent, ".export-*.onnx")  # what killed exports left
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
     os.close(handle)
     try:
@@ -184,16 +182,6 @@ def _source(folder: Path) -> str | None:
         return (folder / SOURCE).read_text(encoding="utf-8").strip()
     except OSError:
         return None
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Remove what killed exports left in ``folder`` (``.export-*.onnx``, see ``export``)."""
-    for path in folder.glob(".export-*.onnx"):
-        try:
-            if time.time() - path.stat().st_mtime > STALE_SECONDS:
-                path.unlink()
-        except OSError:
-            pass  # removed meanwhile by another process
 
 
 class OnnxEncoder:
