@@ -127,14 +127,18 @@ def test_nothing_in_the_code_unpickles_or_evaluates_strings():
 EXTRAS = ["tasks can stop on their own", "a cluster holds many applications"]
 
 
+def _extras(docs):
+    return EXTRAS
+
+
 def test_extras_are_embedded_with_the_index_kept_and_read_back_but_not_searched(
     graph, embedder, tmp_path
 ):
     first = CountingEmbedder(embedder)
-    open_index(graph, first, tmp_path, extras=EXTRAS)
+    open_index(graph, first, tmp_path, extras_of=_extras)
     assert first.texts == len(documents(graph)) + len(EXTRAS)
     second = CountingEmbedder(embedder)
-    loaded = open_index(graph, second, tmp_path, extras=EXTRAS)
+    loaded = open_index(graph, second, tmp_path, extras_of=_extras)
     assert second.texts == 0
     assert len(loaded.docs) == loaded.index.ntotal == len(documents(graph))  # not searched
     assert loaded.manifest["extras"] == len(EXTRAS)
@@ -146,14 +150,14 @@ def test_extras_are_embedded_with_the_index_kept_and_read_back_but_not_searched(
 
 
 def test_other_extras_make_another_index(graph, embedder, tmp_path):
-    one = open_index(graph, embedder, tmp_path, extras=EXTRAS[:1])
-    both = open_index(graph, embedder, tmp_path, extras=EXTRAS)
+    one = open_index(graph, embedder, tmp_path, extras_of=lambda docs: EXTRAS[:1])
+    both = open_index(graph, embedder, tmp_path, extras_of=_extras)
     assert one.manifest["key"] != both.manifest["key"]
     assert both.stored(EXTRAS[1]) is not None
 
 
 def test_a_damaged_embeddings_cache_costs_the_extras_never_the_index(graph, embedder, tmp_path):
-    open_index(graph, embedder, tmp_path, extras=EXTRAS)
+    open_index(graph, embedder, tmp_path, extras_of=_extras)
     (folder,) = tmp_path.glob("index-*")
     rows = folder / "embeddings.npy"
     data = bytearray(rows.read_bytes())
@@ -172,14 +176,14 @@ def test_extras_are_kept_once_and_never_beside_an_indexed_text(graph):
 def test_an_older_folder_lends_its_extras_and_a_rebuild_embeds_them_again(
     graph, embedder, tmp_path
 ):
-    open_index(graph, embedder, tmp_path, extras=EXTRAS)
+    open_index(graph, embedder, tmp_path, extras_of=_extras)
     changed = graph.copy()
     changed.nodes["item:Key Concepts > ECS Modes > Fargate"]["text"] = "Fargate: no servers."
     counting = CountingEmbedder(embedder)
-    open_index(changed, counting, tmp_path, extras=EXTRAS)
+    open_index(changed, counting, tmp_path, extras_of=_extras)
     assert counting.texts == 1  # the changed text; the extras came from the older folder
     counting = CountingEmbedder(embedder)
-    open_index(changed, counting, tmp_path, extras=EXTRAS, rebuild=True)
+    open_index(changed, counting, tmp_path, extras_of=_extras, rebuild=True)
     assert counting.texts == len(documents(changed)) + len(EXTRAS)
 
 

@@ -29,7 +29,7 @@ from .config import Settings, settings_from_env
 from .embed import Embedder, embedder_for
 from .errors import BadInput
 from .explore import Exploration, Relation, explore_node, relate_nodes
-from .index import VectorIndex, documents, open_index
+from .index import VectorIndex, open_index
 from .nli import nli_from_settings
 from .retrieve import Hit, Retriever
 
@@ -130,7 +130,7 @@ class Tutor:
             paraphrases=paraphrases,
             guide_sha256=guide_sha,
             rebuild=rebuild,
-            extras=texts_to_store(documents(graph, paraphrases), paraphrases.uncovered),
+            extras_of=lambda docs: texts_to_store(docs, paraphrases.uncovered),
         )
         nli = nli_from_settings(settings.nli)
         return cls(

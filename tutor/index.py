@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -164,14 +164,14 @@ def open_index(
     paraphrases: Paraphrases | None = None,
     guide_sha256: str = "",
     rebuild: bool = False,
-    extras: Sequence[str] = (),
+    extras_of: Callable[[list[Doc]], Sequence[str]] | None = None,
 ) -> VectorIndex:
     """Load the index for this graph and model, building (and saving) it when absent or damaged.
 
-    ``extras`` are texts to embed and keep with the index without searching them (the claim
-    checker's contents of the pairs' phrasings), so that no query has to embed them."""
+    ``extras_of(docs)`` gives texts to embed and keep with the index without searching them (the
+    claim checker's contents of the pairs' phrasings), so that no query has to embed them."""
     docs = documents(graph, paraphrases)
-    extras = distinct_extras(docs, extras)
+    extras = distinct_extras(docs, extras_of(docs) if extras_of else ())
     key = index_key(docs, embedder.name, extras)
     folder = Path(cache_dir) / f"index-{key}"
     _restore_retired(folder)
@@ -273,17 +273,18 @@ def _read_embeddings(folder: Path, model: str) -> dict[str, np.ndarray]:
 
 
 def _embedding_rows(
-    folder: Path, model: str, *, mapped: bool = False
+    folder: Path, model: str, *, mapped: bool = False, index_checked: bool = False
 ) -> tuple[list[str], np.ndarray]:
     """The embeddings cache of ``folder``, keys and rows in the order stored (no keys, no rows for
     another model); ``BrokenIndex`` (or an OS or parse error) if any file is damaged. ``mapped``:
-    the rows stay on disk (memory-mapped, read-only) until read."""
+    the rows stay on disk (memory-mapped, read-only) until read. ``index_checked``: the index's
+    own files were just checked against their sums (``load_index``), so only the cache's are."""
     manifest = json.loads((folder / _MANIFEST).read_text())
     if manifest.get("format") != FORMAT or manifest.get("schema") != SCHEMA:
         raise BrokenIndex(f"{folder}: another format or schema version")
     if manifest.get("model") != model:
         return [], np.zeros((0, 0), dtype=np.float32)
-    sums = {**manifest["files"], **manifest["cache_files"]}
+    sums = {**({} if index_checked else manifest["files"]), **manifest["cache_files"]}
     for name, expected in sums.items():  # any damage anywhere and nothing of it is trusted
         if _sha256(folder / name) != expected:
             raise BrokenIndex(f"{folder / name}: does not match its checksum")
@@ -358,7 +359,7 @@ def _read_extras(folder: Path, manifest: dict, count: int) -> dict[str, np.ndarr
     """The extras' rows kept after the docs' in the embeddings cache; none if that cache is
     damaged (they are then embedded when first needed, as without them)."""
     try:
-        keys, rows = _embedding_rows(folder, manifest["model"], mapped=True)
+        keys, rows = _embedding_rows(folder, manifest["model"], mapped=True, index_checked=True)
     except (OSError, ValueError, KeyError, TypeError, BrokenIndex):
         return {}
     # Copied out of the mapping: only the extras are kept in memory, not the docs' rows before
