@@ -102,6 +102,20 @@ def test_an_unchanged_synthetic_guide_is_not_re_embedded(embedder, tmp_path):
     assert renamed.texts == 1
 
 
+def test_an_ingest_tells_its_phases_in_order_and_a_cached_open_skips_the_build(embedder, tmp_path):
+    """The bench times these laps of ``Tutor.open`` itself, so it measures the one ingest path."""
+    guide = write_synthetic_guide(tmp_path / "guides", 1, seed=5)
+    settings = Settings(guide=guide, cache_dir=tmp_path / "cache", examples="none")
+    heard: list[str] = []
+    counting = CountingEmbedder(embedder)
+    Tutor.open(settings, embedder=counting, lap=heard.append)
+    assert heard == ["parse", "graph", "embed", "index"]
+    assert counting.texts > 100
+    heard.clear()
+    Tutor.open(settings, embedder=embedder, lap=heard.append)
+    assert heard == ["parse", "graph"]
+
+
 def test_hnsw_past_flat_max_agrees_with_exact_search(embedder):
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(2000, embedder.dim)).astype(np.float32)

@@ -110,13 +110,8 @@ def _child_env() -> dict[str, str]:
 
 def measure(spec: dict) -> dict:
     """Everything for one guide (the worker's body): ingest, queries, index, baseline, memory."""
-    from ingest import load_catalog, read_guide
-    from kg import build_graph
-
-    from . import index as ix
     from .baseline import NaiveBaseline
-    from .claims import texts_to_store
-    from .core import Tutor, phrasings
+    from .core import Tutor
     from .embed import embedder_for
     from .synth import CHAPTER_COUNTS, write_synthetic_guide
 
@@ -134,30 +129,15 @@ def measure(spec: dict) -> dict:
     result["model_load_s"] = time.perf_counter() - started
     result["runtime"] = embedder.runtime
 
-    # Ingest into an empty cache, phase by phase, as Tutor.open does it.
+    # Ingest into an empty cache, phase by phase: Tutor.open's own path, timed by its laps.
     shutil.rmtree(cache, ignore_errors=True)
-    phases: dict[str, float] = {}
-    clock = time.perf_counter()
-    catalog = load_catalog(settings.aliases)
-    guide = read_guide(settings.guide, catalog=catalog)
-    phases["parse_s"], clock = time.perf_counter() - clock, time.perf_counter()
-    graph = build_graph(guide)
-    phases["graph_s"], clock = time.perf_counter() - clock, time.perf_counter()
-    found = phrasings(settings, guide)
-    docs = ix.documents(graph, found)
-    extras = ix.distinct_extras(docs, texts_to_store(docs, found.uncovered))
-    vectors, embedded = ix.embed_docs(docs, embedder, {})
-    extra_vectors, extra_embedded = ix.embed_texts(extras, embedder, {})
-    phases["embed_s"], clock = time.perf_counter() - clock, time.perf_counter()
-    key = ix.index_key(docs, embedder.name, extras)
-    known = _rows([d.text for d in docs], vectors, embedder.name)
-    known.update(_rows(extras, extra_vectors, embedder.name))
-    built = ix.build_index(docs, embedder, key=key, guide_sha256="", known=known, extras=extras)
-    ix.save_index(built, cache / f"index-{key}")
-    phases["index_s"] = time.perf_counter() - clock
-    phases["total_s"] = sum(phases.values())
+    laps = _Laps()
+    tutor = Tutor.open(settings, embedder=embedder, lap=laps)
+    built, guide, graph = tutor.index, tutor.guide, tutor.graph
+    phases = dict(laps.seconds, total_s=sum(laps.seconds.values()))
+    manifest = built.manifest
     result["ingest"] = dict(
-        phases, texts=len(docs), extras=len(extras), embedded=embedded + extra_embedded
+        phases, texts=manifest["count"], extras=manifest["extras"], embedded=manifest["embedded"]
     )
     result["counts"] = {
         "items": len(guide.items),
@@ -167,13 +147,13 @@ def measure(spec: dict) -> dict:
         "edges": graph.number_of_edges(),
         "per_chapter": CHAPTER_COUNTS if spec["guide"] != "ecs" else None,
     }
-    folder = cache / f"index-{key}"
+    folder = cache / f"index-{manifest['key']}"
     result["disk"] = {
         "index_bytes": sum((folder / n).stat().st_size for n in ("vectors.faiss", "docs.json")),
         "cache_bytes": sum(p.stat().st_size for p in folder.iterdir()),
     }
-    result["index"] = _index_choice(vectors, embedder, built.manifest["index_type"])
-    del vectors, built
+    result["index"] = _index_choice(built.vectors(), embedder, manifest["index_type"])
+    del tutor, built
 
     # Nothing changed: the whole Tutor.open path, and not one text embedded.
     counting = _Counting(embedder)
@@ -228,10 +208,16 @@ class _Counting:
         return self.inner(texts)
 
 
-def _rows(texts: list[str], vectors: np.ndarray, model: str) -> dict[str, np.ndarray]:
-    from .index import embedding_key
+class _Laps:
+    """Seconds of each phase an ingest reports (``index.Lap``), from the one before it ended."""
 
-    return {embedding_key(model, text): v for text, v in zip(texts, vectors, strict=True)}
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[f"{phase}_s"], self._clock = now - self._clock, now
 
 
 def _queries(limit: int) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:

@@ -29,7 +29,7 @@ from .config import Settings, settings_from_env
 from .embed import Embedder, embedder_for
 from .errors import BadInput
 from .explore import Exploration, Relation, explore_node, relate_nodes
-from .index import VectorIndex, open_index
+from .index import Lap, VectorIndex, open_index
 from .nli import nli_from_settings
 from .retrieve import Hit, Retriever
 
@@ -113,13 +113,19 @@ class Tutor:
         embedder: Embedder | None = None,
         rebuild: bool = False,
         llm: Any = None,
+        lap: Lap | None = None,
     ) -> Tutor:
-        """Parse the guide, build the graph, and load (or build) the index for it."""
+        """Parse the guide, build the graph, and load (or build) the index for it. ``lap`` hears
+        each phase's name as it ends (``index.Lap``)."""
         settings = settings or settings_from_env()
         guide_path = Path(settings.guide)
         catalog = load_catalog(settings.aliases)
         guide = read_guide(guide_path, catalog=catalog)
+        if lap:
+            lap("parse")
         graph = build_graph(guide)
+        if lap:
+            lap("graph")
         paraphrases = phrasings(settings, guide)
         embedder = embedder or embedder_for(settings)
         guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
@@ -131,6 +137,7 @@ class Tutor:
             guide_sha256=guide_sha,
             rebuild=rebuild,
             extras_of=lambda docs: texts_to_store(docs, paraphrases.uncovered),
+            lap=lap,
         )
         nli = nli_from_settings(settings.nli)
         return cls(

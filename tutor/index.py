@@ -47,6 +47,10 @@ _EMBEDDINGS, _EMBEDDING_KEYS = "embeddings.npy", "embeddings.json"
 FLAT_MAX = 10_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
+# Told the name of each phase of an ingest as it ends ("parse", "graph", "embed", "index"), so a
+# benchmark can time the one ingest path there is instead of a copy of it.
+Lap = Callable[[str], None]
+
 
 @dataclass(frozen=True)
 class Doc:
@@ -165,11 +169,13 @@ def open_index(
     guide_sha256: str = "",
     rebuild: bool = False,
     extras_of: Callable[[list[Doc]], Sequence[str]] | None = None,
+    lap: Lap | None = None,
 ) -> VectorIndex:
     """Load the index for this graph and model, building (and saving) it when absent or damaged.
 
     ``extras_of(docs)`` gives texts to embed and keep with the index without searching them (the
-    claim checker's contents of the pairs' phrasings), so that no query has to embed them."""
+    claim checker's contents of the pairs' phrasings), so that no query has to embed them.
+    ``lap`` (see ``Lap``) hears "embed" and "index" when a build ends those phases."""
     docs = documents(graph, paraphrases)
     extras = distinct_extras(docs, extras_of(docs) if extras_of else ())
     key = index_key(docs, embedder.name, extras)
@@ -183,10 +189,12 @@ def open_index(
     # --rebuild means "trust nothing on disk": every text is embedded again.
     known = {} if rebuild else cached_embeddings(Path(cache_dir), embedder.name)
     built = build_index(
-        docs, embedder, key=key, guide_sha256=guide_sha256, known=known, extras=extras
+        docs, embedder, key=key, guide_sha256=guide_sha256, known=known, extras=extras, lap=lap
     )
     save_index(built, folder)
     _remove_others(Path(cache_dir), keep=folder)
+    if lap:
+        lap("index")
     return built
 
 
@@ -205,6 +213,7 @@ def build_index(
     known: dict[str, np.ndarray] | None = None,
     index_type: str | None = None,
     extras: Sequence[str] = (),
+    lap: Lap | None = None,
 ) -> VectorIndex:
     """Embed the docs and the extras (only texts whose key is not in ``known``) and index the
     docs.
@@ -214,6 +223,8 @@ def build_index(
     vectors, embedded = embed_docs(docs, embedder, known or {})
     extra_keys = [embedding_key(embedder.name, text) for text in extras]
     extra_vectors, extra_embedded = embed_texts(list(extras), embedder, known or {})
+    if lap:
+        lap("embed")
     index = make_faiss_index(vectors, kind=index_type)
     manifest = {
         "format": FORMAT,
