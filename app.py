@@ -167,7 +167,7 @@ def build_app(
     settings: Settings | None = None,
 ) -> gr.Blocks:
     """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``relate``, ``next_card``,
-    ``answer``, ``progress``, ``choose_guide`` and ``add_guide``.
+    ``answer``, ``progress``, ``choose_guide``, ``add_guide`` and ``remove_guide``.
 
     ``tutor`` answers for the built-in guide; ``library`` holds uploaded guides (by default under
     ``settings``' data and cache directories, ``settings_from_env()`` when not given). Without
@@ -317,6 +317,16 @@ def build_app(
         )
         picker = gr.Dropdown(choices=_guide_choices(library), value=stored.key)
         return (status, picker, *switch_to(stored.key))
+
+    @_friendly_errors
+    def remove_guide(key: str | None) -> tuple:
+        """Delete the chosen upload and its index; this session goes back to the built-in guide."""
+        if not key or key == BUILTIN_KEY:
+            raise BadInput("pick an uploaded guide in Studying first: the built-in one stays")
+        gone = library.remove(key)
+        status = f"Removed **{_escape(gone.title)}** and its index; upload it again to study it."
+        picker = gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY)
+        return (status, picker, *switch_to(BUILTIN_KEY))
 
     @_friendly_errors
     def next_card(learner: str) -> tuple[str, str, str, str, str]:
@@ -557,7 +567,8 @@ def build_app(
                     "Study another guide written in the same format as the ECS guide (see "
                     "`data/README.md`): a UTF-8 `.md`, `.markdown` or `.txt` file of at most "
                     f"{MAX_GUIDE_BYTES // 1024} KB. Chat, Check and Explore then answer from it in "
-                    "this browser tab; Quiz and Progress stay on the built-in guide."
+                    "this browser tab; Quiz and Progress stay on the built-in guide. Removing an "
+                    "upload deletes its stored copy and index, not your file."
                 )
                 guide_picker = gr.Dropdown(
                     choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying"
@@ -568,7 +579,9 @@ def build_app(
                     file_count="single",
                     type="filepath",
                 )
-                add_button = gr.Button("Add and study this guide", variant="primary")
+                with gr.Row():
+                    add_button = gr.Button("Add and study this guide", variant="primary")
+                    remove_button = gr.Button("Remove the chosen guide", variant="stop")
                 guide_status = gr.Markdown()
                 follows = [guide_key, concept, start, end, picture, details]
                 guide_picker.select(
@@ -588,6 +601,12 @@ def build_app(
                     inputs=[upload],
                     outputs=[guide_status, guide_picker, *follows],
                     api_name="add_guide",
+                )
+                remove_button.click(
+                    remove_guide,
+                    inputs=[guide_picker],
+                    outputs=[guide_status, guide_picker, *follows],
+                    api_name="remove_guide",
                 )
     return demo
 

@@ -96,3 +96,44 @@ def test_adding_with_no_file_says_what_to_do(client):
 def test_an_unknown_guide_key_is_refused_cleanly(client):
     with pytest.raises(AppError, match="is not in the list of choices"):  # Gradio checks first
         client.predict("../../etc", api_name="/choose_guide")
+
+
+def test_a_removed_guide_is_gone_for_every_session_and_this_one_is_back_on_the_builtin(
+    client, served, tmp_path
+):
+    own = tmp_path / "queues.md"
+    own.write_text(
+        "# Queue Notes\n\n#### Queues\n\n"
+        "1. **Visibility Timeout**: How long a received message stays hidden from others.\n"
+        "   * **Misconceptions**:\n"
+        "     * **Wrong**: A received message is deleted from the queue at once.\n"
+        "     * **Right**: A received message stays queued until the consumer deletes it.\n",
+        encoding="utf-8",
+    )
+    _, picker, *_ = client.predict(handle_file(own), api_name="/add_guide")
+    key = picker["value"]
+    other = Client(served, verbose=False)
+    try:
+        # A second learner studies it too (the same bytes: the same stored guide).
+        assert other.predict(handle_file(own), api_name="/add_guide")[1]["value"] == key
+
+        status, picker, concepts, *_ = client.predict(key, api_name="/remove_guide")
+        assert status.startswith("Removed **Queue Notes** and its index")
+        assert picker["value"] == BUILTIN_KEY
+        assert key not in [choice for _, choice in picker["choices"]]
+        assert ["Fargate", "Fargate"] in concepts["choices"]  # back on the built-in guide
+        _, details = client.predict("Fargate", api_name="/explore")
+        assert details.startswith("## Fargate")
+
+        with pytest.raises(AppError, match="upload it again") as raised:
+            other.predict("What hides a received message?", [], api_name="/ask")
+        assert "Traceback" not in str(raised.value)
+    finally:
+        other.close()
+
+
+def test_the_builtin_guide_cannot_be_removed_from_the_app(client):
+    with pytest.raises(AppError, match="the built-in one stays"):
+        client.predict(BUILTIN_KEY, api_name="/remove_guide")
+    history, _ = client.predict("What does Fargate take off my hands?", [], api_name="/ask")
+    assert "Fargate" in _sources(history)

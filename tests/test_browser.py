@@ -288,6 +288,18 @@ def test_an_uploaded_guide_is_studied_and_mapped(browser_page):
     expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible()
 
 
+def test_removing_the_uploaded_guide_brings_the_builtin_back(browser_page, tutor):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page  # the guide uploaded by the test above is still chosen
+    _tab(page, "Guides")
+    page.get_by_role("button", name="Remove the chosen guide").click()
+    expect(page.get_by_text("and its index; upload it again to study it.")).to_be_visible()
+    expect(page.get_by_text("Removed AWS EKS")).to_be_visible()
+    _tab(page, "Explore")
+    expect(_map(page).locator(".cm-node")).to_have_count(tutor.graph.number_of_nodes())
+
+
 def test_no_request_left_loopback(browser_page):
     _, requests = browser_page
     assert requests

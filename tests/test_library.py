@@ -327,9 +327,52 @@ def test_the_library_refuses_new_guides_when_full_but_accepts_a_stored_one(setti
     monkeypatch.setattr(library_module, "MAX_STORED_GUIDES", 2)
     first = store_guide(settings.data_dir, "a.md", _notes("A"))
     store_guide(settings.data_dir, "b.md", _notes("B"))
-    with pytest.raises(GuideRefused, match=r"^c\.md: the library is full \(2 guides\)$"):
+    with pytest.raises(GuideRefused, match=r"^c\.md: the library is full \(2 guides\); remove one"):
         store_guide(settings.data_dir, "c.md", _notes("C"))
     assert store_guide(settings.data_dir, "a-again.md", _notes("A")) == first
+
+
+def test_a_removed_guide_leaves_no_file_index_or_tutor_and_the_others_are_untouched(
+    library, settings
+):
+    kept = library.add("notes.md", _notes("Kept Notes"))
+    gone = library.add("eks-mini.md", EKS)
+    library.tutor(gone.key)
+    before = _files(settings.data_dir) | _files(settings.cache_dir)
+    assert gone.key in library.open_keys
+
+    assert library.remove(gone.key) == gone
+    assert [found.key for found in library.guides()] == [BUILTIN_KEY, kept.key]
+    assert gone.key not in library.open_keys
+    assert not gone.path.exists()
+    assert not (settings.cache_dir / "guides" / gone.key).exists()
+    with pytest.raises(GuideNotFound, match="upload it again"):
+        library.tutor(gone.key)
+    with pytest.raises(GuideNotFound):
+        library.remove(gone.key)
+    after = _files(settings.data_dir) | _files(settings.cache_dir)
+    assert after == {
+        name: value
+        for name, value in before.items()
+        if gone.key not in name  # the removed guide's file and index folder, nothing else
+    }
+    verdict = library.tutor(kept.key).check("A received message is deleted from the queue at once")
+    assert verdict.verdict == "misconception"
+
+
+def test_the_builtin_guide_cannot_be_removed(library, tutor):
+    with pytest.raises(GuideRefused, match="^the built-in guide cannot be removed$"):
+        library.remove(BUILTIN_KEY)
+    assert library.tutor(BUILTIN_KEY) is tutor
+
+
+def test_a_full_library_takes_a_new_guide_once_one_is_removed(library, settings, monkeypatch):
+    monkeypatch.setattr(library_module, "MAX_STORED_GUIDES", 1)
+    first = library.add("a.md", _notes("A"))
+    with pytest.raises(GuideRefused, match="full"):
+        library.add("b.md", _notes("B"))
+    library.remove(first.key)
+    assert library.add("b.md", _notes("B")).title == "B"
 
 
 def test_an_uploaded_guide_gets_no_labelled_examples_and_paraphrases_only_from_beside_it(

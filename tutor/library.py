@@ -117,7 +117,9 @@ def _store(
         if _KEY.fullmatch(path.stem) and path.read_bytes() == content:
             return _describe(path, guide), False
     if len(_stored_paths(folder)) >= MAX_STORED_GUIDES:
-        raise GuideRefused(f"{name}: the library is full ({MAX_STORED_GUIDES} guides)")
+        raise GuideRefused(
+            f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
+        )
     path = folder / f"{_slug(guide.title)}-{sha[:12]}.md"
     _write_atomically(path, content)
     return _describe(path, guide), True
@@ -267,6 +269,16 @@ class GuideLibrary:
             while len(self._open) > self.max_open:
                 self._open.popitem(last=False)
         return opened
+
+    def remove(self, key: str) -> StoredGuide:
+        """Delete an uploaded guide and its index, and close its tutor; the guide as it was.
+        ``GuideNotFound`` for an unknown key; the built-in guide is never removed
+        (``GuideRefused``). Another session studying the guide is told to upload it again."""
+        if key == BUILTIN_KEY:
+            raise GuideRefused("the built-in guide cannot be removed")
+        gone = self._summary(self._path_of(key))
+        self._forget(key)
+        return gone or StoredGuide(key, key.rsplit("-", 1)[0], self.folder / f"{key}.md", 0, 0)
 
     @property
     def open_keys(self) -> tuple[str, ...]:
