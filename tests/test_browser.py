@@ -65,6 +65,10 @@ def browser_page(served):
 
 
 def _shot(page, name: str) -> None:
+    """A picture for the README, without an earlier test's error notices over it."""
+    for close in page.locator(".toast-close").all():
+        if close.is_visible():
+            close.click()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
