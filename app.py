@@ -106,15 +106,14 @@ def _friendly_errors(handler: Callable) -> Callable:
     return wrapper
 
 
-def _default_store(tutor: Tutor, settings: Settings) -> ProgressStore:
-    """The progress store the CLI's ``quiz`` uses: ``<data dir>/progress.db`` or ``--db``'s URL,
-    with drills' sentences judged by this tutor's ``check``."""
+def _open_store(tutor: Tutor, url: str, settings: Settings) -> ProgressStore:
+    """The progress store at ``url`` for the quiz of ``tutor``'s guide, with drills' sentences
+    judged by its ``check``."""
     from ingest import load_catalog
-    from tutor.progress import progress_url
     from tutor.quiz import Quiz
 
     quiz = Quiz(tutor.guide, load_catalog(settings.aliases), check=tutor.check)
-    return ProgressStore(settings.progress_db or progress_url(settings.data_dir), quiz=quiz)
+    return ProgressStore(url, quiz=quiz)
 
 
 def _when(due: datetime, now: datetime) -> str:
@@ -170,24 +169,28 @@ def build_app(
     ``answer``, ``progress``, ``choose_guide``, ``add_guide`` and ``remove_guide``.
 
     ``tutor`` answers for the built-in guide; ``library`` holds uploaded guides (by default under
-    ``settings``' data and cache directories, ``settings_from_env()`` when not given). Without
-    ``store``, the default progress store is opened on first use. Chat, Check and Explore follow
-    the guide a browser session chose; Quiz and Progress stay on the built-in guide.
+    ``settings``' data and cache directories, ``settings_from_env()`` when not given). Every tab
+    follows the guide a browser session chose. ``store`` keeps the built-in guide's progress;
+    without it, and for each upload, the library's progress store for the guide
+    (``GuideLibrary.progress_url``) is opened on first use.
     """
     settings = settings or settings_from_env()
     library = library or GuideLibrary(settings, tutor.retriever.embedder, builtin=tutor)
     lock = threading.Lock()
-    opened: list[ProgressStore] = [store] if store is not None else []
-
-    def progress_store() -> ProgressStore:
-        with lock:
-            if not opened:
-                opened.append(_default_store(tutor, settings))
-            return opened[0]
+    stores: dict[str, ProgressStore] = {BUILTIN_KEY: store} if store is not None else {}
 
     def studying(key: str | None) -> Tutor:
         """The tutor for the session's guide (the built-in one until the learner picks another)."""
         return library.tutor(key or BUILTIN_KEY)
+
+    def progress_store(key: str | None) -> ProgressStore:
+        """The quiz progress of the session's guide (``GuideNotFound`` once it is removed)."""
+        key = key or BUILTIN_KEY
+        studied = studying(key)
+        with lock:
+            if key not in stores:
+                stores[key] = _open_store(studied, library.progress_url(key), settings)
+            return stores[key]
 
     @functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)
     def map_of(key: str) -> dict:
@@ -297,7 +300,9 @@ def build_app(
         names = studying(key).concepts()
         lists = [gr.Dropdown(choices=names, value=None) for _ in range(3)]
         shown = gr.HTML(value={"focus": None, "path": []}, map_data=map_of(key))
-        return (key, *lists, shown, "*Pick a concept, or click a node on the map.*")
+        # The Quiz tab starts again: a card of the guide left behind cannot be answered here.
+        quiz = ("", "*Press Next card to start.*", "", "", "")
+        return (key, *lists, shown, "*Pick a concept, or click a node on the map.*", *quiz)
 
     @_friendly_errors
     def choose_guide(key: str) -> tuple:
@@ -313,7 +318,7 @@ def build_app(
         stored = library.add(display_name(Path(upload).name), read_upload(upload))
         status = (
             f"Added **{_escape(stored.title)}**: {stored.items} items, {stored.pairs} "
-            "misconceptions. Chat, Check and Explore now use it."
+            "misconceptions. Every tab now uses it."
         )
         picker = gr.Dropdown(choices=_guide_choices(library), value=stored.key)
         return (status, picker, *switch_to(stored.key))
@@ -324,15 +329,22 @@ def build_app(
         if not key or key == BUILTIN_KEY:
             raise BadInput("pick an uploaded guide in Studying first: the built-in one stays")
         gone = library.remove(key)
-        status = f"Removed **{_escape(gone.title)}** and its index; upload it again to study it."
+        with lock:
+            closing = stores.pop(key, None)
+        if closing is not None:
+            closing.close()
+        status = (
+            f"Removed **{_escape(gone.title)}** and its index; upload it again to study it (its "
+            "quiz progress is kept for then)."
+        )
         picker = gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY)
         return (status, picker, *switch_to(BUILTIN_KEY))
 
     @_friendly_errors
-    def next_card(learner: str) -> tuple[str, str, str, str, str]:
+    def next_card(learner: str, key: str | None = None) -> tuple[str, str, str, str, str]:
         """The learner's next due card: its id, the card as markdown, and cleared answer,
         feedback and due boxes."""
-        due = progress_store().due_cards(learner, limit=1)
+        due = progress_store(key).due_cards(learner, limit=1)
         if not due:
             return "", "*Nothing is due: every card is scheduled for later.*", "", "", ""
         card = due[0]
@@ -345,11 +357,11 @@ def build_app(
         return card.id, "\n".join(lines), "", "", ""
 
     @_friendly_errors
-    def answer(learner: str, card_id: str, text: str) -> tuple[str, str]:
+    def answer(learner: str, card_id: str, text: str, key: str | None = None) -> tuple[str, str]:
         """Grade the answer and save the review: the feedback (markdown) and the next due date."""
         if not card_id:
             raise BadInput("no card yet: press Next card first")
-        review = progress_store().review(learner, card_id, text)
+        review = progress_store(key).review(learner, card_id, text)
         heading = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not graded"}[review.correct]
         feedback = (
             f"### {heading}\n\n> {_escape_typed(' '.join(text.split()))}\n\n"
@@ -360,12 +372,14 @@ def build_app(
         return feedback, _when(review.due, datetime.now(UTC))
 
     @_friendly_errors
-    def progress(learner: str) -> tuple[list, list, str, pd.DataFrame, pd.DataFrame]:
+    def progress(
+        learner: str, key: str | None = None
+    ) -> tuple[list, list, str, pd.DataFrame, pd.DataFrame]:
         """Mastery per section and per item (weakest first), what to study next, and the
         reviews and retention per day."""
-        store = progress_store()
+        store = progress_store(key)
         report = store.mastery(learner)
-        suggestions = store.study_next(learner, tutor.graph, k=5)
+        suggestions = store.study_next(learner, studying(key).graph, k=5)
         lines = [
             f"- **{_escape(s.name)}** ({_escape(s.section)})"
             + (f" — next to {_escape(', '.join(s.because))}" if s.because else "")
@@ -516,14 +530,14 @@ def build_app(
                 due = gr.Textbox(label="Next due", interactive=False)
                 next_button.click(
                     next_card,
-                    inputs=[learner],
+                    inputs=[learner, guide_key],
                     outputs=[card_id, card, reply, feedback, due],
                     api_name="next_card",
                 )
                 gr.on(
                     [answer_button.click, reply.submit],
                     answer,
-                    inputs=[learner, card_id, reply],
+                    inputs=[learner, card_id, reply, guide_key],
                     outputs=[feedback, due],
                     api_name="answer",
                 )
@@ -558,7 +572,7 @@ def build_app(
                 gr.on(
                     [refresh.click, progress_tab.select, progress_learner.submit],
                     progress,
-                    inputs=[progress_learner],
+                    inputs=[progress_learner, guide_key],
                     outputs=[sections, items, study, reviews_plot, retention_plot],
                     api_name="progress",
                 )
@@ -566,9 +580,9 @@ def build_app(
                 gr.Markdown(
                     "Study another guide written in the same format as the ECS guide (see "
                     "`data/README.md`): a UTF-8 `.md`, `.markdown` or `.txt` file of at most "
-                    f"{MAX_GUIDE_BYTES // 1024} KB. Chat, Check and Explore then answer from it in "
-                    "this browser tab; Quiz and Progress stay on the built-in guide. Removing an "
-                    "upload deletes its stored copy and index, not your file."
+                    f"{MAX_GUIDE_BYTES // 1024} KB. Every tab then works from it in this browser "
+                    "tab, with its own quiz progress. Removing an upload deletes its stored copy "
+                    "and index (not your file, nor its progress)."
                 )
                 guide_picker = gr.Dropdown(
                     choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying"
@@ -584,6 +598,7 @@ def build_app(
                     remove_button = gr.Button("Remove the chosen guide", variant="stop")
                 guide_status = gr.Markdown()
                 follows = [guide_key, concept, start, end, picture, details]
+                follows += [card_id, card, reply, feedback, due]
                 guide_picker.select(
                     choose_guide,
                     inputs=[guide_picker],

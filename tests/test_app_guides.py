@@ -1,4 +1,5 @@
-"""The Guides tab through the real app on loopback: upload a guide, study it in this session."""
+"""The Guides tab through the real app on loopback: upload a guide, study it in this session
+(every tab, the quiz with its own progress), remove it."""
 
 from pathlib import Path
 
@@ -10,7 +11,10 @@ from gradio_client.exceptions import AppError
 from tutor.library import BUILTIN_KEY
 
 EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"
-pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
+    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +141,52 @@ def test_the_builtin_guide_cannot_be_removed_from_the_app(client):
         client.predict(BUILTIN_KEY, api_name="/remove_guide")
     history, _ = client.predict("What does Fargate take off my hands?", [], api_name="/ask")
     assert "Fargate" in _sources(history)
+
+
+QUEUES = """\
+# Queue Notes
+
+#### Queues
+
+1. **Visibility Timeout**: How long a received message stays hidden from other readers.
+   * **Misconceptions**:
+     * **Wrong**: A received message is deleted from the queue at once.
+     * **Right**: A received message stays queued until the consumer deletes it.
+2. **Retention Period**: How long an unread message is kept before it expires.
+   * **Misconceptions**:
+     * **Wrong**: An unread message is kept for ever.
+     * **Right**: An unread message expires when the retention period runs out.
+"""
+
+
+def test_quiz_and_progress_follow_the_guide_and_keep_its_progress_apart(client, served, tmp_path):
+    notes = tmp_path / "queue-notes.md"
+    notes.write_text(QUEUES, encoding="utf-8")
+    *_, card_id, card, _, _, _ = client.predict(handle_file(notes), api_name="/add_guide")
+    assert (card_id, card) == ("", "*Press Next card to start.*")  # a fresh start on this guide
+
+    card_id, card, *_ = client.predict("ana", api_name="/next_card")
+    assert card_id.startswith("pair:Visibility Timeout#") and "Visibility Timeout" in card
+    feedback, _ = client.predict("ana", card_id, "False", api_name="/answer")
+    assert feedback.startswith("### ")
+    sections, items, *_ = client.predict("ana", api_name="/progress")
+    assert [row[0] for row in sections["data"]] == ["Queues"]
+    assert {row[0] for row in items["data"]} == {"Visibility Timeout", "Retention Period"}
+    studied = {row[0]: row[4] for row in items["data"]}  # reviews per item
+    assert studied["Visibility Timeout"] == 1 and studied["Retention Period"] == 0
+
+    other = Client(served, verbose=False)  # another session, on the built-in guide
+    try:
+        other_card, *_ = other.predict("ana", api_name="/next_card")
+        assert not other_card.startswith("pair:Visibility Timeout#")
+        sections, *_ = other.predict("ana", api_name="/progress")
+        assert "Queues" not in [row[0] for row in sections["data"]]
+    finally:
+        other.close()
+
+    key = client.predict(handle_file(notes), api_name="/add_guide")[1]["value"]
+    client.predict(key, api_name="/remove_guide")
+    client.predict(handle_file(notes), api_name="/add_guide")  # the same guide again
+    _, items, *_ = client.predict("ana", api_name="/progress")
+    assert {row[0]: row[4] for row in items["data"]}["Visibility Timeout"] == 1  # kept
+    client.predict(key, api_name="/remove_guide")

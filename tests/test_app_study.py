@@ -10,6 +10,7 @@ from gradio_client.exceptions import AppError
 
 import app
 from ingest import load_catalog
+from tutor import Settings
 from tutor.progress import ProgressStore, progress_url
 from tutor.quiz import Quiz
 
@@ -103,11 +104,12 @@ def test_bad_input_is_one_clear_message(client, endpoint, args, message):
     assert "Traceback" not in str(raised.value)
 
 
-def test_without_a_store_the_default_one_is_opened_on_first_use(monkeypatch, tutor, store):
-    opened = []
-    monkeypatch.setattr(app, "_default_store", lambda t, settings: opened.append(t) or store)
-    demo = app.build_app(tutor)
-    assert opened == []
-    fn = next(f for f in demo.fns.values() if f.api_name == "next_card").fn
-    assert fn("ana")[0] and fn("bo")[0]
-    assert opened == [tutor]
+def test_without_a_store_the_default_one_is_opened_on_first_use(tutor, tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    demo = app.build_app(tutor, settings=settings)
+    assert not (tmp_path / "data" / "progress.db").exists()
+    fns = {f.api_name: f.fn for f in demo.fns.values()}
+    card_id = fns["next_card"]("ana")[0]
+    assert (tmp_path / "data" / "progress.db").is_file()
+    fns["answer"]("ana", card_id, "true")
+    assert fns["next_card"]("ana")[0] != card_id  # the same store: the answer was kept

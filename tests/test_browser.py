@@ -281,7 +281,7 @@ def test_an_uploaded_guide_is_studied_and_mapped(browser_page):
     _tab(page, "Guides")
     page.locator('input[type="file"][accept*=".md"]').set_input_files(str(eks))
     page.get_by_role("button", name="Add and study this guide").click()
-    expect(page.get_by_text("Chat, Check and Explore now use it.")).to_be_visible()
+    expect(page.get_by_text("Every tab now uses it.")).to_be_visible()
     _shot(page, "guides")
     _tab(page, "Explore")
     graph = build_graph(read_guide(eks))
@@ -292,13 +292,27 @@ def test_an_uploaded_guide_is_studied_and_mapped(browser_page):
     expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible()
 
 
+def test_the_quiz_follows_the_uploaded_guide(browser_page):
+    from playwright.sync_api import expect
+
+    from ingest import read_guide
+
+    page, _ = browser_page  # the guide uploaded above is still chosen
+    eks = read_guide(Path(__file__).parent / "fixtures" / "eks-mini.md")
+    first = Quiz(eks, load_catalog()).cards[0]
+    _tab(page, "Quiz")
+    expect(page.get_by_text("Press Next card to start.")).to_be_visible()
+    page.get_by_role("button", name="Next card").click()
+    expect(page.get_by_text(first.prompt)).to_be_visible()
+
+
 def test_removing_the_uploaded_guide_brings_the_builtin_back(browser_page, tutor):
     from playwright.sync_api import expect
 
     page, _ = browser_page  # the guide uploaded by the test above is still chosen
     _tab(page, "Guides")
     page.get_by_role("button", name="Remove the chosen guide").click()
-    expect(page.get_by_text("and its index; upload it again to study it.")).to_be_visible()
+    expect(page.get_by_text("its quiz progress is kept for then")).to_be_visible()
     expect(page.get_by_text("Removed AWS EKS")).to_be_visible()
     _tab(page, "Explore")
     expect(_map(page).locator(".cm-node")).to_have_count(tutor.graph.number_of_nodes())

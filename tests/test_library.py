@@ -404,3 +404,18 @@ def test_a_dead_writes_old_temp_file_is_swept_and_a_young_one_is_left(settings, 
     os.utime(old, (hours_ago, hours_ago))
     GuideLibrary(settings, embedder, builtin=tutor)
     assert not old.exists() and young.exists()
+
+
+def test_each_guide_keeps_its_progress_in_its_own_database(library, settings):
+    stored = library.add("notes.md", _notes())
+    assert (
+        library.progress_url(BUILTIN_KEY) == f"sqlite:///{settings.data_dir.resolve()}/progress.db"
+    )
+    own = library.progress_url(stored.key)
+    assert own == f"sqlite:///{stored.path.resolve().with_suffix('.progress.db')}"
+    with pytest.raises(GuideNotFound):
+        library.progress_url("nope-000000000000")
+    chosen = settings.with_(progress_db="sqlite:////tmp/elsewhere.db")
+    assert GuideLibrary(chosen, library.embedder).progress_url(BUILTIN_KEY) == (
+        "sqlite:////tmp/elsewhere.db"
+    )

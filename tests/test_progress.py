@@ -121,6 +121,28 @@ def test_another_schema_version_is_refused(tmp_path, quiz):
         ProgressStore(progress_url(tmp_path), quiz=quiz)
 
 
+def test_a_database_holds_one_guides_progress_and_refuses_another_guides(tmp_path, quiz):
+    from dataclasses import replace
+
+    first = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    first.review("ana", CLUSTERS_TRUE, "true", NOW)
+    first.close()
+    other = Quiz(replace(quiz.guide, title="AWS EKS"), load_catalog())
+    with pytest.raises(ProgressError, match=r"for the guide 'AWS ECS', not 'AWS EKS'.*--db"):
+        ProgressStore(progress_url(tmp_path), quiz=other)
+    again = ProgressStore(progress_url(tmp_path), quiz=quiz)  # nothing was lost or changed
+    assert [d.reviews for d in again.history("ana")] == [1]
+
+
+def test_a_database_from_before_guides_were_recorded_is_adopted(tmp_path, quiz):
+    ProgressStore(progress_url(tmp_path), quiz=quiz).close()
+    with sqlite3.connect(tmp_path / "progress.db") as db:
+        db.execute("DELETE FROM meta WHERE key = 'guide'")
+    ProgressStore(progress_url(tmp_path), quiz=quiz).close()
+    with sqlite3.connect(tmp_path / "progress.db") as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'guide'").fetchall() == [("AWS ECS",)]
+
+
 def test_an_unusable_url_is_a_clear_error(quiz):
     with pytest.raises(ProgressError):
         ProgressStore("nosuchdb://x", quiz=quiz)

@@ -42,6 +42,7 @@ from .config import Settings
 from .core import Tutor
 from .embed import Embedder
 from .errors import TutorError
+from .progress import progress_url
 
 # The ECS guide is 15 KB and indexes in ~2 s; the 100x synthetic guide (1.7 MB) took 42 s and
 # 77 MB of cache in `make bench`; at that rate 512 KiB (~34 ECS guides) is ~13 s and ~24 MB.
@@ -279,6 +280,15 @@ class GuideLibrary:
         gone = self._summary(self._path_of(key))
         self._forget(key)
         return gone or StoredGuide(key, key.rsplit("-", 1)[0], self.folder / f"{key}.md", 0, 0)
+
+    def progress_url(self, key: str) -> str:
+        """Where a guide's quiz progress is kept: the built-in guide's as the CLI keeps it
+        (``Settings.progress_db``, else ``<data_dir>/progress.db``), an upload's beside it as
+        ``<data_dir>/guides/<key>.progress.db``. Removing an upload keeps its progress, so the
+        same guide uploaded again finds it."""
+        if key == BUILTIN_KEY:
+            return self.settings.progress_db or progress_url(self.settings.data_dir)
+        return f"sqlite:///{self._path_of(key).resolve().with_suffix('.progress.db')}"
 
     @property
     def open_keys(self) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ HORIZON = timedelta(days=7)
 WEAK = 0.8  # an item studied but below this mastery is weak
 MASTERED = 0.9  # a neighbour at or above this is not worth suggesting
 _HUB = 10  # a service or section linking more items than this is no neighbourhood
+_GUIDE_CHARS = 200  # the meta table's value width
 _NAME = re.compile(r"^[\w .@'-]{1,80}$")
 
 
@@ -216,6 +217,17 @@ class ProgressStore:
                 elif found.value != SCHEMA:
                     raise ProgressError(
                         f"{where}: progress saved as {found.value!r}, not {SCHEMA!r}"
+                    )
+                # Cards are named after their items, so two guides' progress in one database
+                # would mix wherever their item titles meet: a database is for one guide.
+                title = quiz.guide.title[:_GUIDE_CHARS]
+                owner = session.get(_Meta, "guide")
+                if owner is None:  # a new database, or one from before guides were recorded
+                    session.add(_Meta(key="guide", value=title))
+                elif owner.value != title:
+                    raise ProgressError(
+                        f"{where}: holds progress for the guide {owner.value!r}, not "
+                        f"{title!r}; give each guide its own database (--db)"
                     )
         except OperationalError as exc:
             raise ProgressError(f"{where}: cannot open the progress database: {exc.orig}") from None
