@@ -9,6 +9,7 @@ import pytest
 from conftest import CountingEmbedder
 
 from tutor import BrokenIndex, Settings
+from tutor import index as index_module
 from tutor.config import DEFAULT_EXAMPLES
 from tutor.core import phrasings
 from tutor.evaluate import load_jsonl
@@ -20,6 +21,7 @@ from tutor.index import (
     documents,
     load_index,
     open_index,
+    save_index,
 )
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -195,3 +197,20 @@ def test_an_hnsw_index_hands_out_its_texts_vectors_too(graph, embedder):
     for doc in docs[:3]:
         assert np.allclose(built.stored(doc.text), embedder([doc.text])[0], atol=1e-5)
     assert np.allclose(built.stored(EXTRAS[0]), embedder(EXTRAS[:1])[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["IndexFlatIP", "IndexHNSWFlat"])
+def test_the_saved_cache_holds_every_row_in_order_when_written_in_slices(
+    graph, embedder, tmp_path, monkeypatch, kind
+):
+    """The cache is copied out of faiss a slice at a time; slices that do not divide the count
+    must still give every row once, in order, then the extras."""
+    monkeypatch.setattr(index_module, "_ROWS_AT_ONCE", 7)
+    docs = documents(graph)
+    built = build_index(docs, embedder, key="k", guide_sha256="", index_type=kind, extras=EXTRAS)
+    save_index(built, tmp_path / "index-k")
+    rows = np.load(tmp_path / "index-k" / "embeddings.npy", allow_pickle=False)
+    assert len(docs) % 7 != 0 and rows.shape == (len(docs) + len(EXTRAS), embedder.dim)
+    assert np.array_equal(rows[: len(docs)], built.vectors())
+    assert np.allclose(rows[len(docs) :], embedder(EXTRAS), atol=1e-5)
+    assert load_index(tmp_path / "index-k").stored(EXTRAS[1]) is not None

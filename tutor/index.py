@@ -316,8 +316,7 @@ def save_index(built: VectorIndex, folder: Path) -> None:
     faiss.write_index(built.index, str(tmp / _VECTORS))
     (tmp / _DOCS).write_text(json.dumps([asdict(d) for d in built.docs], ensure_ascii=False))
     model = built.manifest["model"]
-    rows = [built.vectors().astype(np.float32), *(row[None, :] for row in built.extras.values())]
-    np.save(tmp / _EMBEDDINGS, np.concatenate(rows), allow_pickle=False)
+    _write_rows(tmp / _EMBEDDINGS, built)
     keys = [embedding_key(model, doc.text) for doc in built.docs] + list(built.extras)
     (tmp / _EMBEDDING_KEYS).write_text(json.dumps({"model": model, "keys": keys}))
     manifest = dict(
@@ -338,6 +337,26 @@ def save_index(built: VectorIndex, folder: Path) -> None:
     else:
         os.replace(tmp, folder)
     built.manifest = manifest
+
+
+_ROWS_AT_ONCE = 8192  # rows copied out of faiss at a time when saving (~12 MB at 384 dims)
+
+
+def _write_rows(path: Path, built: VectorIndex) -> None:
+    """The embeddings cache as one ``.npy`` of the docs' rows, then the extras', written in
+    slices into a memory-mapped file: no full copy of the vectors is made (at 1000x the guide's
+    size each copy was ~200 MB)."""
+    count, dim = built.index.ntotal, built.index.d
+    out = np.lib.format.open_memmap(
+        path, mode="w+", dtype=np.float32, shape=(count + len(built.extras), dim)
+    )
+    for start in range(0, count, _ROWS_AT_ONCE):
+        size = min(_ROWS_AT_ONCE, count - start)
+        out[start : start + size] = built.index.reconstruct_n(start, size)
+    for row, vector in enumerate(built.extras.values(), start=count):
+        out[row] = vector
+    out.flush()
+    del out
 
 
 def load_index(folder: Path, *, expect_key: str | None = None) -> VectorIndex:
