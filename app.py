@@ -106,14 +106,18 @@ def _friendly_errors(handler: Callable) -> Callable:
     return wrapper
 
 
-def _open_store(tutor: Tutor, url: str, settings: Settings) -> ProgressStore:
-    """The progress store at ``url`` for the quiz of ``tutor``'s guide, with drills' sentences
-    judged by its ``check``."""
+def _open_store(library: GuideLibrary, key: str, settings: Settings) -> ProgressStore:
+    """The progress store of a guide in the library, with drills' sentences judged by the
+    guide's ``check``. The quiz asks the library for the tutor at each drill rather than keep
+    it, so the library alone decides how many tutors stay in memory."""
     from ingest import load_catalog
     from tutor.quiz import Quiz
 
-    quiz = Quiz(tutor.guide, load_catalog(settings.aliases), check=tutor.check)
-    return ProgressStore(url, quiz=quiz)
+    def check(claim: str):
+        return library.tutor(key).check(claim)
+
+    quiz = Quiz(library.tutor(key).guide, load_catalog(settings.aliases), check=check)
+    return ProgressStore(library.progress_url(key), quiz=quiz)
 
 
 def _when(due: datetime, now: datetime) -> str:
@@ -186,11 +190,15 @@ def build_app(
     def progress_store(key: str | None) -> ProgressStore:
         """The quiz progress of the session's guide (``GuideNotFound`` once it is removed)."""
         key = key or BUILTIN_KEY
-        studied = studying(key)
         with lock:
-            if key not in stores:
-                stores[key] = _open_store(studied, library.progress_url(key), settings)
-            return stores[key]
+            if key in stores:
+                return stores[key]
+        opened = _open_store(library, key, settings)  # not under the lock: it opens a database
+        with lock:
+            kept = stores.setdefault(key, opened)
+        if kept is not opened:  # another session opened it meanwhile
+            opened.close()
+        return kept
 
     @functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)
     def map_of(key: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CountingEmbedder
 
-from ingest import paraphrases_path
+from ingest import load_catalog, paraphrases_path
 from tutor import Settings, leftovers
 from tutor import library as library_module
 from tutor.config import DEFAULT_EXAMPLES
@@ -26,6 +26,8 @@ from tutor.library import (
     read_upload,
     store_guide,
 )
+from tutor.progress import ProgressStore
+from tutor.quiz import Quiz
 
 EKS = (Path(__file__).parent / "fixtures" / "eks-mini.md").read_bytes()
 
@@ -337,7 +339,10 @@ def test_a_removed_guide_leaves_no_file_index_or_tutor_and_the_others_are_untouc
 ):
     kept = library.add("notes.md", _notes("Kept Notes"))
     gone = library.add("eks-mini.md", EKS)
-    library.tutor(gone.key)
+    quiz = Quiz(library.tutor(gone.key).guide, load_catalog())
+    progress = ProgressStore(library.progress_url(gone.key), quiz=quiz)
+    progress.review("ana", quiz.cards[0].id, "true")
+    progress.close()
     before = _files(settings.data_dir) | _files(settings.cache_dir)
     assert gone.key in library.open_keys
 
@@ -351,10 +356,13 @@ def test_a_removed_guide_leaves_no_file_index_or_tutor_and_the_others_are_untouc
     with pytest.raises(GuideNotFound):
         library.remove(gone.key)
     after = _files(settings.data_dir) | _files(settings.cache_dir)
+    kept_progress = f"guides/{gone.key}.progress.db"
+    assert kept_progress in before and after[kept_progress] == before[kept_progress]
     assert after == {
         name: value
         for name, value in before.items()
-        if gone.key not in name  # the removed guide's file and index folder, nothing else
+        # the removed guide's file and index folder, nothing else: its progress stays
+        if gone.key not in name or name == kept_progress
     }
     verdict = library.tutor(kept.key).check("A received message is deleted from the queue at once")
     assert verdict.verdict == "misconception"

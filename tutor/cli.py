@@ -304,7 +304,7 @@ def _quiz(args: argparse.Namespace) -> int:
     from ingest import load_catalog, read_guide
     from kg import build_graph
 
-    from .progress import ProgressStore, progress_url
+    from .progress import ProgressStore, store_url
     from .quiz import Quiz
 
     settings = _settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
@@ -316,7 +316,7 @@ def _quiz(args: argparse.Namespace) -> int:
         tutor = _open(args)
         guide, check, graph = tutor.guide, tutor.check, tutor.graph
     store = ProgressStore(
-        settings.progress_db or progress_url(settings.data_dir),
+        store_url(settings),
         quiz=Quiz(guide, catalog, check=check),
     )
     try:

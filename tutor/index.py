@@ -343,20 +343,19 @@ _ROWS_AT_ONCE = 8192  # rows copied out of faiss at a time when saving (~12 MB a
 
 
 def _write_rows(path: Path, built: VectorIndex) -> None:
-    """The embeddings cache as one ``.npy`` of the docs' rows, then the extras', written in
-    slices into a memory-mapped file: no full copy of the vectors is made (at 1000x the guide's
-    size each copy was ~200 MB)."""
+    """The embeddings cache as one ``.npy`` of the docs' rows, then the extras', written a slice
+    at a time through a plain file: no full copy of the vectors is made (at 1000x the guide's
+    size each copy was ~200 MB), and a full disk is an ``OSError``, as for the other files (a
+    memory-mapped file would take the process down with SIGBUS instead)."""
     count, dim = built.index.ntotal, built.index.d
-    out = np.lib.format.open_memmap(
-        path, mode="w+", dtype=np.float32, shape=(count + len(built.extras), dim)
-    )
-    for start in range(0, count, _ROWS_AT_ONCE):
-        size = min(_ROWS_AT_ONCE, count - start)
-        out[start : start + size] = built.index.reconstruct_n(start, size)
-    for row, vector in enumerate(built.extras.values(), start=count):
-        out[row] = vector
-    out.flush()
-    del out
+    header = {"descr": "<f4", "fortran_order": False, "shape": (count + len(built.extras), dim)}
+    with open(path, "wb") as out:
+        np.lib.format.write_array_header_1_0(out, header)
+        for start in range(0, count, _ROWS_AT_ONCE):
+            size = min(_ROWS_AT_ONCE, count - start)
+            out.write(np.ascontiguousarray(built.index.reconstruct_n(start, size), "<f4").data)
+        for vector in built.extras.values():
+            out.write(np.ascontiguousarray(vector, "<f4").data)
 
 
 def load_index(folder: Path, *, expect_key: str | None = None) -> VectorIndex:

@@ -42,7 +42,7 @@ from .config import Settings
 from .core import Tutor
 from .embed import Embedder
 from .errors import TutorError
-from .progress import progress_url
+from .progress import store_url
 
 # The ECS guide is 15 KB and indexes in ~2 s; the 100x synthetic guide (1.7 MB) took 42 s and
 # 77 MB of cache in `make bench`; at that rate 512 KiB (~34 ECS guides) is ~13 s and ~24 MB.
@@ -163,8 +163,13 @@ def _slug(text: str) -> str:
 def _describe(path: Path, guide: Guide) -> StoredGuide:
     # The parser names an untitled guide after its file; the stored file's name has the hash.
     titled = guide.title != Path(guide.source).stem
-    title = guide.title if titled else path.stem.rsplit("-", 1)[0]
+    title = guide.title if titled else _title_of_key(path.stem)
     return StoredGuide(path.stem, title, path, len(guide.items), len(guide.pairs))
+
+
+def _title_of_key(key: str) -> str:
+    """An untitled guide's name: its key without the hash (``queue-notes-<sha12>``)."""
+    return key.rsplit("-", 1)[0]
 
 
 def _stored_paths(folder: Path) -> list[Path]:
@@ -265,10 +270,11 @@ class GuideLibrary:
             # No labelled examples: they are written for the ECS guide's pairs.
             settings = self.settings.with_(guide=path, cache_dir=cache_dir, examples="none")
             opened = Tutor.open(settings, embedder=self.embedder)
-        with self._lock:
-            self._open[key] = opened
-            while len(self._open) > self.max_open:
-                self._open.popitem(last=False)
+            # Still under _build, so a remove() cannot come between the open and this.
+            with self._lock:
+                self._open[key] = opened
+                while len(self._open) > self.max_open:
+                    self._open.popitem(last=False)
         return opened
 
     def remove(self, key: str) -> StoredGuide:
@@ -277,9 +283,10 @@ class GuideLibrary:
         (``GuideRefused``). Another session studying the guide is told to upload it again."""
         if key == BUILTIN_KEY:
             raise GuideRefused("the built-in guide cannot be removed")
-        gone = self._summary(self._path_of(key))
+        path = self._path_of(key)
+        gone = self._summary(path) or StoredGuide(key, _title_of_key(key), path, 0, 0)
         self._forget(key)
-        return gone or StoredGuide(key, key.rsplit("-", 1)[0], self.folder / f"{key}.md", 0, 0)
+        return gone
 
     def progress_url(self, key: str) -> str:
         """Where a guide's quiz progress is kept: the built-in guide's as the CLI keeps it
@@ -287,7 +294,7 @@ class GuideLibrary:
         ``<data_dir>/guides/<key>.progress.db``. Removing an upload keeps its progress, so the
         same guide uploaded again finds it."""
         if key == BUILTIN_KEY:
-            return self.settings.progress_db or progress_url(self.settings.data_dir)
+            return store_url(self.settings)
         return f"sqlite:///{self._path_of(key).resolve().with_suffix('.progress.db')}"
 
     @property

@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from kg import neighbourhood
 from kg.build import ITEM
 
+from .config import Settings
 from .errors import BadInput, TutorError
 from .quiz import Card, Grade, Quiz
 
@@ -58,6 +59,11 @@ def progress_url(data_dir: Path | str) -> str:
     folder = Path(data_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'progress.db'}"
+
+
+def store_url(settings: Settings) -> str:
+    """The settings' guide's store: ``Settings.progress_db`` if set, else the default one."""
+    return settings.progress_db or progress_url(settings.data_dir)
 
 
 # --- records ----------------------------------------------------------------------------------
