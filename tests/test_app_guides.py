@@ -190,3 +190,32 @@ def test_quiz_and_progress_follow_the_guide_and_keep_its_progress_apart(client, 
     _, items, *_ = client.predict("ana", api_name="/progress")
     assert {row[0]: row[4] for row in items["data"]}["Visibility Timeout"] == 1  # kept
     client.predict(key, api_name="/remove_guide")
+
+
+def test_a_quiz_does_not_keep_its_guides_tutor_open(tutor, embedder, tmp_path):
+    """The library's limit of open tutors holds with quizzes running on several uploads: a
+    drill's sentence is judged by a tutor the library opens again when it has let it go."""
+    import gc
+    import weakref
+
+    import app
+    from tutor import Settings
+    from tutor.library import GuideLibrary
+
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    library = GuideLibrary(settings, embedder, builtin=tutor, max_open=1)
+    demo = app.build_app(tutor, library=library, settings=settings)
+    fns = {f.api_name: f.fn for f in demo.fns.values()}
+    queues = library.add("queue-notes.md", QUEUES.encode()).key
+    card_id = fns["next_card"]("ana", queues)[0]
+    assert card_id.startswith("pair:Visibility Timeout#")
+
+    first = weakref.ref(library.tutor(queues))
+    library.add("eks-mini.md", EKS.read_bytes())  # opens EKS's tutor, lets the queues' go
+    assert queues not in library.open_keys and len(library.open_keys) == 1
+    gc.collect()
+    assert first() is None  # the quiz's store did not keep it alive
+    sentence = "A received message stays queued until the consumer deletes it."
+    feedback, _ = fns["answer"]("ana", card_id, sentence, queues)
+    assert not feedback.startswith("### ⚪ Not graded")  # judged by check, on the queues guide
+    assert len(library.open_keys) == 1
