@@ -10,7 +10,9 @@ An accepted guide is stored as ``<data_dir>/guides/<slug>-<sha256[:12]>.md``. Th
 the guide's title (else the file name) and holds only ``[a-z0-9-]``, so no upload name reaches a
 path outside that folder, and the same bytes always end up in the same file. The file is written
 under a temporary name beside it and renamed into place, so no reader sees half a guide. Each
-stored guide's index lives in ``<cache_dir>/guides/<key>/``, apart from every other index.
+stored guide's index lives in ``<cache_dir>/guides/<key>/``, apart from every other index, and its
+quiz progress in ``<data_dir>/guides/<key>.progress.db``. Removing a guide deletes its file and its
+index, not its progress: the same bytes uploaded again get the same key and find it.
 """
 
 from __future__ import annotations
