@@ -44,7 +44,7 @@ from .config import Settings
 from .core import Tutor
 from .embed import Embedder
 from .errors import TutorError
-from .progress import store_url
+from .progress import progress_url, store_url
 
 # The ECS guide is 15 KB and indexes in ~2 s; the 100x synthetic guide (1.7 MB) took 42 s and
 # 77 MB of cache in `make bench`; at that rate 512 KiB (~34 ECS guides) is ~13 s and ~24 MB.
@@ -297,7 +297,8 @@ class GuideLibrary:
         same guide uploaded again finds it."""
         if key == BUILTIN_KEY:
             return store_url(self.settings)
-        return f"sqlite:///{self._path_of(key).resolve().with_suffix('.progress.db')}"
+        path = self._path_of(key)
+        return progress_url(path.parent, f"{path.stem}.progress.db")
 
     @property
     def open_keys(self) -> tuple[str, ...]:

@@ -54,11 +54,12 @@ class ProgressError(TutorError):
     """The progress database cannot be used (another schema version, unreachable)."""
 
 
-def progress_url(data_dir: Path | str) -> str:
-    """The default store: ``sqlite:///<data_dir>/progress.db`` (the folder is created)."""
+def progress_url(data_dir: Path | str, name: str = "progress.db") -> str:
+    """A SQLite store in a folder: by default ``sqlite:///<data_dir>/progress.db`` (the folder is
+    created)."""
     folder = Path(data_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'progress.db'}"
+    return f"sqlite:///{folder / name}"
 
 
 def store_url(settings: Settings) -> str:
