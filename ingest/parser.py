@@ -23,7 +23,10 @@ from .errors import GuideFormatError
 from .records import PATH_SEP, Guide, Item, MisconceptionPair, Scenario, Section, Step
 from .services import ServiceCatalog, load_catalog
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Linear-time patterns only: a guide is untrusted text, and a pattern that backtracks on a long
+# run of spaces (as "(.*?)\s*#*\s*$" did: 1,500 spaces took 40 s) holds the GIL for everyone.
+# A heading's closing hashes are stripped in Python (``_heading``), not by the pattern.
+_HEADING = re.compile(r"(#{1,6})\s+(.*)")
 _BOLD_LINE = re.compile(r"^\*\*(?P<label>[^*]+?)\*\*\s*:?\s*(?P<text>.*)$")
 _NUMBERED = re.compile(r"^(?P<indent>\s*)(?P<number>\d+)[.)]\s+(?P<rest>.*)$")
 _BULLET = re.compile(r"^(?P<indent>\s*)[*+-]\s+(?P<rest>.*)$")
@@ -149,15 +152,24 @@ def decode_guide(data: bytes, source: str) -> str:
 
 def _section_level(lines: list[str]) -> int:
     """Sections are the deepest heading level used; shallower ones are the title and subtitle."""
-    levels = [len(m.group(1)) for line in lines if (m := _HEADING.match(line))]
+    levels = [heading[0] for line in lines if (heading := _heading(line))]
     return max(levels) if levels else 0
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """``(level, text)`` of an ATX heading, its closing hashes dropped: "## Storage ##" ->
+    ``(2, "Storage")``; None for any other line."""
+    found = _HEADING.match(line)
+    if found is None:
+        return None
+    return len(found.group(1)), found.group(2).rstrip().rstrip("#").strip()
 
 
 def _read_line(state: _State, line: str, number: int) -> None:
     if not line.strip():
         return
-    if heading := _HEADING.match(line):
-        _on_heading(state, len(heading.group(1)), heading.group(2).strip(), number)
+    if heading := _heading(line):
+        _on_heading(state, *heading, number)
     elif bold := _BOLD_LINE.match(line):
         _on_bold_line(state, bold.group("label").strip(), bold.group("text").strip(), number)
     elif numbered := _NUMBERED.match(line):

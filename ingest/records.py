@@ -6,7 +6,7 @@ and must not change on the way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 PATH_SEP = " > "
 
@@ -97,3 +97,39 @@ class Guide:
 
     def pairs_of(self, owner: str) -> list[MisconceptionPair]:
         return [pair for pair in self.pairs if pair.owner == owner]
+
+
+GUIDE_FORMAT = "ecs-tutor guide records v1"
+
+
+def guide_to_dict(guide: Guide) -> dict:
+    """The guide as plain JSON-ready data (``guide_from_dict`` reads it back), with its format."""
+    return {"format": GUIDE_FORMAT, **asdict(guide)}
+
+
+def guide_from_dict(data: dict) -> Guide:
+    """The ``Guide`` that ``guide_to_dict`` wrote; ``ValueError`` for anything else."""
+    if not isinstance(data, dict) or data.get("format") != GUIDE_FORMAT:
+        raise ValueError(f"not {GUIDE_FORMAT!r} data")
+    try:
+        return Guide(
+            title=data["title"],
+            source=data["source"],
+            sections=tuple(
+                Section(tuple(s["path"]), s["line"], s["text"]) for s in data["sections"]
+            ),
+            items=tuple(Item(**_tupled(i)) for i in data["items"]),
+            scenarios=tuple(
+                Scenario(**_tupled(s, steps=tuple(Step(**_tupled(t)) for t in s["steps"])))
+                for s in data["scenarios"]
+            ),
+            pairs=tuple(MisconceptionPair(**_tupled(p)) for p in data["pairs"]),
+            services=tuple(data["services"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not {GUIDE_FORMAT!r} data: {exc}") from None
+
+
+def _tupled(record: dict, **replaced) -> dict:
+    """A record's fields with its ``services`` list made a tuple again (JSON has no tuples)."""
+    return {**record, "services": tuple(record["services"]), **replaced}

@@ -24,14 +24,16 @@ class ServiceCatalog:
 
         "Use an ALB in front of Fargate tasks" -> ("Application Load Balancer", "AWS Fargate")
         """
-        taken: list[tuple[int, int]] = []
+        # One flag per character, so a text with thousands of mentions costs no more than its
+        # length (a list of spans checked against each match was quadratic in the mentions).
+        taken = bytearray(len(text))
         found: list[tuple[int, str]] = []
         for pattern, name in self.patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
-                if any(start < b and a < end for a, b in taken):
+                if any(taken[start:end]):
                     continue  # a longer alias already covers this span ("EC2 Spot Instances")
-                taken.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
                 found.append((start, name))
         ordered: list[str] = []
         for _, name in sorted(found):

@@ -81,11 +81,12 @@ def _sha12(content: bytes) -> str:
 
 
 def _files(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file below ``root`` with its bytes and modification time."""
+    """Every file below ``root`` with its bytes and modification time (not the store's lock
+    file, which the first upload makes and every later one shares)."""
     return {
         str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns)
         for path in sorted(root.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != ".store.lock"
     }
 
 

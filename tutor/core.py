@@ -114,13 +114,15 @@ class Tutor:
         rebuild: bool = False,
         llm: Any = None,
         lap: Lap | None = None,
+        guide: Guide | None = None,
     ) -> Tutor:
         """Parse the guide, build the graph, and load (or build) the index for it. ``lap`` hears
-        each phase's name as it ends (``index.Lap``)."""
+        each phase's name as it ends (``index.Lap``). ``guide``: the settings' guide already
+        parsed (an upload is parsed in a child process, ``ingest.isolated``, never here)."""
         settings = settings or settings_from_env()
         guide_path = Path(settings.guide)
         catalog = load_catalog(settings.aliases)
-        guide = read_guide(guide_path, catalog=catalog)
+        guide = guide or read_guide(guide_path, catalog=catalog)
         if lap:
             lap("parse")
         graph = build_graph(guide)

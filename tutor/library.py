@@ -28,16 +28,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import (
-    Guide,
-    GuideFormatError,
-    IngestError,
-    ServiceCatalog,
-    decode_guide,
-    load_catalog,
-    parse_guide,
-    read_guide,
-)
+from filelock import FileLock
+
+from ingest import Guide, GuideFormatError
+from ingest.isolated import parse_isolated
+from ingest.services import DEFAULT_ALIASES
 
 from . import leftovers
 from .config import Settings
@@ -101,34 +96,37 @@ def read_upload(path: Path | str) -> bytes:
 
 
 def store_guide(
-    data_dir: Path | str, filename: str, content: bytes, *, catalog: ServiceCatalog | None = None
+    data_dir: Path | str, filename: str, content: bytes, *, aliases: Path | str = DEFAULT_ALIASES
 ) -> StoredGuide:
     """Check an uploaded guide and store it under ``data_dir/guides``; ``GuideRefused`` if it
     cannot be studied. The same bytes uploaded again, under any name, give the same file."""
-    return _store(Path(data_dir) / GUIDES_FOLDER, filename, content, catalog)[0]
+    return _store(Path(data_dir) / GUIDES_FOLDER, filename, content, aliases)[0]
 
 
 def _store(
-    folder: Path, filename: str, content: bytes, catalog: ServiceCatalog | None
-) -> tuple[StoredGuide, bool]:
-    """The stored guide, and whether this call stored it (False: it was there already)."""
+    folder: Path, filename: str, content: bytes, aliases: Path | str
+) -> tuple[StoredGuide, Guide, bool]:
+    """The stored guide, its records, and whether this call stored it (False: it was there)."""
     name = display_name(filename)
-    guide = _check(name, content, catalog)
+    guide = _check(name, content, aliases)
     sha = hashlib.sha256(content).hexdigest()
     folder.mkdir(parents=True, exist_ok=True)
-    for path in folder.glob(f"*-{sha[:12]}.md"):
-        if _KEY.fullmatch(path.stem) and path.read_bytes() == content:
-            return _describe(path, guide), False
-    if len(_stored_paths(folder)) >= MAX_STORED_GUIDES:
-        raise GuideRefused(
-            f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
-        )
-    path = folder / f"{_slug(guide.title)}-{sha[:12]}.md"
-    _write_atomically(path, content)
-    return _describe(path, guide), True
+    # One writer at a time, across threads and processes: the count and the write are one step,
+    # so concurrent uploads cannot pass the quota together (eight at 48 stored once left 51).
+    with FileLock(folder / _LOCK_NAME):
+        for path in folder.glob(f"*-{sha[:12]}.md"):
+            if _KEY.fullmatch(path.stem) and path.read_bytes() == content:
+                return _describe(path, guide), guide, False
+        if len(_stored_paths(folder)) >= MAX_STORED_GUIDES:
+            raise GuideRefused(
+                f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
+            )
+        path = folder / f"{_slug(guide.title)}-{sha[:12]}.md"
+        _write_atomically(path, content)
+    return _describe(path, guide), guide, True
 
 
-def _check(name: str, content: bytes, catalog: ServiceCatalog | None) -> Guide:
+def _check(name: str, content: bytes, aliases: Path | str) -> Guide:
     """The parsed guide, or ``GuideRefused`` saying what is wrong and where."""
     if not name.lower().endswith(GUIDE_SUFFIXES):
         kinds = ", ".join(GUIDE_SUFFIXES[:-1]) + " or " + GUIDE_SUFFIXES[-1]
@@ -141,8 +139,8 @@ def _check(name: str, content: bytes, catalog: ServiceCatalog | None) -> Guide:
         )
     # The one parser decides what a guide is: bytes that are not UTF-8, or binary content (the
     # parser refuses it before any format error), are refused in its words.
-    try:
-        guide = parse_guide(decode_guide(content, name), source=name, catalog=catalog)
+    try:  # in a child process with a time and memory limit: the upload is untrusted
+        guide = parse_isolated(content, source=name, aliases=aliases)
     except GuideFormatError as exc:
         raise GuideRefused(str(exc)) from exc
     if not guide.items:
@@ -186,6 +184,7 @@ def _stored_paths(folder: Path) -> list[Path]:
 
 
 _TEMP_PREFIX, _TEMP_SUFFIX = ".upload-", ".tmp"
+_LOCK_NAME = ".store.lock"
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -226,9 +225,8 @@ class GuideLibrary:
         self.max_open = max_open
         self.folder = Path(settings.data_dir) / GUIDES_FOLDER
         self._builtin = builtin
-        self._catalog = load_catalog(settings.aliases)
         self._open: OrderedDict[str, Tutor] = OrderedDict()
-        self._described: dict[str, StoredGuide] = {}
+        self._described: dict[str, tuple[StoredGuide, Guide]] = {}  # parsed once, in a child
         self._lock = threading.Lock()  # guards _open and _described; held only briefly
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
         leftovers.sweep(self.folder, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
@@ -239,13 +237,17 @@ class GuideLibrary:
         first = StoredGuide(
             BUILTIN_KEY, own.title, Path(self.settings.guide), len(own.items), len(own.pairs)
         )
-        uploads = [found for path in _stored_paths(self.folder) if (found := self._summary(path))]
+        uploads = [
+            found[0] for path in _stored_paths(self.folder) if (found := self._summary(path))
+        ]
         return [first, *sorted(uploads, key=lambda stored: (stored.title.casefold(), stored.key))]
 
     def add(self, filename: str, content: bytes) -> StoredGuide:
         """Store an uploaded guide and build its index; ``GuideRefused`` if either fails, and then
         nothing new is left on disk."""
-        stored, new = _store(self.folder, filename, content, self._catalog)
+        stored, guide, new = _store(self.folder, filename, content, self.settings.aliases)
+        with self._lock:
+            self._described[stored.key] = (stored, guide)
         try:
             self.tutor(stored.key)
         except Exception as exc:
@@ -253,8 +255,6 @@ class GuideLibrary:
                 self._forget(stored.key)
             name = display_name(filename)
             raise GuideRefused(f"{name}: the guide could not be indexed") from exc
-        with self._lock:
-            self._described[stored.key] = stored
         return stored
 
     def tutor(self, key: str) -> Tutor:
@@ -271,7 +271,10 @@ class GuideLibrary:
             cache_dir = Path(self.settings.cache_dir) / GUIDES_FOLDER / key
             # No labelled examples: they are written for the ECS guide's pairs.
             settings = self.settings.with_(guide=path, cache_dir=cache_dir, examples="none")
-            opened = Tutor.open(settings, embedder=self.embedder)
+            described = self._summary(path)
+            if described is None:  # stored by an older parser, refused by this one
+                raise GuideNotFound(f"no guide {key!r} in the library: upload it again")
+            opened = Tutor.open(settings, embedder=self.embedder, guide=described[1])
             # Still under _build, so a remove() cannot come between the open and this.
             with self._lock:
                 self._open[key] = opened
@@ -286,7 +289,8 @@ class GuideLibrary:
         if key == BUILTIN_KEY:
             raise GuideRefused("the built-in guide cannot be removed")
         path = self._path_of(key)
-        gone = self._summary(path) or StoredGuide(key, _title_of_key(key), path, 0, 0)
+        found = self._summary(path)
+        gone = found[0] if found else StoredGuide(key, _title_of_key(key), path, 0, 0)
         self._forget(key)
         return gone
 
@@ -327,17 +331,21 @@ class GuideLibrary:
             raise GuideNotFound(f"no guide {shown!r} in the library: upload it again")
         return path
 
-    def _summary(self, path: Path) -> StoredGuide | None:
+    def _summary(self, path: Path) -> tuple[StoredGuide, Guide] | None:
+        """A stored guide and its records, parsed in a child process the first time."""
         with self._lock:
             if found := self._described.get(path.stem):
                 return found
         try:
-            stored = _describe(path, read_guide(path, catalog=self._catalog))
-        except IngestError:
+            guide = parse_isolated(
+                path.read_bytes(), source=path.name, aliases=self.settings.aliases
+            )
+        except (OSError, GuideFormatError):
             return None  # stored by an older parser that accepted it; not offered for study
+        found = (_describe(path, guide), guide)
         with self._lock:
-            self._described[stored.key] = stored
-        return stored
+            self._described[path.stem] = found
+        return found
 
     def _forget(self, key: str) -> None:
         with self._build:  # no tutor is opened from these files while they go
