@@ -13,5 +13,9 @@ class BrokenIndex(TutorError):
     """The persisted index is missing, stale or damaged."""
 
 
+class IndexNotSaved(TutorError):
+    """The index could not be written to the cache (a full disk, no permission)."""
+
+
 class BadInput(TutorError):
     """The question or claim cannot be used as it is (empty, too long, binary)."""

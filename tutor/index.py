@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -35,7 +36,7 @@ from ingest import Paraphrases
 from kg.build import ITEM, MISCONCEPTION, SCENARIO, SECTION, STEP
 
 from .embed import Embedder
-from .errors import BrokenIndex
+from .errors import BrokenIndex, IndexNotSaved
 
 SCHEMA = 4  # 4: embeddings cache beside the index; HNSW above FLAT_MAX texts
 PARAPHRASE = "-paraphrase"  # field suffix of a phrasing kept beside the guide, not in it
@@ -308,12 +309,28 @@ def _embedding_rows(
 
 
 def save_index(built: VectorIndex, folder: Path) -> None:
-    """Write into a temporary sibling folder, then rename it into place."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    """Write into a temporary sibling folder, then rename it into place. ``IndexNotSaved`` if the
+    cache cannot be written (a full disk): the temporary folder is removed, any index already in
+    place is kept, and nothing half-written is left."""
     tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    faiss.write_index(built.index, str(tmp / _VECTORS))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        manifest = _write_files(built, tmp)
+        _swap_in(tmp, folder)
+    except (OSError, RuntimeError) as exc:  # faiss raises RuntimeError for its own writes
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IndexNotSaved(
+            f"could not write the index cache in {folder.parent.name}: {_reason(exc)}"
+        ) from None
+    built.manifest = manifest
+
+
+def _write_files(built: VectorIndex, tmp: Path) -> dict:
+    """The index's files and their manifest in ``tmp``, synced to disk; the manifest written."""
+    with open(tmp / _VECTORS, "wb") as out:  # through Python: a full disk is an OSError
+        faiss.write_index(built.index, faiss.PyCallbackIOWriter(out.write))
     (tmp / _DOCS).write_text(json.dumps([asdict(d) for d in built.docs], ensure_ascii=False))
     model = built.manifest["model"]
     _write_rows(tmp / _EMBEDDINGS, built)
@@ -328,15 +345,34 @@ def save_index(built: VectorIndex, folder: Path) -> None:
     for path in tmp.iterdir():
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    if folder.exists():  # same key (a rebuild): set the old one aside until the new one is in
-        retired = folder.parent / f".old-{folder.name}-{os.getpid()}"
-        shutil.rmtree(retired, ignore_errors=True)
-        os.replace(folder, retired)
+    return manifest
+
+
+def _swap_in(tmp: Path, folder: Path) -> None:
+    """Rename ``tmp`` to ``folder``. The same key (a rebuild): the old one is set aside until the
+    new one is in, and put back if it cannot be."""
+    if not folder.exists():
         os.replace(tmp, folder)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
+        return
+    retired = folder.parent / f".old-{folder.name}-{os.getpid()}"
+    shutil.rmtree(retired, ignore_errors=True)
+    os.replace(folder, retired)
+    try:
         os.replace(tmp, folder)
-    built.manifest = manifest
+    except OSError:
+        os.replace(retired, folder)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, without paths: "No space left on device". faiss ends its messages with
+    the system's reason in brackets ("write error in /x/vectors.faiss: 0 != 1536 (File too
+    large)")."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    found = re.search(r"\(([^()]+)\)\s*$", str(exc))
+    return found[1] if found else f"faiss could not write {_VECTORS}"
 
 
 _ROWS_AT_ONCE = 8192  # rows copied out of faiss at a time when saving (~12 MB at 384 dims)

@@ -8,15 +8,23 @@ process killed mid-session loses nothing that was answered.
 
 Mastery of a card is FSRS's predicted recall a week from now (``HORIZON``): right after a review
 every card's recall is near 1, a week out it tells a card answered once from one known well.
+
+An existing SQLite file is checked before SQLAlchemy opens it, read only: an empty or damaged one is
+refused (``ProgressDamaged``) and left exactly as it is, never taken for a new database.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
+import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import fsrs
 import networkx as nx
@@ -31,7 +39,8 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kg import neighbourhood
@@ -48,10 +57,15 @@ MASTERED = 0.9  # a neighbour at or above this is not worth suggesting
 _HUB = 10  # a service or section linking more items than this is no neighbourhood
 _GUIDE_CHARS = 200  # the meta table's value width
 _NAME = re.compile(r"^[\w .@'-]{1,80}$")
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 class ProgressError(TutorError):
     """The progress database cannot be used (another schema version, unreachable)."""
+
+
+class ProgressDamaged(ProgressError):
+    """The progress database file is empty or damaged; it is refused and left as it is."""
 
 
 def progress_url(data_dir: Path | str, name: str = "progress.db") -> str:
@@ -211,12 +225,13 @@ class ProgressStore:
             raise ProgressError(f"cannot use progress database {url!r}: {exc}") from None
         where = self._engine.url.render_as_string(hide_password=True)
         if self._engine.dialect.name == "sqlite":
+            _ready_sqlite_file(self._engine.url)  # the engine connects lazily: not opened yet
             _sqlite_transactions(self._engine)
         # Writes lock up front on SQLite (BEGIN IMMEDIATE), so a read-then-write review never
         # fails half-way because another process wrote in between.
         self._writer = self._engine.execution_options(begin_immediate=True)
         try:
-            _Base.metadata.create_all(self._engine)
+            _Base.metadata.create_all(self._writer)  # a writer: two first opens take turns
             with Session(self._writer) as session, session.begin():
                 found = session.get(_Meta, "schema")
                 if found is None:
@@ -236,7 +251,7 @@ class ProgressStore:
                         f"{where}: holds progress for the guide {owner.value!r}, not "
                         f"{title!r}; give each guide its own database (--db)"
                     )
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise ProgressError(f"{where}: cannot open the progress database: {exc.orig}") from None
 
     def close(self) -> None:
@@ -448,16 +463,80 @@ def _sqlite_transactions(engine) -> None:
     def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")  # first: the others may wait for a lock
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
         immediate = connection.get_execution_options().get("begin_immediate")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _ready_sqlite_file(url: URL) -> None:
+    """Make the file ``url`` names if it is missing; ``ProgressDamaged`` if it is empty or not a
+    sound SQLite database. SQLite itself takes an empty file for a new database and writes its
+    tables into it, so a truncated store would start afresh without a word. An existing file is
+    only read, never written."""
+    if not url.database or url.database == ":memory:" or url.query.get("uri"):
+        return  # in memory, or a URI whose options the caller chose: not a plain file to check
+    path = Path(url.database)
+    if not path.exists():
+        _create_sqlite(path)
+    if not path.is_file():
+        return  # not made (an unwritable folder, a directory): opening it says what is wrong
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise ProgressError(
+            f"{path.name}: cannot read the progress database: {exc.strerror}"
+        ) from None
+    if not header:
+        _refuse(path, "0 bytes")
+    if header != _SQLITE_HEADER:
+        _refuse(path, "not an SQLite file")
+    # A read-only open of a WAL database makes its -wal and -shm files if they are missing;
+    # without them no connection has the database open, and immutable reads it as it lies.
+    busy = any(path.with_name(path.name + end).exists() for end in ("-wal", "-shm", "-journal"))
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if busy else 'immutable=1'}"
+    try:
+        probe = sqlite3.connect(uri, uri=True, timeout=30)
+        try:
+            found = probe.execute("PRAGMA quick_check").fetchall()
+        finally:
+            probe.close()
+    except sqlite3.OperationalError:
+        return  # locked or unreadable, not damaged: opening it says what is wrong
+    except sqlite3.DatabaseError as exc:  # SQLITE_CORRUPT, SQLITE_NOTADB
+        _refuse(path, f"damaged: {exc}")
+    if found != [("ok",)]:
+        _refuse(path, "damaged: it fails SQLite's quick_check")
+
+
+def _create_sqlite(path: Path) -> None:
+    """A new, empty WAL database at ``path``, put there whole. SQLite would first leave an empty
+    file there, which another session opening the store at that moment would refuse as truncated.
+    """
+    part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.new")
+    try:
+        with closing(sqlite3.connect(part)) as db:
+            db.execute("PRAGMA journal_mode=WAL")  # writes the header: the file is not empty
+        os.link(part, path)  # unlike a rename, never replaces a store another session just made
+    except (OSError, sqlite3.Error):
+        pass  # made meanwhile by another session, or not here: SQLite's own open tells
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _refuse(path: Path, why: str) -> NoReturn:
+    # The file's name only: the message reaches the browser, the server's folders stay unsaid.
+    raise ProgressDamaged(
+        f"{path.name}: not a progress database ({why}); it was left untouched — "
+        "move it away to start afresh"
+    )
 
 
 def _learner_id(session: Session, name: str, now: datetime) -> int:
@@ -518,6 +597,7 @@ __all__ = [
     "Day",
     "Mastery",
     "MasteryReport",
+    "ProgressDamaged",
     "ProgressError",
     "ProgressStore",
     "Review",
