@@ -20,13 +20,16 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
+from starlette.middleware import Middleware
 
 import kg
 from kg import GraphError, concept_map
 from tutor import Tutor, TutorError
 from tutor.claims import CORRECT, MISCONCEPTION, NOT_COVERED
 from tutor.config import Settings, settings_from_env
+from tutor.core import MAX_INPUT_CHARS
 from tutor.errors import BadInput
+from tutor.guard import RequestGuard, cap_log_lines
 from tutor.library import (
     BUILTIN_KEY,
     MAX_GUIDE_BYTES,
@@ -35,6 +38,7 @@ from tutor.library import (
     display_name,
     read_upload,
 )
+from tutor.markdown import literal
 from tutor.progress import Mastery, ProgressStore
 
 # The machine is offline: no telemetry, whatever launched us (the Makefile sets it too).
@@ -58,6 +62,10 @@ _VERDICT_HEADINGS = {
     NOT_COVERED: "⚪ Not covered by the guide",
 }
 QUEUE_SIZE = 256
+MAX_HISTORY = 60  # chat messages kept (20 turns): a client cannot make the server carry more
+# Uploads Gradio keeps in its temporary folder are deleted every 10 minutes once 30 minutes old
+# (the app deletes each one as soon as it has read it; this catches uploads never added).
+TEMP_SWEEP = (600, 1800)
 DEFAULT_LEARNER = "learner"
 _MEASURES = ["Recall in a week", "Cards studied", "Reviews", "Correct"]
 _UNEXPECTED = "Something went wrong on our side; the details are in the server log."
@@ -69,23 +77,23 @@ def _map_asset(name: str) -> str:
 
 
 def _escape(text: object) -> str:
-    """Text made safe to place in markdown or HTML *content* (never used in attribute values)."""
+    """Text made safe to place in markdown or HTML *content* (never used in attribute values):
+    for markdown the tutor wrote, whose guide text is already literal (``tutor.markdown``)."""
     return html.escape(str(text), quote=False)
 
 
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]~|])")
-_MARKDOWN_BLOCK = re.compile(r"^(\s*)(?:([#+=-])|(\d+)([.)]))")
+def _literal(text: object) -> str:
+    """Raw text (typed by a learner, or a guide's words) shown as written inside markdown: no
+    link, remote image, heading or list can come of it, and no HTML."""
+    return _escape(literal(text))
 
 
-def _escape_typed(text: object) -> str:
-    """What a user typed, shown as typed inside markdown: markdown punctuation backslashed and
-    HTML escaped, so ``[x](javascript:…)``, ``![x](http://…)`` or ``# big`` stay plain text and
-    never become a link, a remote image or a heading."""
-    text = _MARKDOWN_INLINE.sub(r"\\\1", str(text))
-    text = _MARKDOWN_BLOCK.sub(
-        lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text, count=1
-    )
-    return _escape(text)
+_PATH = re.compile(r"(?<![\w.])/(?:[^\s/:'\"]+/)+([^\s/:'\"]*)")
+
+
+def _no_paths(message: str) -> str:
+    """A message without the server's folders: "/srv/data/x.db: damaged" -> "x.db: damaged"."""
+    return _PATH.sub(lambda m: m[1] or "(a folder)", message)
 
 
 def _friendly_errors(handler: Callable) -> Callable:
@@ -98,7 +106,7 @@ def _friendly_errors(handler: Callable) -> Callable:
         except gr.Error:  # a nested handler's error, already made friendly
             raise
         except (TutorError, GraphError) as exc:  # ConceptNotFound's message has its suggestions
-            raise gr.Error(_escape(exc), print_exception=False) from None
+            raise gr.Error(_escape(_no_paths(str(exc))), print_exception=False) from None
         except Exception:
             log.exception("unexpected error in %s", handler.__name__)
             raise gr.Error(_UNEXPECTED, print_exception=False) from None
@@ -211,11 +219,11 @@ def build_app(
         """Answer a question from the guide: the conversation so far, and an empty textbox."""
         answer = studying(key).ask(question)
         sources = "\n".join(
-            f"{n}. **{_escape(hit.title)}** — {_escape(hit.section)} — {hit.score:.2f}"
+            f"{n}. **{_literal(hit.title)}** — {_literal(hit.section)} — {hit.score:.2f}"
             for n, hit in enumerate(answer.sources, start=1)
         )
         turn = [
-            gr.ChatMessage(role="user", content=_escape_typed(answer.question)),
+            gr.ChatMessage(role="user", content=_literal(answer.question)),
             gr.ChatMessage(role="assistant", content=_escape(answer.text)),
             gr.ChatMessage(
                 role="assistant",
@@ -223,7 +231,8 @@ def build_app(
                 metadata={"title": "Sources", "status": "done"},
             ),
         ]
-        return [*(history or []), *turn], ""
+        kept = list(history or [])[-(MAX_HISTORY - len(turn)) :]
+        return [*kept, *turn], ""
 
     @_friendly_errors
     def check(claim: str, key: str | None = None) -> tuple[str, float, str, str, str | None]:
@@ -231,14 +240,14 @@ def build_app(
         verdict's item for "Open in Explore" (a state: not part of the API's answer)."""
         verdict = studying(key).check(claim)
         heading = _VERDICT_HEADINGS[verdict.verdict]
-        verdict_md = f"### {heading}\n\n> {_escape_typed(verdict.claim)}"
+        verdict_md = f"### {heading}\n\n> {_literal(verdict.claim)}"
         if verdict.title is None:
             pair_md = "*No misconception in the guide is close enough to compare.*"
         else:
             pair_md = (
-                f"**{_escape(verdict.title)}** ({_escape(verdict.section)})\n\n"
-                f"❌ **Wrong:** {_escape(verdict.wrong)}\n\n"
-                f"✅ **Right:** {_escape(verdict.right)}"
+                f"**{_literal(verdict.title)}** ({_literal(verdict.section)})\n\n"
+                f"❌ **Wrong:** {_literal(verdict.wrong)}\n\n"
+                f"✅ **Right:** {_literal(verdict.right)}"
             )
         return verdict_md, verdict.confidence, pair_md, _escape(verdict.explanation), verdict.title
 
@@ -262,25 +271,25 @@ def build_app(
         found = studying(key).explore(concept)
         note = " — *the closest concept by meaning*" if found.matched_by_meaning else ""
         lines = [
-            f"## {_escape(found.title)}",
-            f"*{_escape(found.type)} in {_escape(found.section or 'the guide')}*{note}",
+            f"## {_literal(found.title)}",
+            f"*{_literal(found.type)} in {_literal(found.section or 'the guide')}*{note}",
             "",
-            _escape(found.text),
+            _literal(found.text),
             "",
             "### Neighbours",
         ]
         for relation, neighbours in found.neighbours.items():
-            names = ", ".join(f"{_escape(n.label)} ({_escape(n.type)})" for n in neighbours)
-            lines.append(f"- **{_escape(relation.replace('_', ' '))}:** {names}")
+            names = ", ".join(f"{_literal(n.label)} ({_literal(n.type)})" for n in neighbours)
+            lines.append(f"- **{_literal(relation.replace('_', ' '))}:** {names}")
         if found.misconceptions:
             lines += ["", "### Misconceptions"]
             lines += [
-                f"- ❌ **Wrong:** {_escape(wrong)}  \n  ✅ **Right:** {_escape(right)}"
+                f"- ❌ **Wrong:** {_literal(wrong)}  \n  ✅ **Right:** {_literal(right)}"
                 for wrong, right in found.misconceptions
             ]
         if found.scenarios:
             lines += ["", "### Scenarios"]
-            lines += [f"- {_escape(text)}" for text in found.scenarios]
+            lines += [f"- {_literal(text)}" for text in found.scenarios]
         return {"focus": found.node, "path": []}, "\n".join(lines)
 
     def explore_clicked(chosen: dict | None, key: str | None = None) -> tuple[dict, str]:
@@ -294,10 +303,10 @@ def build_app(
     def relate(start: str, end: str, key: str | None = None) -> tuple[dict, str]:
         """The path between two concepts, drawn on the map and told as numbered steps."""
         found = studying(key).relate(start, end)
-        lines = [f"## How {_escape(found.start.label)} and {_escape(found.end.label)} relate", ""]
+        lines = [f"## How {_literal(found.start.label)} and {_literal(found.end.label)} relate", ""]
         lines += [
-            f"{n}. {_escape(link.source.label)} — *{_escape(link.relation.replace('_', ' '))}* → "
-            f"**{_escape(link.target.label)}** ({_escape(link.target.type)})"
+            f"{n}. {_literal(link.source.label)} — *{_literal(link.relation.replace('_', ' '))}* "
+            f"→ **{_literal(link.target.label)}** ({_literal(link.target.type)})"
             for n, link in enumerate(found.links, start=1)
         ] or ["*They are the same concept.*"]
         return {"focus": None, "path": list(found.nodes)}, "\n".join(lines)
@@ -316,16 +325,20 @@ def build_app(
     def choose_guide(key: str) -> tuple:
         """The learner picked a guide to study in this session."""
         title = studying(key).guide.title
-        return (f"Studying **{_escape(title)}**.", *switch_to(key))
+        return (f"Studying **{_literal(title)}**.", *switch_to(key))
 
     @_friendly_errors
     def add_guide(upload: str | None) -> tuple:
         """Store and index an uploaded guide, then study it in this session."""
         if not upload:
             raise BadInput("choose a guide file (.md) to upload first")
-        stored = library.add(display_name(Path(upload).name), read_upload(upload))
+        try:
+            content = read_upload(upload)
+        finally:  # Gradio's copy of the upload is not kept, whether the guide is or not
+            _delete_upload(Path(upload), Path(demo.GRADIO_CACHE))
+        stored = library.add(display_name(Path(upload).name), content)
         status = (
-            f"Added **{_escape(stored.title)}**: {stored.items} items, {stored.pairs} "
+            f"Added **{_literal(stored.title)}**: {stored.items} items, {stored.pairs} "
             "misconceptions. Every tab now uses it."
         )
         picker = gr.Dropdown(choices=_guide_choices(library), value=stored.key)
@@ -342,7 +355,7 @@ def build_app(
         if closing is not None:
             closing.close()
         status = (
-            f"Removed **{_escape(gone.title)}** and its index; upload it again to study it (its "
+            f"Removed **{_literal(gone.title)}** and its index; upload it again to study it (its "
             "quiz progress is kept for then)."
         )
         picker = gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY)
@@ -356,9 +369,13 @@ def build_app(
         if not due:
             return "", "*Nothing is due: every card is scheduled for later.*", "", "", ""
         card = due[0]
-        lines = [f"**{_escape(card.item)}** · *{_escape(card.section)}*", "", _escape(card.prompt)]
+        lines = [
+            f"**{_literal(card.item)}** · *{_literal(card.section)}*",
+            "",
+            _literal(card.prompt),
+        ]
         if len(card.options) > 2:
-            lines += [""] + [f"{n}. {_escape(o)}" for n, o in enumerate(card.options, start=1)]
+            lines += [""] + [f"{n}. {_literal(o)}" for n, o in enumerate(card.options, start=1)]
             lines += ["", "*Answer with an option's number, letter or name.*"]
         else:
             lines += ["", "*True or False? Or say what is true in a sentence.*"]
@@ -372,8 +389,7 @@ def build_app(
         review = progress_store(key).review(learner, card_id, text)
         heading = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not graded"}[review.correct]
         feedback = (
-            f"### {heading}\n\n> {_escape_typed(' '.join(text.split()))}\n\n"
-            f"{_escape(review.feedback)}"
+            f"### {heading}\n\n> {_literal(' '.join(text.split()))}\n\n{_escape(review.feedback)}"
         )
         if review.due is None:
             return feedback, "not rescheduled: the answer could not be graded"
@@ -389,8 +405,8 @@ def build_app(
         report = store.mastery(learner)
         suggestions = store.study_next(learner, studying(key).graph, k=5)
         lines = [
-            f"- **{_escape(s.name)}** ({_escape(s.section)})"
-            + (f" — next to {_escape(', '.join(s.because))}" if s.because else "")
+            f"- **{_literal(s.name)}** ({_literal(s.section)})"
+            + (f" — next to {_literal(', '.join(s.because))}" if s.because else "")
             for s in suggestions
         ]
         study = "### Study next\n\n" + ("\n".join(lines) or "*Everything is mastered.*")
@@ -420,13 +436,17 @@ def build_app(
             retention,
         )
 
-    with gr.Blocks(title="ECS Tutor", analytics_enabled=False) as demo:
+    with gr.Blocks(title="ECS Tutor", analytics_enabled=False, delete_cache=TEMP_SWEEP) as demo:
         gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
         guide_key = gr.State(BUILTIN_KEY)  # the guide this browser session studies
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(label="Conversation", height=460)
-                question = gr.Textbox(label="Question", placeholder="Ask about Amazon ECS…")
+                question = gr.Textbox(
+                    label="Question",
+                    placeholder="Ask about Amazon ECS…",
+                    max_length=MAX_INPUT_CHARS,
+                )
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary")
                     gr.ClearButton([question, chatbot])
@@ -439,7 +459,11 @@ def build_app(
                     api_name="ask",
                 )
             with gr.Tab("Check", id="check"):
-                claim = gr.Textbox(label="Claim", placeholder="A statement about ECS to check…")
+                claim = gr.Textbox(
+                    label="Claim",
+                    placeholder="A statement about ECS to check…",
+                    max_length=MAX_INPUT_CHARS,
+                )
                 check_button = gr.Button("Check", variant="primary")
                 gr.Examples(EXAMPLE_CLAIMS, inputs=[claim])
                 verdict = gr.Markdown()
@@ -634,6 +658,35 @@ def build_app(
     return demo
 
 
+def _delete_upload(path: Path, folder: Path) -> None:
+    """Delete an upload Gradio stored under ``folder`` (``<folder>/<hash>/<name>``), and its
+    hash folder once empty; a path outside ``folder`` is never touched."""
+    folder, path = folder.resolve(), path.resolve()
+    if folder not in path.parents:
+        return
+    path.unlink(missing_ok=True)
+    if path.parent != folder:
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass  # another upload of the same bytes is still there
+
+
+def launch(demo: gr.Blocks, **kwargs: Any) -> tuple:
+    """Launch ``demo`` behind ``RequestGuard`` (its limits on requests, uploads and logins),
+    with uploads refused past ``MAX_GUIDE_BYTES``; ``kwargs`` go to ``Blocks.launch``."""
+    guard = Middleware(
+        RequestGuard,
+        events=lambda: demo.fns.keys(),
+        upload_limit=MAX_GUIDE_BYTES + 64 * 1024,  # the file and its multipart wrapping
+        upload_dir=Path(demo.GRADIO_CACHE),
+    )
+    kwargs.setdefault("max_file_size", MAX_GUIDE_BYTES)  # refused before it is stored
+    app_kwargs = kwargs.pop("app_kwargs", None) or {}
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), guard]
+    return demo.launch(app_kwargs=app_kwargs, **kwargs)
+
+
 def serve(
     tutor: Tutor,
     host: str = "127.0.0.1",
@@ -652,5 +705,5 @@ def serve(
     # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
     # QUEUE_SIZE more waits its turn instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
-    launch_kwargs.setdefault("max_file_size", MAX_GUIDE_BYTES)  # refused before it is stored
-    demo.launch(server_name=host, server_port=port, show_error=False, share=False, **launch_kwargs)
+    cap_log_lines()  # a 256 KB field echoed in a warning is not written whole to the log
+    launch(demo, server_name=host, server_port=port, show_error=False, share=False, **launch_kwargs)

@@ -73,8 +73,8 @@ def served_app(tutor, store=None, *, library=None, **launch) -> Iterator[tuple[o
         settings = Settings(cache_dir=Path(scratch) / "cache", data_dir=Path(scratch) / "data")
         demo = app.build_app(tutor, store, library=library, settings=settings)
         demo.queue()
-        _, url, _ = demo.launch(
-            server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch
+        _, url, _ = app.launch(
+            demo, server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch
         )
         try:
             yield demo, url

@@ -16,6 +16,7 @@ from gradio_client.exceptions import AppError
 
 import app
 from kg import ConceptNotFound
+from tutor.guard import RequestGuard
 from tutor.library import MAX_GUIDE_BYTES
 
 # Gradio's own queue code trips a pandas deprecation warning; it is not ours to fix.
@@ -180,7 +181,10 @@ def test_serve_queues_and_launches_without_share_or_tracebacks(monkeypatch, tuto
     app.serve(tutor, port=7999)
     assert calls[-2] == ("queue", {"default_concurrency_limit": 4, "max_size": app.QUEUE_SIZE})
     assert calls[-1][0] == "launch"
-    assert calls[-1][1] == {
+    launched = dict(calls[-1][1])
+    (guard,) = launched.pop("app_kwargs")["middleware"]  # tests/test_guard.py: what it refuses
+    assert guard.cls is RequestGuard
+    assert launched == {
         "server_name": "127.0.0.1",
         "server_port": 7999,
         "show_error": False,
@@ -230,3 +234,24 @@ def test_unexpected_errors_are_logged_and_shown_generically(failing_client, endp
     with pytest.raises(AppError) as raised:
         failing_client.predict(*args, api_name=endpoint)
     assert str(raised.value) == app._UNEXPECTED
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("/srv/data/progress.db: damaged", "progress.db: damaged"),
+        ("cannot read /home/ana/notes/ecs.md now", "cannot read ecs.md now"),
+        ("see /tmp/gradio/ for uploads", "see (a folder) for uploads"),
+        ("EFS/EBS and 1/2 of tasks", "EFS/EBS and 1/2 of tasks"),
+    ],
+)
+def test_error_messages_name_no_server_folder(message, shown):
+    assert app._no_paths(message) == shown
+
+
+def test_an_answer_is_echoed_without_its_control_characters(client):
+    client.predict("learner", api_name="/next_card")
+    card_id = client.predict("learner", api_name="/next_card")[0]
+    feedback, _ = client.predict("learner", card_id, "true\x1b[31m\x07 indeed", api_name="/answer")
+    assert "\x1b" not in feedback and "\x07" not in feedback
+    assert "true [31m  indeed" in feedback.replace("\\[", "[")

@@ -9,7 +9,7 @@ from typing import Any
 
 
 def finishes_within(seconds: float, call: Callable[..., Any], *args: Any) -> bool:
-    """Whether ``call(*args)`` returns (or raises) within ``seconds``; the child is killed if not."""
+    """Whether ``call(*args)`` returns (or raises) within ``seconds``; if not, it is killed."""
     child = multiprocessing.get_context("fork").Process(target=call, args=args, daemon=True)
     child.start()
     child.join(seconds)

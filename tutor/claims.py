@@ -33,6 +33,7 @@ from .compose import example_of
 from .cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
 from .errors import TutorError
 from .index import Doc, side_of
+from .markdown import literal
 from .nli import NliScorer, nli_side
 from .retrieve import PairHit, Retriever, owner_of
 from .sidemodel import SIDE_MODES, CheckModel, shipped_model
@@ -520,7 +521,10 @@ def _not_covered(claim: str, graph: nx.DiGraph, reading: Reading, p_cover: float
     confident by the fitted probability that the guide does not cover it, when there is one."""
     nearest, foreign = reading.pair, reading.foreign
     data = graph.nodes[nearest.node]
-    closest = f"**{data['owner']}** ({data['section']}), at similarity {nearest.score:.2f}"
+    closest = (
+        f"**{literal(data['owner'])}** ({literal(data['section'])}), "
+        f"at similarity {nearest.score:.2f}"
+    )
     if p_cover is not None:
         confidence = 1.0 - p_cover
     elif foreign:
@@ -530,7 +534,8 @@ def _not_covered(claim: str, graph: nx.DiGraph, reading: Reading, p_cover: float
     if foreign:
         explanation = (
             f"The guide does not cover this claim, so I cannot judge it: it is about "
-            f"{', '.join(foreign)}, which the guide never mentions. The closest topic is {closest}."
+            f"{literal(', '.join(foreign))}, which the guide never mentions. The closest topic is "
+            f"{closest}."
         )
     else:
         explanation = (
@@ -588,22 +593,22 @@ def _example_of(graph: nx.DiGraph, pair: str) -> str | None:
 def _explain(verdict: str, data: dict, why: str, example: str | None) -> str:
     """The verdict in words: the guide's Right statement, the trap, why the claim's wording
     falls on its side, an example from the guide, and where to read more."""
-    where = f"**{data['owner']}** ({data['section']})"
+    owner, right, wrong = (literal(data[key]) for key in ("owner", "right", "wrong"))
+    where = f"**{owner}** ({literal(data['section'])})"
     if verdict == MISCONCEPTION:
         lines = [
-            f"That is a known misconception, from {where}. The guide says: “{data['right']}”",
-            f"The trap is to believe: “{data['wrong']}”",
+            f"That is a known misconception, from {where}. The guide says: “{right}”",
+            f"The trap is to believe: “{wrong}”",
         ]
     else:
         lines = [
-            f"Correct: this agrees with {where}: “{data['right']}”",
-            f"The misconception to avoid is: “{data['wrong']}”",
+            f"Correct: this agrees with {where}: “{right}”",
+            f"The misconception to avoid is: “{wrong}”",
         ]
     lines.append(why)
     if example:
-        lines.append(f"Example: {example}")
-    lines.append(
-        f'Open **{data["owner"]}** in Explore (or `ecs-tutor explore "{data["owner"]}"`) to see '
-        f"how it connects."
-    )
+        lines.append(f"Example: {literal(example)}")
+    # A code span shows its text as it is (no link can form in it) unless the text ends it.
+    command = "" if "`" in data["owner"] else f' (or `ecs-tutor explore "{data["owner"]}"`)'
+    lines.append(f"Open **{owner}** in Explore{command} to see how it connects.")
     return "\n\n".join(lines)

@@ -8,6 +8,7 @@ import networkx as nx
 
 from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, SCENARIO, SECTION, STEP_OF
 
+from .markdown import literal
 from .retrieve import Hit
 
 # Below this cosine between the question and the best concept's closest text, the guide is too
@@ -33,38 +34,42 @@ class Answer:
 
 
 def compose_answer(question: str, hits: list[Hit], graph: nx.DiGraph) -> Answer:
-    """Markdown built only from the guide's own text about the best hits, in order of relevance."""
+    """Markdown built only from the guide's own text about the best hits, in order of relevance;
+    the guide's text in it is literal (``markdown.literal``): an uploaded guide makes no links."""
     if not hits or hits[0].dense < ANSWER_FLOOR:
-        nearest = ", ".join(f"*{hit.title}*" for hit in hits[:3]) or "nothing"
+        nearest = ", ".join(f"*{literal(hit.title)}*" for hit in hits[:3]) or "nothing"
         text = (
             "The study guide does not cover this question, so I will not guess. "
             f"The nearest topics are: {nearest}."
         )
         return Answer(question, text, tuple(hits), covered=False)
     top = hits[0]
-    parts = [f"**{top.title}** ({top.section}): {_direct(graph, top.node)}"]
+    parts = [f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}"]
     for wrong, right in _pairs(graph, top.node):
-        parts.append(f"**Trap to avoid.** Wrong: “{wrong}” Right: “{right}”")
+        parts.append(f"**Trap to avoid.** Wrong: “{literal(wrong)}” Right: “{literal(right)}”")
     example = example_of(graph, top.node)
     if example:
-        parts.append(f"**Example.** {example}")
+        parts.append(f"**Example.** {literal(example)}")
     others = [hit for hit in hits[1:] if hit.dense >= ANSWER_FLOOR]
     if others:
-        parts.append("**See also.** " + "; ".join(f"*{h.title}* ({h.section})" for h in others))
+        parts.append(
+            "**See also.** "
+            + "; ".join(f"*{literal(h.title)}* ({literal(h.section)})" for h in others)
+        )
     return Answer(question, "\n\n".join(parts), tuple(hits))
 
 
 def _direct(graph: nx.DiGraph, node: str) -> str:
     data = graph.nodes[node]
     if data["type"] == SECTION:
-        return data["text"]
-    text = data["text"].split(": ", 1)[-1]
+        return literal(data["text"])
+    text = literal(data["text"].split(": ", 1)[-1])
     if data["type"] == SCENARIO and data["kind"] == "worked":
         steps = sorted(
             (graph.nodes[s] for s, _, r in graph.in_edges(node, data="relation") if r == STEP_OF),
             key=lambda d: d["number"],
         )
-        text += "\n\n" + "\n".join(f"{d['number']}. {d['text']}" for d in steps)
+        text += "\n\n" + "\n".join(f"{d['number']}. {literal(d['text'])}" for d in steps)
     return text
 
 

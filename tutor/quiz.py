@@ -27,6 +27,7 @@ from kg.build import item_id, scenario_id
 
 from .claims import CORRECT, Verdict
 from .errors import BadInput
+from .markdown import literal
 
 TRUE_FALSE, SERVICE = "true_false", "service"
 BLANK = "____"
@@ -159,13 +160,14 @@ class Quiz:
             raise BadInput("answer True or False")
         verdict = self.check(text)
         if verdict.title != card.item or verdict.right != card.right:
-            where = f"**{verdict.title}**" if verdict.title else "nothing in the guide"
+            where = f"**{literal(verdict.title)}**" if verdict.title else "nothing in the guide"
             return Grade(
                 card.id,
                 text,
                 None,
                 f"I cannot grade that sentence against this statement: it reads as about "
-                f"{where}. Answer True or False, or say what is true about **{card.item}**.",
+                f"{where}. Answer True or False, or say what is true about "
+                f"**{literal(card.item)}**.",
                 verdict,
             )
         correct = verdict.verdict == CORRECT  # the same pair: correct or misconception
@@ -375,8 +377,8 @@ def _chosen_option(card: Card, text: str, aliases: dict[str, list[re.Pattern[str
 
 def _both_sides(card: Card) -> str:
     return (
-        f"Right: “{card.right}” Wrong (the misconception): “{card.wrong}” "
-        f"See **{card.item}** ({card.section})."
+        f"Right: “{literal(card.right)}” Wrong (the misconception): “{literal(card.wrong)}” "
+        f"See **{literal(card.item)}** ({literal(card.section)})."
     )
 
 
@@ -387,13 +389,17 @@ def _drill_feedback(card: Card, correct: bool) -> str:
 
 
 def _question_feedback(card: Card, chosen: str) -> str:
-    lead = "Correct" if chosen == card.answer else f"Not quite: not {chosen}"
-    lines = [f"{lead}. The answer is **{card.answer}**, as the guide says: “{card.right}”"]
+    lead = "Correct" if chosen == card.answer else f"Not quite: not {literal(chosen)}"
+    lines = [
+        f"{lead}. The answer is **{literal(card.answer)}**, as the guide says: "
+        f"“{literal(card.right)}”"
+    ]
     wrong = sorted((o for o in card.options if o != card.answer), key=lambda o: o != chosen)
     for option in wrong:
         note = card.notes[card.options.index(option)]
         lines.append(
-            f"- {option} is not it" + (f": the guide uses it for “{note}”" if note else ".")
+            f"- {literal(option)} is not it"
+            + (f": the guide uses it for “{literal(note)}”" if note else ".")
         )
-    lines.append(f"See **{card.item}** ({card.section}).")
+    lines.append(f"See **{literal(card.item)}** ({literal(card.section)}).")
     return "\n".join(lines)

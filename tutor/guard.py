@@ -1,0 +1,222 @@
+"""An ASGI middleware in front of the app's web server: limits on what a request may bring.
+
+Gradio takes whatever a client sends: a 200 MB body, a chat history of 100,000 messages, an event
+number that does not exist (HTTP 500), upload after upload into its temporary folder, and wrong
+passwords as fast as they come. ``RequestGuard`` refuses those before Gradio sees them:
+
+* a body over ``body_limit`` (``upload_limit`` for uploads) gets 413;
+* an event number the app does not have gets 404 instead of a server error;
+* an upload while the temporary upload folder holds over ``upload_quota`` bytes gets 507;
+* after ``login_attempts`` wrong logins from one address within ``login_window`` seconds, further
+  logins from it get 429 until the window has passed;
+* with a login required, the page sent before sign-in carries no API description (Gradio embeds
+  one, with every concept name and stored guide key, in the page it sends to anyone).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import warnings
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Collection
+from pathlib import Path
+from typing import Any
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# A chat of 60 messages (the app keeps no more) is ~100 KB; a claim is at most 2,000 characters.
+BODY_LIMIT = 256 * 1024
+UPLOAD_QUOTA = 64 * 1024 * 1024  # uploads waiting in the temporary folder, all sessions together
+LOGIN_ATTEMPTS, LOGIN_WINDOW = 5, 60.0
+_API_INFO = re.compile(rb"<script>window\.gradio_api_info = .*?</script>", re.DOTALL)
+_AUTH_REQUIRED = re.compile(rb'"auth_required"\s*:\s*true')
+
+
+class RequestGuard:
+    """The middleware (see the module's docstring); ``events`` gives the app's event numbers."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        events: Callable[[], Collection[int]],
+        upload_limit: int,
+        upload_dir: Path,
+        body_limit: int = BODY_LIMIT,
+        upload_quota: int = UPLOAD_QUOTA,
+        login_attempts: int = LOGIN_ATTEMPTS,
+        login_window: float = LOGIN_WINDOW,
+    ):
+        self.app = app
+        self.events = events
+        self.body_limit, self.upload_limit = body_limit, upload_limit
+        self.upload_dir, self.upload_quota = Path(upload_dir), upload_quota
+        self.login_attempts, self.login_window = login_attempts, login_window
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"].rstrip("/"), scope["method"]
+        upload = path.endswith("/upload")
+        if upload and _folder_bytes(self.upload_dir) > self.upload_quota:
+            await _refuse(send, 507, "too many uploads are waiting: try again in a few minutes")
+            return
+        body = await _read_body(receive, self.upload_limit if upload else self.body_limit)
+        if body is None:
+            await _refuse(send, 413, "the request is too large")
+            return
+        if path.endswith("/queue/join") and not self._known_event(body):
+            await _refuse(send, 404, "no such event")
+            return
+        login = method == "POST" and path.endswith("/login")
+        client = (scope.get("client") or ("?", 0))[0]
+        if login and self._locked_out(client):
+            await _refuse(send, 429, "too many wrong logins: wait a minute and try again")
+            return
+        send = self._watch_login(send, client) if login else send
+        if method == "GET" and path == "":
+            send = _without_api_info_before_login(send)
+        await self.app(scope, _replay(body, receive), send)
+
+    def _known_event(self, body: bytes) -> bool:
+        try:
+            number = json.loads(body).get("fn_index")
+        except (ValueError, AttributeError):
+            return True  # not ours to judge: Gradio answers a malformed body with 422
+        return number is None or (type(number) is int and number in self.events())
+
+    def _locked_out(self, client: str) -> bool:
+        with self._lock:
+            failures = self._failures[client]
+            while failures and failures[0] < time.monotonic() - self.login_window:
+                failures.popleft()
+            return len(failures) >= self.login_attempts
+
+    def _watch_login(self, send: Send, client: str) -> Send:
+        async def watching(message: dict) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                with self._lock:
+                    self._failures[client].append(time.monotonic())
+            await send(message)
+
+        return watching
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it passes ``limit`` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the client's own messages (a stream waits on them to learn
+    that the client has gone)."""
+    sent = False
+
+    async def replaying() -> dict:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replaying
+
+
+def _without_api_info_before_login(send: Send) -> Send:
+    """Gradio's page before sign-in still embeds the API description: drop it from the page."""
+    start: dict | None = None
+    chunks: list[bytes] = []
+
+    async def sending(message: dict) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        page = b"".join(chunks)
+        if _AUTH_REQUIRED.search(page):
+            page = _API_INFO.sub(b"<script>window.gradio_api_info = null;</script>", page)
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(page)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": page, "more_body": False})
+
+    return sending
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _folder_bytes(folder: Path) -> int:
+    """Bytes of the files below ``folder`` (0 if it does not exist)."""
+    if not folder.is_dir():
+        return 0
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+LOG_LINE_CHARS = 2000
+
+
+def cap_log_lines(limit: int = LOG_LINE_CHARS) -> None:
+    """Cut every log record and warning to ``limit`` characters (Gradio's warning about a
+    dropdown value quotes the value whole, so a client could write megabytes to the log)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _Capped) for f in handler.filters):
+            handler.addFilter(_Capped(limit))
+    shown = warnings.formatwarning
+    if getattr(shown, "capped", False):
+        return
+
+    def capped(message, category, filename, lineno, line=None):  # noqa: ANN001 - as warnings'
+        return _cut(shown(message, category, filename, lineno, line), limit) + "\n"
+
+    capped.capped = True  # type: ignore[attr-defined]
+    warnings.formatwarning = capped
+
+
+class _Capped(logging.Filter):
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if len(message) > self.limit:
+            record.msg, record.args = _cut(message, self.limit), None
+        return True
+
+
+def _cut(text: str, limit: int) -> str:
+    text = text.rstrip("\n")
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
