@@ -14,6 +14,7 @@ from ingest import load_catalog, paraphrases_path
 from tutor import Settings, leftovers
 from tutor import library as library_module
 from tutor.config import DEFAULT_EXAMPLES
+from tutor.errors import IndexNotSaved
 from tutor.index import PARAPHRASE
 from tutor.library import (
     BUILTIN_KEY,
@@ -275,7 +276,8 @@ def test_an_upload_that_cannot_be_indexed_is_refused_and_not_kept(tmp_path, embe
     with pytest.raises(GuideRefused) as refused:
         library.add("../notes.md", _notes())
     assert str(refused.value) == "notes.md: the guide could not be indexed"
-    assert isinstance(refused.value.__cause__, OSError)
+    assert isinstance(refused.value.__cause__, IndexNotSaved)
+    assert str(refused.value.__cause__).endswith(": Not a directory")
     assert list(_files(tmp_path / "data")) == []
     assert [found.key for found in library.guides()] == [BUILTIN_KEY]
 

@@ -192,16 +192,15 @@ def cap_log_lines(limit: int = LOG_LINE_CHARS) -> None:
     """Cut every log record and warning to ``limit`` characters (Gradio's warning about a
     dropdown value quotes the value whole, so a client could write megabytes to the log)."""
     for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, _Capped) for f in handler.filters):
-            handler.addFilter(_Capped(limit))
-    shown = warnings.formatwarning
-    if getattr(shown, "capped", False):
-        return
+        for old in [f for f in handler.filters if isinstance(f, _Capped)]:
+            handler.removeFilter(old)
+        handler.addFilter(_Capped(limit))
+    shown = getattr(warnings.formatwarning, "uncapped", warnings.formatwarning)
 
     def capped(message, category, filename, lineno, line=None):  # noqa: ANN001 - as warnings'
         return _cut(shown(message, category, filename, lineno, line), limit) + "\n"
 
-    capped.capped = True  # type: ignore[attr-defined]
+    capped.uncapped = shown  # type: ignore[attr-defined]
     warnings.formatwarning = capped
 
 
