@@ -25,12 +25,12 @@ from starlette.middleware import Middleware
 import kg
 from kg import GraphError, concept_map
 from tutor import Tutor, TutorError
-from tutor.claims import CORRECT, MISCONCEPTION, NOT_COVERED
+from tutor.check.claims import CORRECT, MISCONCEPTION, NOT_COVERED
 from tutor.config import Settings, settings_from_env
 from tutor.core import MAX_INPUT_CHARS
 from tutor.errors import BadInput
-from tutor.guard import RequestGuard, cap_log_lines
-from tutor.library import (
+from tutor.markdown import literal
+from tutor.study.library import (
     BUILTIN_KEY,
     MAX_GUIDE_BYTES,
     MAX_STORED_GUIDES,
@@ -38,8 +38,8 @@ from tutor.library import (
     display_name,
     read_upload,
 )
-from tutor.markdown import literal
-from tutor.progress import Mastery, ProgressStore
+from tutor.study.progress import Mastery, ProgressStore
+from tutor.web.guard import RequestGuard, cap_log_lines
 
 # The machine is offline: no telemetry, whatever launched us (the Makefile sets it too).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -119,7 +119,7 @@ def _open_store(library: GuideLibrary, key: str, settings: Settings) -> Progress
     guide's ``check``. The quiz asks the library for the tutor at each drill rather than keep
     it, so the library alone decides how many tutors stay in memory."""
     from ingest import load_catalog
-    from tutor.quiz import Quiz
+    from tutor.study.quiz import Quiz
 
     def check(claim: str):
         return library.tutor(key).check(claim)

@@ -47,7 +47,7 @@ def graph(guide):
 @pytest.fixture(scope="session")
 def embedder():
     """The model as the tutor runs it by default: its ONNX export (made at its first use)."""
-    from tutor.embed import embedder_for
+    from tutor.search.embed import embedder_for
 
     return embedder_for(Settings())
 

@@ -9,9 +9,9 @@ import zipfile
 import pytest
 
 from ingest import load_catalog
-from tutor.anki import MODEL_ID, deck_id, section_tag, write_apkg
 from tutor.cli import main
-from tutor.quiz import Quiz
+from tutor.study.anki import MODEL_ID, deck_id, section_tag, write_apkg
+from tutor.study.quiz import Quiz
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from gradio_client.exceptions import AppError
 
 import app
 from kg import ConceptNotFound
-from tutor.guard import RequestGuard
-from tutor.library import MAX_GUIDE_BYTES
+from tutor.study.library import MAX_GUIDE_BYTES
+from tutor.web.guard import RequestGuard
 
 # Gradio's own queue code trips a pandas deprecation warning; it is not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")

@@ -8,7 +8,7 @@ from conftest import served_app
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tutor.library import BUILTIN_KEY
+from tutor.study.library import BUILTIN_KEY
 
 EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"
 pytestmark = [
@@ -200,7 +200,7 @@ def test_a_quiz_does_not_keep_its_guides_tutor_open(tutor, embedder, tmp_path):
 
     import app
     from tutor import Settings
-    from tutor.library import GuideLibrary
+    from tutor.study.library import GuideLibrary
 
     settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
     library = GuideLibrary(settings, embedder, builtin=tutor, max_open=1)

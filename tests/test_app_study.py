@@ -11,8 +11,8 @@ from gradio_client.exceptions import AppError
 import app
 from ingest import load_catalog
 from tutor import Settings
-from tutor.progress import ProgressStore, progress_url
-from tutor.quiz import Quiz
+from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.quiz import Quiz
 
 # Gradio's queue and plot code trip pandas deprecation warnings; they are not ours to fix.
 pytestmark = [

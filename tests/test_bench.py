@@ -9,16 +9,16 @@ import pytest
 from conftest import CountingEmbedder
 
 from tutor import Settings, Tutor
-from tutor.bench import BENCH_FORMAT, format_table
 from tutor.cli import main
-from tutor.index import (
+from tutor.dev.bench import BENCH_FORMAT, format_table
+from tutor.dev.synth import write_synthetic_guide
+from tutor.search.index import (
     FLAT_MAX,
     documents,
     embedding_key,
     make_faiss_index,
     open_index,
 )
-from tutor.synth import write_synthetic_guide
 
 FARGATE = "item:Key Concepts > ECS Modes > Fargate"
 

@@ -12,8 +12,8 @@ from conftest import served_app
 
 import app
 from ingest import load_catalog
-from tutor.progress import ProgressStore, progress_url
-from tutor.quiz import Quiz
+from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.quiz import Quiz
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"

@@ -5,10 +5,11 @@ import pytest
 from conftest import CountingEmbedder
 
 from tutor import VERDICTS, BadInput, Settings
-from tutor.claims import SIDE_FEATURES, ClaimChecker
+from tutor.check.claims import ClaimChecker
+from tutor.check.cues import clauses, families, polarity, strip_negation
+from tutor.check.model import SIDE_FEATURES
 from tutor.core import Tutor
-from tutor.cues import clauses, families, polarity, strip_negation
-from tutor.retrieve import Retriever
+from tutor.search.retrieve import Retriever
 
 
 @pytest.mark.parametrize(
@@ -414,7 +415,7 @@ def test_stored_vectors_give_the_verdicts_the_model_gives(embedder, cache_dir, m
     ]
     stored = Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)
     expected = [stored.check(claim).to_dict() for claim in claims]
-    monkeypatch.setattr("tutor.index.VectorIndex.stored", lambda self, text: None)
+    monkeypatch.setattr("tutor.search.index.VectorIndex.stored", lambda self, text: None)
     fresh = Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)
     for claim, verdict in zip(claims, expected, strict=True):
         got = fresh.check(claim).to_dict()

@@ -7,8 +7,8 @@ from collections import defaultdict
 import pytest
 
 from tutor import Settings
-from tutor.baseline import NaiveBaseline
-from tutor.evaluate import (
+from tutor.dev.baseline import NaiveBaseline
+from tutor.dev.evaluate import (
     DEFAULT_EVAL_DIR,
     HeldOutSystem,
     accuracy_at_coverage,

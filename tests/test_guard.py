@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from test_hostile_guides import redos_guide
 
 import app
-from tutor.guard import BODY_LIMIT, RequestGuard, cap_log_lines
+from tutor.web.guard import BODY_LIMIT, RequestGuard, cap_log_lines
 
 pytestmark = [pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 

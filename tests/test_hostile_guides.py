@@ -11,8 +11,8 @@ from timebound import finishes_within
 
 from ingest import GuideFormatError, parse_guide
 from ingest.isolated import parse_isolated
-from tutor.library import MAX_STORED_GUIDES, GuideRefused, store_guide
-from tutor.synth import synthetic_guide
+from tutor.dev.synth import synthetic_guide
+from tutor.study.library import MAX_STORED_GUIDES, GuideRefused, store_guide
 
 _BODY = (
     "#### Storage\n\n1. **Volumes**: Disks for tasks.\n   * **Misconceptions**:\n"

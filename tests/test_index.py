@@ -9,11 +9,11 @@ import pytest
 from conftest import CountingEmbedder
 
 from tutor import BrokenIndex, Settings
-from tutor import index as index_module
 from tutor.config import DEFAULT_EXAMPLES
 from tutor.core import phrasings
-from tutor.evaluate import load_jsonl
-from tutor.index import (
+from tutor.dev.evaluate import load_jsonl
+from tutor.search import index as index_module
+from tutor.search.index import (
     PARAPHRASE,
     SCHEMA,
     build_index,

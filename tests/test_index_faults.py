@@ -14,7 +14,7 @@ from conftest import CountingEmbedder
 
 from tutor import Settings, Tutor
 from tutor.errors import IndexNotSaved
-from tutor.index import build_index, documents, load_index, save_index
+from tutor.search.index import build_index, documents, load_index, save_index
 
 PROJECT = Path(__file__).resolve().parent.parent
 # What faiss itself raises when its write() fails (its message ends with the system's reason).
@@ -78,7 +78,7 @@ from pathlib import Path
 import numpy as np
 
 from tutor.errors import IndexNotSaved
-from tutor.index import Doc, VectorIndex, make_faiss_index, save_index
+from tutor.search.index import Doc, VectorIndex, make_faiss_index, save_index
 
 limit, cache = int(sys.argv[1]), Path(sys.argv[2])
 rows = np.random.default_rng(0).random((150, 64), dtype=np.float32)

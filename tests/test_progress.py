@@ -19,8 +19,8 @@ import pytest
 from ingest import load_catalog
 from tutor import BadInput
 from tutor.config import PROJECT_DIR
-from tutor.progress import HORIZON, ProgressError, ProgressStore, progress_url
-from tutor.quiz import Grade, Quiz
+from tutor.study.progress import HORIZON, ProgressError, ProgressStore, progress_url
+from tutor.study.quiz import Grade, Quiz
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLUSTERS_TRUE, CLUSTERS_FALSE = "pair:Clusters#1:true", "pair:Clusters#1:false"
@@ -226,8 +226,8 @@ from datetime import UTC, datetime, timedelta
 import fsrs
 from ingest import load_catalog, read_guide
 from tutor.config import DEFAULT_GUIDE
-from tutor.progress import ProgressStore, progress_url
-from tutor.quiz import Quiz
+from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.quiz import Quiz
 
 quiz = Quiz(read_guide(DEFAULT_GUIDE), load_catalog())
 store = ProgressStore(progress_url(sys.argv[1]), quiz=quiz)

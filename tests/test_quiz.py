@@ -9,8 +9,8 @@ import pytest
 from ingest import load_catalog
 from tutor import BadInput
 from tutor.cli import main
-from tutor.progress import ProgressStore, progress_url
-from tutor.quiz import BLANK, SERVICE, TRUE_FALSE, Quiz
+from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.quiz import BLANK, SERVICE, TRUE_FALSE, Quiz
 
 CLUSTERS_TRUE, CLUSTERS_FALSE = "pair:Clusters#1:true", "pair:Clusters#1:false"
 ALB_STEP = "scenario:Scalable Microservices Architecture#5"

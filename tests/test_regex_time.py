@@ -19,19 +19,19 @@ from timebound import finishes_within
 import app
 import ingest.parser
 import kg.build
-import tutor.claims
+import tutor.check.claims
+import tutor.check.cues
 import tutor.core
-import tutor.cues
-import tutor.lexical
-import tutor.library
 import tutor.markdown
-import tutor.progress
+import tutor.search.lexical
+import tutor.study.library
+import tutor.study.progress
 from ingest import load_catalog
 from tutor.core import MAX_INPUT_CHARS
 
 # Modules whose patterns read typed text (questions, claims, answers, names) or guide text.
-TYPED = (app, tutor.claims, tutor.core, tutor.cues, tutor.lexical, tutor.markdown, tutor.progress)
-TYPED += (tutor.library,)
+TYPED = (app, tutor.check.claims, tutor.check.cues, tutor.core, tutor.markdown)
+TYPED += (tutor.search.lexical, tutor.study.library, tutor.study.progress)
 GUIDE = (ingest.parser, kg.build)
 GUIDE_LINE_CHARS = 50_000  # a guide's line can be as long as the upload limit; 50k shows the trend
 
@@ -70,7 +70,11 @@ ON_GUIDE_LINES = patterns_of(*GUIDE) + SERVICE_PATTERNS
 
 def test_the_fuzzer_sees_the_patterns_it_is_meant_to():
     names = {name for name, _ in ALL}
-    assert {"ingest.parser._HEADING", "tutor.cues.FALSITY_FRAME", "tutor.markdown._INLINE"} <= names
+    assert {
+        "ingest.parser._HEADING",
+        "tutor.check.cues.FALSITY_FRAME",
+        "tutor.markdown._INLINE",
+    } <= names
     assert len(ALL) > 60
 
 

@@ -19,11 +19,11 @@ import pytest
 from ingest import parse_guide
 from kg import build
 from kg.build import ITEM, RELATED_TO, title_words
-from tutor.claims import ClaimChecker
-from tutor.index import documents
-from tutor.lexical import BM25, tokens
-from tutor.retrieve import _GENERIC_TITLE_WORDS, Retriever
-from tutor.synth import synthetic_guide
+from tutor.check.claims import ClaimChecker
+from tutor.dev.synth import synthetic_guide
+from tutor.search.index import documents
+from tutor.search.lexical import BM25, tokens
+from tutor.search.retrieve import _GENERIC_TITLE_WORDS, Retriever
 
 # --- the old implementations, kept as oracles ---------------------------------------------------
 

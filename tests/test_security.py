@@ -11,7 +11,7 @@ from gradio_client.exceptions import AuthenticationError
 
 from tutor import TutorError
 from tutor.config import auth_from_env, parse_auth
-from tutor.guard import LOGIN_ATTEMPTS
+from tutor.web.guard import LOGIN_ATTEMPTS
 
 
 def test_a_login_is_user_colon_password():

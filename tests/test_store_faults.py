@@ -13,8 +13,8 @@ import pytest
 
 from ingest import load_catalog
 from tutor.cli import main
-from tutor.progress import ProgressDamaged, ProgressStore, progress_url
-from tutor.quiz import Quiz
+from tutor.study.progress import ProgressDamaged, ProgressStore, progress_url
+from tutor.study.quiz import Quiz
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AFRESH = "it was left untouched — move it away to start afresh"

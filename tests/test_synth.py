@@ -4,8 +4,8 @@ import pytest
 
 from ingest import parse_guide
 from kg import build_graph
-from tutor.index import documents
-from tutor.synth import CHAPTER_COUNTS, synthetic_guide, write_synthetic_guide
+from tutor.dev.synth import CHAPTER_COUNTS, synthetic_guide, write_synthetic_guide
+from tutor.search.index import documents
 
 
 @pytest.fixture(scope="module")

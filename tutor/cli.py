@@ -13,9 +13,8 @@ from typing import TextIO
 
 from ingest import IngestError
 from kg import FORMATS, GraphError, write_graph
-
-from .config import auth_from_env, parse_auth, settings_from_env
-from .errors import TutorError
+from tutor.config import auth_from_env, parse_auth, settings_from_env
+from tutor.errors import TutorError
 
 _KNOWN_ERRORS = (TutorError, IngestError, GraphError)
 
@@ -157,7 +156,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _open(args: argparse.Namespace, **options):
-    from .core import Tutor  # imported here so `--help` stays fast
+    from tutor.core import Tutor  # imported here so `--help` stays fast
 
     return Tutor.open(_settings(args), **options)
 
@@ -285,8 +284,8 @@ def _export(args: argparse.Namespace) -> int:
     catalog = load_catalog(settings.aliases)
     guide = read_guide(settings.guide, catalog=catalog)
     if args.format == "anki":
-        from .anki import write_apkg
-        from .quiz import Quiz
+        from tutor.study.anki import write_apkg
+        from tutor.study.quiz import Quiz
 
         out, notes = write_apkg(Quiz(guide, catalog), args.out or Path("ecs-deck.apkg"))
         print(f"wrote {out} ({notes} notes)")
@@ -303,9 +302,8 @@ def _quiz(args: argparse.Namespace) -> int:
     end of input stops; every answer is saved as soon as it is given."""
     from ingest import load_catalog, read_guide
     from kg import build_graph
-
-    from .progress import ProgressStore, store_url
-    from .quiz import Quiz
+    from tutor.study.progress import ProgressStore, store_url
+    from tutor.study.quiz import Quiz
 
     settings = _settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
     catalog = load_catalog(settings.aliases)
@@ -376,8 +374,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .baseline import NaiveBaseline
-    from .evaluate import DEFAULT_EVAL_DIR, HeldOutSystem, evaluate, format_report
+    from tutor.dev.baseline import NaiveBaseline
+    from tutor.dev.evaluate import DEFAULT_EVAL_DIR, HeldOutSystem, evaluate, format_report
 
     tutor = _open(args)
     folder = args.data or DEFAULT_EVAL_DIR
@@ -398,9 +396,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from .embed import embedder_for
-    from .fit import fit_from_settings, format_fit, plot_curves
-    from .sidemodel import DEFAULT_MODEL_PATH, save_model
+    from tutor.check.model import DEFAULT_MODEL_PATH, save_model
+    from tutor.dev.fit import fit_from_settings, format_fit, plot_curves
+    from tutor.search.embed import embedder_for
 
     if args.folds < 2:
         raise TutorError("--folds must be at least 2")
@@ -417,7 +415,7 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import format_table, run_bench, write_plot
+    from tutor.dev.bench import format_table, run_bench, write_plot
 
     try:
         sizes = tuple(int(size) for size in args.sizes.split(",") if size.strip())

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, SCENARIO, SECTION, STEP_OF
-
-from .markdown import literal
-from .retrieve import Hit
+from tutor.markdown import literal
+from tutor.search.retrieve import Hit
 
 # Below this cosine between the question and the best concept's closest text, the guide is too
 # far from the question to answer from. It is a cosine, not the ranking score: BM25's share of

@@ -85,7 +85,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
 
 def parse_auth(value: str) -> tuple[str, str]:
     """ "user:password" -> ("user", "password"); ``TutorError`` if either part is missing."""
-    from .errors import TutorError
+    from tutor.errors import TutorError
 
     user, sep, password = value.partition(":")
     if not (sep and user.strip() and password):

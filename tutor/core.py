@@ -22,16 +22,15 @@ from ingest import (
     read_guide,
 )
 from kg import ConceptNotFound, build_graph, find_concept
-
-from .claims import ClaimChecker, Verdict, texts_to_store
-from .compose import Answer, compose_answer
-from .config import Settings, settings_from_env
-from .embed import Embedder, embedder_for
-from .errors import BadInput
-from .explore import Exploration, Relation, explore_node, relate_nodes
-from .index import Lap, VectorIndex, open_index
-from .nli import nli_from_settings
-from .retrieve import Hit, Retriever
+from tutor.check.claims import ClaimChecker, Verdict, texts_to_store
+from tutor.check.nli import nli_from_settings
+from tutor.compose import Answer, compose_answer
+from tutor.config import Settings, settings_from_env
+from tutor.errors import BadInput
+from tutor.explore import Exploration, Relation, explore_node, relate_nodes
+from tutor.search.embed import Embedder, embedder_for
+from tutor.search.index import Lap, VectorIndex, open_index
+from tutor.search.retrieve import Hit, Retriever
 
 MAX_INPUT_CHARS = 2000  # a question or claim longer than this is refused, not truncated
 
@@ -163,7 +162,7 @@ class Tutor:
         answer = compose_answer(question, self.retriever.search(question, k=k), self.graph)
         if self.llm is None:
             return answer
-        from .llm import reword  # LangChain's message types load only when an LLM is used
+        from tutor.llm import reword  # LangChain's message types load only when an LLM is used
 
         return reword(self.llm, answer, self.graph)
 

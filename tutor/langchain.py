@@ -7,7 +7,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from .core import Tutor
+from tutor.core import Tutor
 
 
 class TutorRetriever(BaseRetriever):

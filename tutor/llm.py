@@ -27,8 +27,8 @@ from typing import Any
 
 import networkx as nx
 
-from .compose import Answer
-from .retrieve import Hit
+from tutor.compose import Answer
+from tutor.search.retrieve import Hit
 
 __all__ = ["SYSTEM_PROMPT", "grounded_messages", "reword"]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import leftovers
+from tutor import leftovers
 
 # Bump when the exported graph changes: an export made by an older recipe is then made again.
 EXPORT_VERSION = 2

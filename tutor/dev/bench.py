@@ -1,12 +1,12 @@
 """``ecs-tutor bench``: what the tutor costs, beside the naive baseline, at growing guide sizes.
 
 Each size runs in its own process (so that its peak RSS is its own): the ECS guide, then the
-synthetic guides of ``tutor.synth``. A run measures ingest by phase (parse, graph, embed, index)
+synthetic guides of ``tutor.dev.synth``. A run measures ingest by phase (parse, graph, embed, index)
 into an empty cache, ingest again with nothing changed and with one text changed, ask and check
 latency on queries the model has not seen (p50/p95/p99 after a warm-up), the same with the query
 embedding already known (what the tutor adds on top of the model), throughput with the queries
 embedded as one batch, the faiss index (flat vs HNSW: search time and recall@10 against exact
-search), the index size on disk and the peak RSS; and the naive baseline (``tutor.baseline``) on
+search), the index size on disk and the peak RSS; and the naive baseline (``tutor.dev.baseline``) on
 the same queries. The parent process adds cold starts (CLI to first answer, app to ready) and
 writes one JSON file. Timings are printed, never asserted: the machine is shared and noisy.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_GUIDE, PROJECT_DIR, Settings
+from tutor.config import DEFAULT_GUIDE, PROJECT_DIR, Settings
 
 __all__ = ["BENCH_FORMAT", "DEFAULT_SIZES", "format_table", "run_bench"]
 
@@ -87,7 +87,7 @@ def run_bench(
 def _in_child(spec: dict) -> dict:
     """Run one measurement in a fresh interpreter; its last stdout line is the JSON result."""
     done = subprocess.run(
-        [sys.executable, "-m", "tutor.bench", json.dumps(spec)],
+        [sys.executable, "-m", "tutor.dev.bench", json.dumps(spec)],
         capture_output=True,
         text=True,
         cwd=PROJECT_DIR,
@@ -110,10 +110,10 @@ def _child_env() -> dict[str, str]:
 
 def measure(spec: dict) -> dict:
     """Everything for one guide (the worker's body): ingest, queries, index, baseline, memory."""
-    from .baseline import NaiveBaseline
-    from .core import Tutor
-    from .embed import embedder_for
-    from .synth import CHAPTER_COUNTS, write_synthetic_guide
+    from tutor.core import Tutor
+    from tutor.dev.baseline import NaiveBaseline
+    from tutor.dev.synth import CHAPTER_COUNTS, write_synthetic_guide
+    from tutor.search.embed import embedder_for
 
     cache = Path(spec["cache"])
     if spec["guide"] == "ecs":
@@ -282,7 +282,7 @@ def _percentiles(ms: list[float]) -> dict:
 def _index_choice(vectors: np.ndarray, embedder, chosen: str) -> dict:
     """Flat against HNSW on the same vectors: build and search time, and HNSW's recall@10
     against exact search, for queries taken from the guide's own texts plus real questions."""
-    from .index import make_faiss_index
+    from tutor.search.index import make_faiss_index
 
     (_, asks), _ = _queries(100)
     rng = np.random.default_rng(0)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from .claims import VERDICTS
-from .config import PROJECT_DIR, Settings
-from .core import Tutor
-from .errors import TutorError
+from tutor.check.claims import VERDICTS
+from tutor.config import PROJECT_DIR, Settings
+from tutor.core import Tutor
+from tutor.errors import TutorError
 
 DEFAULT_EVAL_DIR = PROJECT_DIR / "data" / "eval"
 COVERAGE_LEVELS = (0.2, 0.4, 0.6, 0.8, 1.0)

@@ -22,8 +22,30 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import PROJECT_DIR
-from .errors import TutorError
+from tutor.config import PROJECT_DIR
+from tutor.errors import TutorError
+
+# The numbers the fitted models weigh, in this order (this module stores weights by these names).
+# Cover: the cosine to the nearest pair's closest phrasing, whether the claim names a service
+# foreign to the guide, and the cosine to the nearest claim labelled as outside the guide (NaN for
+# a guide with none: the model then counts it as average, see ``Logistic``). (Adding
+# BM25's share of the rank, the gap to the runner-up pair or a foreign-times-cosine term did no
+# better held out on the training claims; docs in data/models.)
+COVER_FEATURES = ("cosine", "foreign", "uncovered")
+# Side, each signed so that positive speaks for Wrong: the rules' verdict; the deciding clause's
+# content comparison (mean of the top three, and the top one) and quantifier family, turned by its
+# negations; the embedding's own Wrong-minus-Right similarity of the whole claim, apart for claims
+# with and without negations (the model hardly sees "not", so it means something only without);
+# the clause's content projected on the pair's Wrong-versus-Right direction, turned by negations.
+SIDE_FEATURES = (
+    "rule",
+    "content",
+    "content_top1",
+    "family",
+    "raw_plain",
+    "raw_negated",
+    "direction",
+)
 
 FORMAT, VERSION = "ecs-tutor check model", 1
 DEFAULT_MODEL_PATH = PROJECT_DIR / "data" / "models" / "side.json"
@@ -94,7 +116,6 @@ class CheckModel:
 def load_model(path: Path | str) -> CheckModel:
     """The check model saved at ``path``; ``TutorError`` saying what is wrong if it is missing,
     not JSON, another format or version, or does not weigh the checker's features."""
-    from .claims import COVER_FEATURES, SIDE_FEATURES  # claims imports this module
 
     path = Path(path)
     try:

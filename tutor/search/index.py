@@ -12,7 +12,7 @@ A new build takes the rows of every intact older folder for the same model and e
 texts it has not seen; a damaged folder lends nothing. The same cache also keeps the embeddings
 of ``extras``, texts a caller will embed again and again without searching them (the claim
 checker's contents of the pairs' phrasings): ``VectorIndex.stored`` hands them out. The faiss
-index is exact (flat) while that is cheap and HNSW beyond ``FLAT_MAX`` texts (``tutor.bench``
+index is exact (flat) while that is cheap and HNSW beyond ``FLAT_MAX`` texts (``tutor.dev.bench``
 measures the recall this costs).
 """
 
@@ -34,9 +34,8 @@ import numpy as np
 
 from ingest import Paraphrases
 from kg.build import ITEM, MISCONCEPTION, SCENARIO, SECTION, STEP
-
-from .embed import Embedder
-from .errors import BrokenIndex, IndexNotSaved
+from tutor.errors import BrokenIndex, IndexNotSaved
+from tutor.search.embed import Embedder
 
 SCHEMA = 4  # 4: embeddings cache beside the index; HNSW above FLAT_MAX texts
 PARAPHRASE = "-paraphrase"  # field suffix of a phrasing kept beside the guide, not in it

@@ -21,10 +21,9 @@ from kg.build import (
     STEP_OF,
     title_words,
 )
-
-from .embed import Embedder
-from .index import PARAPHRASE, Doc, VectorIndex, side_of
-from .lexical import BM25
+from tutor.search.embed import Embedder
+from tutor.search.index import PARAPHRASE, Doc, VectorIndex, side_of
+from tutor.search.lexical import BM25
 
 # A hit on a concept's own description is the strongest evidence; its misconceptions and
 # examples speak for it nearly as well; a worked scenario's single step less so.

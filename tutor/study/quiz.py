@@ -24,10 +24,9 @@ from fsrs import Rating
 
 from ingest import Guide, ServiceCatalog
 from kg.build import item_id, scenario_id
-
-from .claims import CORRECT, Verdict
-from .errors import BadInput
-from .markdown import literal
+from tutor.check.claims import CORRECT, Verdict
+from tutor.errors import BadInput
+from tutor.markdown import literal
 
 TRUE_FALSE, SERVICE = "true_false", "service"
 BLANK = "____"

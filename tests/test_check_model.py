@@ -7,19 +7,21 @@ import numpy as np
 import pytest
 
 from tutor import Settings, TutorError
-from tutor import sidemodel as sidemodel_module
-from tutor.claims import COVER_FEATURES, SIDE_FEATURES, ClaimChecker
-from tutor.fit import fit_check_model, read_training_claims, risk_coverage
-from tutor.nli import nli_side
-from tutor.sidemodel import (
+from tutor.check import model as sidemodel_module
+from tutor.check.claims import ClaimChecker
+from tutor.check.model import (
+    COVER_FEATURES,
     DEFAULT_MODEL_PATH,
     FORMAT,
+    SIDE_FEATURES,
     SIDE_MODES,
     Logistic,
     load_model,
     save_model,
     shipped_model,
 )
+from tutor.check.nli import nli_side
+from tutor.dev.fit import fit_check_model, read_training_claims, risk_coverage
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +223,7 @@ def test_wiring_only_an_unclear_nli_vote_is_ignored():
 
 def test_an_nli_model_path_that_is_not_there_is_a_clear_error(tmp_path):
     from tutor import ModelNotFound
-    from tutor.nli import CrossEncoderNli
+    from tutor.check.nli import CrossEncoderNli
 
     with pytest.raises(ModelNotFound, match="no NLI model directory"):
         CrossEncoderNli(tmp_path / "missing")

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, Settings
-from .errors import ModelNotFound, TutorError
+from tutor.config import DEFAULT_MODEL, Settings
+from tutor.errors import ModelNotFound, TutorError
 
 log = logging.getLogger(__name__)
 BACKENDS = ("onnx", "torch")
@@ -120,7 +120,7 @@ class SentenceEmbedder:
         """The model's ONNX encoder, or None when it is not asked for or cannot be had."""
         if self._backend != "onnx" or self._export_dir is None:
             return None
-        from . import onnx_embed
+        import tutor.search.onnx_embed as onnx_embed
 
         if why_not := onnx_embed.unsupported(self._path):
             log.info("%s runs in torch: %s", self.name, why_not)

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import ModelNotFound, TutorError
+from tutor.errors import ModelNotFound, TutorError
 
 NLI_MARGIN = 0.5  # |lean| in [0, 1] below which the NLI vote is ignored
 

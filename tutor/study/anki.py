@@ -16,8 +16,7 @@ from pathlib import Path
 import genanki
 
 from ingest.records import PATH_SEP
-
-from .quiz import TRUE_FALSE, Quiz
+from tutor.study.quiz import TRUE_FALSE, Quiz
 
 MODEL_ID = 1_607_392_319  # fixed forever: Anki matches note types by this id
 MODEL_NAME = "ECS Tutor misconception v1"

@@ -45,10 +45,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kg import neighbourhood
 from kg.build import ITEM
-
-from .config import Settings
-from .errors import BadInput, TutorError
-from .quiz import Card, Grade, Quiz
+from tutor.config import Settings
+from tutor.errors import BadInput, TutorError
+from tutor.study.quiz import Card, Grade, Quiz
 
 SCHEMA = "ecs-tutor progress v1"
 HORIZON = timedelta(days=7)

@@ -1,4 +1,4 @@
-"""Fit the check model (``sidemodel``) on the labelled training claims, whole items held out.
+"""Fit the check model (``check.model``) on the labelled training claims, whole items held out.
 
 1. Features. Each training claim is read (``ClaimChecker.read``) by a tutor fitted without the
    labelled claims of its item's fold (``evaluate.HeldOutSystem``): the tutor indexes those claims
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .claims import COVER_FEATURES, MISCONCEPTION, NOT_COVERED, SIDE_FEATURES
-from .config import Settings
-from .core import clean_input
-from .errors import TutorError
-from .evaluate import HeldOutSystem, load_jsonl
-from .sidemodel import SIDE_MODES, CheckModel, Logistic
+from tutor.check.claims import MISCONCEPTION, NOT_COVERED
+from tutor.check.model import COVER_FEATURES, SIDE_FEATURES, SIDE_MODES, CheckModel, Logistic
+from tutor.config import Settings
+from tutor.core import clean_input
+from tutor.dev.evaluate import HeldOutSystem, load_jsonl
+from tutor.errors import TutorError
 
 C = 1.0  # inverse L2 strength on standardised features: sklearn's default, not tuned
 THRESHOLD_RULE = (

@@ -2,7 +2,7 @@
 
 Stage 1 (which pair?) takes the pair whose statements (the guide's, and the extra phrasings kept in
 data) are closest to the claim in the shared retrieval path. Whether the guide covers the claim at
-all is then decided by the fitted check model (``sidemodel``, ``data/models/side.json``): the
+all is then decided by the fitted check model (``model``, ``data/models/side.json``): the
 probability that the claim is covered, from its cosine to that pair and whether it names a service
 the guide never mentions, against a threshold chosen on a risk-coverage curve of held-out training
 claims. Without a model file, hand-set similarity floors decide instead.
@@ -28,15 +28,18 @@ import networkx as nx
 import numpy as np
 
 from ingest import ServiceCatalog
-
-from .compose import example_of
-from .cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
-from .errors import TutorError
-from .index import Doc, side_of
-from .markdown import literal
-from .nli import NliScorer, nli_side
-from .retrieve import PairHit, Retriever, owner_of
-from .sidemodel import SIDE_MODES, CheckModel, shipped_model
+from tutor.check.cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
+from tutor.check.model import (
+    SIDE_MODES,
+    CheckModel,
+    shipped_model,
+)
+from tutor.check.nli import NliScorer, nli_side
+from tutor.compose import example_of
+from tutor.errors import TutorError
+from tutor.markdown import literal
+from tutor.search.index import Doc, side_of
+from tutor.search.retrieve import PairHit, Retriever, owner_of
 
 MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
 VERDICTS = (MISCONCEPTION, CORRECT, NOT_COVERED)
@@ -53,28 +56,6 @@ QUESTION_NOT_CLAIM = (
 NO_PAIRS = "The guide has no misconception pairs."
 _TOP = 3  # a side's content score: the mean of its three closest phrasings
 _OTHER = {"wrong": "right", "right": "wrong"}
-
-# The numbers the fitted models weigh, in this order (sidemodel.py stores weights by these names).
-# Cover: the cosine to the nearest pair's closest phrasing, whether the claim names a service
-# foreign to the guide, and the cosine to the nearest claim labelled as outside the guide (NaN for
-# a guide with none: the model then counts it as average, see ``sidemodel.Logistic``). (Adding
-# BM25's share of the rank, the gap to the runner-up pair or a foreign-times-cosine term did no
-# better held out on the training claims; docs in data/models.)
-COVER_FEATURES = ("cosine", "foreign", "uncovered")
-# Side, each signed so that positive speaks for Wrong: the rules' verdict; the deciding clause's
-# content comparison (mean of the top three, and the top one) and quantifier family, turned by its
-# negations; the embedding's own Wrong-minus-Right similarity of the whole claim, apart for claims
-# with and without negations (the model hardly sees "not", so it means something only without);
-# the clause's content projected on the pair's Wrong-versus-Right direction, turned by negations.
-SIDE_FEATURES = (
-    "rule",
-    "content",
-    "content_top1",
-    "family",
-    "raw_plain",
-    "raw_negated",
-    "direction",
-)
 
 
 @dataclass(frozen=True)
@@ -177,7 +158,7 @@ class ClaimChecker:
     ``model`` is the fitted check model (by default the shipped ``data/models/side.json``; ``None``
     for the hand-set floors). ``side`` picks what decides stage 2: ``"rules"`` or ``"model"``
     (default: the mode the model file recommends, measured when it was fitted). ``nli`` is an
-    optional entailment scorer (``tutor.nli``).
+    optional entailment scorer (``tutor.check.nli``).
     """
 
     def __init__(

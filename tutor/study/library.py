@@ -33,13 +33,12 @@ from filelock import FileLock
 from ingest import Guide, GuideFormatError
 from ingest.isolated import parse_isolated
 from ingest.services import DEFAULT_ALIASES
-
-from . import leftovers
-from .config import Settings
-from .core import Tutor
-from .embed import Embedder
-from .errors import TutorError
-from .progress import progress_url, store_url
+from tutor import leftovers
+from tutor.config import Settings
+from tutor.core import Tutor
+from tutor.errors import TutorError
+from tutor.search.embed import Embedder
+from tutor.study.progress import progress_url, store_url
 
 # The ECS guide is 15 KB and indexes in ~2 s; the 100x synthetic guide (1.7 MB) took 42 s and
 # 77 MB of cache in `make bench`; at that rate 512 KiB (~34 ECS guides) is ~13 s and ~24 MB.

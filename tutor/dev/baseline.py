@@ -12,8 +12,7 @@ import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest import Guide
-
-from .embed import Embedder
+from tutor.search.embed import Embedder
 
 CHUNK_SIZE, CHUNK_OVERLAP = 500, 50
 # Below this cosine to the nearest Wrong/Right sentence the baseline says not_covered. Chosen on
