@@ -1,6 +1,6 @@
 """Turn a study guide (markdown in the ECS guide's format) into typed records."""
 
-from .errors import GuideFormatError, IngestError
+from .errors import EcsTutorError, GuideFormatError, IngestError
 from .paraphrases import (
     Paraphrases,
     load_examples,
@@ -14,6 +14,7 @@ from .services import ServiceCatalog, load_catalog
 
 __all__ = [
     "decode_guide",
+    "EcsTutorError",
     "Guide",
     "GuideFormatError",
     "IngestError",

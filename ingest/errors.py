@@ -1,7 +1,16 @@
-"""Errors raised while reading a study guide."""
+"""Errors raised while reading a study guide, and the project's root error.
+
+``EcsTutorError`` is the one class the CLI and the app catch: ``IngestError`` here,
+``kg.GraphError`` and ``tutor.TutorError`` all derive from it. It lives here, at the start of the
+data flow, so that every later package can import it.
+"""
 
 
-class IngestError(Exception):
+class EcsTutorError(Exception):
+    """Something the user can act on went wrong; the message is one line saying what and where."""
+
+
+class IngestError(EcsTutorError):
     """A guide or a data file could not be read."""
 
 

@@ -1,7 +1,9 @@
 """Errors raised by graph queries."""
 
+from ingest.errors import EcsTutorError
 
-class GraphError(Exception):
+
+class GraphError(EcsTutorError):
     """A graph query could not be answered."""
 
 

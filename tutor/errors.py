@@ -1,7 +1,9 @@
 """Errors the tutor raises; front ends turn them into one clear line."""
 
+from ingest.errors import EcsTutorError
 
-class TutorError(Exception):
+
+class TutorError(EcsTutorError):
     """Something the user can act on went wrong."""
 
 
