@@ -21,127 +21,50 @@ optional NLI cross-encoder (``nli``) overrules both when it is clear.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
-import networkx as nx
 import numpy as np
 
 from ingest import ServiceCatalog
 from tutor.check.cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
+from tutor.check.explain import STATEMENT, example_of_pair, explain_verdict, not_covered, why_of
 from tutor.check.model import (
     SIDE_MODES,
     CheckModel,
     shipped_model,
 )
 from tutor.check.nli import NliScorer, nli_side
-from tutor.compose import example_of
-from tutor.errors import TutorError
-from tutor.markdown import literal
-from tutor.search.index import Doc, side_of
-from tutor.search.retrieve import PairHit, Retriever, owner_of
-
-MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
-VERDICTS = (MISCONCEPTION, CORRECT, NOT_COVERED)
-
-# Used only without a fitted model file (another guide, or the file removed): below this cosine to
-# the nearest phrasing of any pair, the guide is silent; a claim that names a service the guide
-# never mentions ("ECR", "EKS") is about something else unless it is this close to a phrasing.
-COVER_FLOOR = 0.65
-FOREIGN_CEILING = 0.80
-QUESTION_NOT_CLAIM = (
-    "This reads as a question, not a claim, so there is nothing to judge: ask it in Chat (or with "
-    '`ecs-tutor ask`), or state what you believe ("Fargate tasks need no servers").'
+from tutor.check.verdict import (
+    CORRECT,
+    COVER_FLOOR,
+    FOREIGN_CEILING,
+    MISCONCEPTION,
+    NO_PAIRS,
+    NOT_COVERED,
+    OTHER,
+    QUESTION_NOT_CLAIM,
+    TOP,
+    VERDICTS,
+    Clause,
+    Pair,
+    Reading,
+    Verdict,
 )
-NO_PAIRS = "The guide has no misconception pairs."
-_TOP = 3  # a side's content score: the mean of its three closest phrasings
-_OTHER = {"wrong": "right", "right": "wrong"}
+from tutor.errors import TutorError
+from tutor.search.index import Doc, side_of
+from tutor.search.retrieve import PairHit, Retriever
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """The result of checking one claim."""
-
-    claim: str
-    verdict: str
-    confidence: float
-    title: str | None = None
-    section: str | None = None
-    wrong: str | None = None
-    right: str | None = None
-    explanation: str = ""
-    node: str | None = None
-    similarity: float = 0.0
-    cues: tuple[str, ...] = ()
-
-    def match(self) -> dict | None:
-        if self.title is None:
-            return None
-        return {
-            "title": self.title,
-            "section": self.section,
-            "wrong": self.wrong,
-            "right": self.right,
-        }
-
-    def to_dict(self) -> dict:
-        return {
-            "claim": self.claim,
-            "verdict": self.verdict,
-            "confidence": round(self.confidence, 3),
-            "match": self.match(),
-            "explanation": self.explanation,
-        }
-
-
-@dataclass(frozen=True)
-class Reading:
-    """Everything the checker reads from a claim before deciding: stage 1's nearest pair with its
-    ``cover`` features, and stage 2's rule verdict with its ``side`` features (``None`` when only
-    stage 1 was read). The fitting reads the training claims through this, so the model is fitted
-    on exactly the numbers the checker computes."""
-
-    claim: str
-    pair: PairHit
-    foreign: tuple[str, ...]
-    cover: np.ndarray
-    rule_side: str | None = None
-    strength: float = 0.0
-    cues: tuple[str, ...] = ()
-    side: np.ndarray | None = None
-    why: str = ""  # how the rules read the deciding clause, in words (see ``_why``)
-
-
-@dataclass(frozen=True)
-class _Pair:
-    """A pair's phrasings embedded once: their contents by the side the content states, and the
-    whole phrasings by the side they were written for."""
-
-    vectors: np.ndarray
-    content_sides: np.ndarray
-    raw_vectors: np.ndarray
-    raw_sides: np.ndarray
-    families: dict[str, str]  # quantifier family -> the side it speaks for in this pair
-    direction: np.ndarray  # a content vector's projection on it: > 0 for Wrong (ridge regression)
-    offset: float
-
-
-@dataclass(frozen=True)
-class _Clause:
-    """How one clause reads against a pair (see ``ClaimChecker._side``)."""
-
-    rank: float
-    side: str
-    margin: float
-    cues: list[str]
-    sign: int  # +1 for an even number of negations, -1 for odd
-    scores: dict[str, float]  # content side -> mean similarity of its top phrasings
-    top1: dict[str, float]  # content side -> similarity of its closest phrasing
-    projection: float  # the content on the pair's Wrong-versus-Right direction
-    told: str | None  # the side a quantifier family settled, if one did
-    negations: list[str]  # the clause's negation cues
-    quantifier: str | None  # the claim's word that settled the side, if a quantifier did
-    contrary: bool  # ... as the contrary of the family the pair ties to a side
+# The verdict's records live in ``verdict``; importers of this module find them here too.
+__all__ = [
+    "CORRECT",
+    "COVER_FLOOR",
+    "FOREIGN_CEILING",
+    "MISCONCEPTION",
+    "NOT_COVERED",
+    "VERDICTS",
+    "ClaimChecker",
+    "Reading",
+    "Verdict",
+    "texts_to_store",
+]
 
 
 def texts_to_store(docs: list[Doc], uncovered: tuple[str, ...]) -> list[str]:
@@ -174,7 +97,7 @@ class ClaimChecker:
         self.retriever = retriever
         self._catalog = catalog
         self._guide_services = set(guide_services)
-        self._pairs: dict[str, _Pair] = {}
+        self._pairs: dict[str, Pair] = {}
         self._uncovered: np.ndarray | None = None  # embedded when first needed
         if side is not None and side not in SIDE_MODES:
             raise TutorError(f"side: expected one of {', '.join(SIDE_MODES)}, got {side!r}")
@@ -208,7 +131,7 @@ class ClaimChecker:
         covered, p_cover = self._coverage(reading)
         graph = self.retriever.graph
         if not covered:
-            return _not_covered(claim, graph, reading, p_cover)
+            return not_covered(claim, graph, reading, p_cover)
         reading = self._stage2(reading, *embedded)
         data = graph.nodes[reading.pair.node]
         side, p_side = self._decide_side(reading)
@@ -228,8 +151,11 @@ class ClaimChecker:
             section=data["section"],
             wrong=data["wrong"],
             right=data["right"],
-            explanation=_explain(
-                verdict, data, self._why_for(reading, side), _example_of(graph, reading.pair.node)
+            explanation=explain_verdict(
+                verdict,
+                data,
+                self._why_for(reading, side),
+                example_of_pair(graph, reading.pair.node),
             ),
             node=reading.pair.node,
             similarity=reading.pair.score,
@@ -286,7 +212,7 @@ class ClaimChecker:
             return reading.why
         return (
             f"Why: the cues in your wording point both ways; weighing all of them, the checker "
-            f"sides with {_STATEMENT[side]}, with less certainty."
+            f"sides with {STATEMENT[side]}, with less certainty."
         )
 
     def _decide_side(self, reading: Reading) -> tuple[str, float]:
@@ -343,7 +269,7 @@ class ClaimChecker:
             strength=clause.margin,
             cues=tuple(clause.cues),
             side=side,
-            why=_why(clause),
+            why=why_of(clause),
         )
 
     def _nearest_uncovered(self, query: np.ndarray) -> float:
@@ -362,7 +288,7 @@ class ClaimChecker:
             return ()
         return tuple(s for s in self._catalog.mentions(claim) if s not in self._guide_services)
 
-    def _pair(self, node: str) -> _Pair:
+    def _pair(self, node: str) -> Pair:
         if node not in self._pairs:
             phrasings = self.retriever.phrasings(node)
             texts = [strip_negation(text) for _, text in phrasings] + [t for _, t in phrasings]
@@ -378,7 +304,7 @@ class ClaimChecker:
             )
             n = len(phrasings)
             content_sides = np.array(sides)
-            self._pairs[node] = _Pair(
+            self._pairs[node] = Pair(
                 vectors[:n],
                 content_sides,
                 vectors[n:],
@@ -388,7 +314,7 @@ class ClaimChecker:
             )
         return self._pairs[node]
 
-    def _side(self, parts: list[str], vectors: np.ndarray, pair: _Pair) -> _Clause:
+    def _side(self, parts: list[str], vectors: np.ndarray, pair: Pair) -> Clause:
         """The clause that decides which side the claim takes, with how clearly (0..1) and the
         cues that decided it.
 
@@ -396,7 +322,7 @@ class ClaimChecker:
         each. A claim of several clauses is judged by its clause closest to the pair.
         """
         similarity = pair.vectors @ vectors.T
-        decided: _Clause | None = None
+        decided: Clause | None = None
         for column, part in enumerate(parts):
             scores = {
                 side: _top_mean(similarity[:, column], pair.content_sides, side)
@@ -415,7 +341,7 @@ class ClaimChecker:
             contrary = not told
             if contrary:  # a contrary of a family the pair ties speaks for the other side
                 told = {
-                    f: _OTHER[pair.families[g]]
+                    f: OTHER[pair.families[g]]
                     for f in used
                     for g in CONTRARY.get(f, ())
                     if g in pair.families
@@ -427,10 +353,10 @@ class ClaimChecker:
                 content, margin = settled, 1.0  # and its clause speaks for the claim
                 cues = cues + sorted(used)
                 rank += 1.0
-            side = content if negations % 2 == 0 else _OTHER[content]
+            side = content if negations % 2 == 0 else OTHER[content]
             if decided is None or rank > decided.rank:
                 sign = 1 if negations % 2 == 0 else -1
-                decided = _Clause(
+                decided = Clause(
                     rank,
                     side,
                     margin,
@@ -467,13 +393,13 @@ def _direction(vectors: np.ndarray, sides: np.ndarray) -> tuple[np.ndarray, floa
 def _content_side(side: str, text: str) -> str:
     """The side whose content ``text`` states: a phrasing written for ``side`` with an odd number
     of negations states the other side's content."""
-    return side if polarity(text)[0] % 2 == 0 else _OTHER[side]
+    return side if polarity(text)[0] % 2 == 0 else OTHER[side]
 
 
 def _top_mean(similarity: np.ndarray, sides: np.ndarray, side: str) -> float:
-    """The mean of the ``_TOP`` highest similarities among one side's phrasings (-1 if none)."""
+    """The mean of the ``TOP`` highest similarities among one side's phrasings (-1 if none)."""
     mine = similarity[sides == side]
-    return float(np.sort(mine)[-_TOP:].mean()) if len(mine) else -1.0
+    return float(np.sort(mine)[-TOP:].mean()) if len(mine) else -1.0
 
 
 def _family_sides(
@@ -490,106 +416,8 @@ def _family_sides(
     tied = {}
     for family, tally in counts.items():
         for side in ("wrong", "right"):
-            mine, theirs = tally[side], tally[_OTHER[side]]
+            mine, theirs = tally[side], tally[OTHER[side]]
             if mine >= 2 and mine >= 3 * theirs:
                 if family in families(guide[side]) or (theirs == 0 and mine >= 3):
                     tied[family] = side
     return tied
-
-
-def _not_covered(claim: str, graph: nx.DiGraph, reading: Reading, p_cover: float | None) -> Verdict:
-    """``not_covered``, saying which topic was closest and why it was not close enough;
-    confident by the fitted probability that the guide does not cover it, when there is one."""
-    nearest, foreign = reading.pair, reading.foreign
-    data = graph.nodes[nearest.node]
-    closest = (
-        f"**{literal(data['owner'])}** ({literal(data['section'])}), "
-        f"at similarity {nearest.score:.2f}"
-    )
-    if p_cover is not None:
-        confidence = 1.0 - p_cover
-    elif foreign:
-        confidence = min(1.0, 0.5 + (FOREIGN_CEILING - nearest.score))
-    else:
-        confidence = min(1.0, 0.5 + (COVER_FLOOR - nearest.score))
-    if foreign:
-        explanation = (
-            f"The guide does not cover this claim, so I cannot judge it: it is about "
-            f"{literal(', '.join(foreign))}, which the guide never mentions. The closest topic is "
-            f"{closest}."
-        )
-    else:
-        explanation = (
-            f"The guide does not cover this claim, so I cannot judge it. The closest topic is "
-            f"{closest}, too far from it to compare the claim with a known misconception."
-        )
-    return Verdict(
-        claim, NOT_COVERED, round(confidence, 3), explanation=explanation, similarity=nearest.score
-    )
-
-
-_STATEMENT = {"wrong": "the misconception", "right": "the guide's Right statement"}
-
-
-def _why(clause: _Clause) -> str:
-    """How the rules read the deciding clause, for the explanation: which statement its content
-    or its quantifier speaks for, and what its negations did to that. Only cue words from the
-    checker's own lists are quoted, never the learner's other words."""
-    negations = len(clause.negations)
-    quoted = ", ".join(f"“{_plain(cue)}”" for cue in clause.negations)
-    if clause.quantifier:
-        content = clause.told
-        if clause.contrary:
-            said = (
-                f"“{_plain(clause.quantifier)}” is the opposite of the quantifier "
-                f"{_STATEMENT[_OTHER[content]]} uses, so it speaks for {_STATEMENT[content]}"
-            )
-        else:
-            said = (
-                f"“{_plain(clause.quantifier)}” decides it: in this pair that word goes with "
-                f"{_STATEMENT[content]}"
-            )
-    else:
-        content = clause.side if negations % 2 == 0 else _OTHER[clause.side]
-        said = f"what it says is closest to {_STATEMENT[content]}"
-    if negations % 2:
-        return f"Why: {said}, and your wording negates it ({quoted}), which turns it around."
-    if negations:
-        return f"Why: {said}, and its negations ({quoted}) cancel each other out."
-    return f"Why: {said}."
-
-
-def _plain(cue: str) -> str:
-    return re.sub(r"[^A-Za-z0-9' -]", "", cue)
-
-
-def _example_of(graph: nx.DiGraph, pair: str) -> str | None:
-    """The example scenario of the item that owns ``pair`` (a worked scenario is its own)."""
-    owner = owner_of(graph, pair)
-    if graph.nodes[owner].get("kind") == "worked":
-        return graph.nodes[owner]["text"]
-    return example_of(graph, owner) or None
-
-
-def _explain(verdict: str, data: dict, why: str, example: str | None) -> str:
-    """The verdict in words: the guide's Right statement, the trap, why the claim's wording
-    falls on its side, an example from the guide, and where to read more."""
-    owner, right, wrong = (literal(data[key]) for key in ("owner", "right", "wrong"))
-    where = f"**{owner}** ({literal(data['section'])})"
-    if verdict == MISCONCEPTION:
-        lines = [
-            f"That is a known misconception, from {where}. The guide says: “{right}”",
-            f"The trap is to believe: “{wrong}”",
-        ]
-    else:
-        lines = [
-            f"Correct: this agrees with {where}: “{right}”",
-            f"The misconception to avoid is: “{wrong}”",
-        ]
-    lines.append(why)
-    if example:
-        lines.append(f"Example: {literal(example)}")
-    # A code span shows its text as it is (no link can form in it) unless the text ends it.
-    command = "" if "`" in data["owner"] else f' (or `ecs-tutor explore "{data["owner"]}"`)'
-    lines.append(f"Open **{owner}** in Explore{command} to see how it connects.")
-    return "\n\n".join(lines)

@@ -1,0 +1,120 @@
+"""A verdict in words: the guide's statements, the trap, why the claim's wording falls on its
+side, an example, and where to read more. The guide's text goes in as literal markdown."""
+
+from __future__ import annotations
+
+import re
+
+import networkx as nx
+
+from tutor.check.verdict import (
+    COVER_FLOOR,
+    FOREIGN_CEILING,
+    MISCONCEPTION,
+    NOT_COVERED,
+    OTHER,
+    Clause,
+    Reading,
+    Verdict,
+)
+from tutor.compose import example_of
+from tutor.markdown import literal
+from tutor.search.retrieve import owner_of
+
+
+def not_covered(claim: str, graph: nx.DiGraph, reading: Reading, p_cover: float | None) -> Verdict:
+    """``not_covered``, saying which topic was closest and why it was not close enough;
+    confident by the fitted probability that the guide does not cover it, when there is one."""
+    nearest, foreign = reading.pair, reading.foreign
+    data = graph.nodes[nearest.node]
+    closest = (
+        f"**{literal(data['owner'])}** ({literal(data['section'])}), "
+        f"at similarity {nearest.score:.2f}"
+    )
+    if p_cover is not None:
+        confidence = 1.0 - p_cover
+    elif foreign:
+        confidence = min(1.0, 0.5 + (FOREIGN_CEILING - nearest.score))
+    else:
+        confidence = min(1.0, 0.5 + (COVER_FLOOR - nearest.score))
+    if foreign:
+        explanation = (
+            f"The guide does not cover this claim, so I cannot judge it: it is about "
+            f"{literal(', '.join(foreign))}, which the guide never mentions. The closest topic is "
+            f"{closest}."
+        )
+    else:
+        explanation = (
+            f"The guide does not cover this claim, so I cannot judge it. The closest topic is "
+            f"{closest}, too far from it to compare the claim with a known misconception."
+        )
+    return Verdict(
+        claim, NOT_COVERED, round(confidence, 3), explanation=explanation, similarity=nearest.score
+    )
+
+
+STATEMENT = {"wrong": "the misconception", "right": "the guide's Right statement"}
+
+
+def why_of(clause: Clause) -> str:
+    """How the rules read the deciding clause, for the explanation: which statement its content
+    or its quantifier speaks for, and what its negations did to that. Only cue words from the
+    checker's own lists are quoted, never the learner's other words."""
+    negations = len(clause.negations)
+    quoted = ", ".join(f"“{_plain(cue)}”" for cue in clause.negations)
+    if clause.quantifier:
+        content = clause.told
+        if clause.contrary:
+            said = (
+                f"“{_plain(clause.quantifier)}” is the opposite of the quantifier "
+                f"{STATEMENT[OTHER[content]]} uses, so it speaks for {STATEMENT[content]}"
+            )
+        else:
+            said = (
+                f"“{_plain(clause.quantifier)}” decides it: in this pair that word goes with "
+                f"{STATEMENT[content]}"
+            )
+    else:
+        content = clause.side if negations % 2 == 0 else OTHER[clause.side]
+        said = f"what it says is closest to {STATEMENT[content]}"
+    if negations % 2:
+        return f"Why: {said}, and your wording negates it ({quoted}), which turns it around."
+    if negations:
+        return f"Why: {said}, and its negations ({quoted}) cancel each other out."
+    return f"Why: {said}."
+
+
+def _plain(cue: str) -> str:
+    return re.sub(r"[^A-Za-z0-9' -]", "", cue)
+
+
+def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
+    """The example scenario of the item that owns ``pair`` (a worked scenario is its own)."""
+    owner = owner_of(graph, pair)
+    if graph.nodes[owner].get("kind") == "worked":
+        return graph.nodes[owner]["text"]
+    return example_of(graph, owner) or None
+
+
+def explain_verdict(verdict: str, data: dict, why: str, example: str | None) -> str:
+    """The verdict in words: the guide's Right statement, the trap, why the claim's wording
+    falls on its side, an example from the guide, and where to read more."""
+    owner, right, wrong = (literal(data[key]) for key in ("owner", "right", "wrong"))
+    where = f"**{owner}** ({literal(data['section'])})"
+    if verdict == MISCONCEPTION:
+        lines = [
+            f"That is a known misconception, from {where}. The guide says: “{right}”",
+            f"The trap is to believe: “{wrong}”",
+        ]
+    else:
+        lines = [
+            f"Correct: this agrees with {where}: “{right}”",
+            f"The misconception to avoid is: “{wrong}”",
+        ]
+    lines.append(why)
+    if example:
+        lines.append(f"Example: {literal(example)}")
+    # A code span shows its text as it is (no link can form in it) unless the text ends it.
+    command = "" if "`" in data["owner"] else f' (or `ecs-tutor explore "{data["owner"]}"`)'
+    lines.append(f"Open **{owner}** in Explore{command} to see how it connects.")
+    return "\n\n".join(lines)
