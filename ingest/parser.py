@@ -38,6 +38,7 @@ _WRONG = "wrong"
 _RIGHT = "right"
 _SCENARIO = "scenario"
 _SOLUTION = "solution"
+_SOURCE = "source"  # where an item's facts come from: "Page title (https://...)", kept as text
 
 
 @dataclass
@@ -50,6 +51,7 @@ class _Owner:
     section: str
     line: int
     example: str = ""
+    source: str = ""
     steps: list[Step] = field(default_factory=list)
 
 
@@ -203,7 +205,7 @@ def _on_bold_line(state: _State, label: str, text: str, number: int) -> None:
         state.in_solution, state.in_misconceptions = True, False
     elif key == _MISCONCEPTIONS:
         _start_misconceptions(state, number)
-    elif key in (_WRONG, _RIGHT, _EXAMPLE):
+    elif key in (_WRONG, _RIGHT, _EXAMPLE, _SOURCE):
         _on_label(state, key, text, number)
     elif text:
         raise state.fail(number, f"unexpected text after the bold line '{label}'")
@@ -240,7 +242,7 @@ def _on_bullet(state: _State, rest: str, number: int) -> None:
     key = label.lower()
     if key == _MISCONCEPTIONS:
         _start_misconceptions(state, number)
-    elif key in (_WRONG, _RIGHT, _EXAMPLE):
+    elif key in (_WRONG, _RIGHT, _EXAMPLE, _SOURCE):
         _on_label(state, key, text, number)
     elif not label:
         raise state.fail(number, "an item with an empty title")
@@ -260,6 +262,13 @@ def _on_label(state: _State, key: str, text: str, number: int) -> None:
         if state.owner.example:  # a second one would silently replace the first
             raise state.fail(number, f"'{state.owner.title}' has a second Example Scenario")
         state.owner.example = text
+        return
+    if key == _SOURCE:
+        if state.wrong is not None:
+            raise state.fail(state.wrong[1], "Wrong without a Right")
+        if state.owner.source:
+            raise state.fail(number, f"'{state.owner.title}' has a second Source line")
+        state.owner.source = text
         return
     if not state.in_misconceptions:
         raise state.fail(number, f"'{key.capitalize()}' outside a Misconceptions list")
@@ -336,7 +345,13 @@ def _close_owner(state: _State, number: int) -> None:
         services = state.catalog.mentions(f"{owner.title}. {owner.text}")
         state.scenarios.append(
             Scenario(
-                owner.title, owner.text, owner.section, owner.line, tuple(owner.steps), services
+                owner.title,
+                owner.text,
+                owner.section,
+                owner.line,
+                tuple(owner.steps),
+                services,
+                owner.source,
             )
         )
         state.group = ""
@@ -344,6 +359,13 @@ def _close_owner(state: _State, number: int) -> None:
     services = state.catalog.mentions(f"{owner.title}. {owner.text} {owner.example}")
     state.items.append(
         Item(
-            owner.title, owner.text, owner.kind, owner.section, owner.line, owner.example, services
+            owner.title,
+            owner.text,
+            owner.kind,
+            owner.section,
+            owner.line,
+            owner.example,
+            services,
+            owner.source,
         )
     )

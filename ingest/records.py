@@ -55,6 +55,7 @@ class Item:
     line: int
     example: str = ""
     services: tuple[str, ...] = ()
+    source: str = ""  # where its facts come from, as the guide wrote it: "Title (https://...)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Scenario:
     line: int
     steps: tuple[Step, ...] = ()
     services: tuple[str, ...] = ()
+    source: str = ""
 
 
 @dataclass(frozen=True)

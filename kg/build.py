@@ -114,6 +114,7 @@ def _add_item(graph: nx.DiGraph, item: Item) -> None:
         section=item.section,
         kind=item.kind,
         line=item.line,
+        **_sourced(item.source),
     )
     graph.add_edge(node, section_id(item.section), relation=PART_OF)
     _add_mentions(graph, node, item.services)
@@ -141,6 +142,7 @@ def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
         section=scenario.section,
         kind="worked",
         line=scenario.line,
+        **_sourced(scenario.source),
     )
     graph.add_edge(node, section_id(scenario.section), relation=PART_OF)
     _add_mentions(graph, node, scenario.services)
@@ -245,3 +247,9 @@ def _title_mentions(title: str, services: tuple[str, ...]) -> list[str]:
     """Services whose name shares a word with the title ("Amazon EFS" for "EFS Integration")."""
     words = set(title_words(title))
     return [s for s in services if words & set(title_words(s)) - {"amazon", "aws"}]
+
+
+def _sourced(source: str) -> dict[str, str]:
+    """The ``source`` attribute for a node whose guide names one (none otherwise, so a guide
+    without sources exports the same graph as before they existed)."""
+    return {"source": source} if source else {}

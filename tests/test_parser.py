@@ -172,3 +172,40 @@ def test_a_guide_that_is_not_utf8_is_reported_with_its_line(tmp_path):
     path.write_bytes("#### A\n\n1. **Caf\xe9**: d\n".encode("latin-1"))
     with pytest.raises(GuideFormatError, match=r"latin1.md:3: .*UTF-8"):
         read_guide(path)
+
+
+def test_an_item_and_a_worked_scenario_keep_their_source_line():
+    guide = parse_guide(
+        "# T\n\n#### S\n\n1. **Volumes**: Disks.\n   * **Misconceptions**:\n"
+        "     * **Wrong**: None.\n     * **Right**: Some.\n"
+        "   * **Source**: Volumes page (https://docs.aws.amazon.com/x.html)\n\n"
+        "#### Worked\n\n**Plan**\n\n**Scenario**: A need.\n\n**Solution**:\n\n1. **Do**: It.\n\n"
+        "**Misconceptions**:\n\n* **Wrong**: A.\n* **Right**: B.\n\n* **Source**: Plan page (u)\n"
+    )
+    assert guide.items[0].source == "Volumes page (https://docs.aws.amazon.com/x.html)"
+    assert guide.scenarios[0].source == "Plan page (u)"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("     * **Wrong**: None.\n   * **Source**: p\n", ":7: Wrong without a Right"),
+        ("   * **Source**: p\n   * **Source**: q\n", ":8: 'Volumes' has a second Source line"),
+    ],
+)
+def test_a_source_line_cannot_split_a_pair_or_come_twice(lines, message):
+    text = "# T\n\n#### S\n\n1. **Volumes**: Disks.\n   * **Misconceptions**:\n" + lines
+    with pytest.raises(GuideFormatError, match=message):
+        parse_guide(text)
+
+
+def test_the_in_depth_guide_gives_every_item_a_scenario_a_pair_and_a_source():
+    guide = read_guide(Path(__file__).resolve().parent.parent / "data/guides/ecs-in-depth.md")
+    assert len(guide.items) >= 50 and len(guide.scenarios) >= 4
+    for item in guide.items:
+        assert item.description and item.example
+        assert "https://docs.aws.amazon.com/" in item.source, item.title
+        assert len(guide.pairs_of(item.title)) == 1, item.title
+    for scenario in guide.scenarios:
+        assert len(scenario.steps) >= 4 and "https://" in scenario.source
+        assert len(guide.pairs_of(scenario.title)) == 1
