@@ -55,6 +55,10 @@ class TutorSystem:
         verdict = self.tutor.check(claim)
         return verdict.verdict, verdict.title, verdict.confidence
 
+    def answers(self, question: str) -> bool:
+        """Whether ask answers the question (False: it says the guide does not cover it)."""
+        return self.tutor.ask(question).covered
+
 
 @dataclass
 class Slice:
@@ -93,6 +97,11 @@ class Report:
     accuracy_at_coverage: dict[float, float] = field(default_factory=dict)
     ask_misses: list[dict] = field(default_factory=list)
     check_misses: list[dict] = field(default_factory=list)
+    # Questions the guide does not answer (titles []), in sets that have them: how many, and the
+    # share ask declines; and the share of answerable ones answered with a right item in its top 3.
+    unanswerable: int = 0
+    declined: float = 0.0
+    answered_right_at_3: float = 0.0
 
     def to_dict(self) -> dict:
         def slices(table: dict[str, Slice]) -> dict:
@@ -108,6 +117,7 @@ class Report:
                 "recall@3": round(self.recall_at_3, 4),
                 "mrr": round(self.mrr, 4),
                 "recall@3_by_style": slices(self.ask_by_style),
+                **self._answerability(),
                 "misses": self.ask_misses,
             },
             "check": {
@@ -128,6 +138,15 @@ class Report:
                 },
                 "misses": self.check_misses,
             },
+        }
+
+    def _answerability(self) -> dict:
+        if not self.unanswerable:
+            return {}
+        return {
+            "unanswerable": self.unanswerable,
+            "declined": round(self.declined, 4),
+            "answered_right@3": round(self.answered_right_at_3, 4),
         }
 
 
@@ -165,6 +184,13 @@ def _rank(ranked: list[str], gold: set[str]) -> int | None:
 
 
 def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
+    """Recall over the questions a guide item answers; for a set that also has questions no
+    item answers (titles []), the share ask declines and the share of answerable ones it answers
+    with a right item in its top 3 (a system that never declines answers them all)."""
+    answers = getattr(system, "answers", lambda question: True)
+    outside = [row for row in rows if not row["titles"]]
+    rows = [row for row in rows if row["titles"]]
+    answered_right = 0
     hits1 = hits3 = 0
     reciprocal = 0.0
     for row in rows:
@@ -180,6 +206,12 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
             report.ask_misses.append(
                 {"id": row["id"], "question": row["question"], "got": titles[:3]}
             )
+        if outside:
+            answered_right += bool(rank and rank <= 3 and answers(row["question"]))
+    if outside:
+        report.unanswerable = len(outside)
+        report.declined = sum(not answers(row["question"]) for row in outside) / len(outside)
+        report.answered_right_at_3 = answered_right / len(rows) if rows else 0.0
     report.questions = len(rows)
     if rows:
         report.recall_at_1, report.recall_at_3 = hits1 / len(rows), hits3 / len(rows)
