@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from tutor.compose import Answer, compose_answer
 from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
 from tutor.explore import Exploration, Relation, explore_node, relate_nodes
+from tutor.normalise import Normaliser
 from tutor.search.embed import Embedder, embedder_for
 from tutor.search.index import Lap, VectorIndex, open_index
 from tutor.search.retrieve import Hit, Retriever
@@ -103,6 +105,9 @@ class Tutor:
         self.retriever = Retriever(graph, index, embedder, uncovered=uncovered)
         # side: "rules" or "model" (None: as the shipped model file says); nli: a scorer or None
         self.checker = ClaimChecker(self.retriever, catalog, guide.services, side=side, nli=nli)
+        # What the learner typed is read with the guide's spelling (tutor/normalise.py); what
+        # they typed is what is shown back.
+        self.normalise = Normaliser(_guide_texts(guide))
 
     @classmethod
     def open(
@@ -154,12 +159,13 @@ class Tutor:
         )
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
-        return self.retriever.search(clean_input(query, what="query"), k=k)
+        return self.retriever.search(self.normalise(clean_input(query, what="query")), k=k)
 
     def ask(self, question: str, *, k: int = 5) -> Answer:
         """A grounded answer in markdown, with its sources in order of relevance."""
         question = clean_input(question, what="question")
-        answer = compose_answer(question, self.retriever.search(question, k=k), self.graph)
+        hits = self.retriever.search(self.normalise(question), k=k)
+        answer = compose_answer(question, hits, self.graph)
         if self.llm is None:
             return answer
         from tutor.llm import reword  # LangChain's message types load only when an LLM is used
@@ -168,7 +174,9 @@ class Tutor:
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
-        return self.checker.check(clean_input(claim, what="claim"))
+        typed = clean_input(claim, what="claim")
+        verdict = self.checker.check(self.normalise(typed))
+        return verdict if verdict.claim == typed else replace(verdict, claim=typed)
 
     def explore(self, concept: str) -> Exploration:
         """A concept by name or node id; a name that is not in the graph is looked up by meaning
@@ -195,3 +203,16 @@ class Tutor:
     def concepts(self) -> list[str]:
         """Titles a learner can explore: items and worked scenarios, in guide order."""
         return [item.title for item in self.guide.items] + [s.title for s in self.guide.scenarios]
+
+
+def _guide_texts(guide: Guide) -> list[str]:
+    """The guide's own words: its titles, texts, examples, pairs and the services it names."""
+    return [
+        *(f"{item.title} {item.description} {item.example}" for item in guide.items),
+        *(
+            f"{s.title} {s.problem} {' '.join(step.text for step in s.steps)}"
+            for s in guide.scenarios
+        ),
+        *(f"{pair.wrong} {pair.right}" for pair in guide.pairs),
+        *guide.services,
+    ]

@@ -1,0 +1,95 @@
+"""Read learner writing as it is written: contractions typed without their apostrophe, and
+misspellings of the guides' own words and of AWS service names.
+
+"EFS cant be used with fargte" is read as "EFS can't be used with Fargate": the checker's
+negation cues and the embedding then see what the learner meant. Spelling is corrected only
+towards the guide's vocabulary (its words and the alias table's service names), with SymSpell
+(``symspellpy``) at an edit distance of one for short words and two for longer ones, and only
+for a word that is neither in that vocabulary nor in the English word list shipped with
+symspellpy, and only when one correction is nearer than every other. Everything else is left as
+typed: a word the guide does not know is better unread than read as another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+from symspellpy import SymSpell, Verbosity
+
+__all__ = ["Normaliser"]
+
+# Negated auxiliaries typed without their apostrophe. Only forms that are not English words
+# themselves ("wont" and "cant" are, rarely, and are read as the contractions learners mean).
+CONTRACTIONS = {
+    "cant": "can't",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "wont": "won't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "couldnt": "couldn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "mustnt": "mustn't",
+    "neednt": "needn't",
+    "aint": "isn't",
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")  # "shouldn't" is one word, left as typed
+_SHORT = 5  # words of up to this many letters are corrected at distance 1 only
+_MIN = 4  # shorter words are never corrected ("ECS", "EC2", "ALB")
+
+
+@cache
+def _english() -> frozenset[str]:
+    """The words of symspellpy's English frequency dictionary (82,765 words, MIT licence)."""
+    text = (resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt").read_text()
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+class Normaliser:
+    """``normaliser(text)``: the text with contractions restored and the guide's words spelt.
+
+    >>> Normaliser(["Fargate tasks need no servers"])("fargte tasks dont need servers")
+    "Fargate tasks don't need servers"
+    """
+
+    def __init__(self, texts: Iterable[str]):
+        surfaces: dict[str, Counter[str]] = {}
+        for text in texts:
+            for word in _WORD.findall(text):
+                surfaces.setdefault(word.lower(), Counter())[word] += 1
+        # Each word as the guide writes it most often ("Fargate", "CloudWatch").
+        self._surface = {low: forms.most_common(1)[0][0] for low, forms in surfaces.items()}
+        self._speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for low in self._surface:
+            if len(low) >= _MIN:
+                self._speller.create_dictionary_entry(low, 1)
+
+    def __call__(self, text: str) -> str:
+        return _WORD.sub(lambda match: self._word(match[0]), text)
+
+    def _word(self, word: str) -> str:
+        low = word.lower()
+        if low in CONTRACTIONS:
+            fixed = CONTRACTIONS[low]
+            return fixed.capitalize() if word[0].isupper() else fixed
+        if len(low) < _MIN or low in self._surface or low in _english() or not low.isalpha():
+            return word
+        distance = 1 if len(low) <= _SHORT else 2
+        found = self._speller.lookup(low, Verbosity.CLOSEST, max_edit_distance=distance)
+        if len(found) != 1:  # none near enough, or a tie: leave it as typed
+            return word
+        term = found[0].term
+        if low.startswith(term) or term.startswith(low):  # another form ("serverlessly"), no typo
+            return word
+        return self._surface[term]
