@@ -23,25 +23,44 @@ class Answer:
     text: str
     sources: tuple[Hit, ...]
     covered: bool = True
+    # How likely the guide answers the question (the answer model's probability), when fitted.
+    confidence: float | None = None
 
     def to_dict(self) -> dict:
-        return {
+        found = {
             "question": self.question,
             "answer": self.text,
             "sources": [hit.to_dict() for hit in self.sources],
+            "covered": self.covered,
         }
+        if self.confidence is not None:
+            found["confidence"] = round(self.confidence, 4)
+        return found
 
 
-def compose_answer(question: str, hits: list[Hit], graph: nx.DiGraph) -> Answer:
+def compose_answer(
+    question: str,
+    hits: list[Hit],
+    graph: nx.DiGraph,
+    *,
+    covered: bool | None = None,
+    confidence: float | None = None,
+) -> Answer:
     """Markdown built only from the guide's own text about the best hits, in order of relevance;
-    the guide's text in it is literal (``markdown.literal``): an uploaded guide makes no links."""
-    if not hits or hits[0].dense < ANSWER_FLOOR:
+    the guide's text in it is literal (``markdown.literal``): an uploaded guide makes no links.
+
+    ``covered``: whether the guide answers the question, as the answer model decided
+    (``tutor.answerable``); None decides by ``ANSWER_FLOOR``. When it does not, the nearest items
+    are offered as related reading, never as the answer."""
+    if covered is None:
+        covered = bool(hits) and hits[0].dense >= ANSWER_FLOOR
+    if not covered:
         nearest = ", ".join(f"*{literal(hit.title)}*" for hit in hits[:3]) or "nothing"
         text = (
             "The study guide does not cover this question, so I will not guess. "
-            f"The nearest topics are: {nearest}."
+            f"Related topics you could read instead: {nearest}."
         )
-        return Answer(question, text, tuple(hits), covered=False)
+        return Answer(question, text, tuple(hits), covered=False, confidence=confidence)
     top = hits[0]
     parts = [f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}"]
     for wrong, right in _pairs(graph, top.node):
@@ -55,7 +74,7 @@ def compose_answer(question: str, hits: list[Hit], graph: nx.DiGraph) -> Answer:
             "**See also.** "
             + "; ".join(f"*{literal(h.title)}* ({literal(h.section)})" for h in others)
         )
-    return Answer(question, "\n\n".join(parts), tuple(hits))
+    return Answer(question, "\n\n".join(parts), tuple(hits), confidence=confidence)
 
 
 def _direct(graph: nx.DiGraph, node: str) -> str:

@@ -23,13 +23,15 @@ from ingest import (
     read_guide,
 )
 from kg import ConceptNotFound, build_graph, find_concept
+from tutor.answerable import AnswerModel, question_features
+from tutor.answerable import shipped as shipped_answer_model
 from tutor.check.claims import ClaimChecker, Verdict, texts_to_store
 from tutor.check.nli import nli_from_settings
 from tutor.compose import Answer, compose_answer
 from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
 from tutor.explore import Exploration, Relation, explore_node, relate_nodes
-from tutor.normalise import Normaliser
+from tutor.normalise import FILLER, Normaliser
 from tutor.search.embed import Embedder, embedder_for
 from tutor.search.index import Lap, VectorIndex, open_index
 from tutor.search.retrieve import Hit, Retriever
@@ -37,14 +39,6 @@ from tutor.search.retrieve import Hit, Retriever
 MAX_INPUT_CHARS = 2000  # a question or claim longer than this is refused, not truncated
 
 _WORD = re.compile(r"\w+")
-# Words that say nothing about what is asked: a question made only of these has no topic to find.
-_FILLER = frozenset(
-    "a an the and or but of to in on at by for with from as into onto about over under "
-    "is are was were be been being am do does did done have has had it its this that these those "
-    "there here what which who whom whose when where why how can could should would will shall may "
-    "might must i me my you your we us our they them their he him his she her not no yes so if "
-    "then than also just very too please tell explain s t d m ll re ve".split()
-)
 
 
 def clean_input(text: str, *, what: str = "question") -> str:
@@ -65,7 +59,7 @@ def clean_input(text: str, *, what: str = "question") -> str:
     if not any(ch.isalnum() for ch in kept):
         raise BadInput(f"the {what} is empty: type a few words")
     words = _WORD.findall(kept.casefold())
-    if all(word in _FILLER for word in words):
+    if all(word in FILLER for word in words):
         raise BadInput(f"the {what} has only words like 'what' and 'is': say what it is about")
     return kept
 
@@ -96,6 +90,7 @@ class Tutor:
         side: str | None = None,
         nli: Any = None,
         uncovered: tuple[str, ...] = (),
+        answer_model: AnswerModel | None = None,
     ):
         self.guide = guide
         self.llm = llm  # an optional LangChain chat model that words answers (tutor/llm.py)
@@ -108,6 +103,7 @@ class Tutor:
         # What the learner typed is read with the guide's spelling (tutor/normalise.py); what
         # they typed is what is shown back.
         self.normalise = Normaliser(_guide_texts(guide))
+        self.answer_model = answer_model
 
     @classmethod
     def open(
@@ -156,6 +152,7 @@ class Tutor:
             side=settings.side,
             nli=nli,
             uncovered=paraphrases.uncovered,
+            answer_model=shipped_answer_model(),
         )
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
@@ -164,13 +161,27 @@ class Tutor:
     def ask(self, question: str, *, k: int = 5) -> Answer:
         """A grounded answer in markdown, with its sources in order of relevance."""
         question = clean_input(question, what="question")
-        hits = self.retriever.search(self.normalise(question), k=k)
-        answer = compose_answer(question, hits, self.graph)
+        read = self.normalise(question)
+        hits = self.retriever.search(read, k=k)
+        covered, confidence = self._answerable(read, hits)
+        answer = compose_answer(question, hits, self.graph, covered=covered, confidence=confidence)
         if self.llm is None:
             return answer
         from tutor.llm import reword  # LangChain's message types load only when an LLM is used
 
         return reword(self.llm, answer, self.graph)
+
+    def _answerable(self, question: str, hits: list[Hit]) -> tuple[bool | None, float | None]:
+        """Whether the guide answers the question, and how likely, by the fitted answer model
+        (``tutor.answerable``); ``(None, None)`` without one (a cosine floor decides)."""
+        if self.answer_model is None:
+            return None, None
+        dense = sorted((hit.dense for hit in hits), reverse=True)
+        foreign = bool(self.checker.foreign_services(question))
+        features = question_features(dense, foreign, question, self.normalise.vocabulary)
+        p = self.answer_model.probability(features)
+        covered = p >= self.answer_model.threshold
+        return covered, p if covered else 1.0 - p
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""

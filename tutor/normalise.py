@@ -20,7 +20,7 @@ from importlib import resources
 
 from symspellpy import SymSpell, Verbosity
 
-__all__ = ["Normaliser"]
+__all__ = ["FILLER", "Normaliser"]
 
 # Negated auxiliaries typed without their apostrophe. Only forms that are not English words
 # themselves ("wont" and "cant" are, rarely, and are read as the contractions learners mean).
@@ -45,6 +45,14 @@ CONTRACTIONS = {
     "aint": "isn't",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")  # "shouldn't" is one word, left as typed
+# Words that say nothing about what is asked: a question made only of these has no topic to find.
+FILLER = frozenset(
+    "a an the and or but of to in on at by for with from as into onto about over under "
+    "is are was were be been being am do does did done have has had it its this that these those "
+    "there here what which who whom whose when where why how can could should would will shall may "
+    "might must i me my you your we us our they them their he him his she her not no yes so if "
+    "then than also just very too please tell explain s t d m ll re ve".split()
+)
 _SHORT = 5  # words of up to this many letters are corrected at distance 1 only
 _MIN = 4  # shorter words are never corrected ("ECS", "EC2", "ALB")
 
@@ -77,6 +85,11 @@ class Normaliser:
 
     def __call__(self, text: str) -> str:
         return _WORD.sub(lambda match: self._word(match[0]), text)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The guide's words, lower-cased."""
+        return frozenset(self._surface)
 
     def _word(self, word: str) -> str:
         low = word.lower()

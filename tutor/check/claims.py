@@ -229,7 +229,7 @@ class ClaimChecker:
         if not candidates:
             return None
         nearest = candidates[0]
-        foreign = self._foreign_services(claim)
+        foreign = self.foreign_services(claim)
         cover = np.array([nearest.score, float(bool(foreign)), self._nearest_uncovered(query)])
         return Reading(claim, nearest, foreign, cover), rows, parts, contents, query
 
@@ -282,7 +282,7 @@ class ClaimChecker:
             self._uncovered = self.retriever.embed(texts)
         return float((self._uncovered @ query).max())
 
-    def _foreign_services(self, claim: str) -> tuple[str, ...]:
+    def foreign_services(self, claim: str) -> tuple[str, ...]:
         """AWS services the claim names that the guide never mentions."""
         if self._catalog is None:
             return ()

@@ -1,0 +1,67 @@
+"""ask says when the guide does not answer: the fitted answer model, its threshold and its file."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tutor.answerable import FEATURES, load_answer_model, question_features, shipped
+from tutor.dev.fit_answer import choose_threshold, expected_calibration_error
+from tutor.errors import TutorError
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How long can a Lambda function run at most?", "Where is the best pizza in Naples?"],
+)
+def test_a_question_the_guide_does_not_answer_is_declined_with_related_topics(tutor, question):
+    answer = tutor.ask(question)
+    assert not answer.covered and answer.confidence > 0.5
+    assert answer.text.startswith("The study guide does not cover this question")
+    assert "Related topics you could read instead" in answer.text
+    assert answer.to_dict()["covered"] is False
+
+
+def test_a_question_the_guide_answers_is_answered_with_its_confidence(tutor):
+    answer = tutor.ask("How do tasks get their own IAM permissions?")
+    assert answer.covered and answer.sources[0].title in (
+        "IAM Roles for Tasks",
+        "Task Roles and Permissions",
+    )
+    found = answer.to_dict()
+    assert found["covered"] is True and 0 < found["confidence"] <= 1
+
+
+def test_the_shipped_model_weighs_the_features_the_tutor_computes():
+    model = shipped()
+    assert model is not None and model.model.features == FEATURES
+    assert 0 < model.threshold < 1 and model.fitted["held_out"]["answered_right@3"] >= 0.95
+
+
+def test_features_read_the_best_cosine_its_lead_a_foreign_service_and_unknown_words():
+    features = question_features(
+        [0.8, 0.5], True, "what is a capacity provider", frozenset({"capacity"})
+    )
+    assert features.tolist() == pytest.approx([0.8, 0.3, 1.0, 0.5])
+
+
+def test_the_threshold_answers_all_but_the_slack_of_what_retrieval_gets_right():
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1, 0.65, 0.3])
+    answerable = np.array([True, True, True, True, True, False, False, False])
+    right = np.array([True, True, True, True, False, False, False, False])
+    chosen = choose_threshold(p, answerable, right)
+    assert chosen["threshold"] == 0.6  # the highest that still answers the four right ones
+    assert chosen["declined"] == pytest.approx(2 / 3) and chosen["answered_right@3"] == 0.8
+
+
+def test_a_perfectly_calibrated_model_has_no_calibration_error():
+    p = np.array([0.15] * 20 + [0.85] * 20)
+    y = np.array([True] * 3 + [False] * 17 + [True] * 17 + [False] * 3)
+    assert expected_calibration_error(p, y) == pytest.approx(0.0)
+
+
+def test_a_damaged_model_file_is_one_line(tmp_path):
+    broken = tmp_path / "answer.json"
+    broken.write_text(json.dumps({"format": "ecs-tutor answer model", "version": 9}))
+    with pytest.raises(TutorError, match=r"^answer\.json: not a usable answer model"):
+        load_answer_model(broken)

@@ -1,0 +1,93 @@
+"""Does the guide answer this question at all? A fitted answerability model for ``ask``.
+
+Retrieval always returns its nearest items, so without this an S3 question was answered with an
+ECS item. Four numbers describe how well the best hit fits the question (``FEATURES``): the
+cosine of the best concept's closest text, its lead over the runner-up, whether the question
+names an AWS service the guide never mentions, and the share of the question's content words the
+guide never uses. A logistic regression on them, fitted on labelled questions (``ecs-tutor dev
+fit-answer``: the training questions and ``data/answerability``, whole items held out), gives the
+probability that the guide answers; below the threshold chosen on its risk-coverage curve, ask
+says the guide does not cover the question and offers the nearest items as related, not as the
+answer. The model is JSON (``data/models/answer.json``), never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from tutor.check.model import Logistic
+from tutor.config import resource
+from tutor.errors import TutorError
+from tutor.normalise import FILLER
+
+__all__ = ["FEATURES", "AnswerModel", "load_answer_model", "question_features", "shipped"]
+
+FEATURES = ("dense", "lead", "foreign", "unknown")
+FORMAT, VERSION = "ecs-tutor answer model", 1
+DEFAULT_PATH = resource("models/answer.json")
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+# Words that carry no topic: the tutor's filler words and a few more that questions lean on.
+_FILLER = FILLER | frozenset(
+    "get use using used need needs want way make doing any some all each every more most much "
+    "many one two other another".split()
+)
+
+
+def question_features(
+    dense: list[float], foreign: bool, question: str, vocabulary: frozenset[str]
+) -> np.ndarray:
+    """``FEATURES`` for a question: ``dense`` holds the cosines of its hits, best first."""
+    best = dense[0] if dense else 0.0
+    lead = best - dense[1] if len(dense) > 1 else best
+    words = [w for w in _WORD.findall(question.lower()) if w not in _FILLER and len(w) > 2]
+    unknown = sum(w not in vocabulary for w in words) / len(words) if words else 0.0
+    return np.array([best, lead, float(foreign), unknown])
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The probability that the guide answers a question, and the threshold to answer at."""
+
+    model: Logistic
+    threshold: float
+    fitted: dict = field(default_factory=dict)
+
+    def probability(self, features: np.ndarray) -> float:
+        return self.model.probability(features)
+
+    def to_dict(self) -> dict:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "model": self.model.to_dict(),
+            "threshold": round(float(self.threshold), 8),
+            "fitted": self.fitted,
+        }
+
+
+def load_answer_model(path: Path | str) -> AnswerModel:
+    """The answer model saved at ``path``; ``TutorError`` saying what is wrong with it."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("version") != VERSION:
+            raise ValueError(f"not {FORMAT!r} version {VERSION}")
+        threshold = float(data["threshold"])
+        if not 0 <= threshold <= 1:
+            raise ValueError("threshold out of range")
+        return AnswerModel(Logistic.from_dict(data["model"], FEATURES), threshold, data["fitted"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise TutorError(f"{path.name}: not a usable answer model ({exc})") from None
+
+
+@cache
+def shipped() -> AnswerModel | None:
+    """The model in ``data/models/answer.json``, once per process; None where there is none
+    (ask then falls back to its cosine floor, ``compose.ANSWER_FLOOR``)."""
+    return load_answer_model(DEFAULT_PATH) if DEFAULT_PATH.is_file() else None

@@ -1,0 +1,164 @@
+"""Fit ask's answerability model (``tutor.answerable``) and choose its threshold, items held out.
+
+1. Questions. Answerable: ``data/train/questions.jsonl`` and ``data/answerability/answerable.jsonl``
+   (each with the items that answer it). Not answerable: ``data/answerability/questions.jsonl``
+   (titles []; ``near`` names the item each is easiest to confuse with).
+2. Features. Each question is read by a tutor that indexes none of the labelled questions
+   (``examples="none"``), through the same path ``Tutor.ask`` takes (``answer_features``).
+3. Held out. The questions are split into five folds by item (an answerable question by its first
+   title, an unanswerable one by its ``near`` item, or by itself), a logistic regression is fitted
+   on four folds and predicts the fifth, so every probability comes from a model that never saw
+   that question's item.
+4. Threshold. On the held-out probabilities, the highest threshold that still answers, with a
+   right item in the top three, all but ``ANSWER_SLACK`` of the answerable questions that the
+   retrieval gets right at all: declining is cheap, a wrong answer is not, but a tutor that
+   declines what it knows is no tutor.
+5. The model is refitted on every question and saved with the held-out figures
+   (``data/models/answer.json``); ``--plot`` draws the risk-coverage and reliability curves.
+
+``python -m tutor.dev.fit_answer [--out PATH] [--plot PNG]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tutor.answerable import FEATURES, AnswerModel, question_features
+from tutor.config import PROJECT_DIR, Settings
+from tutor.core import Tutor
+from tutor.dev.evaluate import load_jsonl
+from tutor.dev.fit import fit_logistic
+from tutor.files import atomic_write
+
+ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decline
+FOLDS = 5
+_DATA = PROJECT_DIR / "data"
+
+
+def answer_features(tutor: Tutor, question: str) -> tuple[np.ndarray, list[str]]:
+    """The features ``Tutor.ask`` computes for ``question``, and its top three titles."""
+    read = tutor.normalise(question)
+    hits = tutor.retriever.search(read, k=5)
+    dense = sorted((hit.dense for hit in hits), reverse=True)
+    foreign = bool(tutor.checker.foreign_services(read))
+    return question_features(dense, foreign, read, tutor.normalise.vocabulary), [
+        hit.title for hit in hits[:3]
+    ]
+
+
+def _fold(group: str) -> int:
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % FOLDS
+
+
+def labelled(data: Path = _DATA) -> list[dict]:
+    """Every labelled question with ``answerable`` and the group it is held out with."""
+    rows = []
+    for path in (data / "train/questions.jsonl", data / "answerability/answerable.jsonl"):
+        rows += [{**r, "answerable": True, "group": r["titles"][0]} for r in load_jsonl(path)]
+    for r in load_jsonl(data / "answerability/questions.jsonl"):
+        rows.append({**r, "answerable": False, "group": r.get("near") or r["id"]})
+    return rows
+
+
+def held_out(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Each row's probability from a model fitted on the other folds."""
+    p = np.zeros(len(y))
+    for fold in range(FOLDS):
+        test = folds == fold
+        model = fit_logistic(x[~test], y[~test], FEATURES)
+        p[test] = [model.probability(row) for row in x[test]]
+    return p
+
+
+def choose_threshold(p: np.ndarray, answerable: np.ndarray, right: np.ndarray) -> dict:
+    """The threshold of step 4 and the held-out figures at it."""
+    reachable = right[answerable].mean()
+    best = 0.0
+    for t in np.unique(np.concatenate([[0.0], p])):
+        answered_right = ((p >= t) & right)[answerable].mean()
+        if answered_right >= reachable - ANSWER_SLACK:
+            best = max(best, float(t))
+    return {
+        "threshold": best,
+        "declined": float((p[~answerable] < best).mean()),
+        "answered_right@3": float(((p >= best) & right)[answerable].mean()),
+        "right@3": float(reachable),
+        "ece": expected_calibration_error(p, answerable),
+    }
+
+
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """The weighted mean gap between predicted and observed rates over equal-width bins."""
+    edges = np.minimum((p * bins).astype(int), bins - 1)
+    gaps = [
+        abs(p[edges == b].mean() - y[edges == b].mean()) * (edges == b).sum()
+        for b in range(bins)
+        if (edges == b).any()
+    ]
+    return float(sum(gaps) / len(p))
+
+
+def fit(out: Path, plot: Path | None = None) -> dict:
+    tutor = Tutor.open(Settings(examples="none"))
+    rows = labelled()
+    read = [answer_features(tutor, row["question"]) for row in rows]
+    x = np.array([features for features, _ in read])
+    y = np.array([row["answerable"] for row in rows])
+    tops = [top for _, top in read]
+    right = np.array([bool(set(top) & set(r["titles"])) for top, r in zip(tops, rows, strict=True)])
+    folds = np.array([_fold(row["group"]) for row in rows])
+    p = held_out(x, y, folds)
+    figures = choose_threshold(p, y, right)
+    model = AnswerModel(
+        fit_logistic(x, y, FEATURES),
+        figures["threshold"],
+        {"questions": int(len(y)), "answerable": int(y.sum()), "held_out": figures},
+    )
+    atomic_write(out, json.dumps(model.to_dict(), indent=1) + "\n")
+    if plot:
+        _plot(p, y, right, figures, plot)
+    return figures
+
+
+def _plot(p: np.ndarray, y: np.ndarray, right: np.ndarray, figures: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (curve, reliability) = plt.subplots(1, 2, figsize=(10, 4))
+    ts = np.linspace(0, 1, 101)
+    curve.plot(ts, [(p[~y] < t).mean() for t in ts], label="unanswerable declined")
+    curve.plot(ts, [((p >= t) & right)[y].mean() for t in ts], label="answerable answered right@3")
+    curve.axvline(figures["threshold"], color="grey", linestyle="--", label="chosen threshold")
+    curve.set(xlabel="threshold on P(answerable)", ylabel="share", title="Held-out risk-coverage")
+    curve.legend(fontsize=8)
+    edges = np.minimum((p * 10).astype(int), 9)
+    centres = [p[edges == b].mean() for b in range(10) if (edges == b).any()]
+    observed = [y[edges == b].mean() for b in range(10) if (edges == b).any()]
+    reliability.plot([0, 1], [0, 1], color="grey", linestyle="--")
+    reliability.plot(centres, observed, marker="o")
+    reliability.set(
+        xlabel="predicted P(answerable)",
+        ylabel="observed share answerable",
+        title=f"Reliability (ECE {figures['ece']:.3f})",
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="fit_answer", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=_DATA / "models/answer.json")
+    parser.add_argument("--plot", type=Path)
+    args = parser.parse_args(argv)
+    print(json.dumps(fit(args.out, args.plot), indent=1))
+
+
+if __name__ == "__main__":
+    main()
