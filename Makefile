@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test index eval fit lint clean bench loadtest audit
+.PHONY: run test test-fast index eval fit lint clean bench loadtest audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,20 +27,25 @@ run: index
 test: index
 	$(PY) -m pytest
 
+# The quick loop while developing: everything but the browser and the slow tests (a refit, the
+# benchmark, exports, fuzzing, a fresh install); `make test` still runs them all.
+test-fast: index
+	$(PY) -m pytest -q -n 2 -m "not slow and not browser"
+
 eval: index
-	$(VENV)/bin/ecs-tutor eval
+	$(VENV)/bin/ecs-tutor dev eval
 
 # Refit the claim checker's model on data/train (items held out) and draw its risk-coverage
 # curves: writes data/models/side.json and docs/risk_coverage.png (data/models/README.md).
 fit: index
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(VENV)/bin/ecs-tutor fit --plot docs/risk_coverage.png
+	$(VENV)/bin/ecs-tutor dev fit --plot docs/risk_coverage.png
 
 # Latency, ingest, memory and scale (1x, 10x, 100x) beside the naive baseline: prints a table,
 # writes docs/bench.json and docs/bench.png. BENCH_ARGS=--full adds the 1000x guide (slow).
 bench: index
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(VENV)/bin/ecs-tutor bench --plot docs/bench.png $(BENCH_ARGS)
+	$(VENV)/bin/ecs-tutor dev bench --plot docs/bench.png $(BENCH_ARGS)
 
 # 50 concurrent clients for three rounds of 60 s against the app on 127.0.0.1, memory after each
 # round (figures in docs/loadtest.json).
@@ -61,8 +66,10 @@ audit: $(STAMP)
 	$(PY) tools/audit.py --requirements $(VENV)/requirements.lock $(AUDIT_ARGS) || rc=$$?; \
 	echo $$rc > $(VENV)/audit.rc; exit $$rc
 
+# Style and types: ruff, then mypy on the project's own code (settings in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) .cache

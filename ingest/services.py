@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from .errors import IngestError
 
-DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "services.json"
+# The alias table ships as package data: data/ installed as the package ecs_tutor_data
+# (pyproject.toml). ingest looks it up itself: tutor, whose config.resource() finds the other
+# shipped files, comes after ingest and re-exports this path.
+DEFAULT_ALIASES = Path(str(files("ecs_tutor_data") / "services.json"))
 _SCHEMA_VERSION = 1
 
 

@@ -1,6 +1,7 @@
 """The whole graph as plain data for the interactive concept map: positioned nodes and edges.
 
-The browser draws it (``kg/static/concept_map.js``); this module decides what is shown and where.
+The browser draws it (``tutor/web/static/concept_map.js``); this module decides what is shown
+and where.
 The layout is a force-directed one (networkx's ``spring_layout``) with a fixed seed, so the same
 guide always gives the same map. A big guide is cut to ``max_nodes`` nodes, the kinds a learner
 needs most kept first (sections, items, scenarios, misconceptions, services, then steps), and the

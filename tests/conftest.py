@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,9 @@ import pytest
 from ingest import read_guide
 from kg import build_graph
 from tutor import Settings, Tutor
-from tutor.config import DEFAULT_GUIDE
+from tutor.config import DEFAULT_GUIDE, user_dir
+
+_SCRATCH = pytest.StashKey[Path]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,6 +24,32 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Learner data and caches (the model's ONNX export too) go to one throw-away folder per
+    # session, never to the user's own directories, the defaults: every Settings() and every
+    # child process the tests start reads these. The developer's own ECS_TUTOR_* settings (a real
+    # progress database...) are not the tests'. The tests' index is built once, in `cache_dir`.
+    built = user_dir("cache")  # where `make index` (run before the tests) left its work
+    for name in [name for name in os.environ if name.startswith("ECS_TUTOR_")]:
+        del os.environ[name]
+    scratch = config.stash[_SCRATCH] = Path(tempfile.mkdtemp(prefix="ecs-tutor-tests-"))
+    os.environ["ECS_TUTOR_DATA"] = str(scratch / "data")
+    os.environ["ECS_TUTOR_CACHE"] = str(scratch / "cache")
+    _warm_copy(built, scratch / "cache")
+
+
+def _warm_copy(built: Path, cache: Path, *, models: bool = True) -> None:
+    """Copy (never touch) what `make index` built: the model's ONNX export and the guide's index,
+    so that a session does not export and embed again (~20 s). A copy that does not match is
+    rebuilt as usual: the export and the index are each checked by their own fingerprints."""
+    names = [p.name for p in built.glob("index-*") if p.is_dir()] + ["models"] * models
+    for name in names:
+        if (built / name).is_dir() and not (cache / name).exists():
+            shutil.copytree(built / name, cache / name, symlinks=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SCRATCH in config.stash:
+        shutil.rmtree(config.stash[_SCRATCH], ignore_errors=True)
 
 
 class CountingEmbedder:
@@ -54,7 +83,10 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
+    """The session tutor's own cache, starting with a copy of the index `make index` built."""
+    cache = tmp_path_factory.mktemp("cache")
+    _warm_copy(Path(os.environ["ECS_TUTOR_CACHE"]), cache, models=False)
+    return cache
 
 
 @pytest.fixture(scope="session")

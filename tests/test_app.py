@@ -17,6 +17,8 @@ from gradio_client.exceptions import AppError
 import app
 from kg import ConceptNotFound
 from tutor.study.library import MAX_GUIDE_BYTES
+from tutor.web import render
+from tutor.web.friendly import UNEXPECTED, no_paths
 from tutor.web.guard import RequestGuard
 
 # Gradio's own queue code trips a pandas deprecation warning; it is not ours to fix.
@@ -82,7 +84,7 @@ def test_ask_escapes_the_echoed_question(client):
 def test_check_shows_the_tutors_verdict_pair_and_explanation(client, tutor, claim):
     verdict, confidence, pair, explanation = client.predict(claim, api_name="/check")
     expected = tutor.check(claim)
-    assert verdict == f"### {app._VERDICT_HEADINGS[expected.verdict]}\n\n> {claim}"
+    assert verdict == f"### {render.VERDICT_HEADINGS[expected.verdict]}\n\n> {claim}"
     assert confidence == pytest.approx(expected.confidence, abs=0.0051)  # shown to 2 places
     assert f"**Wrong:** {_md(expected.wrong)}" in pair
     assert f"**Right:** {_md(expected.right)}" in pair
@@ -174,14 +176,22 @@ def test_the_app_binds_loopback_by_default(served):
     assert inspect.signature(app.serve).parameters["host"].default == "127.0.0.1"
 
 
-def test_serve_queues_and_launches_without_share_or_tracebacks(monkeypatch, tutor):
+def test_serve_queues_and_launches_without_share_or_tracebacks(monkeypatch, tutor, capsys):
     calls = []  # Blocks may queue itself with defaults first: the last call is the one that counts
+
+    def launch(self, **kw):
+        calls.append(("launch", kw))
+        return None, "http://127.0.0.1:7999/", None
+
     monkeypatch.setattr(gr.Blocks, "queue", lambda self, **kw: calls.append(("queue", kw)))
-    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: calls.append(("launch", kw)))
+    monkeypatch.setattr(gr.Blocks, "launch", launch)
+    monkeypatch.setattr(gr.Blocks, "block_thread", lambda self: calls.append(("block", {})))
     app.serve(tutor, port=7999)
-    assert calls[-2] == ("queue", {"default_concurrency_limit": 4, "max_size": app.QUEUE_SIZE})
-    assert calls[-1][0] == "launch"
-    launched = dict(calls[-1][1])
+    assert calls[-3] == ("queue", {"default_concurrency_limit": 4, "max_size": app.QUEUE_SIZE})
+    assert calls[-2][0] == "launch"
+    assert calls[-1] == ("block", {})  # up, and served until interrupted
+    assert capsys.readouterr().out == "ECS Tutor is served on http://127.0.0.1:7999\n"
+    launched = dict(calls[-2][1])
     (guard,) = launched.pop("app_kwargs")["middleware"]  # tests/test_guard.py: what it refuses
     assert guard.cls is RequestGuard
     assert launched == {
@@ -190,6 +200,8 @@ def test_serve_queues_and_launches_without_share_or_tracebacks(monkeypatch, tuto
         "show_error": False,
         "share": False,
         "max_file_size": MAX_GUIDE_BYTES,  # an upload bigger than a guide may be is refused
+        "prevent_thread_lock": True,  # so that it can say where it is served, once it is up
+        "quiet": True,  # and only that: not Gradio's banner
     }
 
 
@@ -233,7 +245,7 @@ def test_concept_not_found_shows_its_suggestions_escaped(failing_client):
 def test_unexpected_errors_are_logged_and_shown_generically(failing_client, endpoint, args):
     with pytest.raises(AppError) as raised:
         failing_client.predict(*args, api_name=endpoint)
-    assert str(raised.value) == app._UNEXPECTED
+    assert str(raised.value) == UNEXPECTED
 
 
 @pytest.mark.parametrize(
@@ -246,7 +258,7 @@ def test_unexpected_errors_are_logged_and_shown_generically(failing_client, endp
     ],
 )
 def test_error_messages_name_no_server_folder(message, shown):
-    assert app._no_paths(message) == shown
+    assert no_paths(message) == shown
 
 
 def test_an_answer_is_echoed_without_its_control_characters(client):

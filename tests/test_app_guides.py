@@ -17,6 +17,16 @@ pytestmark = [
 ]
 
 
+def endpoints(demo) -> dict:
+    """The app's endpoints called in this process: each returns its outputs in the API's order
+    (a handler returns ``{component: value}``)."""
+
+    def call(event):
+        return lambda *args: [event.fn(*args)[output] for output in event.outputs]
+
+    return {event.api_name: call(event) for event in demo.fns.values() if event.fn}
+
+
 @pytest.fixture(scope="module")
 def served(tutor):
     with served_app(tutor) as (demo, url):
@@ -205,7 +215,7 @@ def test_a_quiz_does_not_keep_its_guides_tutor_open(tutor, embedder, tmp_path):
     settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
     library = GuideLibrary(settings, embedder, builtin=tutor, max_open=1)
     demo = app.build_app(tutor, library=library, settings=settings)
-    fns = {f.api_name: f.fn for f in demo.fns.values()}
+    fns = endpoints(demo)
     queues = library.add("queue-notes.md", QUEUES.encode()).key
     card_id = fns["next_card"]("ana", queues)[0]
     assert card_id.startswith("pair:Visibility Timeout#")

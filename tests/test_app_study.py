@@ -13,12 +13,23 @@ from ingest import load_catalog
 from tutor import Settings
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
+from tutor.web.render import MEASURES
 
 # Gradio's queue and plot code trip pandas deprecation warnings; they are not ours to fix.
 pytestmark = [
     pytest.mark.filterwarnings("ignore:::gradio.queueing"),
     pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
 ]
+
+
+def endpoints(demo) -> dict:
+    """The app's endpoints called in this process: each returns its outputs in the API's order
+    (a handler returns ``{component: value}``)."""
+
+    def call(event):
+        return lambda *args: [event.fn(*args)[output] for output in event.outputs]
+
+    return {event.api_name: call(event) for event in demo.fns.values() if event.fn}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +83,7 @@ def test_progress_lists_the_reviewed_item_first_and_what_to_study_next(client, s
     card = store.quiz.cards[0]
     client.predict("dee", card.id, card.answer, api_name="/answer")
     sections, items, study, reviews, retention = client.predict("dee", api_name="/progress")
-    assert items["headers"] == ["Item", "Section", *app._MEASURES]
+    assert items["headers"] == ["Item", "Section", *MEASURES]
     assert items["data"][0][:2] == [card.item, card.section]
     assert items["data"][0][3:] == ["1/2", 1, 1]
     assert sections["data"][0][0] == card.section
@@ -108,7 +119,7 @@ def test_without_a_store_the_default_one_is_opened_on_first_use(tutor, tmp_path)
     settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
     demo = app.build_app(tutor, settings=settings)
     assert not (tmp_path / "data" / "progress.db").exists()
-    fns = {f.api_name: f.fn for f in demo.fns.values()}
+    fns = endpoints(demo)
     card_id = fns["next_card"]("ana")[0]
     assert (tmp_path / "data" / "progress.db").is_file()
     fns["answer"]("ana", card_id, "true")

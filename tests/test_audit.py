@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # installs and runs pip-audit
+
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT = ROOT / "tools" / "audit.py"
 # jinja2 2.10 has published advisories (CVE-2019-10906, fixed in 2.10.1); packaging 24.2 has none.

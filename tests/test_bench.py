@@ -1,5 +1,5 @@
 """Issue 5: incremental re-ingest (embeddings cached by content hash), the index type chosen by
-size, and ``ecs-tutor bench`` end to end. Timings are measured by the bench, never asserted."""
+size, and ``ecs-tutor dev bench`` end to end. Timings are measured by the bench, never asserted."""
 
 import json
 
@@ -19,6 +19,8 @@ from tutor.search.index import (
     make_faiss_index,
     open_index,
 )
+
+pytestmark = pytest.mark.slow  # runs the benchmark end to end
 
 FARGATE = "item:Key Concepts > ECS Modes > Fargate"
 
@@ -137,7 +139,7 @@ def test_an_unknown_index_type_is_refused():
 
 def test_bench_runs_end_to_end_and_writes_the_report(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    args = ["bench", "--sizes", "1", "--queries", "5", "--no-cold-start", "--out", str(out)]
+    args = ["dev", "bench", "--sizes", "1", "--queries", "5", "--no-cold-start", "--out", str(out)]
     assert main(args) == 0
     report = json.loads(out.read_text())
     assert report["format"] == BENCH_FORMAT
@@ -160,5 +162,5 @@ def test_bench_runs_end_to_end_and_writes_the_report(tmp_path, capsys):
 
 @pytest.mark.parametrize("sizes", ["1,x", "0"])
 def test_bench_refuses_bad_sizes(sizes, tmp_path, capsys):
-    assert main(["bench", "--sizes", sizes, "--out", str(tmp_path / "b.json")]) == 1
+    assert main(["dev", "bench", "--sizes", sizes, "--out", str(tmp_path / "b.json")]) == 1
     assert "ecs-tutor: error: --sizes" in capsys.readouterr().err

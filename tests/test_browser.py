@@ -19,6 +19,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
     pytest.mark.filterwarnings("ignore:::gradio.queueing"),
     pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),

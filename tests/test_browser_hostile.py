@@ -22,6 +22,7 @@ WAIT = 30_000  # ms: an answer from the real model
 FIRST_INDEX = 60_000  # ms: the upload is parsed in a child and indexed with the real model
 
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
     pytest.mark.filterwarnings("ignore:::gradio.queueing"),
     pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),

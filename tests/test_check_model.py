@@ -31,7 +31,7 @@ def stored():
 
 @pytest.fixture(scope="module")
 def refit(embedder, tmp_path_factory):
-    """The fit `ecs-tutor fit` makes, from scratch: five held-out tutors read the 593 claims."""
+    """The fit `ecs-tutor dev fit` makes, from scratch: five held-out tutors read the 593 claims."""
     settings = Settings(cache_dir=tmp_path_factory.mktemp("fit-cache"))
     claims = read_training_claims(settings, settings.examples_path(), folds=5, embedder=embedder)
     return fit_check_model(claims)
@@ -48,6 +48,7 @@ def test_the_shipped_model_weighs_the_checkers_features(stored):
     assert stored.fitted["claims"] == 593 and stored.fitted["folds"] == 5
 
 
+@pytest.mark.slow  # a refit
 def test_refitting_from_the_training_claims_reproduces_the_stored_model(stored, refit):
     for part in ("cover", "side"):
         mine, theirs = getattr(refit.model, part), getattr(stored, part)
@@ -59,6 +60,7 @@ def test_refitting_from_the_training_claims_reproduces_the_stored_model(stored, 
     assert refit.model.fitted["held_out"] == stored.fitted["held_out"]
 
 
+@pytest.mark.slow  # a refit
 def test_the_chosen_threshold_is_the_most_cautious_within_one_standard_error_of_the_best(refit):
     claims = refit.model.fitted["claims"]
     for mode, curve in refit.curves.items():
@@ -71,6 +73,7 @@ def test_the_chosen_threshold_is_the_most_cautious_within_one_standard_error_of_
         assert refit.model.threshold[mode] == curve.threshold
 
 
+@pytest.mark.slow  # a refit
 def test_the_side_model_decides_only_if_it_does_at_least_as_well_held_out(refit):
     held_out = refit.model.fitted["held_out"]
     better = held_out["model"]["accuracy"] >= held_out["rules"]["accuracy"]

@@ -1,12 +1,17 @@
 """The ecs-tutor command: JSON contract, JSON Lines batches, clean errors. Runs the real program."""
 
 import json
+import os
+import re
+import socket
 import subprocess
 import sys
+import threading
+import urllib.request
 
 import pytest
 
-ASK_KEYS = {"question", "answer", "sources"}
+ASK_KEYS = {"question", "answer", "sources", "covered", "confidence"}  # issue 17 grew it
 SOURCE_KEYS = {"title", "section", "kind", "score"}
 CHECK_KEYS = {"claim", "verdict", "confidence", "match", "explanation"}
 MATCH_KEYS = {"title", "section", "wrong", "right"}
@@ -87,9 +92,9 @@ def test_explore_to_tells_how_two_concepts_relate(run):
     done = run("explore", "Fargate", "--to", "IAM Roles for Tasks")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "How Fargate and IAM Roles for Tasks relate:"
-    assert lines[1].startswith("  1. Fargate --") and lines[-1].endswith(
-        "IAM Roles for Tasks [item]"
+    assert lines[0] == "How Fargate and IAM Roles for Tasks relate"
+    assert lines[2].startswith(" 1 Fargate — ") and lines[-1].endswith(
+        "→ IAM Roles for Tasks (item)"
     )
     data = json.loads(run("explore", "--json", "Fargate", "--to", "IAM Roles for Tasks").stdout)
     assert data["from"] == "Fargate" and data["to"] == "IAM Roles for Tasks"
@@ -110,3 +115,66 @@ def test_errors_are_one_clear_line_and_exit_1(run, args, message):
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("ecs-tutor: error:")
+
+
+def test_check_json_is_the_verdicts_dict_indented_by_one(run, tutor):
+    claim = "Fargate is always cheaper"
+    done = run("check", claim, "--json")
+    assert done.returncode == 0, done.stderr
+    expected = json.dumps(tutor.check(claim).to_dict(), ensure_ascii=False, indent=1) + "\n"
+    assert done.stdout == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (("ask", "What does Fargate take off my hands?"), ["Sources", " 1 Fargate — "]),
+        (("check", "Fargate is always cheaper"), ["🔴 Misconception", "❌ Wrong: "]),
+        (("explore", "Fargate"), ["Fargate", "Neighbours", " • part of: ECS Modes (section)"]),
+    ],
+)
+def test_terminal_output_is_rendered_markdown_not_raw(run, args, shown):
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "**" not in done.stdout and "### " not in done.stdout
+    assert all(any(line.startswith(start) for line in lines) for start in shown)
+    assert all(line == line.rstrip() for line in lines)  # no padding to a pipe
+
+
+def test_help_says_what_the_tool_does_in_whole_sentences(run):
+    done = run("--help")
+    assert done.returncode == 0
+    about = " ".join(done.stdout.split("\n\n")[1].split())
+    assert about.startswith("Study Amazon ECS from the guide, offline: ask a question")
+    assert about.endswith("Developer tools (eval, fit, bench) are under ecs-tutor dev.")
+
+
+def test_developer_tools_are_under_dev(run):
+    done = run("dev", "--help")
+    assert done.returncode == 0
+    tools = [line.split()[0] for line in done.stdout.splitlines() if re.match(r"    \S", line)]
+    assert tools == ["eval", "fit", "bench"]
+    for tool in ("eval", "fit", "bench"):
+        assert run(tool).returncode == 2  # no longer a command of its own
+
+
+def test_serve_says_where_the_app_is_once_it_is_up(cache_dir, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "tutor", "--cache-dir", str(cache_dir), "serve"]
+    env = dict(os.environ, ECS_TUTOR_DATA=str(tmp_path))  # uploads and progress: not ours
+    server = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    watchdog = threading.Timer(180, server.kill)  # a server that never comes up fails the test
+    watchdog.start()
+    try:
+        assert server.stdout.readline() == f"ECS Tutor is served on http://127.0.0.1:{port}\n"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as reply:
+            assert reply.status == 200  # up indeed
+    finally:
+        watchdog.cancel()
+        server.terminate()
+        server.wait(timeout=30)

@@ -17,6 +17,8 @@ from tutor.dev.evaluate import (
     macro_f1,
 )
 
+pytestmark = pytest.mark.slow  # runs the evaluation sets
+
 KINDS = {"paraphrase", "negation", "double_negation", "quantifier", "near_topic", "off_topic"}
 VERDICTS = {"misconception", "correct", "not_covered"}
 

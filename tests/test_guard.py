@@ -91,6 +91,7 @@ def test_an_upload_is_deleted_from_gradios_folder_once_read(served, tmp_path):
     assert not [p for p in folder.rglob("redos.md")], "the upload was left in Gradio's folder"
 
 
+@pytest.mark.slow
 def test_a_redos_upload_does_not_hold_up_other_learners(served, tmp_path):
     """The probe's guide (4,000 spaces in a heading: 159 s per match before) is indexed while
     another learner checks claims; their checks stay within a few times their usual time."""

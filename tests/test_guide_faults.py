@@ -157,6 +157,7 @@ def _mutant(rng: random.Random) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+@pytest.mark.slow
 def test_two_hundred_mutants_of_the_guide_parse_or_fail_cleanly(tmp_path):
     rng = random.Random(6)
     path = tmp_path / "mutant.md"

@@ -36,6 +36,7 @@ def test_closing_hashes_and_spaces_are_not_part_of_a_heading():
     assert guide.title == "Notes"
 
 
+@pytest.mark.slow
 def test_a_text_with_many_service_mentions_is_read_in_linear_time():
     text = f"# Notes\n\n#### Storage\n\n1. **Volumes**: {'EC2 ECS EFS ' * 40_000}\n"
     assert finishes_within(5.0, parse_guide, text)
@@ -53,6 +54,7 @@ def test_the_child_gives_back_the_same_records_as_the_parser():
     assert parse_isolated(text.encode(), source="s.md") == parse_guide(text, source="s.md")
 
 
+@pytest.mark.slow
 def test_a_guide_that_takes_too_long_is_stopped_and_refused():
     big = synthetic_guide(100, seed=1).encode()  # ~1 s to parse here
     started = time.perf_counter()
@@ -61,6 +63,7 @@ def test_a_guide_that_takes_too_long_is_stopped_and_refused():
     assert time.perf_counter() - started < 1.0  # killed at its limit, not waited for
 
 
+@pytest.mark.slow
 def test_a_guide_that_needs_too_much_memory_is_refused():
     limit = 32 * 1024 * 1024  # the child's interpreter fits; 1.7 MB of guide records do not
     assert parse_isolated(_guide(1), source="small.md", memory=limit).title == "Guide 1"
@@ -79,6 +82,7 @@ def _guide(number: int) -> bytes:
     return f"# Guide {number}\n\n{_BODY}".encode()
 
 
+@pytest.mark.slow
 def test_racing_uploads_never_pass_the_librarys_limit(tmp_path):
     for number in range(MAX_STORED_GUIDES - 2):
         store_guide(tmp_path, f"g{number}.md", _guide(number))

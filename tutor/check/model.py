@@ -5,7 +5,8 @@ that a covered claim takes the Wrong side (stage 2); each weighs the features ``
 (``COVER_FEATURES``, ``SIDE_FEATURES``), standardised by the means and scales stored beside the
 weights. ``threshold`` holds, for each way of deciding the side, the lowest probability of cover
 at which a claim is judged, chosen on a risk-coverage curve of held-out training claims.
-``tutor/fit.py`` fits it (``ecs-tutor fit``); this module only reads and applies it, with numpy.
+``tutor/dev/fit.py`` fits it (``ecs-tutor dev fit``); this module only reads and applies it, with
+numpy.
 
 The file is JSON, never pickle, and carries its format and version:
 {"format": "ecs-tutor check model", "version": 1, "cover": {...}, "side": {...},
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.config import PROJECT_DIR
+from tutor.config import resource
 from tutor.errors import TutorError
 
 # The numbers the fitted models weigh, in this order (this module stores weights by these names).
@@ -48,7 +49,7 @@ SIDE_FEATURES = (
 )
 
 FORMAT, VERSION = "ecs-tutor check model", 1
-DEFAULT_MODEL_PATH = PROJECT_DIR / "data" / "models" / "side.json"
+DEFAULT_MODEL_PATH = resource("models/side.json")
 SIDE_MODES = ("rules", "model")
 
 
@@ -121,15 +122,15 @@ def load_model(path: Path | str) -> CheckModel:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise TutorError(f"{path}: no check model there (run `ecs-tutor fit`)") from None
+        raise TutorError(f"{path}: no check model there (run `ecs-tutor dev fit`)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TutorError(f"{path}: not a check model ({exc}); run `ecs-tutor fit`") from None
+        raise TutorError(f"{path}: not a check model ({exc}); run `ecs-tutor dev fit`") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise TutorError(f"{path}: not a check model (format is not {FORMAT!r})")
     if data.get("version") != VERSION:
         raise TutorError(
             f"{path}: check model version {data.get('version')!r}, this tutor reads {VERSION}; "
-            "run `ecs-tutor fit`"
+            "run `ecs-tutor dev fit`"
         )
     try:
         threshold = {mode: float(data["threshold"][mode]) for mode in SIDE_MODES}
@@ -141,7 +142,8 @@ def load_model(path: Path | str) -> CheckModel:
             fitted=data.get("fitted", {}),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise TutorError(f"{path}: damaged check model ({exc!r}); run `ecs-tutor fit`") from None
+        damaged = f"{path}: damaged check model ({exc!r}); run `ecs-tutor dev fit`"
+        raise TutorError(damaged) from None
     if model.side_mode not in SIDE_MODES or not all(0 <= t <= 1 for t in threshold.values()):
         raise TutorError(f"{path}: damaged check model (side_mode or threshold out of range)")
     return model

@@ -1,4 +1,4 @@
-"""``ecs-tutor bench``: what the tutor costs, beside the naive baseline, at growing guide sizes.
+"""``ecs-tutor dev bench``: what the tutor costs, beside the naive baseline, at growing guide sizes.
 
 Each size runs in its own process (so that its peak RSS is its own): the ECS guide, then the
 synthetic guides of ``tutor.dev.synth``. A run measures ingest by phase (parse, graph, embed, index)

@@ -1,4 +1,4 @@
-"""``ecs-tutor bench``'s report: the targets met or missed, the printed table and the plot."""
+"""``ecs-tutor dev bench``'s report: the targets met or missed, the printed table and the plot."""
 
 from __future__ import annotations
 

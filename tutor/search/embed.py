@@ -1,12 +1,18 @@
-"""Sentence embeddings: a small protocol, and the sentence-transformers implementation of it."""
+"""Sentence embeddings: a small protocol, and the sentence-transformers implementation of it.
+
+Work done once at start-up (exporting the model to ONNX, embedding a guide's texts) shows a bar
+on stderr (``progress_bar``) while stderr is a terminal: never on stdout, where ``--json`` output
+goes, and never in tests, logs or pipes.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +23,7 @@ from tutor.errors import ModelNotFound, TutorError
 
 log = logging.getLogger(__name__)
 BACKENDS = ("onnx", "torch")
+Progress = Callable[[int], None]  # told how many more texts (or steps) are done
 
 
 class Embedder(Protocol):
@@ -136,7 +143,9 @@ class SentenceEmbedder:
         with self._lock:
             self._cache.clear()
 
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+    def __call__(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
+        """The texts' rows; ``progress(n)`` hears of each n texts done (batch by batch in ONNX,
+        all at once in torch)."""
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
         # The app calls this from several threads: read and update the cache under a lock, and
@@ -144,9 +153,17 @@ class SentenceEmbedder:
         with self._lock:
             known = {t: self._cache[t] for t in texts if t in self._cache}
         missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if progress:
+            progress(len(texts) - len(missing))
         if missing:
             self.warm()
-            rows = self._model(missing)  # either runtime: texts in, normalised rows out
+            # Either runtime: texts in, normalised rows out.
+            if self.runtime == "onnx":
+                rows = self._model(missing, progress=progress)
+            else:
+                rows = self._model(missing)
+                if progress:
+                    progress(len(missing))
             fresh = {text: row.astype(np.float32) for text, row in zip(missing, rows, strict=True)}
             known.update(fresh)
             with self._lock:
@@ -164,4 +181,30 @@ def embedder_for(settings: Settings, **options: object) -> SentenceEmbedder:
         backend=settings.backend,
         export_dir=Path(settings.models_dir) / "onnx",
         **options,
+    )
+
+
+def embed(embedder: Embedder, texts: Sequence[str], *, progress: Progress) -> np.ndarray:
+    """``embedder(texts)``, telling ``progress(n)`` of each n texts done: batch by batch where
+    the embedder can say (a ``SentenceEmbedder``), else all at once at the end."""
+    if isinstance(embedder, SentenceEmbedder):
+        return embedder(texts, progress=progress)
+    rows = embedder(texts)
+    progress(len(texts))
+    return rows
+
+
+def progress_bar(total: int, description: str, *, unit: str):
+    """A ``tqdm`` bar on stderr for ``total`` units of start-up work, shown only when there is
+    work and stderr is a terminal (``disable=None``). Use it as a context manager; its
+    ``update(n)`` is a ``Progress``."""
+    from tqdm import tqdm  # imported only when there is work to show
+
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        file=sys.stderr,
+        disable=None if total else True,
+        dynamic_ncols=True,
     )

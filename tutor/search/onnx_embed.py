@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from tutor import leftovers
+from tutor import files
 
 # Bump when the exported graph changes: an export made by an older recipe is then made again.
 EXPORT_VERSION = 2
@@ -100,18 +98,56 @@ def _max_seq_length(folder: Path) -> int:
 
 
 def export(model_dir: str | Path, target: Path) -> None:
-    """Write the model's token embeddings → mean pooling → L2 norm graph to ``target``.
+    """Write the model's token embeddings → mean pooling → L2 norm graph to ``target``, with a
+    bar on stderr while it runs (it takes a while, once per model).
 
     Written to a temporary file and renamed: a killed export leaves no half-written model.
     """
-    import torch
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
+    from tutor.search.embed import progress_bar
 
-    transformers_logging.disable_progress_bar()
-    transformers_logging.set_verbosity_error()
-    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-    transformer = model[0].auto_model.eval()
+    with progress_bar(3, "Exporting the embedding model to ONNX (once)", unit="step") as bar:
+        bar.set_postfix_str("loading the weights")
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
+        model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        pooled = _pooled(model[0].auto_model.eval())
+        bar.update()
+        bar.set_postfix_str("tracing the graph")
+        sample = model.tokenizer(["a sample sentence"], return_tensors="pt")
+        # Models without segment ids (DistilBERT, MPNet) take only the first two inputs.
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+        axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # 0o644: the model is no secret. The temporary name is one killed exports' leftovers
+        # are known by (``files.replacing`` removes the stale ones).
+        with files.replacing(target, prefix=".export-", suffix=".onnx", mode=0o644) as tmp:
+            # The tracer warns about Python conditions it records as constants; for a fixed
+            # model on one device they are constants, and the warnings would only alarm.
+            with torch.inference_mode(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    pooled,
+                    tuple(sample[name] for name in names),
+                    str(tmp),
+                    input_names=names,
+                    output_names=["embedding"],
+                    dynamic_axes=axes,
+                    opset_version=17,
+                    dynamo=False,
+                )
+            bar.update()
+            bar.set_postfix_str("writing it")
+        files.atomic_write(target.parent / SOURCE, f"{Path(model_dir).resolve()}\n")
+        bar.update()
+
+
+def _pooled(transformer):
+    """The transformer, mean pooling and L2 normalisation as one ``torch.nn.Module``."""
+    import torch
 
     class _Pooled(torch.nn.Module):
         def __init__(self) -> None:
@@ -129,37 +165,7 @@ def export(model_dir: str | Path, target: Path) -> None:
             # a Normalize module must give the same vectors either way.
             return torch.nn.functional.normalize(pooled, dim=-1)
 
-    sample = model.tokenizer(["a sample sentence"], return_tensors="pt")
-    # Models without segment ids (DistilBERT, MPNet) take only the first two inputs.
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
-    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    leftovers.sweep(target.parent, ".export-*.onnx")  # what killed exports left
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
-    os.close(handle)
-    try:
-        # The tracer warns about Python conditions it records as constants; for a fixed model on
-        # one device they are constants, and the warnings would only alarm the user.
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                _Pooled().eval(),
-                tuple(sample[name] for name in names),
-                tmp,
-                input_names=names,
-                output_names=["embedding"],
-                dynamic_axes=axes,
-                opset_version=17,
-                dynamo=False,
-            )
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is no secret
-        with open(tmp, "rb") as written:  # on disk before it has its name: no empty model
-            os.fsync(written.fileno())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    (target.parent / SOURCE).write_text(f"{Path(model_dir).resolve()}\n", encoding="utf-8")
+    return _Pooled().eval()
 
 
 def prune(export_dir: Path, keep: Path) -> list[Path]:
@@ -220,7 +226,14 @@ class OnnxEncoder:
         prune(Path(export_dir), target.parent)
         return cls(model_dir, target)
 
-    def __call__(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    def __call__(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Normalised float32 rows, one per text; ``progress(n)`` hears of each batch of n."""
         encodings = self._tokenizer.encode_batch(list(texts))
         rows: np.ndarray | None = None
         # Like sentence-transformers: batches of similar length, so that little is padding.
@@ -240,4 +253,6 @@ class OnnxEncoder:
             if rows is None:
                 rows = np.zeros((len(encodings), vectors.shape[1]), dtype=np.float32)
             rows[chosen] = vectors
+            if progress:
+                progress(len(chosen))
         return rows if rows is not None else np.zeros((0, self.dim), dtype=np.float32)

@@ -16,6 +16,7 @@ from pathlib import Path
 import genanki
 
 from ingest.records import PATH_SEP
+from tutor import files
 from tutor.study.quiz import TRUE_FALSE, Quiz
 
 MODEL_ID = 1_607_392_319  # fixed forever: Anki matches note types by this id
@@ -72,15 +73,10 @@ def build_deck(quiz: Quiz) -> genanki.Deck:
 
 
 def write_apkg(quiz: Quiz, path: Path | str) -> tuple[Path, int]:
-    """Write the deck to ``path`` through a temporary file and a rename; the path and the number
-    of notes."""
+    """Write the deck to ``path`` whole (``tutor.files.replacing``: a temporary file and a
+    rename, nothing half-written left whatever stops it); the path and the number of notes."""
     path = Path(path)
     deck = build_deck(quiz)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+    with files.replacing(path) as tmp:
         genanki.Package(deck).write_to_file(str(tmp))
-        tmp.replace(path)
-    except BaseException:  # nothing half-written is left behind, whatever stopped it
-        tmp.unlink(missing_ok=True)
-        raise
     return path, len(deck.notes)

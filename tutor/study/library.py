@@ -18,10 +18,8 @@ index, not its progress: the same bytes uploaded again get the same key and find
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -33,7 +31,7 @@ from filelock import FileLock
 from ingest import Guide, GuideFormatError
 from ingest.isolated import parse_isolated
 from ingest.services import DEFAULT_ALIASES
-from tutor import leftovers
+from tutor import files
 from tutor.config import Settings
 from tutor.core import Tutor
 from tutor.errors import TutorError
@@ -121,7 +119,9 @@ def _store(
                 f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
             )
         path = folder / f"{_slug(guide.title)}-{sha[:12]}.md"
-        _write_atomically(path, content)
+        # 0o600: an upload is the learner's; the temporary name is one killed writes'
+        # leftovers are known by (swept here and when the library opens).
+        files.atomic_write(path, content, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, mode=0o600)
     return _describe(path, guide), guide, True
 
 
@@ -186,19 +186,6 @@ _TEMP_PREFIX, _TEMP_SUFFIX = ".upload-", ".tmp"
 _LOCK_NAME = ".store.lock"
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class GuideLibrary:
     """The built-in guide and the stored uploads, each with its own tutor; safe across threads.
 
@@ -228,7 +215,7 @@ class GuideLibrary:
         self._described: dict[str, tuple[StoredGuide, Guide]] = {}  # parsed once, in a child
         self._lock = threading.Lock()  # guards _open and _described; held only briefly
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
-        leftovers.sweep(self.folder, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
+        files.sweep(self.folder, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
 
     def guides(self) -> list[StoredGuide]:
         """The built-in guide first, then the stored uploads by title."""

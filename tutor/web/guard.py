@@ -33,6 +33,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # A chat of 60 messages (the app keeps no more) is ~100 KB; a claim is at most 2,000 characters.
 BODY_LIMIT = 256 * 1024
+DRAIN_LIMIT = 64 * 1024 * 1024  # past this a refused body is not even read to its end
 UPLOAD_QUOTA = 64 * 1024 * 1024  # uploads waiting in the temporary folder, all sessions together
 LOGIN_ATTEMPTS, LOGIN_WINDOW = 5, 60.0
 _API_INFO = re.compile(rb"<script>window\.gradio_api_info = .*?</script>", re.DOTALL)
@@ -113,7 +114,9 @@ class RequestGuard:
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None as soon as it passes ``limit`` bytes."""
+    """The whole request body, or None once it passes ``limit`` bytes. The rest of a body that
+    is too large is read and dropped, up to ``DRAIN_LIMIT``, so that a client still sending it
+    gets the 413 instead of a reset connection; nothing of it is kept."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -121,12 +124,11 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
+        if size <= limit:
+            chunks.append(chunk)
+        if not message.get("more_body") or size > DRAIN_LIMIT:
             break
-    return b"".join(chunks)
+    return b"".join(chunks) if size <= limit else None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

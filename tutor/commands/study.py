@@ -1,0 +1,112 @@
+"""``quiz`` and ``export``: study the due cards in a terminal, or take the guide elsewhere (its
+knowledge graph as a file, its misconception pairs as an Anki deck)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kg import FORMATS, write_graph
+from tutor.commands.shared import open_tutor, settings
+from tutor.errors import TutorError
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export", help="write the knowledge graph to a file, or the pairs as an Anki deck"
+    )
+    export.add_argument("--format", choices=(*FORMATS, "anki"), default="graphml")
+    export.add_argument(
+        "--out", type=Path, help="output file (default: ecs-graph.<format>, ecs-deck.apkg)"
+    )
+    export.set_defaults(run=_export)
+
+    quiz = commands.add_parser("quiz", help="study the due quiz cards in the terminal")
+    quiz.add_argument("--learner", default="me", help="whose progress (default: me)")
+    quiz.add_argument("--data-dir", type=Path, help="where progress.db is kept (default: .data)")
+    quiz.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
+    quiz.add_argument("-n", type=int, default=20, help="at most this many cards (default 20)")
+    quiz.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip loading the model: drills then take True/False only, not sentences",
+    )
+    quiz.set_defaults(run=_quiz)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ingest import load_catalog, read_guide
+    from kg import build_graph
+
+    chosen = settings(args)
+    catalog = load_catalog(chosen.aliases)
+    guide = read_guide(chosen.guide, catalog=catalog)
+    if args.format == "anki":
+        from tutor.study.anki import write_apkg
+        from tutor.study.quiz import Quiz
+
+        out, notes = write_apkg(Quiz(guide, catalog), args.out or Path("ecs-deck.apkg"))
+        print(f"wrote {out} ({notes} notes)")
+        return 0
+    graph = build_graph(guide)
+    out = args.out or Path(f"ecs-graph.{args.format}")
+    write_graph(graph, out, fmt=args.format)
+    print(f"wrote {out} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
+    return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    """Due cards one by one: read an answer from stdin, print the feedback. An empty line or the
+    end of input stops; every answer is saved as soon as it is given."""
+    from ingest import load_catalog, read_guide
+    from kg import build_graph
+    from tutor.study.progress import ProgressStore, store_url
+    from tutor.study.quiz import Quiz
+
+    chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
+    catalog = load_catalog(chosen.aliases)
+    if args.no_check:
+        guide, check = read_guide(chosen.guide, catalog=catalog), None
+        graph = build_graph(guide)
+    else:
+        tutor = open_tutor(args)
+        guide, check, graph = tutor.guide, tutor.check, tutor.graph
+    store = ProgressStore(store_url(chosen), quiz=Quiz(guide, catalog, check=check))
+    try:
+        answered, correct = _study(store, args.learner, limit=args.n)
+        print(f"\n{answered} answered, {correct} correct; saved for {args.learner}.")
+        weak = [m for m in store.mastery(args.learner).items if m.recall is not None][:3]
+        if weak:
+            print("Weakest: " + "; ".join(f"{m.name} ({m.recall:.0%})" for m in weak))
+        if suggestions := store.study_next(args.learner, graph, k=3):
+            print("Study next: " + "; ".join(s.name for s in suggestions))
+    finally:
+        store.close()
+    return 0
+
+
+def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
+    """Ask the due cards until they run out, an empty line or the end of input."""
+    answered = correct = 0
+    for card in store.due_cards(learner, limit=limit):
+        print(f"\n[{card.item}] {card.prompt}")
+        if len(card.options) > 2:
+            for number, option in enumerate(card.options, start=1):
+                print(f"  {number}. {option}")
+        while True:
+            try:
+                answer = input("> ").strip()
+            except EOFError:
+                answer = ""
+            if not answer:
+                return answered, correct
+            try:
+                review = store.review(learner, card.id, answer)
+            except TutorError as exc:  # not an option, empty: ask again
+                print(exc)
+                continue
+            print(review.feedback)
+            if review.recorded:
+                answered, correct = answered + 1, correct + bool(review.correct)
+                break
+    return answered, correct

@@ -1,0 +1,201 @@
+"""Markdown for what the tutor returns: answers, verdicts, explorations, paths, quiz cards and
+feedback, mastery rows. The web app shows it as it is; the CLI prints it through rich.
+
+Two kinds of text go in, escaped differently. Raw text, typed by a learner or taken from a guide,
+goes through ``raw``: ``tutor.markdown.literal`` (no link, remote image, heading or list can come
+of it), then HTML escaping. Markdown the tutor composed (an answer, an explanation, feedback),
+whose guide text is literal already, goes through ``escape`` only. Both escape for markdown or
+HTML *content*, never for an attribute value.
+
+``verdict(v)`` -> ``"### 🔴 Misconception\\n\\n> EC2 is always cheaper"``
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from tutor.check import CORRECT, MISCONCEPTION, NOT_COVERED
+from tutor.markdown import literal
+
+__all__ = [
+    "MEASURES",
+    "VERDICT_HEADINGS",
+    "answer_document",
+    "card",
+    "escape",
+    "exploration",
+    "mastery_rows",
+    "raw",
+    "relation",
+    "review",
+    "sources",
+    "study_next",
+    "verdict",
+    "verdict_document",
+    "verdict_pair",
+    "when",
+]
+
+VERDICT_HEADINGS = {
+    MISCONCEPTION: "🔴 Misconception",
+    CORRECT: "🟢 Correct",
+    NOT_COVERED: "⚪ Not covered by the guide",
+}
+GRADE_HEADINGS = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not graded"}
+NO_PAIR = "*No misconception in the guide is close enough to compare.*"
+NOTHING_DUE = "*Nothing is due: every card is scheduled for later.*"
+NOT_RESCHEDULED = "not rescheduled: the answer could not be graded"
+MEASURES = ["Recall in a week", "Cards studied", "Reviews", "Correct"]
+
+
+def escape(text: object) -> str:
+    """Markdown the tutor wrote, safe to place in markdown or HTML content: ``<`` -> ``&lt;``."""
+    return html.escape(str(text), quote=False)
+
+
+def raw(text: object) -> str:
+    """Raw text (typed by a learner, or a guide's words) shown as written inside markdown: no
+    link, remote image, heading or list can come of it, and no HTML."""
+    return escape(literal(text))
+
+
+# --- ask --------------------------------------------------------------------------------------
+
+
+def sources(answer) -> str:
+    """The answer's sources, best first: ``1. **Fargate** — Key Concepts — 0.74``."""
+    lines = [
+        f"{n}. **{raw(hit.title)}** — {raw(hit.section)} — {hit.score:.2f}"
+        for n, hit in enumerate(answer.sources, start=1)
+    ]
+    return "\n".join(lines) or "No sources."
+
+
+def answer_document(answer) -> str:
+    """The whole answer on one page (the CLI): the text, then its sources."""
+    return f"{escape(answer.text)}\n\n#### Sources\n\n{sources(answer)}"
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def verdict(found) -> str:
+    """The verdict's heading and the claim it judged, quoted."""
+    return f"### {VERDICT_HEADINGS[found.verdict]}\n\n> {raw(found.claim)}"
+
+
+def verdict_pair(found) -> str:
+    """The item the verdict compared the claim with, and its Wrong/Right statements."""
+    if found.title is None:
+        return NO_PAIR
+    return (
+        f"**{raw(found.title)}** ({raw(found.section)})\n\n"
+        f"❌ **Wrong:** {raw(found.wrong)}\n\n"
+        f"✅ **Right:** {raw(found.right)}"
+    )
+
+
+def verdict_document(found) -> str:
+    """The whole verdict on one page (the CLI): heading, confidence, pair and explanation."""
+    parts = [verdict(found), f"*Confidence {found.confidence:.2f}*", verdict_pair(found)]
+    return "\n\n".join([*parts, escape(found.explanation)])
+
+
+# --- explore ----------------------------------------------------------------------------------
+
+
+def exploration(found) -> str:
+    """A concept, its neighbours by relation, and its misconceptions and scenarios."""
+    note = " — *the closest concept by meaning*" if found.matched_by_meaning else ""
+    lines = [
+        f"## {raw(found.title)}",
+        f"*{raw(found.type)} in {raw(found.section or 'the guide')}*{note}",
+        "",
+        raw(found.text),
+        "",
+        "### Neighbours",
+    ]
+    for name, neighbours in found.neighbours.items():
+        names = ", ".join(f"{raw(n.label)} ({raw(n.type)})" for n in neighbours)
+        lines.append(f"- **{raw(name.replace('_', ' '))}:** {names}")
+    if found.misconceptions:
+        lines += ["", "### Misconceptions"]
+        lines += [
+            f"- ❌ **Wrong:** {raw(wrong)}  \n  ✅ **Right:** {raw(right)}"
+            for wrong, right in found.misconceptions
+        ]
+    if found.scenarios:
+        lines += ["", "### Scenarios"]
+        lines += [f"- {raw(text)}" for text in found.scenarios]
+    return "\n".join(lines)
+
+
+def relation(found) -> str:
+    """The path between two concepts as numbered steps."""
+    lines = [f"## How {raw(found.start.label)} and {raw(found.end.label)} relate", ""]
+    lines += [
+        f"{n}. {raw(link.source.label)} — *{raw(link.relation.replace('_', ' '))}* "
+        f"→ **{raw(link.target.label)}** ({raw(link.target.type)})"
+        for n, link in enumerate(found.links, start=1)
+    ] or ["*They are the same concept.*"]
+    return "\n".join(lines)
+
+
+# --- quiz and progress ------------------------------------------------------------------------
+
+
+def card(due) -> str:
+    """A quiz card: its item and section, the prompt, and the options or how to answer."""
+    lines = [f"**{raw(due.item)}** · *{raw(due.section)}*", "", raw(due.prompt)]
+    if len(due.options) > 2:
+        lines += [""] + [f"{n}. {raw(o)}" for n, o in enumerate(due.options, start=1)]
+        lines += ["", "*Answer with an option's number, letter or name.*"]
+    else:
+        lines += ["", "*True or False? Or say what is true in a sentence.*"]
+    return "\n".join(lines)
+
+
+def review(done, answer: str) -> str:
+    """The grade's heading, the answer as given (on one line) and the feedback."""
+    heading = GRADE_HEADINGS[done.correct]
+    return f"### {heading}\n\n> {raw(' '.join(answer.split()))}\n\n{escape(done.feedback)}"
+
+
+def when(due: datetime, now: datetime) -> str:
+    """``2026-11-25 10:48 UTC (in 10 minutes)``: the moment and how far off it is."""
+    minutes = max(0, round((due - now).total_seconds() / 60))
+    count, unit = (
+        (minutes, "minute")
+        if minutes < 60
+        else (round(minutes / 60), "hour")
+        if minutes < 48 * 60
+        else (round(minutes / 1440), "day")
+    )
+    return f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC (in {count} {unit}{'s' * (count != 1)})"
+
+
+def mastery_rows(rows: Iterable, *, sections: bool = False) -> list[list]:
+    """Table rows: the name (and, for items, the section), then ``MEASURES``. Table cells are
+    plain text, not markdown."""
+    return [
+        [
+            *([m.name] if sections else [m.name, m.section]),
+            "—" if m.recall is None else f"{m.recall:.0%}",
+            f"{m.seen}/{m.cards}",
+            m.reviews,
+            m.correct,
+        ]
+        for m in rows
+    ]
+
+
+def study_next(suggestions: Iterable) -> str:
+    """What to study next, and the weak items each one neighbours."""
+    lines = [
+        f"- **{raw(s.name)}** ({raw(s.section)})"
+        + (f" — next to {raw(', '.join(s.because))}" if s.because else "")
+        for s in suggestions
+    ]
+    return "### Study next\n\n" + ("\n".join(lines) or "*Everything is mastered.*")

@@ -1,0 +1,119 @@
+"""What the app's tabs share: the tutor and the library of guides, the quiz progress of each
+guide, the concept maps laid out so far, the guide a browser session studies, and the few
+components one tab updates in another.
+
+One ``AppState`` is made per app. Its methods are safe to call from Gradio's worker threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from kg import concept_map
+from tutor.config import Settings
+from tutor.core import Tutor
+from tutor.study.library import BUILTIN_KEY, MAX_STORED_GUIDES, GuideLibrary
+from tutor.study.progress import ProgressStore
+
+__all__ = ["AppState", "Follower"]
+
+
+@dataclass(frozen=True)
+class Follower:
+    """Components that start again when a session picks another guide: ``reset(key)`` gives
+    their values for the guide ``key`` as ``{component: value}``."""
+
+    components: tuple[Any, ...]
+    reset: Callable[[str], dict]
+
+
+@dataclass(eq=False)
+class AppState:
+    """The app's shared parts. ``stores`` holds the progress store opened for each guide key;
+    ``followers`` are added by the tabs that follow the session's guide."""
+
+    tutor: Tutor
+    library: GuideLibrary
+    settings: Settings
+    demo: gr.Blocks
+    guide_key: gr.State  # the guide this browser session studies
+    stores: dict[str, ProgressStore] = field(default_factory=dict)
+    # Set as the app is built, before the tabs that use them (AttributeError before then): the
+    # Tabs by the app; by Check, the item of its last verdict and the button that opens it in
+    # Explore; by Quiz, the learner's name, which Progress mirrors.
+    tabs: gr.Tabs = field(init=False, repr=False)
+    checked_title: gr.State = field(init=False, repr=False)
+    open_in_explore: gr.Button = field(init=False, repr=False)
+    quiz_learner: gr.Textbox = field(init=False, repr=False)
+    followers: list[Follower] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        # A guide's key names fixed content, and a 600-node layout takes seconds: too long to
+        # redo each time a session picks the guide.
+        self._maps = functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)(self._lay_out)
+
+    def studying(self, key: str | None) -> Tutor:
+        """The tutor for the session's guide (the built-in one until the learner picks another)."""
+        return self.library.tutor(key or BUILTIN_KEY)
+
+    def concept_map(self, key: str) -> dict:
+        """A guide's concept map, laid out once."""
+        return self._maps(key)
+
+    def _lay_out(self, key: str) -> dict:
+        return concept_map(self.studying(key).graph)
+
+    def progress_store(self, key: str | None) -> ProgressStore:
+        """The quiz progress of the session's guide (``GuideNotFound`` once it is removed)."""
+        key = key or BUILTIN_KEY
+        with self._lock:
+            if key in self.stores:
+                return self.stores[key]
+        opened = self._open_store(key)  # not under the lock: it opens a database
+        with self._lock:
+            kept = self.stores.setdefault(key, opened)
+        if kept is not opened:  # another session opened it meanwhile
+            opened.close()
+        return kept
+
+    def close_store(self, key: str) -> None:
+        """Close the progress store of a guide that was removed, if one is open."""
+        with self._lock:
+            closing = self.stores.pop(key, None)
+        if closing is not None:
+            closing.close()
+
+    def _open_store(self, key: str) -> ProgressStore:
+        """The progress store of a guide in the library, with drills' sentences judged by the
+        guide's ``check``. The quiz asks the library for the tutor at each drill rather than keep
+        it, so the library alone decides how many tutors stay in memory."""
+        from ingest import load_catalog
+        from tutor.study.quiz import Quiz
+
+        library = self.library
+
+        def check(claim: str):
+            return library.tutor(key).check(claim)
+
+        quiz = Quiz(library.tutor(key).guide, load_catalog(self.settings.aliases), check=check)
+        return ProgressStore(library.progress_url(key), quiz=quiz)
+
+    def follow(self, key: str) -> dict:
+        """Everything that changes with the guide: the session's key and each follower's
+        components, as ``{component: value}``."""
+        updates: dict = {self.guide_key: key}
+        for follower in self.followers:
+            updates.update(follower.reset(key))
+        return updates
+
+    @property
+    def following(self) -> list:
+        """The components ``follow`` updates, in the order the API lists them."""
+        return [self.guide_key, *(c for f in self.followers for c in f.components)]

@@ -1,0 +1,54 @@
+"""The Chat tab: questions answered from the guide, each with a collapsed block of sources."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from tutor.core import MAX_INPUT_CHARS
+from tutor.web import render
+from tutor.web.friendly import friendly_errors
+from tutor.web.state import AppState
+
+EXAMPLE_QUESTIONS = [
+    "What does Fargate take off my hands?",
+    "How do tasks get their own IAM permissions?",
+    "How do I keep secrets out of container images?",
+]
+MAX_HISTORY = 60  # chat messages kept (20 turns): a client cannot make the server carry more
+
+
+def build(state: AppState) -> None:
+    """The conversation, the question box, and the ``ask`` endpoint."""
+    with gr.Tab("Chat", id="chat"):
+        chatbot = gr.Chatbot(label="Conversation", height=460)
+        question_box = gr.Textbox(
+            label="Question", placeholder="Ask about Amazon ECS…", max_length=MAX_INPUT_CHARS
+        )
+        with gr.Row():
+            send = gr.Button("Ask", variant="primary")
+            gr.ClearButton([question_box, chatbot])  # emptied in the browser: no server function
+        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question_box])
+
+        @friendly_errors
+        def ask(question: str, history: list, key: str | None = None) -> dict:
+            """Answer a question from the guide: the conversation so far, and an empty textbox."""
+            answer = state.studying(key).ask(question)
+            turn = [
+                gr.ChatMessage(role="user", content=render.raw(answer.question)),
+                gr.ChatMessage(role="assistant", content=render.escape(answer.text)),
+                gr.ChatMessage(
+                    role="assistant",
+                    content=render.sources(answer),
+                    metadata={"title": "Sources", "status": "done"},
+                ),
+            ]
+            kept = list(history or [])[-(MAX_HISTORY - len(turn)) :]
+            return {chatbot: [*kept, *turn], question_box: ""}
+
+        gr.on(
+            [send.click, question_box.submit],
+            ask,
+            inputs=[question_box, chatbot, state.guide_key],
+            outputs=[chatbot, question_box],
+            api_name="ask",
+        )

@@ -1,0 +1,81 @@
+"""The Check tab: a claim judged against the guide's misconceptions, with the item it was
+compared with, which "Open in Explore" shows on the map (wired in ``tabs/explore.py``)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from tutor.core import MAX_INPUT_CHARS
+from tutor.web import render
+from tutor.web.friendly import friendly_errors
+from tutor.web.state import AppState
+
+EXAMPLE_CLAIMS = [  # one of each verdict the guide can give
+    "Fargate is more expensive than EC2 for all workloads",
+    "It's wrong to say CloudWatch only watches EC2 instances",
+    "Aurora supports up to 15 read replicas",
+]
+
+
+def build(state: AppState) -> None:
+    """The claim box, the verdict's parts, and the ``check`` endpoint. Sets the state's
+    ``checked_title`` and ``open_in_explore``."""
+    with gr.Tab("Check", id="check"):
+        claim_box = gr.Textbox(
+            label="Claim", placeholder="A statement about ECS to check…", max_length=MAX_INPUT_CHARS
+        )
+        check_button = gr.Button("Check", variant="primary")
+        gr.Examples(EXAMPLE_CLAIMS, inputs=[claim_box])
+        verdict = gr.Markdown()
+        confidence = gr.Number(label="Confidence", precision=2, interactive=False)
+        pair = gr.Markdown()
+        explanation = gr.Markdown()
+        title = state.checked_title = gr.State(None)  # not part of the API's answer
+        opener = state.open_in_explore = gr.Button("Open in Explore", visible=False)
+
+        @friendly_errors
+        def check(claim: str, key: str | None = None) -> dict:
+            """Verdict heading, confidence, the Wrong/Right pair, the explanation (markdown),
+            and the verdict's item for "Open in Explore" (a state: not part of the API's answer)."""
+            found = state.studying(key).check(claim)
+            return {
+                verdict: render.verdict(found),
+                confidence: found.confidence,
+                pair: render.verdict_pair(found),
+                explanation: render.escape(found.explanation),
+                title: found.title,
+            }
+
+        def show_opener(item: str | None) -> dict:
+            """The "Open in Explore" button, shown only when the verdict has an item (the item is
+            kept on the server, so this cannot run in the browser)."""
+            return {opener: gr.Button(visible=item is not None)}
+
+        def clear() -> dict:
+            """A claim that could not be checked leaves no verdict on screen and no item to open."""
+            cleared = {verdict: "", confidence: None, pair: "", explanation: "", title: None}
+            return {**cleared, opener: gr.Button(visible=False)}
+
+        checked = gr.on(
+            [check_button.click, claim_box.submit],
+            check,
+            inputs=[claim_box, state.guide_key],
+            outputs=[verdict, confidence, pair, explanation, title],
+            api_name="check",
+        )
+        # No model call: not behind the queue's checks.
+        checked.success(
+            show_opener,
+            inputs=[title],
+            outputs=[opener],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
+        checked.failure(
+            clear,
+            outputs=[verdict, confidence, pair, explanation, title, opener],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )

@@ -1,0 +1,130 @@
+"""The Explore tab: the guide's concept map, a concept's neighbourhood, and the path between two
+concepts. The map is drawn in the browser by our own JavaScript (``tutor/web/static/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import gradio as gr
+
+from tutor.errors import TutorError
+from tutor.study.library import BUILTIN_KEY
+from tutor.web import render
+from tutor.web.friendly import friendly_errors
+from tutor.web.state import AppState, Follower
+
+STATIC = Path(__file__).resolve().parent.parent / "static"  # the concept map's JS, CSS, HTML
+PICK = "*Pick a concept, or click a node on the map.*"
+
+
+class _Parts(NamedTuple):
+    concept: gr.Dropdown
+    explore: gr.Button
+    picture: gr.HTML
+    details: gr.Markdown
+    start: gr.Dropdown
+    end: gr.Dropdown
+    relate: gr.Button
+
+
+def _asset(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def _concept_list(state: AppState, label: str, *, scale: int) -> gr.Dropdown:
+    """A list of the guide's concepts that also takes any typed name (found by meaning)."""
+    names = state.tutor.concepts()
+    return gr.Dropdown(choices=names, value=None, label=label, allow_custom_value=True, scale=scale)
+
+
+def _layout(state: AppState) -> _Parts:
+    """The concept list, the map beside the details, and the two lists of a path."""
+    with gr.Row():
+        concept = _concept_list(state, "Concept", scale=4)
+        explore = gr.Button("Explore", variant="primary", scale=1)
+    with gr.Row():
+        with gr.Column(scale=3):
+            picture = gr.HTML(
+                value=None,
+                html_template=_asset("concept_map.html"),
+                css_template=_asset("concept_map.css"),
+                js_on_load=_asset("concept_map.js"),
+                apply_default_css=False,
+                map_data=state.concept_map(BUILTIN_KEY),
+                elem_id="concept-map",
+            )
+        with gr.Column(scale=2):
+            details = gr.Markdown(PICK)
+    with gr.Row():
+        start = _concept_list(state, "How is", scale=2)
+        end = _concept_list(state, "related to", scale=2)
+        relate = gr.Button("Show the path", scale=1)
+    return _Parts(concept, explore, picture, details, start, end, relate)
+
+
+def build(state: AppState) -> None:
+    """The map, the concept lists, and the ``explore`` and ``relate`` endpoints; also opens the
+    item of Check's verdict, and follows the session's guide."""
+    with gr.Tab("Explore", id="explore"):
+        ui = _layout(state)
+    picture, details = ui.picture, ui.details
+
+    @friendly_errors
+    def explore(concept: str, key: str | None = None) -> dict:
+        """The concept chosen on the map (``{"focus": node id, "path": []}``) and its
+        neighbourhood as markdown."""
+        found = state.studying(key).explore(concept)
+        return {picture: {"focus": found.node, "path": []}, details: render.exploration(found)}
+
+    def explore_clicked(chosen: dict | None, key: str | None = None) -> dict:
+        """A node clicked on the map (its id in ``chosen["focus"]``), explored as above."""
+        node = (chosen or {}).get("focus") if isinstance(chosen, dict) else None
+        if not isinstance(node, str) or node not in state.studying(key).graph:
+            raise gr.Error("Pick a concept on the map.", print_exception=False)
+        return explore(node, key)
+
+    @friendly_errors
+    def relate(start: str, end: str, key: str | None = None) -> dict:
+        """The path between two concepts, drawn on the map and told as numbered steps."""
+        found = state.studying(key).relate(start, end)
+        return {
+            picture: {"focus": None, "path": list(found.nodes)},
+            details: render.relation(found),
+        }
+
+    @friendly_errors
+    def explore_item(title: str | None, key: str | None = None) -> dict:
+        """Check's verdict item opened here: the map focused on it, its details, the concept
+        list set to it, and this tab selected."""
+        if not title:
+            raise TutorError("Check a claim first; its item then opens here.")
+        opened = {ui.concept: gr.Dropdown(value=title), state.tabs: gr.Tabs(selected="explore")}
+        return {**explore(title, key), **opened}
+
+    def reset(key: str) -> dict:
+        """The guide's concepts in the three lists, its map, and no details yet."""
+        names = state.studying(key).concepts()
+        lists = {
+            box: gr.Dropdown(choices=names, value=None) for box in (ui.concept, ui.start, ui.end)
+        }
+        shown = gr.HTML(value={"focus": None, "path": []}, map_data=state.concept_map(key))
+        return {**lists, picture: shown, details: PICK}
+
+    state.followers.append(Follower((ui.concept, ui.start, ui.end, picture, details), reset))
+    key, shown = state.guide_key, [picture, details]
+    gr.on(
+        [ui.explore.click, ui.concept.select],
+        explore,
+        inputs=[ui.concept, key],
+        outputs=shown,
+        api_name="explore",
+    )
+    picture.click(explore_clicked, inputs=[picture, key], outputs=shown, api_visibility="private")
+    ui.relate.click(relate, inputs=[ui.start, ui.end, key], outputs=shown, api_name="relate")
+    state.open_in_explore.click(
+        explore_item,
+        inputs=[state.checked_title, key],
+        outputs=[*shown, ui.concept, state.tabs],
+        api_visibility="private",
+    )

@@ -1,0 +1,121 @@
+"""The Guides tab: upload a guide in the ECS guide's format and study it in this browser
+session, pick the guide to study, or remove an upload. Every tab follows the chosen guide."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from tutor.errors import BadInput
+from tutor.study.library import (
+    BUILTIN_KEY,
+    MAX_GUIDE_BYTES,
+    GuideLibrary,
+    display_name,
+    read_upload,
+)
+from tutor.web.friendly import friendly_errors
+from tutor.web.render import raw
+from tutor.web.state import AppState
+
+ABOUT = (
+    "Study another guide written in the same format as the ECS guide (see `data/README.md`): a "
+    f"UTF-8 `.md`, `.markdown` or `.txt` file of at most {MAX_GUIDE_BYTES // 1024} KB. Every tab "
+    "then works from it in this browser tab, with its own quiz progress. Removing an upload "
+    "deletes its stored copy and index (not your file, nor its progress)."
+)
+
+
+def _guide_choices(library: GuideLibrary) -> list[tuple[str, str]]:
+    """``(label, key)`` for the Studying dropdown: the built-in guide first, then the uploads."""
+    return [
+        (f"{guide.title} ({guide.items} items, {guide.pairs} misconceptions)", guide.key)
+        for guide in library.guides()
+    ]
+
+
+def delete_upload(path: Path, folder: Path) -> None:
+    """Delete an upload Gradio stored under ``folder`` (``<folder>/<hash>/<name>``), and its
+    hash folder once empty; a path outside ``folder`` is never touched."""
+    folder, path = folder.resolve(), path.resolve()
+    if folder not in path.parents:
+        return
+    path.unlink(missing_ok=True)
+    if path.parent != folder:
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass  # another upload of the same bytes is still there
+
+
+def build(state: AppState) -> None:
+    """The Studying list, the upload, and the ``choose_guide``, ``add_guide`` and
+    ``remove_guide`` endpoints; each switches the session's guide in every tab."""
+    library = state.library
+    with gr.Tab("Guides", id="guides"):
+        gr.Markdown(ABOUT)
+        picker = gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying")
+        upload_box = gr.File(
+            label="Upload a guide",
+            file_types=[".md", ".markdown", ".txt"],
+            file_count="single",
+            type="filepath",
+        )
+        with gr.Row():
+            add_button = gr.Button("Add and study this guide", variant="primary")
+            remove_button = gr.Button("Remove the chosen guide", variant="stop")
+        status = gr.Markdown()
+
+    @friendly_errors
+    def choose_guide(key: str) -> dict:
+        """The learner picked a guide to study in this session."""
+        title = state.studying(key).guide.title
+        return {status: f"Studying **{raw(title)}**.", **state.follow(key)}
+
+    @friendly_errors
+    def add_guide(upload: str | None) -> dict:
+        """Store and index an uploaded guide, then study it in this session."""
+        if not upload:
+            raise BadInput("choose a guide file (.md) to upload first")
+        try:
+            content = read_upload(upload)
+        finally:  # Gradio's copy of the upload is not kept, whether the guide is or not
+            delete_upload(Path(upload), Path(state.demo.GRADIO_CACHE))
+        stored = library.add(display_name(Path(upload).name), content)
+        return {
+            status: f"Added **{raw(stored.title)}**: {stored.items} items, {stored.pairs} "
+            "misconceptions. Every tab now uses it.",
+            picker: gr.Dropdown(choices=_guide_choices(library), value=stored.key),
+            **state.follow(stored.key),
+        }
+
+    @friendly_errors
+    def remove_guide(key: str | None) -> dict:
+        """Delete the chosen upload and its index; this session goes back to the built-in guide."""
+        if not key or key == BUILTIN_KEY:
+            raise BadInput("pick an uploaded guide in Studying first: the built-in one stays")
+        gone = library.remove(key)
+        state.close_store(key)
+        return {
+            status: f"Removed **{raw(gone.title)}** and its index; upload it again to study it "
+            "(its quiz progress is kept for then).",
+            picker: gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY),
+            **state.follow(BUILTIN_KEY),
+        }
+
+    def list_guides() -> dict:
+        """Guides uploaded in other sessions since the app started, shown on each page load."""
+        return {picker: gr.Dropdown(choices=_guide_choices(library))}
+
+    follows = state.following
+    picker.select(
+        choose_guide, inputs=[picker], outputs=[status, *follows], api_name="choose_guide"
+    )
+    state.demo.load(list_guides, outputs=[picker], api_visibility="private")
+    add_button.click(
+        add_guide, inputs=[upload_box], outputs=[status, picker, *follows], api_name="add_guide"
+    )
+    remove_button.click(
+        remove_guide, inputs=[picker], outputs=[status, picker, *follows], api_name="remove_guide"
+    )
