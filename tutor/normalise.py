@@ -103,6 +103,15 @@ class Normaliser:
         if len(found) != 1:  # none near enough, or a tie: leave it as typed
             return word
         term = found[0].term
-        if low.startswith(term) or term.startswith(low):  # another form ("serverlessly"), no typo
+        # A guide word inside the typed one is another word built on it ("serverlessly",
+        # "reprocesses", "backend" over "backed"), not a typo of it: letters are left out by
+        # typos far more often than added, so only a longer or respelt guide word is a fix.
+        if _within(term, low) or term.startswith(low):
             return word
         return self._surface[term]
+
+
+def _within(short: str, long: str) -> bool:
+    """Whether ``short``'s letters appear in ``long`` in order: "backed" within "backend"."""
+    letters = iter(long)
+    return all(letter in letters for letter in short)
