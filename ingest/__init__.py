@@ -1,5 +1,6 @@
 """Turn a study guide (markdown in the ECS guide's format) into typed records."""
 
+from .errata import Correction, corrected, errata_path, load_errata, read_studied_guide
 from .errors import EcsTutorError, GuideFormatError, IngestError
 from .paraphrases import (
     Paraphrases,
@@ -14,6 +15,11 @@ from .services import ServiceCatalog, load_catalog
 
 __all__ = [
     "decode_guide",
+    "Correction",
+    "corrected",
+    "errata_path",
+    "load_errata",
+    "read_studied_guide",
     "EcsTutorError",
     "Guide",
     "GuideFormatError",

@@ -119,7 +119,12 @@ def parse_guide(
         for name, section in state.sections.items()
     )
     steps = [step for scenario in state.scenarios for step in scenario.steps]
-    every = [*state.items, *state.scenarios, *steps, *state.pairs]
+    every: list[Item | Scenario | Step | MisconceptionPair] = [
+        *state.items,
+        *state.scenarios,
+        *steps,
+        *state.pairs,
+    ]
     services = tuple(dict.fromkeys(name for record in every for name in record.services))
     return Guide(
         title=state.title or Path(source).stem,

@@ -56,6 +56,7 @@ class Item:
     example: str = ""
     services: tuple[str, ...] = ()
     source: str = ""  # where its facts come from, as the guide wrote it: "Title (https://...)"
+    correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Scenario:
     steps: tuple[Step, ...] = ()
     services: tuple[str, ...] = ()
     source: str = ""
+    correction: str = ""
 
 
 @dataclass(frozen=True)

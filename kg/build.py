@@ -115,6 +115,7 @@ def _add_item(graph: nx.DiGraph, item: Item) -> None:
         kind=item.kind,
         line=item.line,
         **_sourced(item.source),
+        **({"correction": item.correction} if item.correction else {}),
     )
     graph.add_edge(node, section_id(item.section), relation=PART_OF)
     _add_mentions(graph, node, item.services)
@@ -143,6 +144,7 @@ def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
         kind="worked",
         line=scenario.line,
         **_sourced(scenario.source),
+        **({"correction": scenario.correction} if scenario.correction else {}),
     )
     graph.add_edge(node, section_id(scenario.section), relation=PART_OF)
     _add_mentions(graph, node, scenario.services)

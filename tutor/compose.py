@@ -63,6 +63,8 @@ def compose_answer(
         return Answer(question, text, tuple(hits), covered=False, confidence=confidence)
     top = hits[0]
     parts = [f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}"]
+    if correction := graph.nodes[top.node].get("correction"):
+        parts.append(f"**Correction.** {literal(correction)}")
     for wrong, right in _pairs(graph, top.node):
         parts.append(f"**Trap to avoid.** Wrong: “{literal(wrong)}” Right: “{literal(right)}”")
     example = example_of(graph, top.node)

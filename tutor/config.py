@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
 import platformdirs
 
@@ -98,9 +99,26 @@ class Settings:
         questions = examples.with_name("questions.jsonl") if examples else None
         return questions if questions and questions.is_file() else None
 
-    def with_(self, **changes: object) -> Settings:
+    def with_(self, **changes: Unpack[_Changes]) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        kept: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **kept)
+
+
+class _Changes(TypedDict, total=False):
+    """``Settings.with_``'s keywords: any field, or None to keep it as it is."""
+
+    guide: Path | None
+    aliases: Path | None
+    model: str | None
+    cache_dir: Path | None
+    examples: str | None
+    data_dir: Path | None
+    progress_db: str | None
+    side: str | None
+    nli: str | None
+    backend: str | None
+    models_dir: Path | None
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:

@@ -20,7 +20,7 @@ from ingest import (
     load_paraphrases,
     load_questions,
     paraphrases_path,
-    read_guide,
+    read_studied_guide,
 )
 from kg import ConceptNotFound, build_graph, find_concept
 from tutor.answerable import AnswerModel, question_features
@@ -122,7 +122,7 @@ class Tutor:
         settings = settings or settings_from_env()
         guide_path = Path(settings.guide)
         catalog = load_catalog(settings.aliases)
-        guide = guide or read_guide(guide_path, catalog=catalog)
+        guide = guide or read_studied_guide(guide_path, catalog=catalog)
         if lap:
             lap("parse")
         graph = build_graph(guide)

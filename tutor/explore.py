@@ -29,6 +29,7 @@ class Exploration:
     misconceptions: tuple[tuple[str, str], ...] = ()
     scenarios: tuple[str, ...] = ()
     matched_by_meaning: bool = False
+    correction: str = ""  # what has changed since the guide was written, if anything
 
     def to_dict(self) -> dict:
         return {
@@ -43,6 +44,7 @@ class Exploration:
             },
             "misconceptions": [{"wrong": w, "right": r} for w, r in self.misconceptions],
             "scenarios": list(self.scenarios),
+            **({"correction": self.correction} if self.correction else {}),
         }
 
 
@@ -72,6 +74,7 @@ def explore_node(graph: nx.DiGraph, node: str, *, matched_by_meaning: bool = Fal
         type=data["type"],
         section=data["section"],
         text=data["text"],
+        correction=data.get("correction", ""),
         neighbours=neighbours,
         misconceptions=misconceptions,
         scenarios=scenarios,

@@ -25,7 +25,14 @@ import numpy as np
 
 from ingest import ServiceCatalog
 from tutor.check.cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
-from tutor.check.explain import STATEMENT, example_of_pair, explain_verdict, not_covered, why_of
+from tutor.check.explain import (
+    STATEMENT,
+    correction_of_pair,
+    example_of_pair,
+    explain_verdict,
+    not_covered,
+    why_of,
+)
 from tutor.check.model import (
     SIDE_MODES,
     CheckModel,
@@ -157,6 +164,7 @@ class ClaimChecker:
                 data,
                 self._why_for(reading, side),
                 example_of_pair(graph, reading.pair.node),
+                correction_of_pair(graph, reading.pair.node),
             ),
             node=reading.pair.node,
             similarity=reading.pair.score,
@@ -200,11 +208,12 @@ class ClaimChecker:
         return None if self.model is None else self.model.cover.probability(reading.cover)
 
     def _coverage(self, reading: Reading) -> tuple[bool, float | None]:
-        p_cover = self.cover_probability(reading)
-        if p_cover is None:
+        model = self.model
+        if model is None:
             floor = FOREIGN_CEILING if reading.foreign else COVER_FLOOR
             return reading.pair.score >= floor, None
-        return p_cover >= self.model.threshold[self.side_mode], p_cover
+        p_cover = model.cover.probability(reading.cover)
+        return p_cover >= model.threshold[self.side_mode], p_cover
 
     @staticmethod
     def _why_for(reading: Reading, side: str) -> str:
@@ -219,8 +228,11 @@ class ClaimChecker:
     def _decide_side(self, reading: Reading) -> tuple[str, float]:
         """The side and the probability it is right: the fitted model's, or the rules' with
         their strength read as a probability (0.5 when the contents tie, 1 when clear)."""
-        if self.side_mode == "model":
-            p_wrong = self.model.side.probability(reading.side)
+        if reading.rule_side is None or reading.side is None:
+            raise ValueError("only a claim read by both stages has a side (see _stage2)")
+        model = self.model if self.side_mode == "model" else None  # never None then: see side_mode
+        if model is not None:
+            p_wrong = model.side.probability(reading.side)
             return ("wrong", p_wrong) if p_wrong >= 0.5 else ("right", 1.0 - p_wrong)
         return reading.rule_side, 0.5 + 0.5 * reading.strength
 
@@ -333,7 +345,7 @@ class ClaimChecker:
                 side: float(similarity[pair.content_sides == side, column].max(initial=-1.0))
                 for side in ("wrong", "right")
             }
-            content = max(scores, key=scores.get)
+            content = max(scores, key=scores.__getitem__)
             margin = min(1.0, abs(scores["wrong"] - scores["right"]) / 0.1)
             negations, cues = polarity(part)
             rank = max(scores.values())
@@ -371,6 +383,8 @@ class ClaimChecker:
                     quantifier,
                     contrary and settled is not None,
                 )
+        if decided is None:  # ``clauses`` gives at least the whole claim
+            raise ValueError("a claim without a clause has no side")
         return decided
 
 

@@ -62,7 +62,7 @@ def why_of(clause: Clause) -> str:
     checker's own lists are quoted, never the learner's other words."""
     negations = len(clause.negations)
     quoted = ", ".join(f"“{_plain(cue)}”" for cue in clause.negations)
-    if clause.quantifier:
+    if clause.quantifier and clause.told:  # a quantifier settled the content (both are set)
         content = clause.told
         if clause.contrary:
             said = (
@@ -88,6 +88,11 @@ def _plain(cue: str) -> str:
     return re.sub(r"[^A-Za-z0-9' -]", "", cue)
 
 
+def correction_of_pair(graph: nx.DiGraph, pair: str) -> str:
+    """What has changed since the guide was written about the item that owns ``pair``."""
+    return graph.nodes[owner_of(graph, pair)].get("correction", "")
+
+
 def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
     """The example scenario of the item that owns ``pair`` (a worked scenario is its own)."""
     owner = owner_of(graph, pair)
@@ -96,9 +101,12 @@ def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
     return example_of(graph, owner) or None
 
 
-def explain_verdict(verdict: str, data: dict, why: str, example: str | None) -> str:
+def explain_verdict(
+    verdict: str, data: dict, why: str, example: str | None, correction: str = ""
+) -> str:
     """The verdict in words: the guide's Right statement, the trap, why the claim's wording
-    falls on its side, an example from the guide, and where to read more."""
+    falls on its side, what has changed since the guide was written, an example from the guide,
+    and where to read more."""
     owner, right, wrong = (literal(data[key]) for key in ("owner", "right", "wrong"))
     where = f"**{owner}** ({literal(data['section'])})"
     if verdict == MISCONCEPTION:
@@ -112,6 +120,8 @@ def explain_verdict(verdict: str, data: dict, why: str, example: str | None) -> 
             f"The misconception to avoid is: “{wrong}”",
         ]
     lines.append(why)
+    if correction:
+        lines.append(f"Correction: {literal(correction)}")
     if example:
         lines.append(f"Example: {literal(example)}")
     # A code span shows its text as it is (no link can form in it) unless the text ends it.

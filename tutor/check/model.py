@@ -87,9 +87,10 @@ class Logistic:
         arrays = [np.asarray(data[key], dtype=float) for key in ("mean", "scale", "weights")]
         if any(a.shape != (len(features),) or not np.isfinite(a).all() for a in arrays):
             raise ValueError("mean, scale and weights need one finite number per feature")
-        if (arrays[1] <= 0).any():
+        mean, scale, weights = arrays
+        if (scale <= 0).any():
             raise ValueError("scales must be positive")
-        return cls(features, *arrays, float(data["bias"]))
+        return cls(features, mean, scale, weights, float(data["bias"]))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def run_bench(
     try:
         log("ECS guide ...")
         ecs = _in_child({"guide": "ecs", "queries": queries, "cache": str(work / "ecs-cache")})
-        report = {
+        report: dict[str, Any] = {
             "format": BENCH_FORMAT,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "machine": {

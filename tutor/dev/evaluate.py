@@ -365,7 +365,8 @@ class HeldOutSystem:
     def route(self, rows: list[dict]) -> None:
         """Say which fold's tutor answers each text of the coming set (see ``_fold``)."""
         for row in rows:
-            self._route[row.get("question") or row.get("claim")] = self._fold(row)
+            if text := row.get("question") or row.get("claim"):  # a row without is never asked
+                self._route[text] = self._fold(row)
 
     def _fold(self, row: dict) -> int:
         """The fold of a labelled row: its (first) title's; without one (a ``not_covered`` claim),

@@ -139,14 +139,14 @@ def risk_coverage(
     """
     values = np.unique(p_cover)
     thresholds = np.concatenate([[0.0], (values[:-1] + values[1:]) / 2, [1.0]])
-    coverage, risk, accuracy = [], [], []
+    coverage, risk, accuracies = [], [], []
     for t in thresholds:
         judged = p_cover >= t
         right = judged_right[judged].sum() + (~covered[~judged]).sum()
         coverage.append(judged.mean())
         risk.append(1.0 - judged_right[judged].mean() if judged.any() else 0.0)
-        accuracy.append(right / len(p_cover))
-    accuracy = np.array(accuracy)
+        accuracies.append(right / len(p_cover))
+    accuracy = np.array(accuracies)
     # The one-standard-error rule: among thresholds as accurate as the best within the noise of
     # a sample this size, the most cautious one (a verdict on a claim the guide does not cover is
     # the worse mistake; abstaining on a covered one only costs the learner a rephrasing).

@@ -13,6 +13,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,14 +24,21 @@ from tutor.errors import ModelNotFound, TutorError
 
 log = logging.getLogger(__name__)
 BACKENDS = ("onnx", "torch")
+CACHE_SIZE = 1024  # recent embeddings a ``SentenceEmbedder`` keeps
 Progress = Callable[[int], None]  # told how many more texts (or steps) are done
 
 
 class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 rows; ``name`` identifies the model in manifests."""
+    """Turns texts into L2-normalised float32 rows; ``name`` identifies the model in manifests.
 
-    name: str
-    dim: int
+    Both are only read: a plain attribute or a property (``SentenceEmbedder.dim`` loads the model
+    to learn its width) satisfies the protocol."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -46,6 +54,16 @@ def resolve_model(model: str) -> str:
     if not Path(model).is_dir():
         raise ModelNotFound(f"no local model directory at {model!r} (this tutor never downloads)")
     return model
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A model in memory: what encodes texts, its width, and what runs it ("onnx" or "torch";
+    an ONNX encoder also takes ``progress``)."""
+
+    encode: Callable[..., np.ndarray]
+    dim: int
+    runtime: str
 
 
 class SentenceEmbedder:
@@ -64,7 +82,7 @@ class SentenceEmbedder:
         self,
         model: str = DEFAULT_MODEL,
         *,
-        cache_size: int = 1024,
+        cache_size: int = CACHE_SIZE,
         lazy: bool = True,
         backend: str = "torch",
         export_dir: Path | None = None,
@@ -74,9 +92,7 @@ class SentenceEmbedder:
         self._path = resolve_model(model)
         self.name = model
         self._backend, self._export_dir = backend, export_dir
-        self.runtime: str | None = None  # what runs the model once it is loaded: onnx or torch
-        self._model = None
-        self._dim: int | None = None
+        self._loaded: _Loaded | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -86,44 +102,53 @@ class SentenceEmbedder:
 
     @property
     def dim(self) -> int:
-        if self._dim is None:
-            self.warm()
-        return self._dim
+        return self._load().dim
+
+    @property
+    def runtime(self) -> str | None:
+        """What runs the model once it is loaded: "onnx" or "torch" (None before)."""
+        return self._loaded.runtime if self._loaded is not None else None
 
     @property
     def loaded(self) -> bool:
         """Whether the weights are in memory yet."""
-        return self._model is not None
+        return self._loaded is not None
 
     def warm(self) -> None:
         """Load the model now; does nothing if it is loaded already."""
-        with self._load_lock:
-            if self._model is not None:
-                return
-            if (encoder := self._onnx()) is not None:
-                self._dim, self._model, self.runtime = encoder.dim, encoder, "onnx"
-                return
-            from sentence_transformers import SentenceTransformer  # heavy: imported on first use
-            from transformers.utils import logging as transformers_logging
+        self._load()
 
-            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-            transformers_logging.set_verbosity_error()
-            try:
-                model = SentenceTransformer(self._path, device="cpu", local_files_only=True)
-            except Exception as exc:  # the library raises many kinds for a broken model folder
-                raise ModelNotFound(
-                    f"cannot load the embedding model at {self._path}: {exc}"
-                ) from exc
-            get_dim = getattr(model, "get_embedding_dimension", None) or (
-                model.get_sentence_embedding_dimension  # sentence-transformers < 6
-            )
-            self._dim = int(get_dim())
-            self._model = functools.partial(
-                model.encode, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
-            )
-            self.runtime = "torch"
+    def _load(self) -> _Loaded:
+        """The model, loaded first by whichever thread needs it first."""
+        if (loaded := self._loaded) is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    self._loaded = self._onnx() or self._torch()
+                loaded = self._loaded
+        return loaded
 
-    def _onnx(self):
+    def _torch(self) -> _Loaded:
+        """The model in sentence-transformers."""
+        from sentence_transformers import SentenceTransformer  # heavy: imported on first use
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        transformers_logging.set_verbosity_error()
+        try:
+            model = SentenceTransformer(self._path, device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises many kinds for a broken model folder
+            raise ModelNotFound(f"cannot load the embedding model at {self._path}: {exc}") from exc
+        get_dim = getattr(model, "get_embedding_dimension", None) or (
+            model.get_sentence_embedding_dimension  # sentence-transformers < 6
+        )
+        if (dim := get_dim()) is None:  # the library's answer for a model that does not say
+            raise ModelNotFound(f"the embedding model at {self._path} does not give its width")
+        encode = functools.partial(
+            model.encode, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return _Loaded(encode, int(dim), "torch")
+
+    def _onnx(self) -> _Loaded | None:
         """The model's ONNX encoder, or None when it is not asked for or cannot be had."""
         if self._backend != "onnx" or self._export_dir is None:
             return None
@@ -133,10 +158,11 @@ class SentenceEmbedder:
             log.info("%s runs in torch: %s", self.name, why_not)
             return None
         try:
-            return onnx_embed.OnnxEncoder.open(self._path, self._export_dir)
+            encoder = onnx_embed.OnnxEncoder.open(self._path, self._export_dir)
         except Exception as exc:  # exporter and runtime raise many kinds; torch still works
             log.warning("the ONNX export of %s failed (%s); it runs in torch", self.name, exc)
             return None
+        return _Loaded(encoder, encoder.dim, "onnx")
 
     def clear_cache(self) -> None:
         """Forget the recent embeddings (a benchmark measures queries the model has not seen)."""
@@ -156,12 +182,12 @@ class SentenceEmbedder:
         if progress:
             progress(len(texts) - len(missing))
         if missing:
-            self.warm()
+            model = self._load()
             # Either runtime: texts in, normalised rows out.
-            if self.runtime == "onnx":
-                rows = self._model(missing, progress=progress)
+            if model.runtime == "onnx":
+                rows = model.encode(missing, progress=progress)
             else:
-                rows = self._model(missing)
+                rows = model.encode(missing)
                 if progress:
                     progress(len(missing))
             fresh = {text: row.astype(np.float32) for text, row in zip(missing, rows, strict=True)}
@@ -174,13 +200,13 @@ class SentenceEmbedder:
         return np.stack([known[t] for t in texts])
 
 
-def embedder_for(settings: Settings, **options: object) -> SentenceEmbedder:
+def embedder_for(settings: Settings, *, cache_size: int = CACHE_SIZE) -> SentenceEmbedder:
     """The embedder ``settings`` ask for: its model and backend, exports in ``models_dir``."""
     return SentenceEmbedder(
         settings.model,
+        cache_size=cache_size,
         backend=settings.backend,
         export_dir=Path(settings.models_dir) / "onnx",
-        **options,
     )
 
 

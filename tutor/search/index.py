@@ -127,7 +127,8 @@ class VectorIndex:
             self._positions = {doc.text: i for i, doc in enumerate(self.docs)}
         position = self._positions.get(text)
         if position is not None:
-            return self.index.reconstruct(position)
+            # faiss's stub picks its torch overload when no output array is passed
+            return self.index.reconstruct(position)  # type: ignore[return-value]
         return self.extras.get(embedding_key(self.manifest["model"], text))
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
@@ -149,12 +150,14 @@ def make_faiss_index(vectors: np.ndarray, *, kind: str | None = None) -> faiss.I
     ``IndexHNSWFlat`` beyond (or as ``kind`` says)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     kind = kind or ("IndexFlatIP" if len(vectors) <= FLAT_MAX else "IndexHNSWFlat")
+    index: faiss.Index
     if kind == "IndexFlatIP":
         index = faiss.IndexFlatIP(vectors.shape[1])
     elif kind == "IndexHNSWFlat":
-        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        hnsw_index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw_index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw_index.hnsw.efSearch = HNSW_EF_SEARCH
+        index = hnsw_index
     else:
         raise ValueError(f"unknown index type {kind!r}")
     index.add(vectors)
@@ -308,7 +311,9 @@ def save_index(built: VectorIndex, folder: Path) -> None:
 def _write_files(built: VectorIndex, tmp: Path) -> dict:
     """The index's files and their manifest in ``tmp``; the manifest written."""
     with open(tmp / VECTORS, "wb") as out:  # through Python: a full disk is an OSError
-        faiss.write_index(built.index, faiss.PyCallbackIOWriter(out.write))
+        # faiss's stub leaves out PyCallbackIOWriter (swigfaiss.py defines it)
+        writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
+        faiss.write_index(built.index, writer)
     (tmp / DOCS).write_text(json.dumps([asdict(d) for d in built.docs], ensure_ascii=False))
     model = built.manifest["model"]
     keys = [embedding_key(model, doc.text) for doc in built.docs] + list(built.extras)

@@ -50,8 +50,8 @@ class BM25:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for word, where in positions.items():
             ids = np.array(where, dtype=np.int64)
-            tf = np.array(counts[word], dtype=np.float32)
-            weights = self._idf[word] * tf * (k1 + 1) / (tf + norms[ids])
+            frequencies = np.array(counts[word], dtype=np.float32)
+            weights = self._idf[word] * frequencies * (k1 + 1) / (frequencies + norms[ids])
             self._postings[word] = (ids, weights.astype(np.float32))
         self.k1, self.b = k1, b
 

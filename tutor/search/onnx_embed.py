@@ -114,7 +114,7 @@ def export(model_dir: str | Path, target: Path) -> None:
         transformers_logging.disable_progress_bar()
         transformers_logging.set_verbosity_error()
         model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-        pooled = _pooled(model[0].auto_model.eval())
+        pooled = _pooled(model[0].auto_model)
         bar.update()
         bar.set_postfix_str("tracing the graph")
         sample = model.tokenizer(["a sample sentence"], return_tensors="pt")
@@ -146,7 +146,8 @@ def export(model_dir: str | Path, target: Path) -> None:
 
 
 def _pooled(transformer):
-    """The transformer, mean pooling and L2 normalisation as one ``torch.nn.Module``."""
+    """The transformer, mean pooling and L2 normalisation as one ``torch.nn.Module``, in eval
+    mode (the transformer with it: ``eval()`` reaches every submodule)."""
     import torch
 
     class _Pooled(torch.nn.Module):

@@ -60,7 +60,8 @@ def build_deck(quiz: Quiz) -> genanki.Deck:
     for card in quiz.cards:
         if card.kind != TRUE_FALSE or card.answer != "False":
             continue  # each pair has a True and a False drill; the False one stands for it
-        fields = [card.wrong, card.right, card.explanation, card.item, card.section]
+        explanation = " ".join(part for part in (card.explanation, card.correction) if part)
+        fields = [card.wrong, card.right, explanation, card.item, card.section]
         deck.add_note(
             genanki.Note(
                 model=_MODEL,

@@ -154,6 +154,7 @@ class ProgressStore:
         learner = _learner_name(learner)
         now = _now(now)
         card = self.quiz.card(card_id)
+        rating: fsrs.Rating | None
         if isinstance(answer, fsrs.Rating):
             grade = Grade(card.id, "", answer != fsrs.Rating.Again, f"Rated {answer.name}.")
             rating = answer
@@ -251,25 +252,26 @@ class ProgressStore:
         """Reviews per UTC day, oldest first, with observed and predicted retention (for a plot)."""
         days: dict[date, list[ReviewRow]] = {}
         with Session(self._engine) as session:
-            rows = session.scalars(
+            found = session.scalars(
                 select(ReviewRow)
                 .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
                 .where(LearnerRow.name == _learner_name(learner))
                 .order_by(ReviewRow.reviewed, ReviewRow.id)
             )
-            for row in rows:
+            for row in found:
                 days.setdefault(row.reviewed.date(), []).append(row)
         out = []
         for day, rows in days.items():
-            repeat = [r for r in rows if r.recall is not None]
+            # Repeat reviews, as (rating, the recall FSRS predicted for it).
+            repeat = [(r.rating, r.recall) for r in rows if r.recall is not None]
             out.append(
                 Day(
                     day=day,
                     reviews=len(rows),
                     correct=sum(r.rating != fsrs.Rating.Again for r in rows),
                     new=len(rows) - len(repeat),
-                    retention=_mean([float(r.rating != fsrs.Rating.Again) for r in repeat]),
-                    predicted=_mean([r.recall for r in repeat]),
+                    retention=_mean([float(rating != fsrs.Rating.Again) for rating, _ in repeat]),
+                    predicted=_mean([recall for _, recall in repeat]),
                 )
             )
         return tuple(out)
@@ -283,16 +285,19 @@ class ProgressStore:
         With nothing weak yet, the first items not yet studied."""
         report = self.mastery(learner, now)
         known = {m.node: m for m in report.items}
-        weak = [m for m in report.items if m.recall is not None and m.recall < WEAK]
-        weak = [m for m in weak if m.node in graph]
+        weak = {  # the weak items in the graph, with their recall
+            m: m.recall
+            for m in report.items
+            if m.recall is not None and m.recall < WEAK and m.node in graph
+        }
         scores: dict[str, float] = {}
         because: dict[str, list[str]] = {}
-        for item in weak:
+        for item, recall in weak.items():
             for neighbour, weight in _neighbours(graph, item.node):
                 other = known.get(neighbour)
                 if other is None or other in weak or (other.recall or 0.0) >= MASTERED:
                     continue
-                scores[neighbour] = scores.get(neighbour, 0.0) + weight * (1 - item.recall)
+                scores[neighbour] = scores.get(neighbour, 0.0) + weight * (1 - recall)
                 if item.name not in because.setdefault(neighbour, []):
                     because[neighbour].append(item.name)
         if not weak:

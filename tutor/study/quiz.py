@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fsrs import Rating
 
@@ -56,6 +56,7 @@ class Card:
     wrong: str = ""
     explanation: str = ""
     notes: tuple[str, ...] = ()
+    correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
 
     @property
     def pair_id(self) -> str:
@@ -186,6 +187,17 @@ class Quiz:
 
 
 def _cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
+    """Every card of the guide, each carrying its item's correction, if the item has one."""
+    corrections = {
+        owner.title: owner.correction
+        for owner in (*guide.items, *guide.scenarios)
+        if owner.correction
+    }
+    for card in _uncorrected_cards(guide, catalog):
+        yield replace(card, correction=corrections[card.item]) if card.item in corrections else card
+
+
+def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
     notes = _service_notes(guide, catalog)
     services = [s for s in guide.services if s != UMBRELLA]
     for item in guide.items:
@@ -378,6 +390,7 @@ def _both_sides(card: Card) -> str:
     return (
         f"Right: “{literal(card.right)}” Wrong (the misconception): “{literal(card.wrong)}” "
         f"See **{literal(card.item)}** ({literal(card.section)})."
+        + (f" **Correction.** {literal(card.correction)}" if card.correction else "")
     )
 
 
@@ -401,4 +414,6 @@ def _question_feedback(card: Card, chosen: str) -> str:
             + (f": the guide uses it for “{literal(note)}”" if note else ".")
         )
     lines.append(f"See **{literal(card.item)}** ({literal(card.section)}).")
+    if card.correction:
+        lines.append(f"**Correction.** {literal(card.correction)}")
     return "\n".join(lines)

@@ -115,6 +115,7 @@ def exploration(found) -> str:
         "",
         raw(found.text),
         "",
+        *([f"**Correction.** {raw(found.correction)}", ""] if found.correction else []),
         "### Neighbours",
     ]
     for name, neighbours in found.neighbours.items():

@@ -1,0 +1,118 @@
+"""Corrections to a guide, kept as data beside it: where AWS has changed since it was written.
+
+``data/guides/ecs.errata.json`` holds, per item or worked scenario, what the guide says, what is
+true now, since when, and the AWS documentation page that says so; and, where the item's Right or
+Wrong statement itself is stale, the statement to use instead. ``corrected(guide, corrections)``
+gives the guide as the tutor teaches it: every statement replaced, and each corrected item
+carrying its correction in words, so that answers, verdicts, the map, quiz cards and Anki notes
+all say what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import IngestError
+from .parser import read_guide
+from .records import Guide
+from .services import ServiceCatalog
+
+FORMAT = "ecs-tutor errata v1"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One correction: ``item`` is the title of the item or worked scenario it corrects."""
+
+    item: str
+    says: str
+    now: str
+    since: str | None
+    source_title: str
+    source_url: str
+    right: str | None = None
+    wrong: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The correction in one paragraph, as every front end shows it."""
+        when = f" (changed {self.since})" if self.since else ""
+        return (
+            f"True now{when}: {self.now} The guide says: {self.says} "
+            f"Source: {self.source_title} ({self.source_url})"
+        )
+
+
+def errata_path(guide_path: Path | str) -> Path:
+    """Where a guide's corrections live: ``ecs.md`` -> ``ecs.errata.json``."""
+    path = Path(guide_path)
+    return path.with_name(f"{path.stem}.errata.json")
+
+
+def load_errata(path: Path | str, guide: Guide) -> tuple[Correction, ...]:
+    """The corrections in ``path`` (none if there is no such file); ``IngestError`` naming the
+    file for one that is not errata or names an item the guide does not have."""
+    path = Path(path)
+    if not path.is_file():
+        return ()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format is not {FORMAT!r}")
+        found = tuple(_correction(entry) for entry in data["corrections"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IngestError(f"{path.name}: not a guide's errata ({exc})") from None
+    titles = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
+    for correction in found:
+        if correction.item not in titles:
+            raise IngestError(f"{path.name}: no item {correction.item!r} in the guide to correct")
+    return found
+
+
+def _correction(entry: dict) -> Correction:
+    texts = [entry[key] for key in ("item", "says", "now")]
+    if not all(isinstance(text, str) and text.strip() for text in texts):
+        raise ValueError("item, says and now must be text")
+    return Correction(
+        *texts,
+        since=entry.get("since"),
+        source_title=entry["source"]["title"],
+        source_url=entry["source"]["url"],
+        right=entry.get("right"),
+        wrong=entry.get("wrong"),
+    )
+
+
+def corrected(guide: Guide, corrections: tuple[Correction, ...]) -> Guide:
+    """``guide`` as it is true now: each corrected item's pair statements replaced and its
+    correction's words kept on the item (``Item.correction``, ``Scenario.correction``)."""
+    if not corrections:
+        return guide
+    by_item = {correction.item: correction for correction in corrections}
+
+    def pair(p):
+        fix = by_item.get(p.owner)
+        if fix is None:
+            return p
+        return replace(p, right=fix.right or p.right, wrong=fix.wrong or p.wrong)
+
+    return replace(
+        guide,
+        items=tuple(
+            replace(i, correction=by_item[i.title].text) if i.title in by_item else i
+            for i in guide.items
+        ),
+        scenarios=tuple(
+            replace(s, correction=by_item[s.title].text) if s.title in by_item else s
+            for s in guide.scenarios
+        ),
+        pairs=tuple(pair(p) for p in guide.pairs),
+    )
+
+
+def read_studied_guide(path: Path | str, *, catalog: ServiceCatalog | None = None) -> Guide:
+    """The guide at ``path`` with the corrections kept beside it applied: what the tutor teaches."""
+    guide = read_guide(path, catalog=catalog)
+    return corrected(guide, load_errata(errata_path(path), guide))

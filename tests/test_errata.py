@@ -1,0 +1,98 @@
+"""Corrections kept beside a guide: the tutor teaches what is true now, and says what changed."""
+
+import json
+
+import pytest
+
+from ingest import IngestError, corrected, errata_path, load_catalog, load_errata, read_guide
+from tutor.config import DEFAULT_GUIDE
+from tutor.study.anki import build_deck
+from tutor.study.quiz import Quiz
+
+EBS_NOW = "EBS volumes can be attached to ECS tasks running on both EC2 and Fargate"
+
+
+@pytest.fixture(scope="module")
+def errata(guide):
+    return load_errata(errata_path(DEFAULT_GUIDE), guide)
+
+
+def test_the_seed_guides_corrections_name_items_it_has_and_their_sources(errata, guide):
+    assert {c.item for c in errata} >= {"EBS Volumes", "Batch Processing with Fargate"}
+    for correction in errata:
+        assert correction.source_url.startswith("https://docs.aws.amazon.com/")
+        assert correction.now and correction.says
+
+
+def test_a_stale_right_statement_is_replaced_and_the_item_says_what_changed(errata, guide):
+    studied = corrected(guide, errata)
+    (pair,) = studied.pairs_of("EBS Volumes")
+    assert pair.right.startswith(EBS_NOW) and pair.wrong == guide.pairs_of("EBS Volumes")[0].wrong
+    (item,) = [i for i in studied.items if i.title == "EBS Volumes"]
+    assert item.correction.startswith("True now (changed 2024-01): ")
+    assert "Use Amazon EBS volumes with Amazon ECS" in item.correction
+    (batch,) = [s for s in studied.scenarios if s.title == "Batch Processing with Fargate"]
+    assert batch.correction.startswith("True now: ") and "EventBridge" in batch.correction
+
+
+def test_a_verdict_follows_what_is_true_now_and_says_so(tutor):
+    verdict = tutor.check("EBS volumes can be attached to Fargate tasks too")
+    assert verdict.verdict == "correct" and verdict.title == "EBS Volumes"
+    assert verdict.right.startswith(EBS_NOW)
+    assert "Correction: True now (changed 2024-01)" in verdict.explanation
+
+
+def test_an_answer_and_the_map_say_what_changed(tutor):
+    answer = tutor.ask("Can ECS tasks use EBS volumes for block storage?")
+    assert answer.sources[0].title == "EBS Volumes"
+    assert "**Correction.** True now (changed 2024-01)" in answer.text
+    found = tutor.explore("EBS Volumes")
+    assert found.correction.startswith("True now") and "correction" in found.to_dict()
+    assert "correction" not in tutor.explore("Clusters").to_dict()
+
+
+def test_quiz_cards_and_anki_notes_of_a_corrected_item_carry_the_correction(tutor):
+    quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
+    ebs = [card for card in quiz.cards if card.item == "EBS Volumes"]
+    assert ebs and all(card.correction.startswith("True now") for card in ebs)
+    assert all(not card.correction for card in quiz.cards if card.item == "Clusters")
+    grade = quiz.grade(next(c for c in ebs if c.answer == "True").id, "true")
+    assert "**Correction.**" in grade.feedback
+    notes = [n for n in build_deck(quiz).notes if "EBS Volumes" in n.fields]
+    assert notes and all("True now" in note.fields[2] for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", r"^x\.errata\.json: not a guide's errata"),
+        (json.dumps({"format": "other", "corrections": []}), "format is not"),
+        (
+            json.dumps(
+                {
+                    "format": "ecs-tutor errata v1",
+                    "corrections": [
+                        {
+                            "item": "Nope",
+                            "says": "a",
+                            "now": "b",
+                            "source": {"title": "t", "url": "u"},
+                        }
+                    ],
+                }
+            ),
+            r"no item 'Nope' in the guide to correct",
+        ),
+    ],
+)
+def test_broken_errata_are_one_clear_line(tmp_path, guide, content, message):
+    path = tmp_path / "x.errata.json"
+    path.write_text(content)
+    with pytest.raises(IngestError, match=message):
+        load_errata(path, guide)
+
+
+def test_a_guide_without_errata_is_taught_as_written(tmp_path):
+    guide = read_guide(DEFAULT_GUIDE)
+    assert load_errata(tmp_path / "none.errata.json", guide) == ()
+    assert corrected(guide, ()) is guide
