@@ -63,6 +63,8 @@ def compose_answer(
         return Answer(question, text, tuple(hits), covered=False, confidence=confidence)
     top = hits[0]
     parts = [f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}"]
+    if source := graph.nodes[top.node].get("source"):
+        parts.append(f"*Source: {literal(source)}*")
     if correction := graph.nodes[top.node].get("correction"):
         parts.append(f"**Correction.** {literal(correction)}")
     for wrong, right in _pairs(graph, top.node):

@@ -30,6 +30,7 @@ class Exploration:
     scenarios: tuple[str, ...] = ()
     matched_by_meaning: bool = False
     correction: str = ""  # what has changed since the guide was written, if anything
+    source: str = ""  # where the concept's facts come from, as its guide names it
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +46,7 @@ class Exploration:
             "misconceptions": [{"wrong": w, "right": r} for w, r in self.misconceptions],
             "scenarios": list(self.scenarios),
             **({"correction": self.correction} if self.correction else {}),
+            **({"source": self.source} if self.source else {}),
         }
 
 
@@ -75,6 +77,7 @@ def explore_node(graph: nx.DiGraph, node: str, *, matched_by_meaning: bool = Fal
         section=data["section"],
         text=data["text"],
         correction=data.get("correction", ""),
+        source=data.get("source", ""),
         neighbours=neighbours,
         misconceptions=misconceptions,
         scenarios=scenarios,

@@ -89,8 +89,13 @@ def _plain(cue: str) -> str:
 
 
 def correction_of_pair(graph: nx.DiGraph, pair: str) -> str:
-    """What has changed since the guide was written about the item that owns ``pair``."""
-    return graph.nodes[owner_of(graph, pair)].get("correction", "")
+    """What has changed since the guide was written about the item that owns ``pair``, and
+    where the item's facts come from (each on its own line; empty if the guide says neither)."""
+    owner = graph.nodes[owner_of(graph, pair)]
+    notes = [f"Source: {owner['source']}"] if owner.get("source") else []
+    if owner.get("correction"):
+        notes.append(f"Correction: {owner['correction']}")
+    return "\n".join(notes)
 
 
 def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
@@ -120,8 +125,7 @@ def explain_verdict(
             f"The misconception to avoid is: “{wrong}”",
         ]
     lines.append(why)
-    if correction:
-        lines.append(f"Correction: {literal(correction)}")
+    lines += [literal(note) for note in correction.splitlines()]
     if example:
         lines.append(f"Example: {literal(example)}")
     # A code span shows its text as it is (no link can form in it) unless the text ends it.

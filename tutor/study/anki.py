@@ -60,7 +60,9 @@ def build_deck(quiz: Quiz) -> genanki.Deck:
     for card in quiz.cards:
         if card.kind != TRUE_FALSE or card.answer != "False":
             continue  # each pair has a True and a False drill; the False one stands for it
-        explanation = " ".join(part for part in (card.explanation, card.correction) if part)
+        reference = f"Source: {card.reference}" if card.reference else ""
+        parts = (card.explanation, reference, card.correction)
+        explanation = " ".join(part for part in parts if part)
         fields = [card.wrong, card.right, explanation, card.item, card.section]
         deck.add_note(
             genanki.Note(

@@ -57,6 +57,7 @@ class Card:
     explanation: str = ""
     notes: tuple[str, ...] = ()
     correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
+    reference: str = ""  # where the item's facts come from: its guide's Source line
 
     @property
     def pair_id(self) -> str:
@@ -187,14 +188,13 @@ class Quiz:
 
 
 def _cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
-    """Every card of the guide, each carrying its item's correction, if the item has one."""
-    corrections = {
-        owner.title: owner.correction
-        for owner in (*guide.items, *guide.scenarios)
-        if owner.correction
-    }
+    """Every card of the guide, each with its item's correction and source, where it has them."""
+    owners = {owner.title: owner for owner in (*guide.items, *guide.scenarios)}
     for card in _uncorrected_cards(guide, catalog):
-        yield replace(card, correction=corrections[card.item]) if card.item in corrections else card
+        owner = owners.get(card.item)
+        if owner is not None and (owner.correction or owner.source):
+            card = replace(card, correction=owner.correction, reference=owner.source)
+        yield card
 
 
 def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
@@ -390,6 +390,7 @@ def _both_sides(card: Card) -> str:
     return (
         f"Right: “{literal(card.right)}” Wrong (the misconception): “{literal(card.wrong)}” "
         f"See **{literal(card.item)}** ({literal(card.section)})."
+        + (f" *Source: {literal(card.reference)}*" if card.reference else "")
         + (f" **Correction.** {literal(card.correction)}" if card.correction else "")
     )
 
@@ -414,6 +415,8 @@ def _question_feedback(card: Card, chosen: str) -> str:
             + (f": the guide uses it for “{literal(note)}”" if note else ".")
         )
     lines.append(f"See **{literal(card.item)}** ({literal(card.section)}).")
+    if card.reference:
+        lines.append(f"*Source: {literal(card.reference)}*")
     if card.correction:
         lines.append(f"**Correction.** {literal(card.correction)}")
     return "\n".join(lines)

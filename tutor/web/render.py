@@ -115,6 +115,7 @@ def exploration(found) -> str:
         "",
         raw(found.text),
         "",
+        *([f"*Source: {raw(found.source)}*", ""] if found.source else []),
         *([f"**Correction.** {raw(found.correction)}", ""] if found.correction else []),
         "### Neighbours",
     ]

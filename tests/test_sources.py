@@ -1,0 +1,52 @@
+"""Every fact of the in-depth guide names its AWS documentation page, wherever it is shown."""
+
+import pytest
+
+from ingest import load_catalog
+from tutor import Settings, Tutor
+from tutor.config import resource
+from tutor.study.anki import build_deck
+from tutor.study.quiz import Quiz
+
+pytestmark = pytest.mark.slow  # indexes a second guide
+DOCS = "https://docs.aws.amazon.com/"
+
+
+def shown(markdown: str) -> str:
+    """Markdown's text as a reader sees it: the tutor backslashes a guide's punctuation."""
+    return markdown.replace("\\", "")
+
+
+@pytest.fixture(scope="module")
+def depth(embedder, tmp_path_factory):
+    settings = Settings(
+        guide=resource("guides/ecs-in-depth.md"),
+        cache_dir=tmp_path_factory.mktemp("depth"),
+        examples="none",
+    )
+    return Tutor.open(settings, embedder=embedder)
+
+
+def test_an_answer_names_the_page_its_facts_come_from(depth):
+    answer = depth.ask("Does Fargate Spot warn a task before it is stopped?")
+    assert answer.sources[0].title == "Fargate Spot Interruptions"
+    assert "*Source: " in answer.text and DOCS in shown(answer.text)
+
+
+def test_a_verdict_names_the_page_of_its_pair(depth):
+    verdict = depth.check("When Spot capacity is reclaimed, Fargate reruns the task on demand")
+    assert verdict.title == "Fargate Spot Interruptions"
+    assert "Source: " in verdict.explanation and DOCS in shown(verdict.explanation)
+
+
+def test_the_map_panel_and_its_json_name_the_page(depth):
+    found = depth.explore("ENI Trunking")
+    assert found.source and DOCS in found.to_dict()["source"]
+
+
+def test_quiz_feedback_and_anki_notes_name_the_page(depth):
+    quiz = Quiz(depth.guide, load_catalog(), check=depth.check)
+    assert all(card.reference for card in quiz.cards)
+    drill = next(card for card in quiz.cards if card.answer == "True")
+    assert DOCS in shown(quiz.grade(drill.id, "true").feedback)
+    assert all(DOCS in note.fields[2] for note in build_deck(quiz).notes)
