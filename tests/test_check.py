@@ -6,7 +6,7 @@ from conftest import CountingEmbedder
 
 from tutor import VERDICTS, BadInput, Settings
 from tutor.check.claims import ClaimChecker
-from tutor.check.cues import clauses, families, polarity, strip_negation
+from tutor.check.cues import as_statement, clauses, families, polarity, strip_negation
 from tutor.check.model import SIDE_FEATURES
 from tutor.core import Tutor
 from tutor.search.retrieve import Retriever
@@ -421,3 +421,35 @@ def test_stored_vectors_give_the_verdicts_the_model_gives(embedder, cache_dir, m
         got = fresh.check(claim).to_dict()
         assert got["verdict"] == verdict["verdict"], claim
         assert got["confidence"] == pytest.approx(verdict["confidence"], abs=2e-3), claim
+
+
+@pytest.mark.parametrize(
+    ("typed", "statement"),
+    [
+        ("I guess Fargate is always pricier, right?", "I guess Fargate is always pricier"),
+        ("EFS works with Fargate, correct?", "EFS works with Fargate"),
+        ("tasks can have roles, no?", "tasks can have roles"),
+        ("Is it true that ECS needs EC2?", "ECS needs EC2"),
+        (
+            "pretty sure you cant attach two load balancers?",
+            "pretty sure you cant attach two load balancers",
+        ),
+        ("Is ECS serverless?", None),
+        ("What does Fargate manage?", None),
+        ("Can tasks have roles?", None),
+    ],
+)
+def test_a_statement_put_forward_as_a_question_is_read_as_the_statement(typed, statement):
+    assert as_statement(typed) == statement
+
+
+def test_a_tagged_claim_gets_the_verdict_of_its_statement_and_is_shown_as_typed(tutor):
+    plain = tutor.check("EFS can be used with Fargate tasks")
+    tagged = tutor.check("EFS can be used with Fargate tasks, right?")
+    assert (tagged.verdict, tagged.title, tagged.confidence) == (
+        plain.verdict,
+        plain.title,
+        plain.confidence,
+    )
+    assert tagged.claim == "EFS can be used with Fargate tasks, right?"
+    assert tutor.check("Is ECS serverless?").explanation.startswith("This reads as a question")

@@ -21,10 +21,20 @@ optional NLI cross-encoder (``nli``) overrules both when it is clear.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ingest import ServiceCatalog
-from tutor.check.cues import CONTRARY, clauses, families, family_word, polarity, strip_negation
+from tutor.check.cues import (
+    CONTRARY,
+    as_statement,
+    clauses,
+    families,
+    family_word,
+    polarity,
+    strip_negation,
+)
 from tutor.check.explain import (
     STATEMENT,
     correction_of_pair,
@@ -130,8 +140,13 @@ class ClaimChecker:
 
     def check(self, claim: str) -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered."""
-        if claim.rstrip().endswith("?"):  # "is Fargate serverless?" asserts nothing to judge
-            return Verdict(claim, NOT_COVERED, 1.0, explanation=QUESTION_NOT_CLAIM)
+        if claim.rstrip().endswith("?"):
+            # "Fargate is serverless, right?" puts a statement forward; "is Fargate serverless?"
+            # asserts nothing to judge.
+            statement = as_statement(claim)
+            if statement is None:
+                return Verdict(claim, NOT_COVERED, 1.0, explanation=QUESTION_NOT_CLAIM)
+            return replace(self.check(statement), claim=claim)
         stage1 = self._stage1(claim)
         if stage1 is None:
             return Verdict(claim, NOT_COVERED, 1.0, explanation=NO_PAIRS)

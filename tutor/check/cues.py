@@ -290,3 +290,42 @@ def family_word(family: str, text: str) -> str:
 
 def _without_frames(text: str) -> str:
     return FALSITY_FRAME.sub(" ", normalise(text))
+
+
+# A statement asked back for agreement is still a claim: "Fargate is serverless, right?", "Is it
+# true that tasks need roles?". A real question ("Is Fargate serverless?") is not.
+_TAG_QUESTION = re.compile(
+    r"[\s,;:.!-]*(?:\b(?:right|correct|true|no|yes|yeah|yep|eh|ok|okay|surely|isn't it|aren't they|"
+    r"don't they|doesn't it|can't it|won't it|isn't that so|am i right|or not|or am i wrong"
+    r"|wouldn't you say|don't you think|agreed?)\b)\s*\?+\s*$",
+    re.IGNORECASE,
+)
+_ASKED_CLAIM = re.compile(
+    r"^\s*(?:is it (?:true|right|correct|the case) that|am i right (?:that|in thinking that)"
+    r"|would i be right (?:to say|in saying) that|isn't it (?:true|the case) that"
+    r"|is it fair to say that|do you agree that|wouldn't you agree that)\s+(.+?)\s*\?+\s*$",
+    re.IGNORECASE,
+)
+
+
+def as_statement(claim: str) -> str | None:
+    """The statement a question puts forward for agreement, or None for a real question:
+    "I guess Fargate is always pricier, right?" -> "I guess Fargate is always pricier";
+    "Is it true that ECS needs EC2?" -> "ECS needs EC2"; "Is ECS serverless?" -> None."""
+    if asked := _ASKED_CLAIM.match(claim):
+        return asked[1]
+    tagged = _TAG_QUESTION.sub("", claim)
+    if tagged != claim and tagged.strip():
+        return tagged
+    # A statement said with a rising tone ("pretty sure tasks need roles?") starts like one.
+    first = re.match(r"\W*(\w+)", claim)
+    if first and first[1].lower() not in _QUESTION_WORDS:
+        return claim.rstrip().rstrip("?").rstrip()
+    return None
+
+
+_QUESTION_WORDS = frozenset(
+    "what how why when where which who whom whose is are was were do does did can could should "
+    "would will shall may might must has have had am isn't aren't doesn't don't can't won't "
+    "shouldn't wouldn't couldn't wasn't weren't didn't hasn't haven't".split()
+)
