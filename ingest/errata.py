@@ -75,8 +75,11 @@ def _correction(entry: dict) -> Correction:
     texts = [entry[key] for key in ("item", "says", "now")]
     if not all(isinstance(text, str) and text.strip() for text in texts):
         raise ValueError("item, says and now must be text")
+    item, says, now = texts
     return Correction(
-        *texts,
+        item,
+        says,
+        now,
         since=entry.get("since"),
         source_title=entry["source"]["title"],
         source_url=entry["source"]["url"],

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from fsrs import Rating
 
-from ingest import Guide, ServiceCatalog
+from ingest import Guide, Item, Scenario, ServiceCatalog
 from kg.build import item_id, scenario_id
 from tutor.check.claims import CORRECT, Verdict
 from tutor.errors import BadInput
@@ -189,7 +189,8 @@ class Quiz:
 
 def _cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
     """Every card of the guide, each with its item's correction and source, where it has them."""
-    owners = {owner.title: owner for owner in (*guide.items, *guide.scenarios)}
+    owners: dict[str, Item | Scenario] = {item.title: item for item in guide.items}
+    owners |= {scenario.title: scenario for scenario in guide.scenarios}
     for card in _uncorrected_cards(guide, catalog):
         owner = owners.get(card.item)
         if owner is not None and (owner.correction or owner.source):
