@@ -49,6 +49,7 @@ from tutor.check.model import (
     shipped_model,
 )
 from tutor.check.nli import NliScorer, nli_side
+from tutor.check.pairs import content_side, direction, family_sides, top_mean
 from tutor.check.verdict import (
     CORRECT,
     COVER_FLOOR,
@@ -58,7 +59,6 @@ from tutor.check.verdict import (
     NOT_COVERED,
     OTHER,
     QUESTION_NOT_CLAIM,
-    TOP,
     VERDICTS,
     Clause,
     Pair,
@@ -272,7 +272,7 @@ class ClaimChecker:
         pair = self._pair(reading.pair.node)
         clause = self._side(parts, np.stack([rows[content] for content in contents]), pair)
         raw_similarity = pair.raw_vectors @ query
-        raw = _top_mean(raw_similarity, pair.raw_sides, "wrong") - _top_mean(
+        raw = top_mean(raw_similarity, pair.raw_sides, "wrong") - top_mean(
             raw_similarity, pair.raw_sides, "right"
         )
         negated = polarity(reading.claim)[0] > 0
@@ -321,13 +321,13 @@ class ClaimChecker:
             phrasings = self.retriever.phrasings(node)
             texts = [strip_negation(text) for _, text in phrasings] + [t for _, t in phrasings]
             vectors = self.retriever.embed(texts)  # contents and whole phrasings, one call
-            sides = [_content_side(side, text) for side, text in phrasings]
+            sides = [content_side(side, text) for side, text in phrasings]
             data = self.retriever.graph.nodes[node]
             # Which quantifier speaks for which side is read clause by clause, as a claim is: "ECS
             # is only for batch work, never for live streams" uses "only" for Wrong content.
             pieces = [(side, part) for side, text in phrasings for part in clauses(text)]
-            piece_sides = [_content_side(side, part) for side, part in pieces]
-            tied = _family_sides(
+            piece_sides = [content_side(side, part) for side, part in pieces]
+            tied = family_sides(
                 pieces, piece_sides, {"wrong": data["wrong"], "right": data["right"]}
             )
             n = len(phrasings)
@@ -338,7 +338,7 @@ class ClaimChecker:
                 vectors[n:],
                 np.array([s for s, _ in phrasings]),
                 tied,
-                *_direction(vectors[:n], content_sides),
+                *direction(vectors[:n], content_sides),
             )
         return self._pairs[node]
 
@@ -353,7 +353,7 @@ class ClaimChecker:
         decided: Clause | None = None
         for column, part in enumerate(parts):
             scores = {
-                side: _top_mean(similarity[:, column], pair.content_sides, side)
+                side: top_mean(similarity[:, column], pair.content_sides, side)
                 for side in ("wrong", "right")
             }
             top1 = {
@@ -401,53 +401,3 @@ class ClaimChecker:
         if decided is None:  # ``clauses`` gives at least the whole claim
             raise ValueError("a claim without a clause has no side")
         return decided
-
-
-# The ridge penalty of the per-pair direction, chosen held out on the training claims among 0.3, 1,
-# 3, 10 and 30 (side accuracy 0.863, 0.865, 0.869, 0.857, 0.853; data/models/README.md).
-_RIDGE = 3.0
-
-
-def _direction(vectors: np.ndarray, sides: np.ndarray) -> tuple[np.ndarray, float]:
-    """The direction in embedding space that best tells the pair's Wrong contents (+1) from its
-    Right ones (-1), by ridge regression in its dual form (n phrasings, n small), and the offset
-    that centres it."""
-    target = np.where(sides == "wrong", 1.0, -1.0)
-    centre = vectors.mean(axis=0)
-    centred = vectors - centre
-    gram = centred @ centred.T + _RIDGE * np.eye(len(vectors))
-    direction = centred.T @ np.linalg.solve(gram, target - target.mean())
-    return direction, float(target.mean() - centre @ direction)
-
-
-def _content_side(side: str, text: str) -> str:
-    """The side whose content ``text`` states: a phrasing written for ``side`` with an odd number
-    of negations states the other side's content."""
-    return side if polarity(text)[0] % 2 == 0 else OTHER[side]
-
-
-def _top_mean(similarity: np.ndarray, sides: np.ndarray, side: str) -> float:
-    """The mean of the ``TOP`` highest similarities among one side's phrasings (-1 if none)."""
-    mine = similarity[sides == side]
-    return float(np.sort(mine)[-TOP:].mean()) if len(mine) else -1.0
-
-
-def _family_sides(
-    phrasings: list[tuple[str, str]], sides: list[str], guide: dict[str, str]
-) -> dict[str, str]:
-    """The quantifier families that tell this pair's sides apart: used (nearly) only on one side
-    by its phrasings, and either in the guide's own statement of that side or never on the other.
-    ``guide`` maps "wrong"/"right" to the guide's statements."""
-    counts: dict[str, dict[str, int]] = {}
-    for (_, text), side in zip(phrasings, sides, strict=True):
-        for family in families(text):
-            tally = counts.setdefault(family, {"wrong": 0, "right": 0})
-            tally[side] += 1
-    tied = {}
-    for family, tally in counts.items():
-        for side in ("wrong", "right"):
-            mine, theirs = tally[side], tally[OTHER[side]]
-            if mine >= 2 and mine >= 3 * theirs:
-                if family in families(guide[side]) or (theirs == 0 and mine >= 3):
-                    tied[family] = side
-    return tied
