@@ -27,6 +27,7 @@ from kg.build import item_id, scenario_id
 from tutor.check.claims import CORRECT, Verdict
 from tutor.errors import BadInput
 from tutor.markdown import literal
+from tutor.study.feedback import both_sides, drill_feedback, question_feedback
 
 TRUE_FALSE, SERVICE = "true_false", "service"
 BLANK = "____"
@@ -156,7 +157,7 @@ class Quiz:
             word = "false"
         if word in _TRUE or word in _FALSE:
             correct = (word in _TRUE) == (card.answer == "True")
-            return Grade(card.id, text, correct, _drill_feedback(card, correct))
+            return Grade(card.id, text, correct, drill_feedback(card, correct))
         if self.check is None:
             raise BadInput("answer True or False")
         verdict = self.check(text)
@@ -173,7 +174,7 @@ class Quiz:
             )
         correct = verdict.verdict == CORRECT  # the same pair: correct or misconception
         lead = "Your sentence states the " + ("guide's position." if correct else "misconception.")
-        return Grade(card.id, text, correct, f"{lead} {_both_sides(card)}", verdict)
+        return Grade(card.id, text, correct, f"{lead} {both_sides(card)}", verdict)
 
     def _grade_question(self, card: Card, text: str) -> Grade:
         chosen = _chosen_option(card, text, self._aliases)
@@ -181,7 +182,7 @@ class Quiz:
             options = ", ".join(f"{n}. {o}" for n, o in enumerate(card.options, start=1))
             raise BadInput(f"pick one of the options: {options}")
         correct = chosen == card.answer
-        return Grade(card.id, text, correct, _question_feedback(card, chosen))
+        return Grade(card.id, text, correct, question_feedback(card, chosen))
 
 
 # --- building the cards -----------------------------------------------------------------------
@@ -385,39 +386,3 @@ def _chosen_option(card: Card, text: str, aliases: dict[str, list[re.Pattern[str
         if folded == option.casefold() or any(p.search(text) for p in aliases.get(option, []))
     }
     return named.pop() if len(named) == 1 else None
-
-
-def _both_sides(card: Card) -> str:
-    return (
-        f"Right: “{literal(card.right)}” Wrong (the misconception): “{literal(card.wrong)}” "
-        f"See **{literal(card.item)}** ({literal(card.section)})."
-        + (f" *Source: {literal(card.reference)}*" if card.reference else "")
-        + (f" **Correction.** {literal(card.correction)}" if card.correction else "")
-    )
-
-
-def _drill_feedback(card: Card, correct: bool) -> str:
-    truth = "true" if card.answer == "True" else "false: it is the misconception"
-    lead = "Correct" if correct else "Not quite"
-    return f"{lead}: the statement is {truth}. {_both_sides(card)}"
-
-
-def _question_feedback(card: Card, chosen: str) -> str:
-    lead = "Correct" if chosen == card.answer else f"Not quite: not {literal(chosen)}"
-    lines = [
-        f"{lead}. The answer is **{literal(card.answer)}**, as the guide says: "
-        f"“{literal(card.right)}”"
-    ]
-    wrong = sorted((o for o in card.options if o != card.answer), key=lambda o: o != chosen)
-    for option in wrong:
-        note = card.notes[card.options.index(option)]
-        lines.append(
-            f"- {literal(option)} is not it"
-            + (f": the guide uses it for “{literal(note)}”" if note else ".")
-        )
-    lines.append(f"See **{literal(card.item)}** ({literal(card.section)}).")
-    if card.reference:
-        lines.append(f"*Source: {literal(card.reference)}*")
-    if card.correction:
-        lines.append(f"**Correction.** {literal(card.correction)}")
-    return "\n".join(lines)
