@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import fsrs
 import pytest
 from conftest import served_app
+from screenshots import save_screenshot
 
 import app
 from ingest import load_catalog
@@ -16,7 +17,6 @@ from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,15 +65,6 @@ def browser_page(served):
         browser.close()
 
 
-def _shot(page, name: str) -> None:
-    """A picture for the README, without an earlier test's error notices over it."""
-    for close in page.locator(".toast-close").all():
-        if close.is_visible():
-            close.click()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
 
@@ -86,7 +77,7 @@ def test_chat_answers_with_sources(browser_page):
     page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.get_by_text("Sources", exact=True)).to_be_visible()
     expect(page.get_by_text("Fargate").first).to_be_visible()
-    _shot(page, "chat")
+    save_screenshot(page, "chat")
 
 
 def test_check_shows_the_verdict(browser_page):
@@ -98,7 +89,7 @@ def test_check_shows_the_verdict(browser_page):
     page.get_by_role("button", name="Check", exact=True).click()
     expect(page.get_by_text("🔴 Misconception")).to_be_visible()
     expect(page.get_by_text("ECS tasks can be assigned IAM roles").first).to_be_visible()
-    _shot(page, "check")
+    save_screenshot(page, "check")
 
 
 def test_a_verdicts_item_opens_in_explore(browser_page, tutor):
@@ -169,7 +160,7 @@ def test_clicking_a_node_shows_its_details(browser_page, tutor):
     expect(node).to_have_class(re.compile(r"\bcm-selected\b"))
     expect(page.get_by_role("heading", name="ECS Modes", exact=True)).to_be_visible()
     expect(page.get_by_text("has part:").first).to_be_visible()
-    _shot(page, "explore")
+    save_screenshot(page, "explore")
 
 
 def test_the_map_pans_zooms_filters_and_searches(browser_page):
@@ -232,7 +223,7 @@ def test_how_two_concepts_relate_is_drawn_as_a_path(browser_page, tutor):
         path.nodes
     )
     expect(_map(page).locator("line.cm-on-path")).to_have_count(len(path.links))
-    _shot(page, "explore-path")
+    save_screenshot(page, "explore-path")
 
 
 def test_quiz_answer_reschedules_the_card(browser_page, served):
@@ -252,7 +243,7 @@ def test_quiz_answer_reschedules_the_card(browser_page, served):
     expect(page.get_by_label("Next due", exact=True)).to_have_value(
         re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+ (minute|hour|day)s?\)$")
     )
-    _shot(page, "quiz")
+    save_screenshot(page, "quiz")
 
 
 def test_progress_shows_mastery_and_plots(browser_page, served):
@@ -268,7 +259,7 @@ def test_progress_shows_mastery_and_plots(browser_page, served):
     expect(page.get_by_text("Reviews per day").first).to_be_visible()
     expect(page.locator(".vega-embed").first).to_be_visible()
     page.wait_for_timeout(500)  # let vega finish drawing before the screenshot
-    _shot(page, "progress")
+    save_screenshot(page, "progress")
 
 
 EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"
@@ -298,7 +289,7 @@ def test_an_uploaded_guide_is_studied_and_mapped(browser_page):
     page, _ = browser_page
     eks = EKS
     _study_eks(page)
-    _shot(page, "guides")
+    save_screenshot(page, "guides")
     _tab(page, "Explore")
     graph = build_graph(read_guide(eks))
     expect(_map(page).locator(".cm-node")).to_have_count(graph.number_of_nodes())

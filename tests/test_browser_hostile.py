@@ -10,12 +10,12 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import served_app
+from screenshots import save_screenshot
 
 from ingest import load_catalog, read_guide
 from tutor.study.quiz import Quiz
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile-guide.md"
 LOOPBACK = ("127.0.0.1", "localhost")
 WAIT = 30_000  # ms: an answer from the real model
@@ -105,15 +105,6 @@ def _panel(page):
     return page.get_by_role("tabpanel").filter(visible=True)
 
 
-def _shot(page, name: str) -> None:
-    """A picture for the docs, as tests/test_browser.py takes them: no error notice over it."""
-    for close in page.locator(".toast-close").all():
-        if close.is_visible():
-            close.click()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def _references(page) -> list[tuple[str, str]]:
     """(tag, URL) of every href and src on the page: links, images, scripts, the map's SVG."""
     found = []
@@ -179,7 +170,7 @@ def test_check_shows_the_hostile_pair_as_plain_text(studying_hostile, hostile):
     _assert_shown_as_written(
         page, f"The trap is to believe: “{pair.wrong}”", hostile.items[0].example
     )
-    _shot(page, "check-hostile")
+    save_screenshot(page, "check-hostile")
 
 
 def test_explore_shows_the_hostile_item_as_plain_text(studying_hostile, hostile):

@@ -20,6 +20,7 @@ from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE, PROJECT_DIR, resource
 PYPROJECT = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 QUESTION = "What does Fargate take off my hands?"
+CLAIM = "EBS volumes can be attached to Fargate tasks too"  # corrected by the errata
 # Run by a fresh interpreter: the installed copy first on sys.path, so neither the checkout nor
 # its editable install is what answers. Prints where each package came from on stderr.
 _INSTALLED = """
@@ -112,3 +113,11 @@ def test_a_plain_wheel_answers_from_its_own_data(tmp_path, cache_dir, capsys):
     # The same answer as the checkout gives: the wheel carries the same data, examples included.
     assert main(["--cache-dir", str(cache_dir), "ask", QUESTION, "--json"]) == 0
     assert answer == json.loads(capsys.readouterr().out)
+    # And a check that needs the corrections and the comparatives lexicon it ships with.
+    command[-3:-1] = ["check", CLAIM]
+    done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    verdict = json.loads(done.stdout)
+    assert verdict["verdict"] == "correct" and "Correction: True now" in verdict["explanation"]
+    assert main(["--cache-dir", str(cache_dir), "check", CLAIM, "--json"]) == 0
+    assert verdict == json.loads(capsys.readouterr().out)

@@ -26,6 +26,7 @@ from kg import ConceptNotFound, build_graph, find_concept
 from tutor.answerable import AnswerModel, question_features
 from tutor.answerable import shipped as shipped_answer_model
 from tutor.check.claims import ClaimChecker, Verdict, texts_to_store
+from tutor.check.comparatives import shipped as shipped_comparatives
 from tutor.check.nli import nli_from_settings
 from tutor.compose import Answer, compose_answer
 from tutor.config import Settings, settings_from_env
@@ -186,7 +187,8 @@ class Tutor:
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
         typed = clean_input(claim, what="claim")
-        verdict = self.checker.check(self.normalise(typed))
+        # Read as written (spelling), then as asserted (a comparative in its scale's direction).
+        verdict = self.checker.check(read_comparative(self.normalise(typed)))
         return verdict if verdict.claim == typed else replace(verdict, claim=typed)
 
     def explore(self, concept: str) -> Exploration:
@@ -227,3 +229,8 @@ def _guide_texts(guide: Guide) -> list[str]:
         *(f"{pair.wrong} {pair.right}" for pair in guide.pairs),
         *guide.services,
     ]
+
+
+def read_comparative(claim: str) -> str:
+    """``claim`` with a comparative turned to its scale's direction (``check.comparatives``)."""
+    return shipped_comparatives().rewrite(claim)

@@ -1,0 +1,105 @@
+"""Comparatives read from what they assert, not from the words they share with a pair.
+
+"Fargate is never cheaper than EC2" says what "EC2 is always cheaper than Fargate" says, and
+"Fargate is more expensive than EC2" what "EC2 is cheaper than Fargate" says; the embedding reads
+all of them as "Fargate ... cheaper ... EC2". ``Comparatives.rewrite`` turns a claim of the form
+"A is [never|not|always] <comparative> than B [...]" into the canonical direction of its scale
+(the lexicon is data: ``data/comparatives.json``), so the checker compares what is asserted:
+
+* an opposite word swaps the sides: "A is pricier than B" -> "B is cheaper than A";
+* a negation swaps them too and asserts the rest: "A is never cheaper than B" -> "B is always
+  cheaper than A", "A is not cheaper than B" -> "B is cheaper than A";
+* both cancel: "A is never more expensive than B" -> "A is always cheaper than B".
+
+Only a short subject and object (up to four words each) are read this way; anything else is left
+as written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from tutor.config import resource
+from tutor.errors import TutorError
+
+__all__ = ["Comparatives", "shipped"]
+
+_PHRASE = r"[A-Za-z0-9][\w-]*(?:\s+[\w-]+){0,2}?"
+# What may come before the subject: a hedge or a frame that asserts the rest ("I think", "it's
+# true that"); a longer lead-in means the subject is not known, and the claim is left alone.
+_LEAD = (
+    r"(?:(?:i|we)\s+(?:think|guess|believe|reckon|suppose)\s+(?:that\s+)?"
+    r"|(?:it's|it\s+is)\s+(?:true|right|correct|a fact)\s+that\s+"
+    r"|(?:honestly|basically|generally|so|well|in practice),?\s+"
+    r"|(?:i'm|i\s+am)\s+(?:pretty\s+|fairly\s+)?sure\s+(?:that\s+)?)?"
+)
+
+
+@dataclass(frozen=True)
+class Comparatives:
+    """The scales of ``data/comparatives.json``: word -> (canonical word, is it the opposite)."""
+
+    words: dict[str, tuple[str, bool]]
+
+    @classmethod
+    def load(cls, path: Path) -> Comparatives:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != 1:
+                raise ValueError("version is not 1")
+            words = {}
+            for scale in data["scales"]:
+                for word in scale["same"]:
+                    words[word.lower()] = (scale["canonical"], False)
+                for word in scale["opposite"]:
+                    words[word.lower()] = (scale["canonical"], True)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise TutorError(f"{path.name}: not a comparatives lexicon ({exc})") from None
+        return cls(words)
+
+    @property
+    def _pattern(self) -> re.Pattern[str]:
+        return _compiled(tuple(sorted(self.words, key=len, reverse=True)))
+
+    def rewrite(self, claim: str) -> str:
+        """``claim`` in its scale's canonical direction (see the module), or as it was."""
+        found = self._pattern.match(claim)
+        if not found:
+            return claim
+        canonical, opposite = self.words[found["cmp"].lower()]
+        negation = (found["mod"] or "").strip().lower()
+        a, b, verb = found["a"], found["b"], found["verb"]
+        if verb.lower() in ("isn't", "aren't"):
+            negation = negation or "not"
+        negated = negation in ("never", "not")
+        swap = opposite != negated
+        first, second = (b, a) if swap else (a, b)
+        verb = {"isn't": "is", "aren't": "are"}.get(verb.lower(), verb)
+        if negation == "never" or (negation and not negated):
+            mod = "always " if negation == "never" else f"{negation} "
+        else:
+            mod = ""
+        return f"{found['pre']}{first} {verb} {mod}{canonical} than {second}{found['tail']}"
+
+
+@cache
+def _compiled(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(word) for word in words)
+    return re.compile(
+        rf"^(?P<pre>{_LEAD})(?P<a>{_PHRASE})\s+"
+        r"(?P<verb>is|are|isn't|aren't)\s+"
+        r"(?P<mod>(?:never|not|always|usually|generally|often|sometimes)\s+)?"
+        rf"(?P<cmp>{alternatives})\s+than\s+(?P<b>{_PHRASE})"
+        r"(?P<tail>(?:\s+(?:for|when|if|in|on|with|under|at|because)\b.*|\s*[,.;!].*)?)\s*$",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def shipped() -> Comparatives:
+    """The lexicon the tutor ships with, loaded once per process."""
+    return Comparatives.load(resource("comparatives.json"))
