@@ -1,4 +1,4 @@
-"""Pictures of the app for the README, taken by the browser tests."""
+"""What the browser tests share: pictures of the app for the README, and the quiz card on screen."""
 
 from pathlib import Path
 
@@ -12,3 +12,10 @@ def save_screenshot(page, name: str) -> None:
             close.click()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def shown_card(page, cards):
+    """The quiz card whose prompt is on the page (the page never shows a card's id)."""
+    text = page.get_by_role("tabpanel").filter(visible=True).inner_text()
+    (card,) = [card for card in cards if card.prompt in text]
+    return card

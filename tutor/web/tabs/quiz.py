@@ -25,7 +25,9 @@ def build(state: AppState) -> None:
                 label="Learner", value=DEFAULT_LEARNER, scale=3
             )
             next_button = gr.Button("Next card", variant="primary", scale=1)
-        card_box = gr.Textbox(label="Card", interactive=False)
+        # The card's id names its pair and side ("pair:Clusters#1:false"): kept for the answer,
+        # never shown, so the card does not give its answer away (the API still returns it).
+        card_box = gr.Textbox(label="Card", interactive=False, visible=False)
         card = gr.Markdown(START)
         reply = gr.Textbox(label="Answer", placeholder="True / False, an option, or a sentence")
         answer_button = gr.Button("Answer", variant="primary")
