@@ -32,6 +32,10 @@ def test_a_comparative_is_turned_to_its_scales_direction(claim, read):
         "Running a big fleet of containers on Fargate is cheaper than EC2",  # subject too long
         "Fargate costs money",  # no comparative
         "Clusters can host many applications",
+        "Fargate isn't always cheaper than EC2",  # denies the quantifier, not the comparison
+        "I doubt Fargate is pricier than EC2",
+        "Nothing is more expensive than Fargate",
+        "Fargate is pricier than EC2 but simpler",
     ],
 )
 def test_a_claim_the_rule_cannot_read_is_left_as_written(claim):

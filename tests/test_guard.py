@@ -3,6 +3,7 @@ its limits on a small Starlette app where a limit is set low enough to reach."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import statistics
 import threading
@@ -10,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -134,6 +136,7 @@ def _small_app(tmp_path: Path, *, auth: bool = False, **limits) -> TestClient:
 
     async def login(request):
         form = await request.form()
+        await asyncio.sleep(0.2)  # a login takes a moment: a burst is in flight together
         if form.get("password") == "right":
             return JSONResponse({"success": True})
         return JSONResponse({"detail": "Incorrect credentials."}, status_code=400)
@@ -159,6 +162,7 @@ def _small_app(tmp_path: Path, *, auth: bool = False, **limits) -> TestClient:
         Route("/gradio_api/queue/join", echo, methods=["POST"]),
         Route("/login", login, methods=["POST"]),
         Route("/", page),
+        Route("/gradio_api/runs", page),
     ]
     return TestClient(Starlette(routes=routes, middleware=[guard]))
 
@@ -182,19 +186,34 @@ def test_uploads_wait_while_the_temporary_folder_is_over_its_quota(tmp_path):
 
 
 def test_wrong_logins_from_one_address_are_throttled(tmp_path):
-    client = _small_app(tmp_path, login_attempts=3, login_window=0.5)
+    client = _small_app(tmp_path, login_attempts=3, login_window=2)
     wrong, right = {"username": "ana", "password": "no"}, {"username": "ana", "password": "right"}
     assert [client.post("/login", data=wrong).status_code for _ in range(3)] == [400] * 3
     assert client.post("/login", data=right).status_code == 429  # even the right one, for now
-    time.sleep(0.6)
+    time.sleep(2.1)
     assert client.post("/login", data=right).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/", "/gradio_api/runs"])
 @pytest.mark.parametrize("auth", [True, False])
-def test_the_page_before_sign_in_carries_no_api_description(tmp_path, auth):
-    page = _small_app(tmp_path, auth=auth).get("/").text
+def test_the_page_before_sign_in_carries_no_api_description(tmp_path, auth, path):
+    page = _small_app(tmp_path, auth=auth).get(path).text
     assert ("named_endpoints" in page) is not auth
     assert "window.gradio_config" in page
+
+
+def test_a_burst_of_wrong_logins_sent_at_once_is_throttled_too(tmp_path):
+    client = _small_app(tmp_path, login_attempts=3, login_window=30)
+    wrong = {"username": "ana", "password": "no"}
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: client.post("/login", data=wrong).status_code, range(8)))
+    assert sorted(codes) == [400] * 3 + [429] * 5
+
+
+def test_a_successful_login_is_not_held_against_the_address(tmp_path):
+    client = _small_app(tmp_path, login_attempts=2, login_window=30)
+    right = {"username": "ana", "password": "right"}
+    assert [client.post("/login", data=right).status_code for _ in range(4)] == [200] * 4
 
 
 def test_log_lines_and_warnings_are_cut_to_a_readable_length(monkeypatch):

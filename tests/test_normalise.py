@@ -62,3 +62,8 @@ def test_a_misspelt_question_finds_what_the_spelt_one_finds(tutor):
     assert [h.title for h in tutor.search("what does fargte take off my hands")][:3] == [
         h.title for h in tutor.search("what does Fargate take off my hands")
     ][:3]
+
+
+@pytest.mark.parametrize("typed", ["S3 ACLs are not needed", "we analyze the logs"])
+def test_names_and_other_spellings_of_english_words_are_not_corrected(typed):
+    assert Normaliser(["Access control lists acts", "an analyst reads logs"])(typed) == typed

@@ -96,7 +96,9 @@ class Normaliser:
         if low in CONTRACTIONS:
             fixed = CONTRACTIONS[low]
             return fixed.capitalize() if word[0].isupper() else fixed
-        if len(low) < _MIN or low in self._surface or low in _english() or not low.isalpha():
+        if len(low) < _MIN or low in self._surface or _known_english(low) or not low.isalpha():
+            return word
+        if sum(ch.isupper() for ch in word) > 1:  # "ACLs", "IaC": a name, not a misspelling
             return word
         distance = 1 if len(low) <= _SHORT else 2
         found = self._speller.lookup(low, Verbosity.CLOSEST, max_edit_distance=distance)
@@ -109,6 +111,17 @@ class Normaliser:
         if _within(term, low) or term.startswith(low):
             return word
         return self._surface[term]
+
+
+def _known_english(word: str) -> bool:
+    """In the English list as spelt, or in its other spelling ("analyze" as "analyse")."""
+    english = _english()
+    if word in english:
+        return True
+    for american, british in (("ize", "ise"), ("yze", "yse"), ("izing", "ising"), ("ized", "ised")):
+        if word.endswith(american) and word[: -len(american)] + british in english:
+            return True
+    return False
 
 
 def _within(short: str, long: str) -> bool:

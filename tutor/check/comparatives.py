@@ -11,8 +11,8 @@ all of them as "Fargate ... cheaper ... EC2". ``Comparatives.rewrite`` turns a c
   cheaper than A", "A is not cheaper than B" -> "B is cheaper than A";
 * both cancel: "A is never more expensive than B" -> "A is always cheaper than B".
 
-Only a short subject and object (up to four words each) are read this way; anything else is left
-as written.
+Only a plain subject and object (up to three words each, no pronoun, negation or verb) are read
+this way; anything else is left as written.
 """
 
 from __future__ import annotations
@@ -68,13 +68,15 @@ class Comparatives:
     def rewrite(self, claim: str) -> str:
         """``claim`` in its scale's canonical direction (see the module), or as it was."""
         found = self._pattern.match(claim)
-        if not found:
+        if not found or _unreadable(found["a"], found["b"]):
             return claim
         canonical, opposite = self.words[found["cmp"].lower()]
         negation = (found["mod"] or "").strip().lower()
         a, b, verb = found["a"], found["b"], found["verb"]
         if verb.lower() in ("isn't", "aren't"):
-            negation = negation or "not"
+            if negation:  # "isn't always cheaper" denies the quantifier, not the comparison
+                return claim
+            negation = "not"
         negated = negation in ("never", "not")
         swap = opposite != negated
         first, second = (b, a) if swap else (a, b)
@@ -84,6 +86,18 @@ class Comparatives:
         else:
             mod = ""
         return f"{found['pre']}{first} {verb} {mod}{canonical} than {second}{found['tail']}"
+
+
+# A subject or object with one of these is not a plain noun phrase ("I doubt Fargate", "Nothing",
+# "EC2 but simpler", "EC2 tasks are"): the claim is left as written.
+_NOT_A_THING = frozenset(
+    "i we you he she they nobody nothing no none not never doubt doubts think thinks believe "
+    "believes but and or is are was were be than".split()
+)
+
+
+def _unreadable(*phrases: str) -> bool:
+    return any(word.lower() in _NOT_A_THING for phrase in phrases for word in phrase.split())
 
 
 @cache

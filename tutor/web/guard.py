@@ -60,6 +60,8 @@ class RequestGuard:
         self.body_limit, self.upload_limit = body_limit, upload_limit
         self.upload_dir, self.upload_quota = Path(upload_dir), upload_quota
         self.login_attempts, self.login_window = login_attempts, login_window
+        # Login attempts per client address in the window: each counts from the moment it arrives
+        # (so a burst sent at once is throttled too) and is taken back if it succeeds.
         self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -81,11 +83,14 @@ class RequestGuard:
             return
         login = method == "POST" and path.endswith("/login")
         client = (scope.get("client") or ("?", 0))[0]
-        if login and self._locked_out(client):
-            await _refuse(send, 429, "too many wrong logins: wait a minute and try again")
-            return
-        send = self._watch_login(send, client) if login else send
-        if method == "GET" and path == "":
+        if login:
+            attempt = self._attempt(client)
+            if attempt is None:
+                await _refuse(send, 429, "too many wrong logins: wait a minute and try again")
+                return
+            send = self._watch_login(send, client, attempt)
+        # Gradio's page and its run-history page both embed the API description.
+        if method == "GET" and (path == "" or path.endswith("/runs")):
             send = _without_api_info_before_login(send)
         await self.app(scope, _replay(body, receive), send)
 
@@ -96,18 +101,27 @@ class RequestGuard:
             return True  # not ours to judge: Gradio answers a malformed body with 422
         return number is None or (type(number) is int and number in self.events())
 
-    def _locked_out(self, client: str) -> bool:
+    def _attempt(self, client: str) -> float | None:
+        """Count a login attempt from ``client``; None if it already has its fill this window."""
         with self._lock:
+            now = time.monotonic()
             failures = self._failures[client]
-            while failures and failures[0] < time.monotonic() - self.login_window:
+            while failures and failures[0] < now - self.login_window:
                 failures.popleft()
-            return len(failures) >= self.login_attempts
+            if len(failures) >= self.login_attempts:
+                return None
+            failures.append(now)
+            return now
 
-    def _watch_login(self, send: Send, client: str) -> Send:
+    def _watch_login(self, send: Send, client: str, attempt: float) -> Send:
         async def watching(message: dict) -> None:
-            if message["type"] == "http.response.start" and message["status"] >= 400:
-                with self._lock:
-                    self._failures[client].append(time.monotonic())
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                with self._lock:  # a successful login is not held against the address
+                    failures = self._failures[client]
+                    if attempt in failures:
+                        failures.remove(attempt)
+                    if not failures:
+                        del self._failures[client]
             await send(message)
 
         return watching
