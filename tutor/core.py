@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from ingest import (
     Guide,
@@ -177,12 +178,16 @@ class Tutor:
         (``tutor.answerable``); ``(None, None)`` without one (a cosine floor decides)."""
         if self.answer_model is None:
             return None, None
-        dense = sorted((hit.dense for hit in hits), reverse=True)
-        foreign = bool(self.checker.foreign_services(question))
-        features = question_features(dense, foreign, question, self.normalise.vocabulary)
-        p = self.answer_model.probability(features)
+        p = self.answer_model.probability(self.answer_features(question, hits))
         covered = p >= self.answer_model.threshold
         return covered, p if covered else 1.0 - p
+
+    def answer_features(self, question: str, hits: list[Hit]) -> np.ndarray:
+        """What the answer model weighs for a question (as read) and its hits
+        (``answerable.FEATURES``); the fit (``tutor.dev.fit_answer``) reads questions through it."""
+        dense = sorted((hit.dense for hit in hits), reverse=True)
+        foreign = bool(self.checker.foreign_services(question))
+        return question_features(dense, foreign, question, self.normalise.vocabulary)
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""

@@ -37,10 +37,10 @@ from tutor.check.cues import (
 )
 from tutor.check.explain import (
     STATEMENT,
-    correction_of_pair,
     example_of_pair,
     explain_verdict,
     not_covered,
+    notes_of_pair,
     why_of,
 )
 from tutor.check.model import (
@@ -179,7 +179,7 @@ class ClaimChecker:
                 data,
                 self._why_for(reading, side),
                 example_of_pair(graph, reading.pair.node),
-                correction_of_pair(graph, reading.pair.node),
+                notes_of_pair(graph, reading.pair.node),
             ),
             node=reading.pair.node,
             similarity=reading.pair.score,

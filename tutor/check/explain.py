@@ -88,14 +88,14 @@ def _plain(cue: str) -> str:
     return re.sub(r"[^A-Za-z0-9' -]", "", cue)
 
 
-def correction_of_pair(graph: nx.DiGraph, pair: str) -> str:
+def notes_of_pair(graph: nx.DiGraph, pair: str) -> tuple[str, ...]:
     """What has changed since the guide was written about the item that owns ``pair``, and
-    where the item's facts come from (each on its own line; empty if the guide says neither)."""
+    where the item's facts come from, each a paragraph of the explanation (none if neither)."""
     owner = graph.nodes[owner_of(graph, pair)]
     notes = [f"Source: {owner['source']}"] if owner.get("source") else []
     if owner.get("correction"):
         notes.append(f"Correction: {owner['correction']}")
-    return "\n".join(notes)
+    return tuple(notes)
 
 
 def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
@@ -107,7 +107,7 @@ def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
 
 
 def explain_verdict(
-    verdict: str, data: dict, why: str, example: str | None, correction: str = ""
+    verdict: str, data: dict, why: str, example: str | None, notes: tuple[str, ...] = ()
 ) -> str:
     """The verdict in words: the guide's Right statement, the trap, why the claim's wording
     falls on its side, what has changed since the guide was written, an example from the guide,
@@ -125,7 +125,7 @@ def explain_verdict(
             f"The misconception to avoid is: “{wrong}”",
         ]
     lines.append(why)
-    lines += [literal(note) for note in correction.splitlines()]
+    lines += [literal(note) for note in notes]
     if example:
         lines.append(f"Example: {literal(example)}")
     # A code span shows its text as it is (no link can form in it) unless the text ends it.

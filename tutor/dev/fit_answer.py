@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.answerable import FEATURES, AnswerModel, question_features
+from tutor.answerable import FEATURES, AnswerModel
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
 from tutor.dev.evaluate import load_jsonl
@@ -44,11 +44,7 @@ def answer_features(tutor: Tutor, question: str) -> tuple[np.ndarray, list[str]]
     """The features ``Tutor.ask`` computes for ``question``, and its top three titles."""
     read = tutor.normalise(question)
     hits = tutor.retriever.search(read, k=5)
-    dense = sorted((hit.dense for hit in hits), reverse=True)
-    foreign = bool(tutor.checker.foreign_services(read))
-    return question_features(dense, foreign, read, tutor.normalise.vocabulary), [
-        hit.title for hit in hits[:3]
-    ]
+    return tutor.answer_features(read, hits), [hit.title for hit in hits[:3]]
 
 
 def _fold(group: str) -> int:
