@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from tutor import MAX_INPUT_CHARS, VERDICTS, BadInput, Tutor
 from tutor.cli import main
 from tutor.core import clean_input
+from tutor.web import render
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -82,7 +83,7 @@ def _valid_answer(answer, question: str) -> None:
 def _valid_verdict(verdict, claim: str) -> None:
     assert verdict.claim == clean_input(claim, what="claim")
     data = verdict.to_dict()
-    assert set(data) == {"claim", "verdict", "confidence", "match", "explanation"}
+    assert set(data) == {"claim", "verdict", "confidence", "certainty", "match", "explanation"}
     assert data["verdict"] in VERDICTS
     assert 0.0 <= data["confidence"] <= 1.0
     assert data["explanation"]
@@ -211,7 +212,14 @@ def test_the_cli_check_batch_refuses_bad_claims_line_by_line(cli, tmp_path):
     rows = [json.loads(row) for row in out.splitlines()]
     for row, line, (name, _, end) in zip(rows, lines, BAD_INPUTS, strict=True):
         if end is ANSWERED:
-            assert set(row) == {"claim", "verdict", "confidence", "match", "explanation"}, name
+            assert set(row) == {
+                "claim",
+                "verdict",
+                "confidence",
+                "certainty",
+                "match",
+                "explanation",
+            }, name
         else:
             assert row == {"claim": line, "error": _message("claim", end)}, name
 
@@ -294,6 +302,8 @@ def test_the_app_answers_or_shows_one_escaped_line(client, name, text, end):
     assert shown.tags == ["p"]  # no link, image, heading, list or script: the text as typed
     assert "".join(shown.text).strip() == clean_input(text)
     verdict, _, _, _ = client.predict(text, api_name="/check")
+    for note in filter(None, render.CERTAINTY_NOTES.values()):  # how sure, in the tutor's words
+        verdict = verdict.removesuffix(f"\n\n{note}")
     shown = _rendered(verdict)
     assert shown.tags == ["h3", "blockquote", "p"]
     assert "".join(shown.text).strip().endswith(clean_input(text, what="claim"))

@@ -1,5 +1,7 @@
 """check(): misconception, correct or not covered — including negated wording."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import CountingEmbedder
@@ -8,7 +10,9 @@ from tutor import VERDICTS, BadInput, Settings
 from tutor.check.claims import ClaimChecker
 from tutor.check.cues import as_statement, clauses, families, polarity, strip_negation
 from tutor.check.model import SIDE_FEATURES
+from tutor.check.trust import ABSTAINED_FEATURES, JUDGED_FEATURES, certainty_of
 from tutor.core import Tutor
+from tutor.markdown import literal
 from tutor.search.retrieve import Retriever
 
 
@@ -106,7 +110,7 @@ def test_the_why_quotes_only_cue_words_never_the_learners_other_text(tutor):
 def test_verdict_shape_is_always_complete(tutor):
     for claim in ["ECS is great", "EFS works with Fargate", "Bananas are yellow"]:
         data = tutor.check(claim).to_dict()
-        assert set(data) == {"claim", "verdict", "confidence", "match", "explanation"}
+        assert set(data) == {"claim", "verdict", "confidence", "certainty", "match", "explanation"}
         assert data["verdict"] in VERDICTS
         assert 0.0 <= data["confidence"] <= 1.0
         assert data["explanation"]
@@ -300,8 +304,8 @@ def test_a_question_sent_to_check_is_not_judged_but_pointed_to_ask(tutor):
     assert "question, not a claim" in result.explanation
 
 
-def test_a_judged_claims_confidence_is_the_fitted_chance_it_is_right(tutor):
-    checker = ClaimChecker(tutor.retriever, model=tutor.checker.model, side="model")
+def test_without_a_trust_model_a_judged_claims_confidence_is_the_check_models(tutor):
+    checker = ClaimChecker(tutor.retriever, model=tutor.checker.model, side="model", trust=None)
     claim = "Only a single app fits in one ECS cluster"
     reading = checker.read(claim)
     p_cover = checker.cover_probability(reading)
@@ -311,12 +315,54 @@ def test_a_judged_claims_confidence_is_the_fitted_chance_it_is_right(tutor):
     assert result.confidence == pytest.approx(round(p_cover * p_wrong, 3))
 
 
-def test_an_uncovered_claims_confidence_is_the_fitted_chance_it_is_not_covered(tutor):
+def test_without_a_trust_model_an_uncovered_claims_confidence_is_its_chance_to_be_outside(tutor):
     claim = "Python dictionaries keep insertion order"
-    p_cover = tutor.checker.cover_probability(tutor.checker.read(claim))
-    result = tutor.check(claim)
+    checker = ClaimChecker(tutor.retriever, model=tutor.checker.model, trust=None)
+    p_cover = checker.cover_probability(checker.read(claim))
+    result = checker.check(claim)
     assert result.verdict == "not_covered"
     assert result.confidence == pytest.approx(round(1 - p_cover, 3))
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["Only a single app fits in one ECS cluster", "Python dictionaries keep insertion order"],
+)
+def test_a_verdicts_confidence_is_the_trust_models_chance_that_it_is_right(tutor, claim):
+    trust = tutor.checker.trust
+    result = tutor.check(claim)
+    judged = result.verdict != "not_covered"
+    names = JUDGED_FEATURES if judged else ABSTAINED_FEATURES
+    assert len(result.features) == len(names)
+    p = trust.probability(judged, np.array(result.features))
+    assert result.confidence == pytest.approx(round(p, 3))
+    assert result.certainty == certainty_of(p, trust.levels)
+
+
+def test_the_certainty_words_follow_the_levels():
+    levels = {"sure": 0.9, "likely": 0.7}
+    assert [certainty_of(p, levels) for p in (0.95, 0.9, 0.8, 0.7, 0.69)] == [
+        "sure",
+        "sure",
+        "likely",
+        "likely",
+        "unsure",
+    ]
+
+
+def test_a_claim_the_checker_cannot_read_reliably_gets_the_pair_and_no_verdict(tutor):
+    """Below the likely level the explanation says it cannot tell and shows both statements."""
+    checker = ClaimChecker(tutor.retriever, model=tutor.checker.model, trust=_never_sure(tutor))
+    result = checker.check("Only a single app fits in one ECS cluster")
+    assert result.verdict in ("misconception", "correct") and result.certainty == "unsure"
+    assert result.explanation.startswith("I can't tell whether this agrees with the guide")
+    assert f"Right: “{literal(result.right)}”" in result.explanation
+    assert f"Wrong (the misconception): “{literal(result.wrong)}”" in result.explanation
+
+
+def _never_sure(tutor):
+    """The shipped trust model with levels no verdict reaches."""
+    return replace(tutor.checker.trust, levels={"sure": 1.01, "likely": 1.01})
 
 
 def test_a_claim_naming_a_foreign_service_needs_more_similarity_to_be_covered(tutor):

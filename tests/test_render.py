@@ -42,6 +42,18 @@ def test_a_verdicts_pair_names_the_item_and_both_statements():
     )
 
 
+def test_a_likely_verdict_says_so_under_its_heading():
+    shown = render.verdict(_verdict(certainty="likely"))
+    assert shown == f"### 🔴 Misconception\n\n> {SHOWN}\n\n{render.CERTAINTY_NOTES['likely']}"
+
+
+def test_an_unsure_verdict_is_no_verdict_but_an_unsure_not_covered_stays_one():
+    assert render.verdict(_verdict(certainty="unsure")) == f"### {render.CANT_TELL}\n\n> {SHOWN}"
+    silent = _verdict(verdict="not_covered", certainty="unsure", title=None)
+    assert render.verdict(silent).startswith("### ⚪ Not covered by the guide\n\n> ")
+    assert render.verdict(silent).endswith(render.CERTAINTY_NOTES["unsure"])
+
+
 def test_a_verdict_without_an_item_says_there_is_nothing_to_compare():
     found = _verdict(verdict="not_covered", title=None, section=None, wrong=None, right=None)
     assert render.verdict(found).startswith("### ⚪ Not covered by the guide\n\n> ")
@@ -50,7 +62,7 @@ def test_a_verdict_without_an_item_says_there_is_nothing_to_compare():
 
 def test_the_whole_verdict_keeps_the_tutors_markdown_and_shows_the_confidence():
     page = render.verdict_document(_verdict())
-    assert page.split("\n\n")[2] == "*Confidence 0.99*"
+    assert page.split("\n\n")[2] == "*Confidence 0.99 (sure)*"
     assert page.endswith("That is a known misconception, from **EC2**. A &lt; B.")
 
 

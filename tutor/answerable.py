@@ -14,7 +14,6 @@ answer. The model is JSON (``data/models/answer.json``), never pickle.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,19 +23,20 @@ import numpy as np
 from tutor.check.model import Logistic
 from tutor.config import resource
 from tutor.errors import TutorError
-from tutor.normalise import FILLER
+from tutor.normalise import content_words
 
-__all__ = ["FEATURES", "AnswerModel", "load_answer_model", "question_features", "shipped"]
+__all__ = [
+    "FEATURES",
+    "AnswerModel",
+    "load_answer_model",
+    "question_features",
+    "shipped",
+    "unknown_share",
+]
 
 FEATURES = ("dense", "lead", "foreign", "unknown")
 FORMAT, VERSION = "ecs-tutor answer model", 1
 DEFAULT_PATH = resource("models/answer.json")
-_WORD = re.compile(r"[a-z][a-z0-9]+")
-# Words that carry no topic: the tutor's filler words and a few more that questions lean on.
-_FILLER = FILLER | frozenset(
-    "get use using used need needs want way make doing any some all each every more most much "
-    "many one two other another".split()
-)
 
 
 def question_features(
@@ -45,9 +45,13 @@ def question_features(
     """``FEATURES`` for a question: ``dense`` holds the cosines of its hits, best first."""
     best = dense[0] if dense else 0.0
     lead = best - dense[1] if len(dense) > 1 else best
-    words = [w for w in _WORD.findall(question.lower()) if w not in _FILLER and len(w) > 2]
-    unknown = sum(w not in vocabulary for w in words) / len(words) if words else 0.0
-    return np.array([best, lead, float(foreign), unknown])
+    return np.array([best, lead, float(foreign), unknown_share(question, vocabulary)])
+
+
+def unknown_share(text: str, vocabulary: frozenset[str]) -> float:
+    """The share of ``text``'s content words that are not in ``vocabulary`` (0 with none)."""
+    words = content_words(text)
+    return sum(w not in vocabulary for w in words) / len(words) if words else 0.0
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,17 @@ from ingest import (
     read_studied_guide,
 )
 from kg import ConceptNotFound, build_graph, find_concept
-from tutor.answerable import AnswerModel, question_features
+from tutor.answerable import AnswerModel, question_features, unknown_share
 from tutor.answerable import shipped as shipped_answer_model
 from tutor.check.claims import ClaimChecker, Verdict, texts_to_store
 from tutor.check.comparatives import shipped as shipped_comparatives
 from tutor.check.nli import nli_from_settings
+from tutor.check.trust import Signals
 from tutor.compose import Answer, compose_answer
 from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
 from tutor.explore import Exploration, Relation, explore_node, relate_nodes
-from tutor.normalise import FILLER, Normaliser
+from tutor.normalise import FILLER, Normaliser, spelling_fixes
 from tutor.search.embed import Embedder, embedder_for
 from tutor.search.index import Lap, VectorIndex, open_index
 from tutor.search.retrieve import Hit, Retriever
@@ -192,9 +193,24 @@ class Tutor:
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
         typed = clean_input(claim, what="claim")
-        # Read as written (spelling), then as asserted (a comparative in its scale's direction).
-        verdict = self.checker.check(read_comparative(self.normalise(typed)))
+        verdict = self.checker.check(*self.read_claim(typed))
         return verdict if verdict.claim == typed else replace(verdict, claim=typed)
+
+    def read_claim(self, typed: str) -> tuple[str, Signals]:
+        """The claim as the checker reads it: spelt as the guide spells (contractions restored),
+        then as asserted (a comparative in its scale's direction); and what that reading showed,
+        for the trust model."""
+        spelt = self.normalise(typed)
+        read = read_comparative(spelt)
+        if read != spelt:
+            comparative = "read"
+        else:
+            comparative = "unread" if shipped_comparatives().mentions(spelt) else "none"
+        return read, Signals(
+            unknown=unknown_share(spelt, self.normalise.vocabulary),
+            fixes=spelling_fixes(typed, spelt),
+            comparative=comparative,
+        )
 
     def explore(self, concept: str) -> Exploration:
         """A concept by name or node id; a name that is not in the graph is looked up by meaning

@@ -53,6 +53,12 @@ FILLER = frozenset(
     "might must i me my you your we us our they them their he him his she her not no yes so if "
     "then than also just very too please tell explain s t d m ll re ve".split()
 )
+# ... and words that carry no topic in a claim or question either.
+_TOPICLESS = FILLER | frozenset(
+    "get use using used need needs want way make doing any some all each every more most much "
+    "many one two other another".split()
+)
+_CONTENT = re.compile(r"[a-z][a-z0-9]+")
 _SHORT = 5  # words of up to this many letters are corrected at distance 1 only
 _MIN = 4  # shorter words are never corrected ("ECS", "EC2", "ALB")
 
@@ -111,6 +117,23 @@ class Normaliser:
         if _within(term, low) or term.startswith(low):
             return word
         return self._surface[term]
+
+
+def content_words(text: str) -> list[str]:
+    """``text``'s words that carry a topic, lower-cased, as they are written."""
+    return [w for w in _CONTENT.findall(text.lower()) if w not in _TOPICLESS and len(w) > 2]
+
+
+def stems(text: str) -> list[str]:
+    """``content_words`` with a plural's "s" taken off ("tasks" and "task" count as one)."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in content_words(text)]
+
+
+def spelling_fixes(typed: str, read: str) -> int:
+    """How many of ``typed``'s words the normaliser respelt to give ``read`` (contractions
+    restored are not counted: "dont" is read as written)."""
+    pairs = zip(_WORD.findall(typed), _WORD.findall(read), strict=False)
+    return sum(a != b and a.lower() not in CONTRACTIONS for a, b in pairs)
 
 
 def _known_english(word: str) -> bool:

@@ -17,6 +17,10 @@ negations then turn the content side once per negation. The same reading gives t
 not use: where the content falls on the pair's own Wrong-versus-Right direction, a ridge
 regression over its phrasings' contents. The model file says which of the two decides. An
 optional NLI cross-encoder (``nli``) overrules both when it is clear.
+
+Last, the trust model (``trust``, ``data/models/trust.json``) gives the probability that the
+verdict is right, which is the verdict's ``confidence``, and its ``certainty`` in words; below the
+``likely`` level the explanation says the checker cannot tell and puts the pair before the learner.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from tutor.check.cues import (
 from tutor.check.explain import (
     STATEMENT,
     example_of_pair,
+    explain_unsure,
     explain_verdict,
     not_covered,
     notes_of_pair,
@@ -49,7 +54,16 @@ from tutor.check.model import (
     shipped_model,
 )
 from tutor.check.nli import NliScorer, nli_side
-from tutor.check.pairs import content_side, direction, family_sides, top_mean
+from tutor.check.pairs import (
+    content_side,
+    direction,
+    family_sides,
+    lexical_vote,
+    tokens,
+    top_mean,
+)
+from tutor.check.trust import DEFAULT_LEVELS, UNSURE, Signals, TrustModel, certainty_of
+from tutor.check.trust import shipped as shipped_trust
 from tutor.check.verdict import (
     CORRECT,
     COVER_FLOOR,
@@ -66,6 +80,7 @@ from tutor.check.verdict import (
     Verdict,
 )
 from tutor.errors import TutorError
+from tutor.normalise import stems
 from tutor.search.index import Doc, side_of
 from tutor.search.retrieve import PairHit, Retriever
 
@@ -98,7 +113,8 @@ class ClaimChecker:
     ``model`` is the fitted check model (by default the shipped ``data/models/side.json``; ``None``
     for the hand-set floors). ``side`` picks what decides stage 2: ``"rules"`` or ``"model"``
     (default: the mode the model file recommends, measured when it was fitted). ``nli`` is an
-    optional entailment scorer (``tutor.check.nli``).
+    optional entailment scorer (``tutor.check.nli``). ``trust`` is the trust model (by default the
+    shipped ``data/models/trust.json``; ``None`` reads the raw confidence against default levels).
     """
 
     def __init__(
@@ -110,6 +126,7 @@ class ClaimChecker:
         model: CheckModel | None | str = "shipped",
         side: str | None = None,
         nli: NliScorer | None = None,
+        trust: TrustModel | None | str = "shipped",
     ):
         self.retriever = retriever
         self._catalog = catalog
@@ -122,6 +139,7 @@ class ClaimChecker:
         # needs) must work even when the file is damaged, so that `ecs-tutor dev fit` can replace
         # it.
         self._model, self._side_mode = model, side
+        self._trust = trust
         self.nli = nli
 
     @property
@@ -138,15 +156,17 @@ class ClaimChecker:
             raise TutorError("side 'model' needs a fitted check model (run `ecs-tutor dev fit`)")
         return mode
 
-    def check(self, claim: str) -> Verdict:
-        """Decide whether ``claim`` is a known misconception, correct, or not covered."""
+    def check(self, claim: str, signals: Signals | None = None) -> Verdict:
+        """Decide whether ``claim`` is a known misconception, correct, or not covered, and how far
+        to trust that (``trust``); ``signals``: what reading the learner's text showed."""
+        signals = signals or Signals()
         if claim.rstrip().endswith("?"):
             # "Fargate is serverless, right?" puts a statement forward; "is Fargate serverless?"
             # asserts nothing to judge.
             statement = as_statement(claim)
             if statement is None:
                 return Verdict(claim, NOT_COVERED, 1.0, explanation=QUESTION_NOT_CLAIM)
-            return replace(self.check(statement), claim=claim)
+            return replace(self.check(statement, signals), claim=claim)
         stage1 = self._stage1(claim)
         if stage1 is None:
             return Verdict(claim, NOT_COVERED, 1.0, explanation=NO_PAIRS)
@@ -154,7 +174,8 @@ class ClaimChecker:
         covered, p_cover = self._coverage(reading)
         graph = self.retriever.graph
         if not covered:
-            return not_covered(claim, graph, reading, p_cover)
+            found = not_covered(claim, graph, reading, p_cover)
+            return self._trusted(found, self._abstained_features(reading, p_cover, signals))
         reading = self._stage2(reading, *embedded)
         data = graph.nodes[reading.pair.node]
         side, p_side = self._decide_side(reading)
@@ -166,7 +187,7 @@ class ClaimChecker:
             confidence = 0.5 + 0.5 * topical * (2 * p_side - 1)
         else:
             confidence = p_cover * p_side
-        return Verdict(
+        found = Verdict(
             claim=claim,
             verdict=verdict,
             confidence=round(confidence, 3),
@@ -185,6 +206,85 @@ class ClaimChecker:
             similarity=reading.pair.score,
             cues=reading.cues,
         )
+        features = self._judged_features(reading, p_cover, side, p_side, signals)
+        trusted = self._trusted(found, features)
+        if trusted.certainty != UNSURE:
+            return trusted
+        return replace(
+            trusted,
+            explanation=explain_unsure(data, side, notes_of_pair(graph, reading.pair.node)),
+        )
+
+    def _trusted(self, found: Verdict, features: np.ndarray) -> Verdict:
+        """``found`` with the trust model's probability that it is right as its confidence, and
+        that in words; without a trust model, its own confidence read against default levels."""
+        trust = self.trust
+        judged = found.verdict != NOT_COVERED
+        if trust is None:
+            p, levels = found.confidence, DEFAULT_LEVELS
+        else:
+            p, levels = trust.probability(judged, features), trust.levels
+        return replace(
+            found,
+            confidence=round(p, 3),
+            certainty=certainty_of(p, levels),
+            features=tuple(float(v) for v in features),
+        )
+
+    def _judged_features(
+        self, reading: Reading, p_cover: float | None, side: str, p_side: float, signals: Signals
+    ) -> np.ndarray:
+        """``trust.JUDGED_FEATURES`` for a misconception or correct verdict."""
+        agree = 0.0
+        if self.model is not None and reading.side is not None:
+            model_wrong = self.model.side.probability(reading.side) >= 0.5
+            agree = 1.0 if model_wrong == (reading.rule_side == "wrong") else -1.0
+        return np.array(
+            [
+                np.nan if p_cover is None else p_cover,
+                p_side,
+                agree,
+                reading.strength,
+                signals.unknown,
+                min(signals.fixes, 3),
+                float(signals.comparative == "read"),
+                float(signals.comparative == "unread"),
+                len(reading.cues),
+                len(clauses(reading.claim)),
+                self._overlap(reading),
+                float(reading.mixed),
+                lexical_vote(tokens(reading.claim), self._pair(reading.pair.node).token_sets, side),
+            ]
+        )
+
+    def _overlap(self, reading: Reading) -> float:
+        """The share of the claim's content words that the nearest pair's phrasings use (1 for
+        a claim with none): a claim sharing only a service name with its pair is about
+        something else more often than one in other words."""
+        words = stems(reading.claim)
+        if not words:
+            return 1.0
+        pair = self._pair(reading.pair.node)
+        return sum(word in pair.words for word in words) / len(words)
+
+    def _abstained_features(self, reading: Reading, p_cover: float | None, signals: Signals):
+        """``trust.ABSTAINED_FEATURES`` for a not_covered verdict."""
+        return np.array(
+            [
+                np.nan if p_cover is None else p_cover,
+                reading.pair.score,
+                float(bool(reading.foreign)),
+                signals.unknown,
+                min(signals.fixes, 3),
+                self._overlap(reading),
+            ]
+        )
+
+    @property
+    def trust(self) -> TrustModel | None:
+        if isinstance(self._trust, str):
+            self._trust = shipped_trust()
+        return self._trust
 
     def read(self, claim: str) -> Reading | None:
         """Both stages' evidence for ``claim``, whatever stage 1 would decide (what the fitting
@@ -298,6 +398,7 @@ class ClaimChecker:
             cues=tuple(clause.cues),
             side=side,
             why=why_of(clause),
+            mixed=bool(clause.negations) and clause.quantifier is not None,
         )
 
     def _nearest_uncovered(self, query: np.ndarray) -> float:
@@ -339,6 +440,8 @@ class ClaimChecker:
                 np.array([s for s, _ in phrasings]),
                 tied,
                 *direction(vectors[:n], content_sides),
+                words=frozenset(stem for _, text in phrasings for stem in stems(text)),
+                token_sets=tuple((side, tokens(text)) for side, text in phrasings),
             )
         return self._pairs[node]
 

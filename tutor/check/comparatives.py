@@ -65,6 +65,10 @@ class Comparatives:
     def _pattern(self) -> re.Pattern[str]:
         return _compiled(tuple(sorted(self.words, key=len, reverse=True)))
 
+    def mentions(self, claim: str) -> bool:
+        """Whether ``claim`` compares with one of the lexicon's words ("... cheaper than ...")."""
+        return _mention(tuple(sorted(self.words, key=len, reverse=True))).search(claim) is not None
+
     def rewrite(self, claim: str) -> str:
         """``claim`` in its scale's canonical direction (see the module), or as it was."""
         found = self._pattern.match(claim)
@@ -111,6 +115,12 @@ def _compiled(words: tuple[str, ...]) -> re.Pattern[str]:
         r"(?P<tail>(?:\s+(?:for|when|if|in|on|with|under|at|because)\b.*|\s*[,.;!].*)?)\s*$",
         re.IGNORECASE,
     )
+
+
+@cache
+def _mention(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(word) for word in words)
+    return re.compile(rf"\b(?:{alternatives})\s+than\b", re.IGNORECASE)
 
 
 @cache

@@ -31,6 +31,15 @@ _IDIOMS = [
         ),
         " only",
     ),
+    # "only scales up never down": the negated word only repeats what "only" said
+    (
+        re.compile(
+            r"(\bonly\s+(?:[\w-]+\s+){0,3}?[\w-]+)\s+(?:and\s+|but\s+)?(?:not|never)\s+"
+            r"(?:[\w-]+\s+)?[\w-]+(?=\s*(?:[.;!]|$))",
+            re.I,
+        ),
+        r"\1",
+    ),
     # "lacks any choice", "without any risk": "any" under a negation is no universal
     (
         re.compile(r"((?:\b(?:lacks?|lacking|without|not|never|no)|n't)(?:\s+\w+)?)\s+any\b", re.I),
@@ -199,12 +208,13 @@ _STRIP = [
 # EC2" but the Right side of "grant only the permissions a task needs".
 FAMILIES = {
     "exclusive": re.compile(
-        r"\b(?:only|solely|exclusively|alone|just|single|sole|at most|limited to|restricted to)\b",
+        r"\b(?:only|solely|exclusively|alone|just(?!\s+(?:like|as)\b)|single|sole|at most"
+        r"|limited to|restricted to)\b",
         re.I,
     ),
     "inclusive": re.compile(
         r"\b(?:both|multiple|several|many|also|as well|too(?!\s+\w+\s+(?:to|for)\b)|various|either"
-        r"|more than one|alike)\b",
+        r"|more than one|alike|just like|just as)\b",
         re.I,
     ),
     "universal": re.compile(
@@ -295,9 +305,11 @@ def _without_frames(text: str) -> str:
 # A statement asked back for agreement is still a claim: "Fargate is serverless, right?", "Is it
 # true that tasks need roles?". A real question ("Is Fargate serverless?") is not.
 _TAG_QUESTION = re.compile(
-    r"[\s,;:.!-]*(?:\b(?:right|correct|true|no|yes|yeah|yep|eh|ok|okay|surely|isn't it|aren't they|"
-    r"don't they|doesn't it|can't it|won't it|isn't that so|am i right|or not|or am i wrong"
-    r"|wouldn't you say|don't you think|agreed?)\b)\s*\?+\s*$",
+    r"(?:[\s,;:.!-]*\b(?:right|correct|true|no|yes|yeah|yep|eh|ok|okay|surely|isn't that so"
+    r"|am i right|or not|or am i wrong|wouldn't you say|don't you think|agreed?)\b"
+    # "..., can't they?", "..., does it?": a tag asks for agreement and asserts nothing itself
+    r"|\s*,\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|won|shan)"
+    r"(?:n?'t)?\s+(?:it|they|he|she|you|we|there|that|i)\b)\s*\?+\s*$",
     re.IGNORECASE,
 )
 _ASKED_CLAIM = re.compile(

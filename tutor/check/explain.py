@@ -106,6 +106,29 @@ def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
     return example_of(graph, owner) or None
 
 
+def _open_in_explore(data: dict, why: str) -> str:
+    # A code span shows its text as it is (no link can form in it) unless the text ends it.
+    command = "" if "`" in data["owner"] else f' (or `ecs-tutor explore "{data["owner"]}"`)'
+    return f"Open **{literal(data['owner'])}** in Explore{command} {why}."
+
+
+def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str:
+    """No verdict, for a claim whose reading is not reliable enough: the guide's pair for the
+    learner to compare, and which way the checker leans."""
+    owner = literal(data["owner"])
+    lines = [
+        f"I can't tell whether this agrees with the guide: the way it is worded, my reading of it "
+        f"is not reliable enough to judge it (I lean towards {STATEMENT[leaning]}, but claims read "
+        f"like this are often misjudged). Compare it yourself with the pair from **{owner}** "
+        f"({literal(data['section'])}):",
+        f"Right: “{literal(data['right'])}”",
+        f"Wrong (the misconception): “{literal(data['wrong'])}”",
+        *(literal(note) for note in notes),
+    ]
+    lines.append(_open_in_explore(data, "to read the whole item"))
+    return "\n\n".join(lines)
+
+
 def explain_verdict(
     verdict: str, data: dict, why: str, example: str | None, notes: tuple[str, ...] = ()
 ) -> str:
@@ -128,7 +151,5 @@ def explain_verdict(
     lines += [literal(note) for note in notes]
     if example:
         lines.append(f"Example: {literal(example)}")
-    # A code span shows its text as it is (no link can form in it) unless the text ends it.
-    command = "" if "`" in data["owner"] else f' (or `ecs-tutor explore "{data["owner"]}"`)'
-    lines.append(f"Open **{owner}** in Explore{command} to see how it connects.")
+    lines.append(_open_in_explore(data, "to see how it connects"))
     return "\n\n".join(lines)

@@ -3,7 +3,7 @@ a claim on the way (``Reading``). Shared by the checker (``claims``) and its wor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class Verdict:
     node: str | None = None
     similarity: float = 0.0
     cues: tuple[str, ...] = ()
+    # How far to trust it in words (``trust.CERTAINTIES``), and the numbers the trust model
+    # weighed (what ``tutor/dev/fit_trust.py`` fits on).
+    certainty: str = "sure"
+    features: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
     def match(self) -> dict | None:
         if self.title is None:
@@ -57,6 +61,7 @@ class Verdict:
             "claim": self.claim,
             "verdict": self.verdict,
             "confidence": round(self.confidence, 3),
+            "certainty": self.certainty,
             "match": self.match(),
             "explanation": self.explanation,
         }
@@ -78,6 +83,7 @@ class Reading:
     cues: tuple[str, ...] = ()
     side: np.ndarray | None = None
     why: str = ""  # how the rules read the deciding clause, in words (see ``explain.why_of``)
+    mixed: bool = False  # the deciding clause has both a negation and a quantifier
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class Pair:
     families: dict[str, str]  # quantifier family -> the side it speaks for in this pair
     direction: np.ndarray  # a content vector's projection on it: > 0 for Wrong (ridge regression)
     offset: float
+    words: frozenset[str] = frozenset()  # the stems of its phrasings' content words
+    token_sets: tuple[tuple[str, frozenset[str]], ...] = ()  # each phrasing's side and ``tokens``
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from tutor.markdown import literal
 
 __all__ = [
     "MEASURES",
+    "CANT_TELL",
+    "CERTAINTY_NOTES",
     "VERDICT_HEADINGS",
     "answer_document",
     "card",
@@ -42,6 +44,12 @@ VERDICT_HEADINGS = {
     MISCONCEPTION: "🔴 Misconception",
     CORRECT: "🟢 Correct",
     NOT_COVERED: "⚪ Not covered by the guide",
+}
+CANT_TELL = "🟡 Can't tell: compare it with the guide yourself"
+CERTAINTY_NOTES = {  # how sure the tutor is, in words, under the heading (none when sure)
+    "sure": "",
+    "likely": "*Likely, not certain: check the guide's statements below.*",
+    "unsure": "*Unsure: read the guide's statements below.*",
 }
 GRADE_HEADINGS = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not graded"}
 NO_PAIR = "*No misconception in the guide is close enough to compare.*"
@@ -82,8 +90,13 @@ def answer_document(answer) -> str:
 
 
 def verdict(found) -> str:
-    """The verdict's heading and the claim it judged, quoted."""
-    return f"### {VERDICT_HEADINGS[found.verdict]}\n\n> {raw(found.claim)}"
+    """The verdict's heading and the claim it judged, quoted, and how sure the tutor is: a
+    verdict it is unsure of is no verdict ("can't tell")."""
+    if found.certainty == "unsure" and found.verdict != NOT_COVERED:
+        return f"### {CANT_TELL}\n\n> {raw(found.claim)}"
+    note = CERTAINTY_NOTES[found.certainty]
+    heading = f"### {VERDICT_HEADINGS[found.verdict]}\n\n> {raw(found.claim)}"
+    return f"{heading}\n\n{note}" if note else heading
 
 
 def verdict_pair(found) -> str:
@@ -99,7 +112,8 @@ def verdict_pair(found) -> str:
 
 def verdict_document(found) -> str:
     """The whole verdict on one page (the CLI): heading, confidence, pair and explanation."""
-    parts = [verdict(found), f"*Confidence {found.confidence:.2f}*", verdict_pair(found)]
+    confidence = f"*Confidence {found.confidence:.2f} ({found.certainty})*"
+    parts = [verdict(found), confidence, verdict_pair(found)]
     return "\n\n".join([*parts, escape(found.explanation)])
 
 
