@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tutor.answerable import FEATURES, load_answer_model, question_features, shipped
-from tutor.dev.fit_answer import choose_threshold, expected_calibration_error
+from tutor.dev.evaluate import expected_calibration_error
+from tutor.dev.fit_answer import choose_threshold
 from tutor.errors import TutorError
 
 

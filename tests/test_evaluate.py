@@ -155,7 +155,7 @@ def baseline_report(tutor):
 def test_the_baseline_answers_from_chunks_of_the_raw_guide(tutor):
     baseline = NaiveBaseline(tutor.guide, tutor.retriever.embedder)
     assert "Secrets Management" in baseline.rank_titles("secrets manager parameter store", k=3)
-    verdict, title, confidence = baseline.judge("Clusters can only host a single application.")
+    verdict, title, confidence, _ = baseline.judge("Clusters can only host a single application.")
     assert (verdict, title) == ("misconception", "Clusters") and 0.5 <= confidence <= 1.0
     assert baseline.judge("The Danube flows into the Black Sea")[0] == "not_covered"
 

@@ -69,14 +69,15 @@ class NaiveBaseline:
                 ranked.append(owner)
         return ranked[:k]
 
-    def judge(self, claim: str) -> tuple[str, str | None, float]:
-        """(verdict, owning title or None, confidence): the side of the nearest sentence."""
+    def judge(self, claim: str) -> tuple[str, str | None, float, str | None]:
+        """(verdict, owning title or None, confidence, no certainty): the side of the nearest
+        sentence."""
         scores, ids = self._sentence_index.search(self._embedder([claim]), 1)
         score, (_, side, owner) = float(scores[0][0]), self._sentences[ids[0][0]]
         if score < self.floor:
-            return "not_covered", None, min(1.0, 0.5 + self.floor - score)
+            return "not_covered", None, min(1.0, 0.5 + self.floor - score), None
         verdict = "misconception" if side == "wrong" else "correct"
-        return verdict, owner, min(1.0, 0.5 + (score - self.floor))
+        return verdict, owner, min(1.0, 0.5 + (score - self.floor)), None
 
     def _titles_between(self, first: int, last: int) -> list[str]:
         """The concepts whose text overlaps lines first..last of the guide."""

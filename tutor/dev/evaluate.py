@@ -15,7 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from tutor.check.claims import VERDICTS
+import numpy as np
+
+from tutor.check.claims import NOT_COVERED, VERDICTS
+from tutor.check.trust import CERTAINTIES
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
 from tutor.errors import TutorError
@@ -33,7 +36,7 @@ class System(Protocol):
 
     def rank_pairs(self, claim: str, k: int = 10) -> list[str]: ...
 
-    def judge(self, claim: str) -> tuple[str, str | None, float]: ...
+    def judge(self, claim: str) -> tuple[str, str | None, float, str | None]: ...
 
 
 class TutorSystem:
@@ -51,9 +54,9 @@ class TutorSystem:
         graph = self.tutor.graph
         return [graph.nodes[hit.node]["owner"] for hit in self.tutor.checker.candidates(claim, k)]
 
-    def judge(self, claim: str) -> tuple[str, str | None, float]:
+    def judge(self, claim: str) -> tuple[str, str | None, float, str | None]:
         verdict = self.tutor.check(claim)
-        return verdict.verdict, verdict.title, verdict.confidence
+        return verdict.verdict, verdict.title, verdict.confidence, verdict.certainty
 
     def answers(self, question: str) -> bool:
         """Whether ask answers the question (False: it says the guide does not cover it)."""
@@ -95,6 +98,11 @@ class Report:
     pair_recall_at_3: float = 0.0
     pair_mrr: float = 0.0
     accuracy_at_coverage: dict[float, float] = field(default_factory=dict)
+    # Is the confidence what it says (expected calibration error), and how right the verdicts
+    # are by the certainty the tutor stated (a system without certainty words has none).
+    ece: float = 0.0
+    check_by_certainty: dict[str, Slice] = field(default_factory=dict)
+    sure_wrong_judged: int = 0  # misconception or correct verdicts stated as sure and wrong
     ask_misses: list[dict] = field(default_factory=list)
     check_misses: list[dict] = field(default_factory=list)
     # Questions the guide does not answer (titles []), in sets that have them: how many, and the
@@ -136,6 +144,9 @@ class Report:
                 "accuracy_at_coverage": {
                     str(c): round(a, 4) for c, a in self.accuracy_at_coverage.items()
                 },
+                "ece": round(self.ece, 4),
+                "by_certainty": slices(self.check_by_certainty),
+                "sure_wrong_judged": self.sure_wrong_judged,
                 "misses": self.check_misses,
             },
         }
@@ -225,9 +236,12 @@ def _evaluate_check(system: System, rows: list[dict], report: Report) -> None:
     scored: list[tuple[float, bool]] = []
     ranks: list[int | None] = []
     for row in rows:
-        verdict, title, confidence = system.judge(row["claim"])
+        verdict, title, confidence, certainty = system.judge(row["claim"])
         ok = verdict == row["verdict"]
         overall.add(ok)
+        if certainty is not None:
+            report.check_by_certainty.setdefault(certainty, Slice()).add(ok)
+            report.sure_wrong_judged += certainty == "sure" and not ok and verdict != NOT_COVERED
         scored.append((confidence, ok))
         by_kind[row["kind"]].append((row["verdict"], verdict))
         report.check_by_kind.setdefault(row["kind"], Slice()).add(ok)
@@ -258,6 +272,9 @@ def _evaluate_check(system: System, rows: list[dict], report: Report) -> None:
         report.pair_recall_at_3 = sum(r is not None and r <= 3 for r in ranks) / len(ranks)
         report.pair_mrr = sum(1.0 / r for r in ranks if r) / len(ranks)
     report.accuracy_at_coverage = accuracy_at_coverage(scored)
+    if scored:
+        said, right = zip(*scored, strict=True)
+        report.ece = expected_calibration_error(np.array(said), np.array(right))
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
@@ -282,6 +299,17 @@ def accuracy_at_coverage(scored: list[tuple[float, bool]]) -> dict[float, float]
         kept = ordered[: max(1, round(level * len(ordered)))] if ordered else []
         out[level] = sum(kept) / len(kept) if kept else 0.0
     return out
+
+
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """The weighted mean gap between predicted and observed rates over equal-width bins."""
+    edges = np.minimum((p * bins).astype(int), bins - 1)
+    gaps = [
+        abs(p[edges == b].mean() - y[edges == b].mean()) * (edges == b).sum()
+        for b in range(bins)
+        if (edges == b).any()
+    ]
+    return float(sum(gaps) / len(p))
 
 
 def format_report(*reports: Report) -> str:
@@ -324,6 +352,17 @@ def format_report(*reports: Report) -> str:
                 f"  accuracy at {level:.0%} coverage",
                 [r.accuracy_at_coverage[level] for r in reports],
             )
+        row("  calibration error (ECE)", [r.ece for r in reports])
+        for certainty in CERTAINTIES:
+            if slices := [r.check_by_certainty.get(certainty) for r in reports]:
+                row(
+                    f"  {certainty}: share / accuracy",
+                    [
+                        f"{s.total / r.claims:.2f} / {s.rate:.2f}" if s else "-"
+                        for s, r in zip(slices, reports, strict=True)
+                    ],
+                )
+        row("  sure and wrong (judged)", [str(r.sure_wrong_judged) for r in reports])
     return "\n".join(lines)
 
 
@@ -394,5 +433,5 @@ class HeldOutSystem:
     def rank_pairs(self, claim: str, k: int = 10) -> list[str]:
         return self._tutor(claim).rank_pairs(claim, k)
 
-    def judge(self, claim: str) -> tuple[str, str | None, float]:
+    def judge(self, claim: str) -> tuple[str, str | None, float, str | None]:
         return self._tutor(claim).judge(claim)

@@ -2,7 +2,8 @@
 
 1. Questions. Answerable: ``data/train/questions.jsonl`` and ``data/answerability/answerable.jsonl``
    (each with the items that answer it). Not answerable: ``data/answerability/questions.jsonl``
-   (titles []; ``near`` names the item each is easiest to confuse with).
+   (titles []; ``near`` names the item each is easiest to confuse with). Both kinds, typed as
+   learners type: ``data/learner/questions.jsonl``.
 2. Features. Each question is read by a tutor that indexes none of the labelled questions
    (``examples="none"``), through the same path ``Tutor.ask`` takes (``answer_features``).
 3. Held out. The questions are split into five folds by item (an answerable question by its first
@@ -31,7 +32,7 @@ import numpy as np
 from tutor.answerable import FEATURES, AnswerModel
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
-from tutor.dev.evaluate import load_jsonl
+from tutor.dev.evaluate import expected_calibration_error, load_jsonl
 from tutor.dev.fit import fit_logistic
 from tutor.files import atomic_write
 
@@ -58,6 +59,10 @@ def labelled(data: Path = _DATA) -> list[dict]:
         rows += [{**r, "answerable": True, "group": r["titles"][0]} for r in load_jsonl(path)]
     for r in load_jsonl(data / "answerability/questions.jsonl"):
         rows.append({**r, "answerable": False, "group": r.get("near") or r["id"]})
+    # Questions typed the way learners type, both kinds in one file.
+    for r in load_jsonl(data / "learner/questions.jsonl"):
+        group = r["titles"][0] if r["titles"] else r.get("near") or r["id"]
+        rows.append({**r, "answerable": bool(r["titles"]), "group": group})
     return rows
 
 
@@ -86,17 +91,6 @@ def choose_threshold(p: np.ndarray, answerable: np.ndarray, right: np.ndarray) -
         "right@3": float(reachable),
         "ece": expected_calibration_error(p, answerable),
     }
-
-
-def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    """The weighted mean gap between predicted and observed rates over equal-width bins."""
-    edges = np.minimum((p * bins).astype(int), bins - 1)
-    gaps = [
-        abs(p[edges == b].mean() - y[edges == b].mean()) * (edges == b).sum()
-        for b in range(bins)
-        if (edges == b).any()
-    ]
-    return float(sum(gaps) / len(p))
 
 
 def fit(out: Path, plot: Path | None = None) -> dict:

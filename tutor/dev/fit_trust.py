@@ -33,9 +33,8 @@ from tutor.check.trust import ABSTAINED_FEATURES, JUDGED_FEATURES, LIKELY, SURE,
 from tutor.check.verdict import NOT_COVERED
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
-from tutor.dev.evaluate import HeldOutSystem, load_jsonl
+from tutor.dev.evaluate import HeldOutSystem, expected_calibration_error, load_jsonl
 from tutor.dev.fit import fit_logistic
-from tutor.dev.fit_answer import expected_calibration_error
 from tutor.files import atomic_write
 
 FOLDS = 5
