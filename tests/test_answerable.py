@@ -66,3 +66,35 @@ def test_a_damaged_model_file_is_one_line(tmp_path):
     broken.write_text(json.dumps({"format": "ecs-tutor answer model", "version": 9}))
     with pytest.raises(TutorError, match=r"^answer\.json: not a usable answer model"):
         load_answer_model(broken)
+
+
+def test_an_answer_below_the_sure_level_opens_with_a_caution(tutor):
+    """The same question, with the sure level set above and below its confidence."""
+    from dataclasses import replace
+
+    from tutor.compose import UNSURE_ANSWER
+
+    question = "How do tasks get their own IAM permissions?"
+    shipped_model = tutor.answer_model
+    try:
+        p = tutor.ask(question).confidence
+        tutor.answer_model = replace(shipped_model, sure=min(1.0, p + 0.01))
+        cautious = tutor.ask(question)
+        tutor.answer_model = replace(shipped_model, sure=p)
+        plain = tutor.ask(question)
+    finally:
+        tutor.answer_model = shipped_model
+    assert cautious.certainty == "unsure" and cautious.text.startswith(UNSURE_ANSWER)
+    assert plain.certainty == "sure" and not plain.text.startswith(UNSURE_ANSWER)
+    assert cautious.text.endswith(plain.text)  # the same answer, with the caution before it
+    assert cautious.to_dict()["certainty"] == "unsure"
+
+
+def test_a_declined_question_has_no_certainty_word(tutor):
+    answer = tutor.ask("Where is the best pizza in Naples?")
+    assert answer.to_dict()["certainty"] is None
+
+
+def test_the_sure_level_lies_between_the_threshold_and_one():
+    model = shipped()
+    assert model.threshold <= model.sure < 1

@@ -74,7 +74,7 @@ def _message(what: str, end: str) -> str:
 def _valid_answer(answer, question: str) -> None:
     assert answer.question == clean_input(question)
     data = answer.to_dict()
-    assert set(data) == {"question", "answer", "sources", "covered", "confidence"}
+    assert set(data) == {"question", "answer", "sources", "covered", "confidence", "certainty"}
     assert data["answer"]
     for source in data["sources"]:
         assert set(source) == {"title", "section", "kind", "score"}

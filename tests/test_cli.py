@@ -11,7 +11,14 @@ import urllib.request
 
 import pytest
 
-ASK_KEYS = {"question", "answer", "sources", "covered", "confidence"}  # issue 17 grew it
+ASK_KEYS = {
+    "question",
+    "answer",
+    "sources",
+    "covered",
+    "confidence",
+    "certainty",
+}  # issue 17 grew it
 SOURCE_KEYS = {"title", "section", "kind", "score"}
 CHECK_KEYS = {"claim", "verdict", "confidence", "certainty", "match", "explanation"}
 MATCH_KEYS = {"title", "section", "wrong", "right"}

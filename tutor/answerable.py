@@ -61,6 +61,9 @@ class AnswerModel:
     model: Logistic
     threshold: float
     fitted: dict = field(default_factory=dict)
+    # At or above this probability an answer is given plainly ("sure"); between the threshold and
+    # this, with a caution that the guide may not answer exactly this ("unsure").
+    sure: float = 0.0
 
     def probability(self, features: np.ndarray) -> float:
         return self.model.probability(features)
@@ -71,6 +74,7 @@ class AnswerModel:
             "version": VERSION,
             "model": self.model.to_dict(),
             "threshold": round(float(self.threshold), 8),
+            "sure": round(float(self.sure), 8),
             "fitted": self.fitted,
         }
 
@@ -82,10 +86,11 @@ def load_answer_model(path: Path | str) -> AnswerModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("version") != VERSION:
             raise ValueError(f"not {FORMAT!r} version {VERSION}")
-        threshold = float(data["threshold"])
-        if not 0 <= threshold <= 1:
+        threshold, sure = float(data["threshold"]), float(data.get("sure", 0.0))
+        if not 0 <= threshold <= 1 or not 0 <= sure <= 1:
             raise ValueError("threshold out of range")
-        return AnswerModel(Logistic.from_dict(data["model"], FEATURES), threshold, data["fitted"])
+        model = Logistic.from_dict(data["model"], FEATURES)
+        return AnswerModel(model, threshold, data["fitted"], max(sure, threshold))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TutorError(f"{path.name}: not a usable answer model ({exc})") from None
 

@@ -15,6 +15,10 @@ from tutor.search.retrieve import Hit
 # the score goes to the best lexical match however weak ("recipe" in "a recipe for sourdough").
 # Measured on 2026-11-30: on-topic questions of all sets >= 0.47, off-topic ones <= 0.24.
 ANSWER_FLOOR = 0.30
+UNSURE_ANSWER = (
+    "*I am not sure the guide answers exactly this: below is its closest item. Check that it "
+    "answers your question before you rely on it.*"
+)
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,10 @@ class Answer:
     text: str
     sources: tuple[Hit, ...]
     covered: bool = True
-    # How likely the guide answers the question (the answer model's probability), when fitted.
+    # How likely the guide answers the question (the answer model's probability), when fitted,
+    # and for an answer given, that in words: "sure", or "unsure" (given with a caution).
     confidence: float | None = None
+    certainty: str | None = None
 
     def to_dict(self) -> dict:
         found = {
@@ -33,8 +39,9 @@ class Answer:
             "sources": [hit.to_dict() for hit in self.sources],
             "covered": self.covered,
         }
-        if self.confidence is not None:
+        if self.confidence is not None:  # with an answer model; certainty null for a decline
             found["confidence"] = round(self.confidence, 4)
+            found["certainty"] = self.certainty
         return found
 
 
@@ -45,13 +52,15 @@ def compose_answer(
     *,
     covered: bool | None = None,
     confidence: float | None = None,
+    certainty: str | None = None,
 ) -> Answer:
     """Markdown built only from the guide's own text about the best hits, in order of relevance;
     the guide's text in it is literal (``markdown.literal``): an uploaded guide makes no links.
 
     ``covered``: whether the guide answers the question, as the answer model decided
     (``tutor.answerable``); None decides by ``ANSWER_FLOOR``. When it does not, the nearest items
-    are offered as related reading, never as the answer."""
+    are offered as related reading, never as the answer. An answer given with ``certainty``
+    "unsure" opens with a caution that the guide may not answer exactly this."""
     if covered is None:
         covered = bool(hits) and hits[0].dense >= ANSWER_FLOOR
     if not covered:
@@ -62,7 +71,8 @@ def compose_answer(
         )
         return Answer(question, text, tuple(hits), covered=False, confidence=confidence)
     top = hits[0]
-    parts = [f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}"]
+    parts = [UNSURE_ANSWER] if certainty == "unsure" else []
+    parts.append(f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}")
     if source := graph.nodes[top.node].get("source"):
         parts.append(f"*Source: {literal(source)}*")
     if correction := graph.nodes[top.node].get("correction"):
@@ -78,7 +88,8 @@ def compose_answer(
             "**See also.** "
             + "; ".join(f"*{literal(h.title)}* ({literal(h.section)})" for h in others)
         )
-    return Answer(question, "\n\n".join(parts), tuple(hits), confidence=confidence)
+    text = "\n\n".join(parts)
+    return Answer(question, text, tuple(hits), confidence=confidence, certainty=certainty)
 
 
 def _direct(graph: nx.DiGraph, node: str) -> str:

@@ -167,7 +167,17 @@ class Tutor:
         read = self.normalise(question)
         hits = self.retriever.search(read, k=k)
         covered, confidence = self._answerable(read, hits)
-        answer = compose_answer(question, hits, self.graph, covered=covered, confidence=confidence)
+        certainty = None
+        if covered and self.answer_model is not None and confidence is not None:
+            certainty = "sure" if confidence >= self.answer_model.sure else "unsure"
+        answer = compose_answer(
+            question,
+            hits,
+            self.graph,
+            covered=covered,
+            confidence=confidence,
+            certainty=certainty,
+        )
         if self.llm is None:
             return answer
         from tutor.llm import reword  # LangChain's message types load only when an LLM is used

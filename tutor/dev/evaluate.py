@@ -62,6 +62,11 @@ class TutorSystem:
         """Whether ask answers the question (False: it says the guide does not cover it)."""
         return self.tutor.ask(question).covered
 
+    def answers_plainly(self, question: str) -> bool:
+        """Whether ask answers the question without a caution (certainty "sure")."""
+        answer = self.tutor.ask(question)
+        return answer.covered and answer.certainty in ("sure", None)
+
 
 @dataclass
 class Slice:
@@ -109,7 +114,9 @@ class Report:
     # share ask declines; and the share of answerable ones answered with a right item in its top 3.
     unanswerable: int = 0
     declined: float = 0.0
+    answered_plainly: float = 0.0  # ... and the share it answers without a caution
     answered_right_at_3: float = 0.0
+    answered_plainly_right: float = 0.0  # answerable ones answered right@3 without a caution
 
     def to_dict(self) -> dict:
         def slices(table: dict[str, Slice]) -> dict:
@@ -157,7 +164,9 @@ class Report:
         return {
             "unanswerable": self.unanswerable,
             "declined": round(self.declined, 4),
+            "unanswerable_answered_plainly": round(self.answered_plainly, 4),
             "answered_right@3": round(self.answered_right_at_3, 4),
+            "answered_plainly_right@3": round(self.answered_plainly_right, 4),
         }
 
 
@@ -201,7 +210,8 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
     answers = getattr(system, "answers", lambda question: True)
     outside = [row for row in rows if not row["titles"]]
     rows = [row for row in rows if row["titles"]]
-    answered_right = 0
+    plainly = getattr(system, "answers_plainly", answers)
+    answered_right = plain_right = 0
     hits1 = hits3 = 0
     reciprocal = 0.0
     for row in rows:
@@ -219,10 +229,13 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
             )
         if outside:
             answered_right += bool(rank and rank <= 3 and answers(row["question"]))
+            plain_right += bool(rank and rank <= 3 and plainly(row["question"]))
     if outside:
         report.unanswerable = len(outside)
         report.declined = sum(not answers(row["question"]) for row in outside) / len(outside)
+        report.answered_plainly = sum(plainly(row["question"]) for row in outside) / len(outside)
         report.answered_right_at_3 = answered_right / len(rows) if rows else 0.0
+        report.answered_plainly_right = plain_right / len(rows) if rows else 0.0
     report.questions = len(rows)
     if rows:
         report.recall_at_1, report.recall_at_3 = hits1 / len(rows), hits3 / len(rows)

@@ -14,6 +14,8 @@
    right item in the top three, all but ``ANSWER_SLACK`` of the answerable questions that the
    retrieval gets right at all: declining is cheap, a wrong answer is not, but a tutor that
    declines what it knows is no tutor.
+   The sure level, above which answers are given without a caution: the lowest probability
+   above which ``SURE_PRECISION`` of the held-out answered questions got a right answer.
 5. The model is refitted on every question and saved with the held-out figures
    (``data/models/answer.json``); ``--plot`` draws the risk-coverage and reliability curves.
 
@@ -37,6 +39,7 @@ from tutor.dev.fit import fit_logistic
 from tutor.files import atomic_write
 
 ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decline
+SURE_PRECISION = 0.90  # answers above the sure level: at least this share answered right
 FOLDS = 5
 _DATA = PROJECT_DIR / "data"
 
@@ -84,8 +87,18 @@ def choose_threshold(p: np.ndarray, answerable: np.ndarray, right: np.ndarray) -
         answered_right = ((p >= t) & right)[answerable].mean()
         if answered_right >= reachable - ANSWER_SLACK:
             best = max(best, float(t))
+    # The sure level: the lowest probability above which held-out answered questions were
+    # answerable and answered with a right item in the top three at least SURE_PRECISION of times.
+    order = np.argsort(-p)
+    good = np.cumsum((answerable & right)[order]) / np.arange(1, len(p) + 1)
+    meets = np.flatnonzero((good >= SURE_PRECISION) & (p[order] >= best))
+    sure = float(p[order][meets.max()]) if meets.size else 1.0
+    said_sure = p >= sure
     return {
         "threshold": best,
+        "sure": sure,
+        "answered_sure": float(said_sure[answerable].mean()),
+        "sure_but_unanswerable": float(said_sure[~answerable].mean()),
         "declined": float((p[~answerable] < best).mean()),
         "answered_right@3": float(((p >= best) & right)[answerable].mean()),
         "right@3": float(reachable),
@@ -108,6 +121,7 @@ def fit(out: Path, plot: Path | None = None) -> dict:
         fit_logistic(x, y, FEATURES),
         figures["threshold"],
         {"questions": int(len(y)), "answerable": int(y.sum()), "held_out": figures},
+        figures["sure"],
     )
     atomic_write(out, json.dumps(model.to_dict(), indent=1) + "\n")
     if plot:
