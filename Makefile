@@ -35,11 +35,15 @@ test-fast: index
 eval: index
 	$(VENV)/bin/ecs-tutor dev eval
 
-# Refit the claim checker's model on data/train (items held out) and draw its risk-coverage
-# curves: writes data/models/side.json and docs/risk_coverage.png (data/models/README.md).
+# Refit the fitted models, items held out, and draw their curves (data/models/README.md): the
+# claim checker's model (side.json, docs/risk_coverage.png), ask's answer model (answer.json,
+# docs/answerability.png), then the trust model, which reads claims through the first
+# (trust.json, docs/trust.png).
 fit: index
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(VENV)/bin/ecs-tutor dev fit --plot docs/risk_coverage.png
+	$(PY) -m tutor.dev.fit_answer --plot docs/answerability.png
+	$(PY) -m tutor.dev.fit_trust --plot docs/trust.png
 
 # Latency, ingest, memory and scale (1x, 10x, 100x) beside the naive baseline: prints a table,
 # writes docs/bench.json and docs/bench.png. BENCH_ARGS=--full adds the 1000x guide (slow).

@@ -18,6 +18,9 @@ scikit-learn (fitting) and matplotlib (the figure) are needed here only, never w
 
 from __future__ import annotations
 
+import argparse
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -264,3 +267,15 @@ def format_fit(fit: Fit) -> str:
     lines.append(f"threshold rule: {THRESHOLD_RULE}")
     lines.append(f"side decided by: {fit.model.side_mode}")
     return "\n".join(lines)
+
+
+def fit_main(
+    fit: Callable[[Path, Path | None], dict], out: Path, doc: str, argv: list[str] | None
+) -> None:
+    """The command line of a ``python -m tutor.dev.fit_*`` module: ``--out PATH`` (default
+    ``out``) and ``--plot PNG``; prints the held-out figures ``fit`` returns as JSON."""
+    parser = argparse.ArgumentParser(prog=f"fit_{out.stem}", description=doc.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--plot", type=Path)
+    args = parser.parse_args(argv)
+    print(json.dumps(fit(args.out, args.plot), indent=1))

@@ -24,7 +24,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 from pathlib import Path
@@ -35,7 +34,7 @@ from tutor.answerable import FEATURES, AnswerModel
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
 from tutor.dev.evaluate import expected_calibration_error, load_jsonl
-from tutor.dev.fit import fit_logistic
+from tutor.dev.fit import fit_logistic, fit_main
 from tutor.files import atomic_write
 
 ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decline
@@ -157,11 +156,7 @@ def _plot(p: np.ndarray, y: np.ndarray, right: np.ndarray, figures: dict, path: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="fit_answer", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=_DATA / "models/answer.json")
-    parser.add_argument("--plot", type=Path)
-    args = parser.parse_args(argv)
-    print(json.dumps(fit(args.out, args.plot), indent=1))
+    fit_main(fit, _DATA / "models/answer.json", __doc__ or "", argv)
 
 
 if __name__ == "__main__":

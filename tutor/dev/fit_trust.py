@@ -21,7 +21,6 @@ levels at which a verdict is called ``sure`` or ``likely``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from tutor.check.verdict import NOT_COVERED
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
 from tutor.dev.evaluate import HeldOutSystem, expected_calibration_error, load_jsonl
-from tutor.dev.fit import fit_logistic
+from tutor.dev.fit import fit_logistic, fit_main
 from tutor.files import atomic_write
 
 FOLDS = 5
@@ -220,11 +219,7 @@ def _plot(p: np.ndarray, verdicts: Verdicts, levels: dict, held: dict, path: Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="fit_trust", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=_DATA / "models/trust.json")
-    parser.add_argument("--plot", type=Path)
-    args = parser.parse_args(argv)
-    print(json.dumps(fit(args.out, args.plot), indent=1))
+    fit_main(fit, _DATA / "models/trust.json", __doc__ or "", argv)
 
 
 if __name__ == "__main__":
