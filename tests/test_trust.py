@@ -111,3 +111,20 @@ def test_levels_out_of_order_are_refused(tmp_path):
     with pytest.raises(TutorError, match="likely <= sure"):
         load_trust_model(path)
     assert np.isfinite(shipped().judged.weights).all()
+
+
+@pytest.mark.slow  # a refit: every fitting claim is checked by a tutor that never saw it
+def test_refitting_reproduces_the_stored_trust_model(embedder, tmp_path):
+    """The shipped file is what today's code fits: a change to the cues, the normaliser or the
+    check model that moves the features fails here until the model is refitted (`make fit`)."""
+    from tutor import Settings
+    from tutor.dev.fit_trust import fit
+
+    fit(tmp_path / "trust.json", settings=Settings(cache_dir=tmp_path / "cache"), embedder=embedder)
+    mine, theirs = load_trust_model(tmp_path / "trust.json"), shipped()
+    for part in ("judged", "abstained"):
+        for key in ("mean", "scale", "weights"):
+            np.testing.assert_allclose(
+                getattr(getattr(mine, part), key), getattr(getattr(theirs, part), key), atol=1e-5
+            )
+    assert mine.levels == pytest.approx(theirs.levels, abs=1e-5)

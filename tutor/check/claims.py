@@ -286,6 +286,12 @@ class ClaimChecker:
             self._trust = shipped_trust()
         return self._trust
 
+    @trust.setter
+    def trust(self, model: TrustModel | None) -> None:
+        """Another trust model, or None (fitting one reads verdicts without the shipped file,
+        which may be stale or damaged)."""
+        self._trust = model
+
     def read(self, claim: str) -> Reading | None:
         """Both stages' evidence for ``claim``, whatever stage 1 would decide (what the fitting
         learns from); ``None`` when the guide has no pairs."""

@@ -60,12 +60,12 @@ def _fold(row: dict) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest(), 16) % FOLDS
 
 
-def check_all(data: Path = _DATA) -> Verdicts:
+def check_all(data: Path = _DATA, settings: Settings | None = None, embedder=None) -> Verdicts:
     """Step 1: every fitting claim checked by a tutor that never saw it."""
-    settings = Settings()
+    settings = settings or Settings()
     train = data / "train/claims.jsonl"
-    held_out = HeldOutSystem(settings, train, folds=FOLDS)
-    shipped = Tutor.open(settings)
+    held_out = HeldOutSystem(settings, train, folds=FOLDS, embedder=embedder)
+    shipped = Tutor.open(settings, embedder=embedder)
     checked: list[tuple[str, dict, Tutor]] = []
     rows = load_jsonl(train)
     held_out.route(rows)
@@ -74,6 +74,8 @@ def check_all(data: Path = _DATA) -> Verdicts:
         path = data / name / "claims.jsonl"
         if path.is_file():
             checked += [(name, row, shipped) for row in load_jsonl(path)]
+    for tutor in {id(t): t for _, _, t in checked}.values():
+        tutor.checker.trust = None  # the features do not depend on it; the old file may not fit
     source, judged, right, fold, features = [], [], [], [], []
     for name, row, tutor in checked:
         verdict = tutor.check(row["claim"])
@@ -150,8 +152,10 @@ def figures(verdicts: Verdicts, p: np.ndarray, levels: dict[str, float]) -> dict
     return out
 
 
-def fit(out: Path, plot: Path | None = None, data: Path = _DATA) -> dict:
-    verdicts = check_all(data)
+def fit(
+    out: Path, plot: Path | None = None, data: Path = _DATA, settings=None, embedder=None
+) -> dict:
+    verdicts = check_all(data, settings, embedder)
     p = held_out_probabilities(verdicts)
     levels = choose_levels(p[verdicts.judged], verdicts.right[verdicts.judged])
     held = figures(verdicts, p, levels)
