@@ -61,9 +61,15 @@ def test_a_tag_question_puts_its_statement_forward(question, statement):
 
 
 @pytest.mark.parametrize(
-    "claim", ["ECS runs tasks only on EC2 never on Fargate", "Scaling only adds tasks, not removes"]
+    "claim",
+    [
+        "ECS runs tasks only on EC2 never on Fargate",
+        "Scaling only adds tasks, not removes",
+        "Service scaling doesn't remove tasks, only adds them",
+        "Tasks never run on Fargate, only on EC2",
+    ],
 )
-def test_a_negated_word_after_only_repeats_it_and_does_not_turn_the_claim(claim):
+def test_a_negation_that_only_denies_the_other_choice_does_not_turn_the_claim(claim):
     assert polarity(claim)[0] == 0
 
 

@@ -40,6 +40,15 @@ _IDIOMS = [
         ),
         r"\1",
     ),
+    # "doesn't scale down, only up": the negation denies the other choice; "only" says the rest
+    (
+        re.compile(
+            r"\b(?:(?:do|does|did|can|could|will|would|is|are)(?:n't|\s+not)|never|ca\s*n't)\s+"
+            r"(?:[\w-]+\s+){0,3}?[\w-]+\s*,\s*(?:but\s+)?only\s+",
+            re.I,
+        ),
+        "only ",
+    ),
     # "lacks any choice", "without any risk": "any" under a negation is no universal
     (
         re.compile(r"((?:\b(?:lacks?|lacking|without|not|never|no)|n't)(?:\s+\w+)?)\s+any\b", re.I),
