@@ -92,6 +92,26 @@ def test_check_shows_the_verdict(browser_page):
     save_screenshot(page, "check")
 
 
+def test_a_claim_the_tutor_is_unsure_of_gets_no_verdict_but_both_statements(browser_page, tutor):
+    from playwright.sync_api import expect
+
+    from tutor.web import render
+
+    page, _ = browser_page
+    candidates = ["ECS cannot run on Fargate", "Fargate means no servers for me to manage"]
+    unsure = [c for c in candidates if tutor.check(c).certainty == "unsure"]
+    assert unsure, "no candidate claim reads as unsure any more: pick another"
+    found = tutor.check(unsure[0])
+    _tab(page, "Check")
+    page.get_by_label("Claim", exact=True).fill(unsure[0])
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_role("heading", name=render.CANT_TELL)).to_be_visible()
+    expect(page.get_by_text("I can't tell whether this agrees with the guide")).to_be_visible()
+    expect(page.get_by_text(f"Right: “{found.right}”", exact=True)).to_be_visible()
+    expect(page.get_by_text(f"Wrong (the misconception): “{found.wrong}”")).to_be_visible()
+    save_screenshot(page, "check-cant-tell")
+
+
 def test_a_verdicts_item_opens_in_explore(browser_page, tutor):
     from playwright.sync_api import expect
 
