@@ -25,6 +25,7 @@ from tutor.errors import TutorError
 
 DEFAULT_EVAL_DIR = PROJECT_DIR / "data" / "eval"
 COVERAGE_LEVELS = (0.2, 0.4, 0.6, 0.8, 1.0)
+DECLINED, CAUTIONED, PLAIN = "declined", "cautioned", "plain"  # how ask answers (``reply``)
 
 
 class System(Protocol):
@@ -58,14 +59,13 @@ class TutorSystem:
         verdict = self.tutor.check(claim)
         return verdict.verdict, verdict.title, verdict.confidence, verdict.certainty
 
-    def answers(self, question: str) -> bool:
-        """Whether ask answers the question (False: it says the guide does not cover it)."""
-        return self.tutor.ask(question).covered
-
-    def answers_plainly(self, question: str) -> bool:
-        """Whether ask answers the question without a caution (certainty "sure")."""
+    def reply(self, question: str) -> str:
+        """How ask answers the question: ``declined`` (the guide does not cover it),
+        ``cautioned`` (answered with a caution) or ``plain``."""
         answer = self.tutor.ask(question)
-        return answer.covered and answer.certainty in ("sure", None)
+        if not answer.covered:
+            return DECLINED
+        return CAUTIONED if answer.certainty == "unsure" else PLAIN
 
 
 @dataclass
@@ -207,10 +207,9 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
     """Recall over the questions a guide item answers; for a set that also has questions no
     item answers (titles []), the share ask declines and the share of answerable ones it answers
     with a right item in its top 3 (a system that never declines answers them all)."""
-    answers = getattr(system, "answers", lambda question: True)
+    reply = getattr(system, "reply", lambda question: PLAIN)  # a system that never declines
     outside = [row for row in rows if not row["titles"]]
     rows = [row for row in rows if row["titles"]]
-    plainly = getattr(system, "answers_plainly", answers)
     answered_right = plain_right = 0
     hits1 = hits3 = 0
     reciprocal = 0.0
@@ -227,13 +226,15 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
             report.ask_misses.append(
                 {"id": row["id"], "question": row["question"], "got": titles[:3]}
             )
-        if outside:
-            answered_right += bool(rank and rank <= 3 and answers(row["question"]))
-            plain_right += bool(rank and rank <= 3 and plainly(row["question"]))
+        if outside and rank and rank <= 3:
+            said = reply(row["question"])
+            answered_right += said != DECLINED
+            plain_right += said == PLAIN
     if outside:
+        replies = [reply(row["question"]) for row in outside]
         report.unanswerable = len(outside)
-        report.declined = sum(not answers(row["question"]) for row in outside) / len(outside)
-        report.answered_plainly = sum(plainly(row["question"]) for row in outside) / len(outside)
+        report.declined = replies.count(DECLINED) / len(outside)
+        report.answered_plainly = replies.count(PLAIN) / len(outside)
         report.answered_right_at_3 = answered_right / len(rows) if rows else 0.0
         report.answered_plainly_right = plain_right / len(rows) if rows else 0.0
     report.questions = len(rows)

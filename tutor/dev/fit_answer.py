@@ -50,7 +50,8 @@ def answer_features(tutor: Tutor, question: str) -> tuple[np.ndarray, list[str]]
     return tutor.answer_features(read, hits), [hit.title for hit in hits[:3]]
 
 
-def _fold(group: str) -> int:
+def fold_of(group: str) -> int:
+    """The fold of everything held out together under ``group`` (an item's title, say)."""
     return int(hashlib.sha256(group.encode()).hexdigest(), 16) % FOLDS
 
 
@@ -113,7 +114,7 @@ def fit(out: Path, plot: Path | None = None) -> dict:
     y = np.array([row["answerable"] for row in rows])
     tops = [top for _, top in read]
     right = np.array([bool(set(top) & set(r["titles"])) for top, r in zip(tops, rows, strict=True)])
-    folds = np.array([_fold(row["group"]) for row in rows])
+    folds = np.array([fold_of(row["group"]) for row in rows])
     p = held_out(x, y, folds)
     figures = choose_threshold(p, y, right)
     model = AnswerModel(

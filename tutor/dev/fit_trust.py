@@ -21,7 +21,6 @@ levels at which a verdict is called ``sure`` or ``likely``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +33,9 @@ from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
 from tutor.dev.evaluate import HeldOutSystem, expected_calibration_error, load_jsonl
 from tutor.dev.fit import fit_logistic, fit_main
+from tutor.dev.fit_answer import FOLDS, fold_of
 from tutor.files import atomic_write
 
-FOLDS = 5
 SURE_RISK = 0.03  # at most this share of "sure" verdicts wrong, held out
 LIKELY_ACCURACY = 0.90  # at least this share of stated ("sure" or "likely") verdicts right
 MIN_SURE = 30  # "sure" must cover at least this many held-out verdicts to be measured at all
@@ -56,8 +55,7 @@ class Verdicts:
 
 
 def _fold(row: dict) -> int:
-    key = row.get("title") or row.get("group") or row["id"]
-    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % FOLDS
+    return fold_of(row.get("title") or row.get("group") or row["id"])
 
 
 def check_all(data: Path = _DATA, settings: Settings | None = None, embedder=None) -> Verdicts:
