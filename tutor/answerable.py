@@ -13,14 +13,13 @@ answer. The model is JSON (``data/models/answer.json``), never pickle.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from tutor.check.model import Logistic
+from tutor.check.model import Logistic, read_model_file
 from tutor.config import resource
 from tutor.errors import TutorError
 from tutor.normalise import content_words
@@ -83,9 +82,7 @@ def load_answer_model(path: Path | str) -> AnswerModel:
     """The answer model saved at ``path``; ``TutorError`` saying what is wrong with it."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise ValueError(f"not {FORMAT!r} version {VERSION}")
+        data = read_model_file(path, FORMAT, VERSION)
         threshold, sure = float(data["threshold"]), float(data.get("sure", 0.0))
         if not 0 <= threshold <= 1 or not 0 <= sure <= 1:
             raise ValueError("threshold out of range")

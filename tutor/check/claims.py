@@ -182,6 +182,7 @@ class ClaimChecker:
         if self.nli is not None:  # a clear NLI vote overrules
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
+        notes = notes_of_pair(graph, reading.pair.node)
         if p_cover is None:
             topical = min(1.0, (reading.pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
             confidence = 0.5 + 0.5 * topical * (2 * p_side - 1)
@@ -200,7 +201,7 @@ class ClaimChecker:
                 data,
                 self._why_for(reading, side),
                 example_of_pair(graph, reading.pair.node),
-                notes_of_pair(graph, reading.pair.node),
+                notes,
             ),
             node=reading.pair.node,
             similarity=reading.pair.score,
@@ -212,7 +213,7 @@ class ClaimChecker:
             return trusted
         return replace(
             trusted,
-            explanation=explain_unsure(data, side, notes_of_pair(graph, reading.pair.node)),
+            explanation=explain_unsure(data, side, notes),
         )
 
     def _trusted(self, found: Verdict, features: np.ndarray) -> Verdict:

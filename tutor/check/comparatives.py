@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from tutor.config import resource
@@ -61,13 +61,18 @@ class Comparatives:
             raise TutorError(f"{path.name}: not a comparatives lexicon ({exc})") from None
         return cls(words)
 
+    @cached_property
+    def _longest_first(self) -> tuple[str, ...]:
+        """The lexicon's words, longest first (so "more expensive" wins over "expensive")."""
+        return tuple(sorted(self.words, key=len, reverse=True))
+
     @property
     def _pattern(self) -> re.Pattern[str]:
-        return _compiled(tuple(sorted(self.words, key=len, reverse=True)))
+        return _compiled(self._longest_first)
 
     def mentions(self, claim: str) -> bool:
         """Whether ``claim`` compares with one of the lexicon's words ("... cheaper than ...")."""
-        return _mention(tuple(sorted(self.words, key=len, reverse=True))).search(claim) is not None
+        return _mention(self._longest_first).search(claim) is not None
 
     def rewrite(self, claim: str) -> str:
         """``claim`` in its scale's canonical direction (see the module), or as it was."""

@@ -115,6 +115,15 @@ class CheckModel:
         }
 
 
+def read_model_file(path: Path, fmt: str, version: int) -> dict:
+    """The JSON object in ``path`` if it says it is ``fmt`` at ``version``; ``OSError``,
+    ``UnicodeDecodeError`` or ``ValueError`` otherwise (the caller words the error)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("format") != fmt or data.get("version") != version:
+        raise ValueError(f"not {fmt!r} version {version}")
+    return data
+
+
 def load_model(path: Path | str) -> CheckModel:
     """The check model saved at ``path``; ``TutorError`` saying what is wrong if it is missing,
     not JSON, another format or version, or does not weigh the checker's features."""

@@ -20,14 +20,13 @@ never pickle.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from tutor.check.model import Logistic
+from tutor.check.model import Logistic, read_model_file
 from tutor.config import resource
 from tutor.errors import TutorError
 
@@ -111,9 +110,7 @@ def load_trust_model(path: Path | str) -> TrustModel:
     """The trust model saved at ``path``; ``TutorError`` saying what is wrong with it."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise ValueError(f"not {FORMAT!r} version {VERSION}")
+        data = read_model_file(path, FORMAT, VERSION)
         levels = {name: float(data["levels"][name]) for name in (SURE, LIKELY)}
         if not 0 <= levels[LIKELY] <= levels[SURE] <= 1:
             raise ValueError("levels must satisfy 0 <= likely <= sure <= 1")
