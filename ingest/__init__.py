@@ -2,6 +2,7 @@
 
 from .errata import Correction, corrected, errata_path, load_errata, read_studied_guide
 from .errors import EcsTutorError, GuideFormatError, IngestError
+from .merge import merge_guides, read_studied_guides
 from .paraphrases import (
     Paraphrases,
     load_examples,
@@ -20,6 +21,8 @@ __all__ = [
     "errata_path",
     "load_errata",
     "read_studied_guide",
+    "read_studied_guides",
+    "merge_guides",
     "EcsTutorError",
     "Guide",
     "GuideFormatError",

@@ -57,6 +57,7 @@ class Item:
     services: tuple[str, ...] = ()
     source: str = ""  # where its facts come from, as the guide wrote it: "Title (https://...)"
     correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
+    guide: str = ""  # the title of its guide, in guides studied together (``ingest.merge``)
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,13 @@ class Scenario:
     services: tuple[str, ...] = ()
     source: str = ""
     correction: str = ""
+    guide: str = ""
 
 
 @dataclass(frozen=True)
 class Guide:
-    """A whole parsed guide."""
+    """A whole parsed guide, or several studied together (``ingest.merge``): then ``parts``
+    holds their titles, in order."""
 
     title: str
     source: str
@@ -95,6 +98,7 @@ class Guide:
     scenarios: tuple[Scenario, ...]
     pairs: tuple[MisconceptionPair, ...]
     services: tuple[str, ...] = field(default=())
+    parts: tuple[str, ...] = ()
 
     def items_in(self, section: str) -> list[Item]:
         return [item for item in self.items if item.section == section]
@@ -129,6 +133,7 @@ def guide_from_dict(data: dict) -> Guide:
             ),
             pairs=tuple(MisconceptionPair(**_tupled(p)) for p in data["pairs"]),
             services=tuple(data["services"]),
+            parts=tuple(data.get("parts", ())),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not {GUIDE_FORMAT!r} data: {exc}") from None

@@ -1,7 +1,8 @@
 """Build the knowledge graph from a parsed guide.
 
 Nodes carry ``type`` (section, item, scenario, step, misconception, service), ``label``, ``text``,
-``section``, ``kind`` and ``line``. Edges carry ``relation`` and point from the part to the whole:
+``section``, ``kind``, ``line`` and ``guide`` (the title of the guide they come from; "" for a
+service, which guides share). Edges carry ``relation`` and point from the part to the whole:
 item -part_of-> section, example -illustrates-> item, step -step_of-> scenario,
 item -has_misconception-> misconception, anything -mentions-> service, and
 related_to between items, scenarios and steps whose titles name the same concept.
@@ -10,6 +11,7 @@ related_to between items, scenarios and steps whose titles name the same concept
 from __future__ import annotations
 
 import re
+from itertools import combinations
 
 import networkx as nx
 
@@ -35,6 +37,7 @@ PART_OF, HAS_MISCONCEPTION, ILLUSTRATES, STEP_OF, MENTIONS, RELATED_TO = (
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
+_VENDOR_WORDS = {"amazon", "aws"}
 _TITLE_STOPWORDS = {"and", "or", "the", "a", "an", "for", "of", "with", "to", "in", "on", "use"}
 
 
@@ -66,18 +69,26 @@ def build_graph(guide: Guide) -> nx.DiGraph:
             section=section.name,
             kind="",
             line=section.line,
+            guide=section.path[0] if guide.parts else guide.title,
         )
         if len(section.path) > 1:
             parent = section_id(PATH_SEP.join(section.path[:-1]))
             graph.add_edge(section_id(section.name), parent, relation=PART_OF)
     for name in guide.services:
         graph.add_node(
-            service_id(name), type=SERVICE, label=name, text=name, section="", kind="", line=0
+            service_id(name),
+            type=SERVICE,
+            label=name,
+            text=name,
+            section="",
+            kind="",
+            line=0,
+            guide="",
         )
     for item in guide.items:
-        _add_item(graph, item)
+        _add_item(graph, item, item.guide or guide.title)
     for scenario in guide.scenarios:
-        _add_scenario(graph, scenario)
+        _add_scenario(graph, scenario, scenario.guide or guide.title)
     owners = {item.title: item_id(item.section, item.title) for item in guide.items}
     owners.update({scenario.title: scenario_id(scenario.title) for scenario in guide.scenarios})
     counts: dict[str, int] = {}
@@ -97,6 +108,7 @@ def build_graph(guide: Guide) -> nx.DiGraph:
             right=pair.right,
             owner=pair.owner,
             number=counts[owner],
+            guide=graph.nodes[owner]["guide"],
         )
         graph.add_edge(owner, node, relation=HAS_MISCONCEPTION)
         _add_mentions(graph, node, pair.services)
@@ -104,7 +116,7 @@ def build_graph(guide: Guide) -> nx.DiGraph:
     return graph
 
 
-def _add_item(graph: nx.DiGraph, item: Item) -> None:
+def _add_item(graph: nx.DiGraph, item: Item, guide: str) -> None:
     node = item_id(item.section, item.title)
     graph.add_node(
         node,
@@ -114,6 +126,7 @@ def _add_item(graph: nx.DiGraph, item: Item) -> None:
         section=item.section,
         kind=item.kind,
         line=item.line,
+        guide=guide,
         **_sourced(item.source),
         **({"correction": item.correction} if item.correction else {}),
     )
@@ -129,11 +142,12 @@ def _add_item(graph: nx.DiGraph, item: Item) -> None:
             section=item.section,
             kind="example",
             line=item.line,
+            guide=guide,
         )
         graph.add_edge(example, node, relation=ILLUSTRATES)
 
 
-def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
+def _add_scenario(graph: nx.DiGraph, scenario: Scenario, guide: str) -> None:
     node = scenario_id(scenario.title)
     graph.add_node(
         node,
@@ -143,6 +157,7 @@ def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
         section=scenario.section,
         kind="worked",
         line=scenario.line,
+        guide=guide,
         **_sourced(scenario.source),
         **({"correction": scenario.correction} if scenario.correction else {}),
     )
@@ -159,6 +174,7 @@ def _add_scenario(graph: nx.DiGraph, scenario: Scenario) -> None:
             kind="step",
             line=step.line,
             number=step.number,
+            guide=guide,
         )
         graph.add_edge(step_node, node, relation=STEP_OF)
         _add_mentions(graph, step_node, step.services)
@@ -196,27 +212,37 @@ def linkable_titles(graph: nx.DiGraph, guide: Guide) -> tuple[list, list, dict[s
         for n, d in graph.nodes(data=True)
         if d["type"] == STEP
     ]
+    # The guide's subject (ECS in "AWS ECS") is in every title in spirit: naming it links nothing.
+    subject = set(title_words(guide.title)) - _VENDOR_WORDS
     catalog_titles = {
-        item_id(i.section, i.title): set(_title_mentions(i.title, i.services)) for i in guide.items
+        item_id(i.section, i.title): set(_title_mentions(i.title, i.services, subject))
+        for i in guide.items
     }
     catalog_titles.update(
-        {scenario_id(s.title): set(_title_mentions(s.title, s.services)) for s in guide.scenarios}
+        {
+            scenario_id(s.title): set(_title_mentions(s.title, s.services, subject))
+            for s in guide.scenarios
+        }
     )
     return concepts, steps, catalog_titles
 
 
 def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
     """related_to where one title names the other's concept ("Task Definitions" in "Creating Task
-    Definitions", step "Fargate Launch Type" and item "Fargate") or both titles name one service.
+    Definitions", step "Fargate Launch Type" and item "Fargate"), both titles name one service,
+    or they share two words other than the guide's subject ("IAM Roles for Tasks" and "Task
+    Execution Role").
 
     A title names another when the other's words are a run of its own words; comparing every pair
     of titles is quadratic (728 s at 1000x), so titles are looked up by their runs of words and
     by the services they name instead. Edges are added in the order the pairwise scan added them.
     """
     concepts, steps, catalog_titles = linkable_titles(graph, guide)
+    subject = set(title_words(guide.title)) - _VENDOR_WORDS
     by_title: dict[tuple[str, ...], list[int]] = {}  # whole title -> concepts (positions)
     by_run: dict[tuple[str, ...], list[int]] = {}  # run of a title's words -> concepts
     by_service: dict[str, list[int]] = {}
+    by_two: dict[tuple[str, ...], list[int]] = {}  # two of a title's words -> concepts
     for position, (node, words) in enumerate(concepts):
         if words:
             by_title.setdefault(words, []).append(position)
@@ -224,6 +250,8 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
             by_run.setdefault(run, []).append(position)
         for service in catalog_titles.get(node, ()):
             by_service.setdefault(service, []).append(position)
+        for two in combinations(sorted(set(words) - subject), 2):
+            by_two.setdefault(two, []).append(position)
 
     def named(words: tuple[str, ...]) -> set[int]:
         """Concepts whose title is a run of ``words`` or has ``words`` as a run."""
@@ -236,6 +264,8 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
         related = named(words)
         for service in catalog_titles.get(node, ()):
             related.update(by_service[service])
+        for two in combinations(sorted(set(words) - subject), 2):
+            related.update(by_two[two])
         for other in sorted(r for r in related if r > position):
             graph.add_edge(node, concepts[other][0], relation=RELATED_TO)
     for step, words in steps:
@@ -245,10 +275,11 @@ def _link_related(graph: nx.DiGraph, guide: Guide) -> None:
                 graph.add_edge(step, concept, relation=RELATED_TO)
 
 
-def _title_mentions(title: str, services: tuple[str, ...]) -> list[str]:
-    """Services whose name shares a word with the title ("Amazon EFS" for "EFS Integration")."""
-    words = set(title_words(title))
-    return [s for s in services if words & set(title_words(s)) - {"amazon", "aws"}]
+def _title_mentions(title: str, services: tuple[str, ...], subject: set[str]) -> list[str]:
+    """Services whose name shares a word with the title ("Amazon EFS" for "EFS Integration"),
+    other than the guide's ``subject`` words."""
+    words = set(title_words(title)) - subject
+    return [s for s in services if words & set(title_words(s)) - _VENDOR_WORDS]
 
 
 def _sourced(source: str) -> dict[str, str]:

@@ -29,10 +29,12 @@ _SIZE = 1000.0  # the layout's square, in the SVG's user units
 
 
 def concept_map(graph: nx.DiGraph, *, max_nodes: int = 600, seed: int = 7) -> dict:
-    """The graph as ``{"format", "nodes", "edges", "types", "colours", "left_out"}``.
+    """The graph as ``{"format", "nodes", "edges", "types", "colours", "guides", "left_out"}``.
 
-    Each node is ``{"id", "label", "type", "section", "x", "y"}`` with x and y in 0..1000; each
-    edge is ``[source index, target index, relation]``. Labels are the guide's text: the browser
+    Each node is ``{"id", "label", "type", "section", "guide", "x", "y"}`` with x and y in
+    0..1000 and guide the title of the guide it comes from ("" for a service, which guides
+    share); ``guides`` lists the guides studied together. Each edge is
+    ``[source index, target index, relation]``. Labels are the guide's text: the browser
     must insert them as text, never as HTML.
     """
     if max_nodes < 1:
@@ -48,6 +50,7 @@ def concept_map(graph: nx.DiGraph, *, max_nodes: int = 600, seed: int = 7) -> di
             "label": str(shown.nodes[node].get("label", node)),
             "type": str(shown.nodes[node].get("type", "")),
             "section": str(shown.nodes[node].get("section", "")),
+            "guide": str(shown.nodes[node].get("guide", "")),
             "x": place[node][0],
             "y": place[node][1],
         }
@@ -65,6 +68,7 @@ def concept_map(graph: nx.DiGraph, *, max_nodes: int = 600, seed: int = 7) -> di
         "edges": edges,
         "types": types,
         "colours": {t: COLOURS.get(t, OTHER_COLOUR) for t in types},
+        "guides": _guides(graph, set(kept)),
         "left_out": graph.number_of_nodes() - len(nodes),
     }
 
@@ -127,3 +131,10 @@ def _fit(
         )
         for node, (x, y) in raw.items()
     }
+
+
+def _guides(graph: nx.DiGraph, shown: set[str]) -> list[str]:
+    """The guides the shown nodes come from, in the order the graph was built (the studied
+    order)."""
+    guides = (g for n, g in graph.nodes(data="guide", default="") if g and n in shown)
+    return list(dict.fromkeys(guides))

@@ -91,7 +91,15 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tutor(embedder, cache_dir):
+    """The tutor as shipped: the built-in guides studied together."""
     return Tutor.open(Settings(cache_dir=cache_dir), embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def seed_tutor(embedder, tmp_path_factory):
+    """The tutor of the seed guide alone, for what only it shows (its errata, its own items)."""
+    cache = tmp_path_factory.mktemp("seed-cache")
+    return Tutor.open(Settings(guides=(DEFAULT_GUIDE,), cache_dir=cache), embedder=embedder)
 
 
 @contextmanager

@@ -45,11 +45,13 @@ def test_sources_come_in_order_of_relevance_with_section_and_kind(tutor):
     scores = [hit.score for hit in answer.sources]
     assert scores == sorted(scores, reverse=True)
     assert answer.sources[0].title == "Service Updates"
-    assert answer.sources[0].section == "Configuration and Management > Service Management"
+    assert (
+        answer.sources[0].section == "AWS ECS > Configuration and Management > Service Management"
+    )
     assert answer.sources[0].kind == "concept"
     assert answer.to_dict()["sources"][0] == {
         "title": "Service Updates",
-        "section": "Configuration and Management > Service Management",
+        "section": "AWS ECS > Configuration and Management > Service Management",
         "kind": "concept",
         "score": round(answer.sources[0].score, 4),
     }

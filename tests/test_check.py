@@ -66,7 +66,7 @@ def test_explanation_quotes_the_right_statement_and_names_the_item(tutor, guide)
     assert result.verdict == "misconception"
     assert result.match() == {
         "title": "Service Auto Scaling",
-        "section": "Configuration and Management > Service Management",
+        "section": "AWS ECS > Configuration and Management > Service Management",
         "wrong": pair.wrong,
         "right": pair.right,
     }

@@ -33,7 +33,8 @@ def run(cache_dir):
     return run
 
 
-def test_ask_json_has_exactly_the_contract_keys(run, guide):
+def test_ask_json_has_exactly_the_contract_keys(run, tutor):
+    guide = tutor.guide  # the built-in guides, as the command studies them
     done = run("ask", "--json", "How", "do", "tasks", "get", "AWS", "permissions?")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)

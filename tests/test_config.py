@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import ingest.services
 from tutor.check.model import DEFAULT_MODEL_PATH
 from tutor.cli import main
 from tutor.config import (
+    BUILTIN_GUIDES,
     DEFAULT_EXAMPLES,
     DEFAULT_GUIDE,
     PROJECT_DIR,
@@ -66,7 +68,7 @@ def test_the_tests_never_use_the_users_own_directories():
 
 def test_settings_from_env_reads_every_variable(tmp_path):
     env = {
-        "ECS_TUTOR_GUIDE": "g.md",
+        "ECS_TUTOR_GUIDE": os.pathsep.join(["g.md", "h.md"]),
         "ECS_TUTOR_ALIASES": "a.json",
         "ECS_TUTOR_MODEL": "/models/m",
         "ECS_TUTOR_CACHE": str(tmp_path / "c"),
@@ -79,7 +81,7 @@ def test_settings_from_env_reads_every_variable(tmp_path):
         "ECS_TUTOR_MODELS_DIR": str(tmp_path / "m"),
     }
     assert settings_from_env(env) == Settings(
-        guide=Path("g.md"),
+        guides=(Path("g.md"), Path("h.md")),
         aliases=Path("a.json"),
         model="/models/m",
         cache_dir=tmp_path / "c",
@@ -95,7 +97,8 @@ def test_settings_from_env_reads_every_variable(tmp_path):
 
 def test_settings_from_an_empty_environment_are_the_defaults():
     settings = settings_from_env({})
-    assert (settings.guide, settings.backend, settings.side) == (DEFAULT_GUIDE, "onnx", None)
+    assert (settings.guides, settings.backend, settings.side) == (BUILTIN_GUIDES, "onnx", None)
+    assert settings.guides[0] == DEFAULT_GUIDE  # the seed first, then the in-depth guide
     assert settings.data_dir == user_dir("data", {})
     assert settings.models_dir == user_dir("cache", {}) / "models"
 

@@ -35,11 +35,14 @@ def test_a_stale_right_statement_is_replaced_and_the_item_says_what_changed(erra
     assert batch.correction.startswith("True now: ") and "EventBridge" in batch.correction
 
 
-def test_a_verdict_follows_what_is_true_now_and_says_so(tutor):
-    verdict = tutor.check("EBS volumes can be attached to Fargate tasks too")
+def test_a_verdict_follows_what_is_true_now_and_says_so(seed_tutor, tutor):
+    claim = "EBS volumes can be attached to Fargate tasks too"
+    verdict = seed_tutor.check(claim)  # the stale item is the only one that speaks to it
     assert verdict.verdict == "correct" and verdict.title == "EBS Volumes"
     assert verdict.right.startswith(EBS_NOW)
     assert "Correction: True now (changed 2024-01)" in verdict.explanation
+    # With the in-depth guide beside it, its item on launch-time volumes agrees.
+    assert tutor.check(claim).verdict == "correct"
 
 
 def test_an_answer_and_the_map_say_what_changed(tutor):

@@ -12,7 +12,6 @@ import pytest
 from conftest import CountingEmbedder
 
 from tutor import BrokenIndex, Settings
-from tutor.config import DEFAULT_EXAMPLES
 from tutor.core import phrasings
 from tutor.dev.evaluate import load_jsonl
 from tutor.search import cache as cache_module
@@ -41,25 +40,30 @@ def test_faiss_agrees_with_brute_force_cosine(tutor, embedder):
         assert np.allclose([s for _, s in found], [row[i] for i, _ in found], atol=1e-5)
 
 
-def test_every_item_misconception_side_and_step_is_indexed(tutor, graph):
+def test_every_item_misconception_side_and_step_is_indexed(tutor):
     fields = {(d.node, d.field) for d in tutor.index.docs}
-    assert sum(1 for _, f in fields if f == "wrong") == 31
-    assert sum(1 for _, f in fields if f == "right") == 31
-    assert sum(1 for _, f in fields if f == "item") == 28
-    assert sum(1 for _, f in fields if f == "step") == 18
-    paraphrases = phrasings(Settings(), tutor.guide)  # the teachers', the claims', the questions'
+    studied = tutor.guide  # both built-in guides: 31 + 63 pairs, 28 + 59 items
+    assert len(studied.pairs) == 94 and len(studied.items) == 87
+    assert sum(1 for _, f in fields if f == "wrong") == len(studied.pairs)
+    assert sum(1 for _, f in fields if f == "right") == len(studied.pairs)
+    assert sum(1 for _, f in fields if f == "item") == len(studied.items)
+    assert sum(1 for _, f in fields if f == "step") == sum(len(s.steps) for s in studied.scenarios)
+    paraphrases = phrasings(Settings(), studied)  # the teachers', the claims', the questions'
     assert sum(1 for d in tutor.index.docs if d.field.endswith(PARAPHRASE)) == paraphrases.count()
-    assert len(tutor.index.docs) == len(documents(graph, paraphrases))
+    assert len(tutor.index.docs) == len(documents(tutor.graph, paraphrases))
     texts = {(d.field, d.text) for d in tutor.index.docs}
-    for row in load_jsonl(DEFAULT_EXAMPLES.with_name("questions.jsonl")):
-        field = "worked" if row["titles"][0] in {s.title for s in tutor.guide.scenarios} else "item"
-        assert (field + PARAPHRASE, row["question"]) in texts
+    scenarios = {s.title for s in studied.scenarios}
+    for questions in Settings().questions_paths():  # each guide's labelled questions
+        for row in load_jsonl(questions):
+            field = "worked" if row["titles"][0] in scenarios else "item"
+            assert (field + PARAPHRASE, row["question"]) in texts
     indexed = {text for _, text in texts}
-    for row in load_jsonl(DEFAULT_EXAMPLES):
-        if side := {"misconception": "wrong", "correct": "right"}.get(row["verdict"]):
-            assert (side + PARAPHRASE, row["claim"]) in texts
-        else:  # a claim the guide does not cover answers nothing: kept apart, not indexed
-            assert row["claim"] not in indexed and row["claim"] in tutor.retriever.uncovered
+    for claims in Settings().examples_paths():
+        for row in load_jsonl(claims):
+            if side := {"misconception": "wrong", "correct": "right"}.get(row["verdict"]):
+                assert (side + PARAPHRASE, row["claim"]) in texts
+            else:  # a claim no guide covers answers nothing: kept apart, not indexed
+                assert row["claim"] not in indexed and row["claim"] in tutor.retriever.uncovered
 
 
 def test_manifest_records_schema_model_guide_and_checksums(tutor, cache_dir):

@@ -111,8 +111,8 @@ def test_an_uploaded_guide_is_stored_listed_and_studied_with_its_own_tutor(libra
     assert library.guides() == [
         StoredGuide(
             BUILTIN_KEY,
-            "AWS ECS",
-            library.settings.guide,
+            "AWS ECS + Amazon ECS in Depth",
+            library.settings.guides[0],
             len(tutor.guide.items),
             len(tutor.guide.pairs),
         ),

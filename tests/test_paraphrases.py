@@ -13,7 +13,7 @@ from ingest import (
     paraphrases_path,
 )
 from tutor import Settings
-from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE
+from tutor.config import BUILTIN_EXAMPLES, BUILTIN_GUIDES, DEFAULT_EXAMPLES, DEFAULT_GUIDE
 
 
 def test_the_shipped_file_covers_every_pair_of_the_guide(guide):
@@ -101,12 +101,13 @@ def test_labelled_questions_become_phrasings_of_every_concept_that_answers_them(
 
 
 def test_the_labelled_questions_are_the_ones_beside_the_labelled_claims(tmp_path):
-    assert Settings().questions_path() == DEFAULT_EXAMPLES.with_name("questions.jsonl")
-    assert Settings(examples="none").questions_path() is None
+    own = tuple(path.with_name("questions.jsonl") for path in BUILTIN_EXAMPLES.values())
+    assert Settings().questions_paths() == own
+    assert Settings(examples="none").questions_paths() == ()
     claims = tmp_path / "claims.jsonl"
-    assert Settings(examples=str(claims)).questions_path() is None  # none written there
+    assert Settings(examples=str(claims)).questions_paths() == ()  # none written there
     (tmp_path / "questions.jsonl").write_text("", encoding="utf-8")
-    assert Settings(examples=str(claims)).questions_path() == tmp_path / "questions.jsonl"
+    assert Settings(examples=str(claims)).questions_paths() == (tmp_path / "questions.jsonl",)
 
 
 def test_labelled_claims_for_another_guide_are_refused_with_their_line(guide, tmp_path):
@@ -117,8 +118,12 @@ def test_labelled_claims_for_another_guide_are_refused_with_their_line(guide, tm
         load_examples(path, guide)
 
 
-def test_the_ecs_guide_learns_from_its_own_claims_and_other_guides_from_none(tmp_path):
-    assert Settings().examples_path() == DEFAULT_EXAMPLES
-    assert Settings(guide=tmp_path / "eks.md").examples_path() is None
-    assert Settings(examples="none").examples_path() is None
-    assert Settings(examples=str(tmp_path / "x.jsonl")).examples_path() == tmp_path / "x.jsonl"
+def test_each_built_in_guide_learns_from_its_own_claims_and_other_guides_from_none(tmp_path):
+    seed, in_depth = BUILTIN_GUIDES
+    assert Settings().examples_paths() == (DEFAULT_EXAMPLES, BUILTIN_EXAMPLES[in_depth.name])
+    assert Settings(guides=(in_depth,)).examples_paths() == (BUILTIN_EXAMPLES[in_depth.name],)
+    assert Settings(guides=(tmp_path / "eks.md", seed)).examples_paths() == (DEFAULT_EXAMPLES,)
+    assert Settings(guides=(tmp_path / "eks.md",)).examples_paths() == ()
+    assert Settings(examples="none").examples_paths() == ()
+    chosen = tmp_path / "x.jsonl"
+    assert Settings(examples=str(chosen)).examples_paths() == (chosen,)

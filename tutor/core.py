@@ -21,7 +21,7 @@ from ingest import (
     load_paraphrases,
     load_questions,
     paraphrases_path,
-    read_studied_guide,
+    read_studied_guides,
 )
 from kg import ConceptNotFound, build_graph, find_concept
 from tutor.answerable import AnswerModel, question_features, unknown_share
@@ -68,18 +68,32 @@ def clean_input(text: str, *, what: str = "question") -> str:
 
 
 def phrasings(settings: Settings, guide: Guide) -> Paraphrases:
-    """Everything indexed beside the guide's own text: its teachers' phrasings, then the labelled
-    claims and questions the settings name (the claims labelled ``not_covered`` kept apart)."""
-    found = load_paraphrases(paraphrases_path(settings.guide), guide)
-    if examples := settings.examples_path():
+    """Everything indexed beside the guides' own text: their teachers' phrasings, then the
+    labelled claims and questions the settings name (the claims labelled ``not_covered`` kept
+    apart). ``guide``: the settings' guides, read and merged."""
+    found = Paraphrases()
+    for path in settings.guides:
+        found = found.merged(load_paraphrases(paraphrases_path(path), guide))
+    for examples in settings.examples_paths():
         found = found.merged(load_examples(examples, guide))
-    if questions := settings.questions_path():
+    for questions in settings.questions_paths():
         found = found.merged(load_questions(questions, guide))
     return found
 
 
+def guides_sha256(paths: tuple[Path, ...]) -> str:
+    """One digest of the guides' files, in order (the index manifest records it)."""
+    if len(paths) == 1:
+        return hashlib.sha256(Path(paths[0]).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+    return digest.hexdigest()
+
+
 class Tutor:
-    """ask / check / explore over one guide. Build it with ``Tutor.open()``."""
+    """ask / check / explore over the guides studied together (``ingest.merge``: one guide
+    record, one graph, one index). Build it with ``Tutor.open()``."""
 
     def __init__(
         self,
@@ -119,13 +133,13 @@ class Tutor:
         lap: Lap | None = None,
         guide: Guide | None = None,
     ) -> Tutor:
-        """Parse the guide, build the graph, and load (or build) the index for it. ``lap`` hears
-        each phase's name as it ends (``index.Lap``). ``guide``: the settings' guide already
-        parsed (an upload is parsed in a child process, ``ingest.isolated``, never here)."""
+        """Parse the guides, merge them, build the graph, and load (or build) the index for it.
+        ``lap`` hears each phase's name as it ends (``index.Lap``). ``guide``: the settings'
+        guides already parsed (an upload is parsed in a child process, ``ingest.isolated``,
+        never here)."""
         settings = settings or settings_from_env()
-        guide_path = Path(settings.guide)
         catalog = load_catalog(settings.aliases)
-        guide = guide or read_studied_guide(guide_path, catalog=catalog)
+        guide = guide or read_studied_guides(settings.guides, catalog=catalog)
         if lap:
             lap("parse")
         graph = build_graph(guide)
@@ -133,13 +147,12 @@ class Tutor:
             lap("graph")
         paraphrases = phrasings(settings, guide)
         embedder = embedder or embedder_for(settings)
-        guide_sha = hashlib.sha256(guide_path.read_bytes()).hexdigest()
         index = open_index(
             graph,
             embedder,
             settings.cache_dir,
             paraphrases=paraphrases,
-            guide_sha256=guide_sha,
+            guide_sha256=guides_sha256(settings.guides),
             rebuild=rebuild,
             extras_of=lambda docs: texts_to_store(docs, paraphrases.uncovered),
             lap=lap,
@@ -223,8 +236,8 @@ class Tutor:
         )
 
     def explore(self, concept: str) -> Exploration:
-        """A concept by name or node id; a name that is not in the graph is looked up by meaning
-        instead."""
+        """A concept by name or node id; a name that is not in the graph and not spelt close to
+        one is looked up by meaning instead."""
         node, by_meaning = self._find(concept)
         return explore_node(self.graph, node, matched_by_meaning=by_meaning)
 
@@ -239,6 +252,8 @@ class Tutor:
         try:
             return find_concept(self.graph, concept), False
         except ConceptNotFound as missing:
+            if missing.suggestions:  # a name spelt close to a concept's: ask, never swap it
+                raise
             hits = self.retriever.search(concept, k=1)
             if not hits or hits[0].score < 0.45:
                 raise missing from None

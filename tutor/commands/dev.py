@@ -73,19 +73,27 @@ def _add_bench(tools: argparse._SubParsersAction) -> None:
 
 def _eval(args: argparse.Namespace) -> int:
     from tutor.dev.baseline import NaiveBaseline
-    from tutor.dev.evaluate import DEFAULT_EVAL_DIR, HeldOutSystem, evaluate, format_report
+    from tutor.dev.evaluate import (
+        DEFAULT_EVAL_DIR,
+        HeldOutSystem,
+        evaluate,
+        format_report,
+        guides_by_title,
+    )
 
     tutor = open_tutor(args)
     folder = args.data or DEFAULT_EVAL_DIR
-    reports = [evaluate(tutor, folder)]
-    examples = settings(args).examples_path()
+    by_guide = guides_by_title(tutor.guide)
+    reports = [evaluate(tutor, folder, guide_of=by_guide)]
+    examples = settings(args).examples_paths()
     if args.held_out and examples:
         held_out = HeldOutSystem(
             settings(args), examples, folds=args.held_out, embedder=tutor.retriever.embedder
         )
-        reports.append(evaluate(held_out, folder))
+        reports.append(evaluate(held_out, folder, guide_of=by_guide))
     if not args.no_baseline:
-        reports.append(evaluate(NaiveBaseline(tutor.guide, tutor.retriever.embedder), folder))
+        baseline = NaiveBaseline(tutor.guide, tutor.retriever.embedder)
+        reports.append(evaluate(baseline, folder, guide_of=by_guide))
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=1))
     else:

@@ -17,7 +17,10 @@ from tutor.errors import TutorError
 def settings(args: argparse.Namespace) -> Settings:
     """The settings from the environment, with the global options over them."""
     return settings_from_env().with_(
-        guide=args.guide, model=args.model, cache_dir=args.cache_dir, examples=args.examples
+        guides=tuple(args.guide) if args.guide else None,
+        model=args.model,
+        cache_dir=args.cache_dir,
+        examples=args.examples,
     )
 
 

@@ -35,12 +35,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ingest import load_catalog, read_studied_guide
+    from ingest import load_catalog, read_studied_guides
     from kg import build_graph
 
     chosen = settings(args)
     catalog = load_catalog(chosen.aliases)
-    guide = read_studied_guide(chosen.guide, catalog=catalog)
+    guide = read_studied_guides(chosen.guides, catalog=catalog)
     if args.format == "anki":
         from tutor.study.anki import write_apkg
         from tutor.study.quiz import Quiz
@@ -58,7 +58,7 @@ def _export(args: argparse.Namespace) -> int:
 def _quiz(args: argparse.Namespace) -> int:
     """Due cards one by one: read an answer from stdin, print the feedback. An empty line or the
     end of input stops; every answer is saved as soon as it is given."""
-    from ingest import load_catalog, read_studied_guide
+    from ingest import load_catalog, read_studied_guides
     from kg import build_graph
     from tutor.study.progress import ProgressStore, store_url
     from tutor.study.quiz import Quiz
@@ -66,7 +66,7 @@ def _quiz(args: argparse.Namespace) -> int:
     chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
     catalog = load_catalog(chosen.aliases)
     if args.no_check:
-        guide, check = read_studied_guide(chosen.guide, catalog=catalog), None
+        guide, check = read_studied_guides(chosen.guides, catalog=catalog), None
         graph = build_graph(guide)
     else:
         tutor = open_tutor(args)

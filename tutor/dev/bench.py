@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.config import DEFAULT_GUIDE, PROJECT_DIR, Settings
+from tutor.config import PROJECT_DIR, Settings
 from tutor.dev.bench_report import format_table, targets, write_plot
 
 __all__ = ["BENCH_FORMAT", "DEFAULT_SIZES", "format_table", "run_bench", "write_plot"]
@@ -118,10 +118,10 @@ def measure(spec: dict) -> dict:
 
     cache = Path(spec["cache"])
     if spec["guide"] == "ecs":
-        settings = Settings(guide=DEFAULT_GUIDE, cache_dir=cache)
+        settings = Settings(cache_dir=cache)  # the built-in guides, studied together
     else:
         path = write_synthetic_guide(Path(spec["folder"]), spec["scale"], seed=spec["seed"])
-        settings = Settings(guide=path, cache_dir=cache, examples="none")
+        settings = Settings(guides=(path,), cache_dir=cache, examples="none")
     result: dict = {"guide": spec["guide"], "scale": spec.get("scale", 1)}
 
     started = time.perf_counter()
@@ -164,9 +164,9 @@ def measure(spec: dict) -> dict:
     result["ingest"]["unchanged_embedded"] = counting.texts
 
     if spec["guide"] != "ecs":  # one text changed: only it is embedded again
-        text = settings.guide.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
         first = next(line for line in text.splitlines() if line.startswith("1. **"))
-        settings.guide.write_text(text.replace(first, first + " Changed.", 1), encoding="utf-8")
+        path.write_text(text.replace(first, first + " Changed.", 1), encoding="utf-8")
         counting = _Counting(embedder)
         clock = time.perf_counter()
         tutor = Tutor.open(settings, embedder=counting)

@@ -11,12 +11,14 @@ import json
 import tempfile
 import zlib
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from ingest import Guide
 from tutor.check.claims import NOT_COVERED, VERDICTS
 from tutor.check.trust import CERTAINTIES
 from tutor.config import PROJECT_DIR, Settings
@@ -26,6 +28,7 @@ from tutor.errors import TutorError
 DEFAULT_EVAL_DIR = PROJECT_DIR / "data" / "eval"
 COVERAGE_LEVELS = (0.2, 0.4, 0.6, 0.8, 1.0)
 DECLINED, CAUTIONED, PLAIN = "declined", "cautioned", "plain"  # how ask answers (``reply``)
+NO_GUIDE = "no guide"  # the guide of a claim labelled not_covered
 
 
 class System(Protocol):
@@ -92,6 +95,10 @@ class Report:
     recall_at_3: float = 0.0
     mrr: float = 0.0
     ask_by_style: dict[str, Slice] = field(default_factory=dict)
+    # Figures by the guide of the labelled title (guides studied together; ``NO_GUIDE`` for a
+    # claim no guide covers), when ``evaluate`` is told each title's guide.
+    ask_by_guide: dict[str, Slice] = field(default_factory=dict)
+    check_by_guide: dict[str, Slice] = field(default_factory=dict)
     claims: int = 0
     accuracy: float = 0.0
     check_by_kind: dict[str, Slice] = field(default_factory=dict)
@@ -132,6 +139,7 @@ class Report:
                 "recall@3": round(self.recall_at_3, 4),
                 "mrr": round(self.mrr, 4),
                 "recall@3_by_style": slices(self.ask_by_style),
+                "recall@3_by_guide": slices(self.ask_by_guide),
                 **self._answerability(),
                 "misses": self.ask_misses,
             },
@@ -139,6 +147,7 @@ class Report:
                 "claims": self.claims,
                 "accuracy": round(self.accuracy, 4),
                 "by_kind": slices(self.check_by_kind),
+                "by_guide": slices(self.check_by_guide),
                 "macro_f1_by_kind": {
                     k: round(v, 4) for k, v in sorted(self.macro_f1_by_kind.items())
                 },
@@ -181,8 +190,15 @@ def load_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def evaluate(system: System | Tutor, folder: Path | str = DEFAULT_EVAL_DIR) -> Report:
-    """Run every set found in ``folder``: questions.jsonl for ask, claims.jsonl for check."""
+def evaluate(
+    system: System | Tutor,
+    folder: Path | str = DEFAULT_EVAL_DIR,
+    *,
+    guide_of: Mapping[str, str] | None = None,
+) -> Report:
+    """Run every set found in ``folder``: questions.jsonl for ask, claims.jsonl for check.
+    ``guide_of``: each item's and worked scenario's guide, by title (``guides_by_title``), to
+    report the figures by guide as well."""
     if isinstance(system, Tutor):
         system = TutorSystem(system)
     folder = Path(folder)
@@ -196,7 +212,33 @@ def evaluate(system: System | Tutor, folder: Path | str = DEFAULT_EVAL_DIR) -> R
             if isinstance(system, HeldOutSystem):
                 system.route(rows)
             run(system, rows, report)
+            if guide_of:
+                _by_guide(system.name, rows, report, guide_of)
     return report
+
+
+def guides_by_title(guide: Guide) -> dict[str, str]:
+    """Title -> the title of its guide, for items and worked scenarios (``evaluate``'s
+    ``guide_of``)."""
+    found = {item.title: item.guide or guide.title for item in guide.items}
+    found.update({s.title: s.guide or guide.title for s in guide.scenarios})
+    return found
+
+
+def _by_guide(name: str, rows: list[dict], report: Report, guide_of: Mapping[str, str]) -> None:
+    """Slice what ``_evaluate_ask`` or ``_evaluate_check`` just measured by the rows' guides:
+    a row is right unless it is among the misses."""
+    if "question" in rows[0]:
+        missed = {miss["id"] for miss in report.ask_misses}
+        for row in rows:
+            if row["titles"]:
+                guide = guide_of.get(row["titles"][0], NO_GUIDE)
+                report.ask_by_guide.setdefault(guide, Slice()).add(row["id"] not in missed)
+    else:
+        missed = {miss["id"] for miss in report.check_misses}
+        for row in rows:
+            guide = guide_of.get(row.get("title") or "", NO_GUIDE)
+            report.check_by_guide.setdefault(guide, Slice()).add(row["id"] not in missed)
 
 
 def _rank(ranked: list[str], gold: set[str]) -> int | None:
@@ -344,6 +386,7 @@ def format_report(*reports: Report) -> str:
         for style in sorted(first.ask_by_style):
             n = first.ask_by_style[style].total
             row(f"  recall@3 {style} (n={n})", [r.ask_by_style[style].rate for r in reports])
+        _guide_rows(row, reports, "recall@3", lambda r: r.ask_by_guide)
     if first.claims:
         lines.append(f"check ({first.claims} claims)")
         row("  accuracy", [r.accuracy for r in reports])
@@ -356,6 +399,7 @@ def format_report(*reports: Report) -> str:
             row(f"  accuracy {kind} (n={n})", [r.check_by_kind[kind].rate for r in reports])
         for kind in sorted(first.macro_f1_by_kind):
             row(f"  macro-F1 {kind}", [r.macro_f1_by_kind[kind] for r in reports])
+        _guide_rows(row, reports, "accuracy", lambda r: r.check_by_guide)
         for verdict in sorted(first.check_by_verdict):
             n = first.check_by_verdict[verdict].total
             row(
@@ -380,6 +424,15 @@ def format_report(*reports: Report) -> str:
     return "\n".join(lines)
 
 
+def _guide_rows(
+    row: Callable, reports: tuple[Report, ...], label: str, table: Callable[[Report], dict]
+) -> None:
+    """The rows of a figure by guide, guides in the first report's order of sight."""
+    for guide, first in table(reports[0]).items():
+        cells = [table(r)[guide].rate if guide in table(r) else "-" for r in reports]
+        row(f"  {label} {guide[:18]} (n={first.total})", cells)
+
+
 class HeldOutSystem:
     """The tutor fitted ``folds`` times, each time without the labelled claims and questions of
     one fold of the guide's titles; a question or claim is answered by the tutor that never saw
@@ -387,10 +440,14 @@ class HeldOutSystem:
 
     name = "items out"
 
-    def __init__(self, settings: Settings, examples: Path, *, folds: int = 5, embedder=None):
-        labelled = {"claims.jsonl": load_jsonl(examples)}
-        if questions := replace(settings, examples=str(examples)).questions_path():
-            labelled["questions.jsonl"] = load_jsonl(questions)
+    def __init__(
+        self, settings: Settings, examples: Sequence[Path], *, folds: int = 5, embedder=None
+    ):
+        labelled: dict[str, list[dict]] = {"claims.jsonl": [], "questions.jsonl": []}
+        for claims in examples:  # each guide's labelled claims, and the questions beside them
+            labelled["claims.jsonl"] += load_jsonl(claims)
+            if (questions := claims.with_name("questions.jsonl")).is_file():
+                labelled["questions.jsonl"] += load_jsonl(questions)
         titles = sorted(
             {row["title"] for row in labelled["claims.jsonl"] if row.get("title")}
             | {row["titles"][0] for row in labelled.get("questions.jsonl", ()) if row["titles"]}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,10 +92,10 @@ class Fit:
 
 
 def read_training_claims(
-    settings: Settings, examples: Path, *, folds: int = 5, embedder=None
+    settings: Settings, examples: Sequence[Path], *, folds: int = 5, embedder=None
 ) -> TrainingClaims:
-    """Every claim of ``examples`` read by the held-out tutor of its fold."""
-    rows = load_jsonl(examples)
+    """Every claim of the ``examples`` files read by the held-out tutor of its fold."""
+    rows = [row for path in examples for row in load_jsonl(path)]
     held_out = HeldOutSystem(settings, examples, folds=folds, embedder=embedder)
     held_out.route(rows)
     cover, side, rule_wrong, fold = [], [], [], []
@@ -103,7 +103,7 @@ def read_training_claims(
         claim = clean_input(row["claim"], what="claim")
         reading = held_out.tutor_for(row["claim"]).checker.read(claim)
         if reading is None:
-            raise TutorError(f"{examples}: the guide has no misconception pairs to fit against")
+            raise TutorError("the guides have no misconception pairs to fit against")
         cover.append(reading.cover)
         side.append(reading.side)
         rule_wrong.append(reading.rule_side == "wrong")
@@ -205,12 +205,13 @@ def fit_check_model(claims: TrainingClaims) -> Fit:
 
 def fit_from_settings(settings: Settings, *, folds: int = 5, embedder=None) -> Fit:
     """Read the settings' labelled claims with items held out and fit on them."""
-    examples = settings.examples_path()
-    if examples is None:
+    examples = settings.examples_paths()
+    if not examples:
         raise TutorError("no labelled claims to fit on (set --examples FILE)")
     claims = read_training_claims(settings, examples, folds=folds, embedder=embedder)
     fit = fit_check_model(claims)
-    fitted = {"examples": examples.name, "embedding_model": settings.model, **fit.model.fitted}
+    named = [f"{path.parent.name}/{path.name}" for path in examples]
+    fitted = {"examples": named, "embedding_model": settings.model, **fit.model.fitted}
     return replace(fit, model=replace(fit.model, fitted=fitted))
 
 

@@ -1,9 +1,11 @@
 """Fit ask's answerability model (``tutor.answerable``) and choose its threshold, items held out.
 
-1. Questions. Answerable: ``data/train/questions.jsonl`` and ``data/answerability/answerable.jsonl``
-   (each with the items that answer it). Not answerable: ``data/answerability/questions.jsonl``
-   (titles []; ``near`` names the item each is easiest to confuse with). Both kinds, typed as
-   learners type: ``data/learner/questions.jsonl``.
+1. Questions. Answerable: ``data/train/questions.jsonl``, ``data/depth-train/questions.jsonl`` and
+   ``data/answerability/answerable.jsonl``
+   (each with the items that answer it). Both kinds: ``data/answerability/questions.jsonl``
+   (written as beyond the seed guide; the rows the second guide answers carry its titles, the
+   rest have titles [] and ``near`` names the item each is easiest to confuse with) and
+   ``data/learner/questions.jsonl`` (typed as learners type).
 2. Features. Each question is read by a tutor that indexes none of the labelled questions
    (``examples="none"``), through the same path ``Tutor.ask`` takes (``answer_features``).
 3. Held out. The questions are split into five folds by item (an answerable question by its first
@@ -58,14 +60,18 @@ def fold_of(group: str) -> int:
 def labelled(data: Path = _DATA) -> list[dict]:
     """Every labelled question with ``answerable`` and the group it is held out with."""
     rows = []
-    for path in (data / "train/questions.jsonl", data / "answerability/answerable.jsonl"):
+    answerable = ("train", "depth-train")  # each built-in guide's labelled questions
+    for path in (
+        *(data / name / "questions.jsonl" for name in answerable),
+        data / "answerability/answerable.jsonl",
+    ):
         rows += [{**r, "answerable": True, "group": r["titles"][0]} for r in load_jsonl(path)]
-    for r in load_jsonl(data / "answerability/questions.jsonl"):
-        rows.append({**r, "answerable": False, "group": r.get("near") or r["id"]})
-    # Questions typed the way learners type, both kinds in one file.
-    for r in load_jsonl(data / "learner/questions.jsonl"):
-        group = r["titles"][0] if r["titles"] else r.get("near") or r["id"]
-        rows.append({**r, "answerable": bool(r["titles"]), "group": group})
+    # Both kinds in one file: the questions written as beyond the seed guide (some of which the
+    # second guide now answers: those carry titles) and the questions typed as learners type.
+    for name in ("answerability", "learner"):
+        for r in load_jsonl(data / name / "questions.jsonl"):
+            group = r["titles"][0] if r["titles"] else r.get("near") or r["id"]
+            rows.append({**r, "answerable": bool(r["titles"]), "group": group})
     return rows
 
 

@@ -3,8 +3,9 @@ levels at which a verdict is called ``sure`` or ``likely``.
 
 1. Verdicts. Every claim of the fitting sets is checked through ``Tutor.check`` (the path a
    learner's claim takes: normalised, comparatives read, then judged), by a tutor that never saw it:
-   ``data/train`` claims by the held-out tutor of their item's fold (``evaluate.HeldOutSystem``: the
-   tutor indexes training claims as phrasings, so otherwise a claim would find itself); the other
+   ``data/train`` and ``data/depth-train`` claims by the held-out tutor of their item's fold
+   (``evaluate.HeldOutSystem``: the tutor indexes training claims as phrasings, so otherwise a
+   claim would find itself); the other
    sets (``data/dev``, ``data/learner``: never indexed) by the tutor as shipped. Each verdict
    records the numbers the trust model weighs (``Verdict.features``) and whether it was right.
 2. Held out. Five folds by item (a not_covered claim by its group); the judged and the abstained
@@ -40,6 +41,8 @@ SURE_RISK = 0.03  # at most this share of "sure" verdicts wrong, held out
 LIKELY_ACCURACY = 0.90  # at least this share of stated ("sure" or "likely") verdicts right
 MIN_SURE = 30  # "sure" must cover at least this many held-out verdicts to be measured at all
 _DATA = PROJECT_DIR / "data"
+# Indexed by the shipped tutor (each guide's labelled claims): checked by fold tutors instead.
+HELD_OUT_SETS = ("train", "depth-train")
 SHIPPED_SETS = ("dev", "learner")  # checked by the shipped tutor: never indexed, never fitted on
 
 
@@ -61,13 +64,14 @@ def _fold(row: dict) -> int:
 def check_all(data: Path = _DATA, settings: Settings | None = None, embedder=None) -> Verdicts:
     """Step 1: every fitting claim checked by a tutor that never saw it."""
     settings = settings or Settings()
-    train = data / "train/claims.jsonl"
-    held_out = HeldOutSystem(settings, train, folds=FOLDS, embedder=embedder)
+    trains = [data / name / "claims.jsonl" for name in HELD_OUT_SETS]
+    held_out = HeldOutSystem(settings, trains, folds=FOLDS, embedder=embedder)
     shipped = Tutor.open(settings, embedder=embedder)
     checked: list[tuple[str, dict, Tutor]] = []
-    rows = load_jsonl(train)
-    held_out.route(rows)
-    checked += [("train", row, held_out.tutor_for(row["claim"])) for row in rows]
+    for train in trains:
+        rows = load_jsonl(train)
+        held_out.route(rows)
+        checked += [(train.parent.name, row, held_out.tutor_for(row["claim"])) for row in rows]
     for name in SHIPPED_SETS:
         path = data / name / "claims.jsonl"
         if path.is_file():

@@ -218,10 +218,11 @@ class GuideLibrary:
         files.sweep(self.folder, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
 
     def guides(self) -> list[StoredGuide]:
-        """The built-in guide first, then the stored uploads by title."""
+        """The built-in guides (studied together, as one) first, then the stored uploads by
+        title."""
         own = self.tutor(BUILTIN_KEY).guide
         first = StoredGuide(
-            BUILTIN_KEY, own.title, Path(self.settings.guide), len(own.items), len(own.pairs)
+            BUILTIN_KEY, own.title, Path(self.settings.guides[0]), len(own.items), len(own.pairs)
         )
         uploads = [
             found[0] for path in _stored_paths(self.folder) if (found := self._summary(path))
@@ -255,8 +256,8 @@ class GuideLibrary:
                 return found
             path = self._path_of(key)  # or removed: an upload that could not be indexed
             cache_dir = Path(self.settings.cache_dir) / GUIDES_FOLDER / key
-            # No labelled examples: they are written for the ECS guide's pairs.
-            settings = self.settings.with_(guide=path, cache_dir=cache_dir, examples="none")
+            # No labelled examples: they are written for the built-in guides' pairs.
+            settings = self.settings.with_(guides=(path,), cache_dir=cache_dir, examples="none")
             described = self._summary(path)
             if described is None:  # stored by an older parser, refused by this one
                 raise GuideNotFound(f"no guide {key!r} in the library: upload it again")

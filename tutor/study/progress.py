@@ -131,7 +131,9 @@ class ProgressStore:
     def __init__(self, url: str, *, quiz: Quiz, scheduler: fsrs.Scheduler | None = None):
         self.quiz = quiz
         self.scheduler = scheduler or fsrs.Scheduler()
-        self._engine, self._writer = open_database(url, guide=quiz.guide.title)
+        self._engine, self._writer = open_database(
+            url, guide=quiz.guide.title, parts=quiz.guide.parts
+        )
 
     def close(self) -> None:
         self._engine.dispose()

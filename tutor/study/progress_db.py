@@ -139,9 +139,11 @@ def learner_id_of(session: Session, name: str, now: datetime) -> int:
 # --- opening ----------------------------------------------------------------------------------
 
 
-def open_database(url: str, *, guide: str) -> tuple[Engine, Engine]:
+def open_database(url: str, *, guide: str, parts: tuple[str, ...] = ()) -> tuple[Engine, Engine]:
     """Engines for reading and for writing the progress database at ``url``, its tables made;
     ``ProgressError`` if it cannot be used or holds another schema or another guide's progress.
+    ``parts``: the guides studied together as ``guide`` (``ingest.merge``); a database of one
+    of them becomes the whole's (its cards keep their names: items are named by their titles).
 
     Writes lock up front on SQLite (``BEGIN IMMEDIATE``), so a read-then-write review never fails
     half-way because another process wrote in between."""
@@ -157,13 +159,13 @@ def open_database(url: str, *, guide: str) -> tuple[Engine, Engine]:
     try:
         Base.metadata.create_all(writer)  # a writer: two first opens take turns
         with Session(writer) as session, session.begin():
-            _check_meta(session, where, guide[:_GUIDE_CHARS])
+            _check_meta(session, where, guide[:_GUIDE_CHARS], [p[:_GUIDE_CHARS] for p in parts])
     except DatabaseError as exc:
         raise ProgressError(f"{where}: cannot open the progress database: {exc.orig}") from None
     return engine, writer
 
 
-def _check_meta(session: Session, where: str, title: str) -> None:
+def _check_meta(session: Session, where: str, title: str, parts: list[str]) -> None:
     found = session.get(MetaRow, "schema")
     if found is None:
         session.add(MetaRow(key="schema", value=SCHEMA))
@@ -174,6 +176,8 @@ def _check_meta(session: Session, where: str, title: str) -> None:
     owner = session.get(MetaRow, "guide")
     if owner is None:  # a new database, or one from before guides were recorded
         session.add(MetaRow(key="guide", value=title))
+    elif owner.value in parts:  # one guide's progress, now studied with others
+        owner.value = title
     elif owner.value != title:
         raise ProgressError(
             f"{where}: holds progress for the guide {owner.value!r}, not "

@@ -11,11 +11,11 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const RADIUS = { section: 10, item: 9, scenario: 6, step: 5, misconception: 6, service: 8 };
 const NAMED = new Set(["section", "item", "service"]); // other kinds show their label on demand
 const ZOOM = 1.25;
-let map;   // props.map_data: {nodes, edges, types, colours, left_out}
+let map;   // props.map_data: {nodes, edges, types, colours, guides, left_out}
 let byId;  // node id -> index in map.nodes
 let near;  // index -> Set of neighbour indices
-const state = { view: { x: 0, y: 0, w: 1000, h: 1000 }, hidden: new Set(), selected: -1,
-  path: [], matches: new Set() };
+const state = { view: { x: 0, y: 0, w: 1000, h: 1000 }, hidden: new Set(),
+  hiddenGuides: new Set(), selected: -1, path: [], matches: new Set() };
 
 // A new guide brings a new map: everything drawn or chosen so far is dropped.
 function load(data) {
@@ -27,7 +27,7 @@ function load(data) {
     near[t].add(s);
   }
   Object.assign(state, { view: { x: 0, y: 0, w: 1000, h: 1000 }, hidden: new Set(),
-    selected: -1, path: [], matches: new Set() });
+    hiddenGuides: new Set(), selected: -1, path: [], matches: new Set() });
   const box = $(".cm-search");
   if (box) box.value = "";
   const status = $(".cm-status");
@@ -99,12 +99,32 @@ function drawFilters() {
     label.append(box, swatch, document.createTextNode(` ${type} (${counts[type] || 0})`));
     return label;
   }));
+  // Guides studied together: each can be hidden (services, shared by the guides, stay).
+  const guides = map.guides || [];
+  if (guides.length > 1) {
+    for (const guide of guides) {
+      const label = document.createElement("label");
+      const tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.checked = !state.hiddenGuides.has(guide);
+      tick.dataset.guide = guide;
+      label.className = "cm-guide";
+      label.append(tick, document.createTextNode(` ${guide}`));
+      box.appendChild(label);
+    }
+  }
   if (map.left_out > 0) {
     const note = document.createElement("span");
     note.className = "cm-status";
     note.textContent = `${map.left_out} more nodes are not drawn (the guide is large)`;
     box.appendChild(note);
   }
+}
+
+// A node is hidden when its type or its guide is unticked.
+function isHidden(i) {
+  const node = map.nodes[i];
+  return state.hidden.has(node.type) || (node.guide && state.hiddenGuides.has(node.guide));
 }
 
 // Classes say what is hidden, chosen, near the chosen node, on the path, or found by search.
@@ -121,7 +141,7 @@ function paint() {
   element.querySelectorAll(".cm-node").forEach((g) => {
     const i = Number(g.dataset.index);
     const type = map.nodes[i].type;
-    g.classList.toggle("cm-hidden", state.hidden.has(type) && !onPath.has(i) && i !== state.selected);
+    g.classList.toggle("cm-hidden", isHidden(i) && !onPath.has(i) && i !== state.selected);
     g.classList.toggle("cm-selected", i === state.selected);
     g.classList.toggle("cm-near", isNear(i) && i !== focus);
     g.classList.toggle("cm-on-path", onPath.has(i));
@@ -130,7 +150,7 @@ function paint() {
   });
   element.querySelectorAll(".cm-edge").forEach((line) => {
     const [s, t] = map.edges[Number(line.dataset.edge)];
-    const shown = (i) => !state.hidden.has(map.nodes[i].type) || onPath.has(i) || i === state.selected;
+    const shown = (i) => !isHidden(i) || onPath.has(i) || i === state.selected;
     const onThePath = pathEdges.has(`${s} ${t}`);
     line.classList.toggle("cm-hidden", !(shown(s) && shown(t)));
     line.classList.toggle("cm-on-path", onThePath);
@@ -222,7 +242,7 @@ function search(text) {
 }
 
 function bestMatch(wanted) {
-  const found = [...state.matches].filter((i) => !state.hidden.has(map.nodes[i].type));
+  const found = [...state.matches].filter((i) => !isHidden(i));
   const rank = (i) => {
     const label = map.nodes[i].label.toLocaleLowerCase();
     return (label === wanted ? 0 : label.startsWith(wanted) ? 1 : 2) * 1000 + label.length;
@@ -288,10 +308,11 @@ element.addEventListener("input", (event) => {
 });
 
 element.addEventListener("change", (event) => {
-  const type = event.target.dataset && event.target.dataset.type;
-  if (!type) return;
-  if (event.target.checked) state.hidden.delete(type);
-  else state.hidden.add(type);
+  const data = event.target.dataset || {};
+  const [set, key] = data.type ? [state.hidden, data.type] : [state.hiddenGuides, data.guide];
+  if (!key) return;
+  if (event.target.checked) set.delete(key);
+  else set.add(key);
   paint();
 });
 
