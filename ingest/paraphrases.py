@@ -115,7 +115,7 @@ def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
     sides: dict[tuple[str, int], dict[str, list[str]]] = {}
     uncovered: list[str] = []
     for number, (claim, verdict, title) in _labelled(
-        path, "claim", lambda row: (row["claim"], row["verdict"], row.get("title"))
+        path, "claim", lambda row: (row["claim"], *_claim_label(row, owners))
     ):
         if verdict == "not_covered":
             uncovered.append(str(claim).strip())
@@ -139,8 +139,10 @@ def load_questions(path: Path | str, guide: Guide) -> Paraphrases:
     concepts = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
     items: dict[str, list[str]] = {}
     for number, (question, titles) in _labelled(
-        path, "question", lambda row: (str(row["question"]).strip(), list(row["titles"]))
+        path, "question", lambda row: (str(row["question"]).strip(), _titles(row, concepts))
     ):
+        if titles is None:
+            continue  # a question another guide answers, unanswerable from this one
         if not titles or not set(titles) <= concepts:
             raise IngestError(
                 f"{path}:{number}: expected the titles of items or worked scenarios of "
@@ -149,6 +151,30 @@ def load_questions(path: Path | str, guide: Guide) -> Paraphrases:
         for title in titles:
             items.setdefault(title, []).append(question)
     return Paraphrases(items={title: tuple(texts) for title, texts in items.items()})
+
+
+def _earlier(row: dict, known: set[str], titles: list) -> object:
+    """A row relabelled when a later guide came to answer it (``"relabelled": {"from": ...}``)
+    keeps its earlier label for a study without that guide: ``from`` when none of the row's
+    titles is known here, else ``None`` (the row stands as labelled)."""
+    earlier = row.get("relabelled")
+    if isinstance(earlier, dict) and "from" in earlier and not set(titles) & known:
+        return earlier["from"]
+    return None
+
+
+def _claim_label(row: dict, known: set[str]) -> tuple[str, str | None]:
+    """A labelled claim's verdict and title, as the guide studied here reads it."""
+    verdict, title = row["verdict"], row.get("title")
+    if _earlier(row, known, [title]) == "not_covered":
+        return "not_covered", None
+    return verdict, title
+
+
+def _titles(row: dict, known: set[str]) -> list[str] | None:
+    """A labelled question's titles, or ``None`` for one only a guide not studied answers."""
+    titles = list(row["titles"])
+    return None if _earlier(row, known, titles) == [] else titles
 
 
 def _labelled(path: Path, what: str, read: Callable[[dict], T]) -> Iterator[tuple[int, T]]:

@@ -98,8 +98,10 @@ def test_explanation_teaches_the_trap_the_cue_the_example_and_where_to_read_more
         ("It's false that task definitions can't be revised.", "cancel each other out"),
     ],
 )
-def test_the_why_names_the_cue_that_decided(tutor, claim, why):
-    assert why in tutor.check(claim).explanation
+def test_the_why_names_the_cue_that_decided(seed_tutor, claim, why):
+    """The cues, on the seed guide's pairs (studied with the second guide, the last of these
+    claims reads as unsure, and an unsure verdict names no cue)."""
+    assert why in seed_tutor.check(claim).explanation
 
 
 def test_the_why_quotes_only_cue_words_never_the_learners_other_text(tutor):
@@ -286,10 +288,13 @@ def test_quantifier_families_skip_words_that_only_look_like_quantifiers():
     assert families("EC2 and Fargate alike") == {"inclusive"}
 
 
-def test_a_claim_about_a_service_the_guide_never_mentions_is_not_covered(tutor):
-    result = tutor.check("Amazon ECR can scan the images that ECS tasks pull for known CVEs")
+def test_a_claim_about_a_service_the_guide_never_mentions_is_not_covered(seed_tutor, tutor):
+    claim = "Amazon ECR can scan the images that ECS tasks pull for known CVEs"
+    result = seed_tutor.check(claim)
     assert result.verdict == "not_covered"
     assert "Amazon ECR" in result.explanation and result.match() is None
+    # The second guide covers ECR: studied together, the claim finds its item.
+    assert tutor.check(claim).title == "ECR Image Scanning"
 
 
 def test_a_guide_service_named_in_a_claim_does_not_make_it_foreign(tutor):
@@ -396,14 +401,16 @@ def test_without_claims_labelled_as_outside_the_guide_that_feature_pushes_neithe
     assert bare.cover_probability(reading) == pytest.approx(cover.probability(average))
 
 
-def test_the_cover_reading_measures_the_nearest_claim_labelled_as_outside_the_guide(tutor):
+def test_the_cover_reading_measures_the_nearest_claim_labelled_as_outside_the_guide(seed_tutor):
+    """The seed guide alone does not cover ECS Anywhere, and its training claims about it (which
+    the second guide came to cover) are read as labelled outside it."""
     claim = "ECS Anywhere lets you run tasks on servers in your own building"
-    reading = tutor.checker.read(claim)
-    content = tutor.retriever.embed([strip_negation(claim)])[0]
-    known = tutor.retriever.embed([strip_negation(t) for t in tutor.retriever.uncovered])
+    reading = seed_tutor.checker.read(claim)
+    content = seed_tutor.retriever.embed([strip_negation(claim)])[0]
+    known = seed_tutor.retriever.embed([strip_negation(t) for t in seed_tutor.retriever.uncovered])
     assert reading.cover[2] == pytest.approx(float((known @ content).max()), abs=1e-5)
-    assert reading.cover[2] > 0.6  # the training set has ECS Anywhere claims
-    assert tutor.check(claim).verdict == "not_covered"
+    assert reading.cover[2] > 0.6
+    assert seed_tutor.check(claim).verdict == "not_covered"
 
 
 @pytest.mark.parametrize(
@@ -431,10 +438,11 @@ def test_the_pairs_wrong_versus_right_direction_reads_the_content_turned_by_nega
         ("Streaming jobs and nightly batches alike run fine on ECS.", "correct"),
     ],
 )
-def test_quantifier_sides_are_learned_clause_by_clause(tutor, claim, verdict):
+def test_quantifier_sides_are_learned_clause_by_clause(seed_tutor, claim, verdict):
     """A phrasing such as "only X, not all of them" uses "only" for one side and negates the
-    other in its second clause; read whole, its one negation tied "only" to the wrong side."""
-    assert tutor.check(claim).verdict == verdict
+    other in its second clause; read whole, its one negation tied "only" to the wrong side.
+    (On the seed guide: studied with the second, the batch claim is judged not covered.)"""
+    assert seed_tutor.check(claim).verdict == verdict
 
 
 def test_a_check_embeds_only_the_claim_s_own_texts(embedder, cache_dir, tutor):

@@ -127,3 +127,20 @@ def test_each_built_in_guide_learns_from_its_own_claims_and_other_guides_from_no
     assert Settings(examples="none").examples_paths() == ()
     chosen = tmp_path / "x.jsonl"
     assert Settings(examples=str(chosen)).examples_paths() == (chosen,)
+
+
+def test_a_row_relabelled_for_a_later_guide_keeps_its_earlier_label_without_it(guide, tmp_path):
+    """The seed guide studied alone reads a claim the in-depth guide came to cover as it was
+    first labelled (outside the guide), and skips a question only that guide answers."""
+    later = {"from": "not_covered", "date": "2026-12-05", "by": "guides/ecs-in-depth.md"}
+    claims = tmp_path / "claims.jsonl"
+    row = {"claim": "Spot tasks get two minutes", "verdict": "correct", "title": "Spot Warnings"}
+    claims.write_text(json.dumps({**row, "relabelled": later}) + "\n", encoding="utf-8")
+    assert load_examples(claims, guide).uncovered == ("Spot tasks get two minutes",)
+    claims.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="expected a verdict and the title"):
+        load_examples(claims, guide)  # not relabelled: still an error
+    questions = tmp_path / "questions.jsonl"
+    asked = {"question": "How long is the warning?", "titles": ["Spot Warnings"]}
+    questions.write_text(json.dumps({**asked, "relabelled": {**later, "from": []}}) + "\n")
+    assert load_questions(questions, guide).items == {}

@@ -368,14 +368,17 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
     return float(sum(gaps) / len(p))
 
 
+_LABEL = 44  # the width of the label column: a guide's title fits in it
+
+
 def format_report(*reports: Report) -> str:
     """One or more reports side by side as a plain-text table."""
     names = [r.system for r in reports]
-    lines = [f"{'':34}" + "".join(f"{name:>12}" for name in names)]
+    lines = [f"{'':{_LABEL}}" + "".join(f"{name:>12}" for name in names)]
 
     def row(label: str, values: list[float | str]) -> None:
         cells = "".join(f"{v:>12.3f}" if isinstance(v, float) else f"{v:>12}" for v in values)
-        lines.append(f"{label:34}{cells}")
+        lines.append(f"{label:{_LABEL}}{cells}")
 
     first = reports[0]
     if first.questions:
@@ -430,7 +433,7 @@ def _guide_rows(
     """The rows of a figure by guide, guides in the first report's order of sight."""
     for guide, first in table(reports[0]).items():
         cells = [table(r)[guide].rate if guide in table(r) else "-" for r in reports]
-        row(f"  {label} {guide[:18]} (n={first.total})", cells)
+        row(f"  {label} {guide} (n={first.total})", cells)
 
 
 class HeldOutSystem:

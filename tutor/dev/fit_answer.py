@@ -17,7 +17,9 @@
    retrieval gets right at all: declining is cheap, a wrong answer is not, but a tutor that
    declines what it knows is no tutor.
    The sure level, above which answers are given without a caution: the lowest probability
-   above which ``SURE_PRECISION`` of the held-out answered questions got a right answer.
+   above which ``SURE_PRECISION`` of the held-out answered questions got a right answer, and
+   no more than ``SURE_UNANSWERABLE`` of the unanswerable ones were answered plainly (the
+   precision alone lets more of them through as the answerable share grows).
 5. The model is refitted on every question and saved with the held-out figures
    (``data/models/answer.json``); ``--plot`` draws the risk-coverage and reliability curves.
 
@@ -41,6 +43,7 @@ from tutor.files import atomic_write
 
 ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decline
 SURE_PRECISION = 0.90  # answers above the sure level: at least this share answered right
+SURE_UNANSWERABLE = 0.05  # and at most this share of unanswerable questions answered plainly
 FOLDS = 5
 _DATA = PROJECT_DIR / "data"
 
@@ -94,10 +97,14 @@ def choose_threshold(p: np.ndarray, answerable: np.ndarray, right: np.ndarray) -
         if answered_right >= reachable - ANSWER_SLACK:
             best = max(best, float(t))
     # The sure level: the lowest probability above which held-out answered questions were
-    # answerable and answered with a right item in the top three at least SURE_PRECISION of times.
+    # answerable and answered with a right item in the top three at least SURE_PRECISION of times,
+    # and that lets at most SURE_UNANSWERABLE of the unanswerable questions through.
     order = np.argsort(-p)
     good = np.cumsum((answerable & right)[order]) / np.arange(1, len(p) + 1)
-    meets = np.flatnonzero((good >= SURE_PRECISION) & (p[order] >= best))
+    plain_unanswerable = np.cumsum((~answerable)[order]) / max(1, int((~answerable).sum()))
+    meets = np.flatnonzero(
+        (good >= SURE_PRECISION) & (plain_unanswerable <= SURE_UNANSWERABLE) & (p[order] >= best)
+    )
     sure = float(p[order][meets.max()]) if meets.size else 1.0
     said_sure = p >= sure
     return {

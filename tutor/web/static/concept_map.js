@@ -67,7 +67,8 @@ function draw() {
   map.nodes.forEach((node, i) => {
     const r = RADIUS[node.type] || 6;
     const g = svg("g", { class: NAMED.has(node.type) ? "cm-node" : "cm-node cm-quiet",
-      "data-index": i, "data-type": node.type, "data-id": node.id, tabindex: 0, role: "button",
+      "data-index": i, "data-type": node.type, "data-id": node.id, "data-guide": node.guide || "",
+      tabindex: 0, role: "button",
       "aria-label": `${node.label} (${node.type})` });
     titled(g, `${node.label} (${node.type}${node.section ? " in " + node.section : ""})`);
     g.appendChild(svg("circle", { cx: node.x, cy: node.y, r, fill: map.colours[node.type] || "#a855f7" }));
