@@ -134,16 +134,17 @@ def load_examples(path: Path | str, guide: Guide) -> Paraphrases:
 
 def load_questions(path: Path | str, guide: Guide) -> Paraphrases:
     """Labelled questions (JSON Lines: {"question", "titles"}) as phrasings of the items and
-    worked scenarios that answer them: a learner's way of asking finds its concept again."""
+    worked scenarios that answer them: a learner's way of asking finds its concept again. A
+    question labelled as answered by nothing (``titles`` []) is the phrasing of nothing."""
     path = Path(path)
     concepts = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
     items: dict[str, list[str]] = {}
     for number, (question, titles) in _labelled(
         path, "question", lambda row: (str(row["question"]).strip(), _titles(row, concepts))
     ):
-        if titles is None:
-            continue  # a question another guide answers, unanswerable from this one
-        if not titles or not set(titles) <= concepts:
+        if not titles:
+            continue  # a question no studied guide answers (or only one not studied here)
+        if not set(titles) <= concepts:
             raise IngestError(
                 f"{path}:{number}: expected the titles of items or worked scenarios of "
                 f"{guide.source}"

@@ -13,7 +13,13 @@ from ingest import (
     paraphrases_path,
 )
 from tutor import Settings
-from tutor.config import BUILTIN_EXAMPLES, BUILTIN_GUIDES, DEFAULT_EXAMPLES, DEFAULT_GUIDE
+from tutor.config import (
+    BUILTIN_EXAMPLES,
+    BUILTIN_GUIDES,
+    DEFAULT_EXAMPLES,
+    DEFAULT_GUIDE,
+    OUTSIDE_EXAMPLES,
+)
 
 
 def test_the_shipped_file_covers_every_pair_of_the_guide(guide):
@@ -102,7 +108,7 @@ def test_labelled_questions_become_phrasings_of_every_concept_that_answers_them(
 
 def test_the_labelled_questions_are_the_ones_beside_the_labelled_claims(tmp_path):
     own = tuple(path.with_name("questions.jsonl") for path in BUILTIN_EXAMPLES.values())
-    assert Settings().questions_paths() == own
+    assert Settings().questions_paths() == (*own, OUTSIDE_EXAMPLES.with_name("questions.jsonl"))
     assert Settings(examples="none").questions_paths() == ()
     claims = tmp_path / "claims.jsonl"
     assert Settings(examples=str(claims)).questions_paths() == ()  # none written there
@@ -119,9 +125,13 @@ def test_labelled_claims_for_another_guide_are_refused_with_their_line(guide, tm
 
 
 def test_each_built_in_guide_learns_from_its_own_claims_and_other_guides_from_none(tmp_path):
+    """Claims outside every built-in guide are learnt from too, unless another guide (which may
+    cover them) is studied."""
     seed, in_depth = BUILTIN_GUIDES
-    assert Settings().examples_paths() == (DEFAULT_EXAMPLES, BUILTIN_EXAMPLES[in_depth.name])
-    assert Settings(guides=(in_depth,)).examples_paths() == (BUILTIN_EXAMPLES[in_depth.name],)
+    own = (DEFAULT_EXAMPLES, BUILTIN_EXAMPLES[in_depth.name])
+    assert Settings().examples_paths() == (*own, OUTSIDE_EXAMPLES)
+    in_depth_alone = Settings(guides=(in_depth,)).examples_paths()
+    assert in_depth_alone == (BUILTIN_EXAMPLES[in_depth.name], OUTSIDE_EXAMPLES)
     assert Settings(guides=(tmp_path / "eks.md", seed)).examples_paths() == (DEFAULT_EXAMPLES,)
     assert Settings(guides=(tmp_path / "eks.md",)).examples_paths() == ()
     assert Settings(examples="none").examples_paths() == ()

@@ -48,6 +48,9 @@ BUILTIN_EXAMPLES = {
     DEFAULT_GUIDE.name: DEFAULT_EXAMPLES,
     BUILTIN_GUIDES[1].name: resource("depth-train/claims.jsonl"),
 }
+# Claims about ECS and its neighbours that no built-in guide covers, learnt from (as labelled
+# outside the guides) whenever only built-in guides are studied.
+OUTSIDE_EXAMPLES = resource("near-train/claims.jsonl")
 
 
 def user_dir(kind: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -98,7 +101,10 @@ class Settings:
             chosen = self.examples.strip()
             return () if chosen.lower() in ("", "none") else (Path(chosen),)
         builtin = {guide.resolve(): guide.name for guide in BUILTIN_GUIDES}
-        found = (BUILTIN_EXAMPLES.get(builtin.get(Path(g).resolve(), "")) for g in self.guides)
+        names = [builtin.get(Path(g).resolve(), "") for g in self.guides]
+        found = [BUILTIN_EXAMPLES.get(name) for name in names]
+        if all(names):  # claims outside every built-in guide: outside these too
+            found.append(OUTSIDE_EXAMPLES)
         return tuple(path for path in found if path is not None and path.is_file())
 
     def questions_paths(self) -> tuple[Path, ...]:

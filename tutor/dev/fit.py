@@ -100,8 +100,9 @@ def read_training_claims(
     held_out.route(rows)
     cover, side, rule_wrong, fold = [], [], [], []
     for row in rows:
-        claim = clean_input(row["claim"], what="claim")
-        reading = held_out.tutor_for(row["claim"]).checker.read(claim)
+        tutor = held_out.tutor_for(row["claim"])
+        read, _ = tutor.read_claim(clean_input(row["claim"], what="claim"))  # as check reads it
+        reading = tutor.checker.read(read)
         if reading is None:
             raise TutorError("the guides have no misconception pairs to fit against")
         cover.append(reading.cover)

@@ -4,8 +4,9 @@
    ``data/answerability/answerable.jsonl``
    (each with the items that answer it). Both kinds: ``data/answerability/questions.jsonl``
    (written as beyond the seed guide; the rows the second guide answers carry its titles, the
-   rest have titles [] and ``near`` names the item each is easiest to confuse with) and
-   ``data/learner/questions.jsonl`` (typed as learners type).
+   rest have titles [] and ``near`` names the item each is easiest to confuse with),
+   ``data/learner/questions.jsonl`` (typed as learners type) and ``data/near-train/questions.jsonl``
+   (about ECS and its neighbours, outside both built-in guides).
 2. Features. Each question is read by a tutor that indexes none of the labelled questions
    (``examples="none"``), through the same path ``Tutor.ask`` takes (``answer_features``).
 3. Held out. The questions are split into five folds by item (an answerable question by its first
@@ -71,7 +72,7 @@ def labelled(data: Path = _DATA) -> list[dict]:
         rows += [{**r, "answerable": True, "group": r["titles"][0]} for r in load_jsonl(path)]
     # Both kinds in one file: the questions written as beyond the seed guide (some of which the
     # second guide now answers: those carry titles) and the questions typed as learners type.
-    for name in ("answerability", "learner"):
+    for name in ("answerability", "learner", "near-train"):
         for r in load_jsonl(data / name / "questions.jsonl"):
             group = r["titles"][0] if r["titles"] else r.get("near") or r["id"]
             rows.append({**r, "answerable": bool(r["titles"]), "group": group})

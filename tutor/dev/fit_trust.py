@@ -42,7 +42,7 @@ LIKELY_ACCURACY = 0.90  # at least this share of stated ("sure" or "likely") ver
 MIN_SURE = 30  # "sure" must cover at least this many held-out verdicts to be measured at all
 _DATA = PROJECT_DIR / "data"
 # Indexed by the shipped tutor (each guide's labelled claims): checked by fold tutors instead.
-HELD_OUT_SETS = ("train", "depth-train")
+HELD_OUT_SETS = ("train", "depth-train", "near-train")
 SHIPPED_SETS = ("dev", "learner")  # checked by the shipped tutor: never indexed, never fitted on
 
 
