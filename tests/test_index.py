@@ -55,6 +55,9 @@ def test_every_item_misconception_side_and_step_is_indexed(tutor):
     scenarios = {s.title for s in studied.scenarios}
     for questions in Settings().questions_paths():  # each guide's labelled questions
         for row in load_jsonl(questions):
+            if not row["titles"]:  # answered by no guide: the phrasing of nothing
+                assert not any(text == row["question"] for _, text in texts)
+                continue
             field = "worked" if row["titles"][0] in scenarios else "item"
             assert (field + PARAPHRASE, row["question"]) in texts
     indexed = {text for _, text in texts}

@@ -43,6 +43,7 @@ from tutor.check.explain import (
     STATEMENT,
     example_of_pair,
     explain_unsure,
+    explain_unsure_cover,
     explain_verdict,
     not_covered,
     notes_of_pair,
@@ -175,7 +176,11 @@ class ClaimChecker:
         graph = self.retriever.graph
         if not covered:
             found = not_covered(claim, graph, reading, p_cover)
-            return self._trusted(found, self._abstained_features(reading, p_cover, signals))
+            found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
+            if found.certainty != UNSURE or reading.foreign:
+                return found
+            # Not sure the guides are silent on it: the nearest pair, for the learner to compare.
+            return _with_pair(found, graph.nodes[reading.pair.node], reading.pair.node, graph)
         reading = self._stage2(reading, *embedded)
         data = graph.nodes[reading.pair.node]
         side, p_side = self._decide_side(reading)
@@ -511,3 +516,17 @@ class ClaimChecker:
         if decided is None:  # ``clauses`` gives at least the whole claim
             raise ValueError("a claim without a clause has no side")
         return decided
+
+
+def _with_pair(found: Verdict, data: dict, node: str, graph) -> Verdict:
+    """An unsure ``not_covered`` verdict that shows the nearest pair instead of saying flatly
+    that the guides are silent."""
+    return replace(
+        found,
+        title=data["owner"],
+        section=data["section"],
+        wrong=data["wrong"],
+        right=data["right"],
+        node=node,
+        explanation=explain_unsure_cover(data, notes_of_pair(graph, node)),
+    )

@@ -129,6 +129,22 @@ def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str
     return "\n\n".join(lines)
 
 
+def explain_unsure_cover(data: dict, notes: tuple[str, ...] = ()) -> str:
+    """No verdict, for a claim the checker leans to call not covered but cannot be sure of: the
+    nearest pair, for the learner to compare."""
+    owner = literal(data["owner"])
+    lines = [
+        f"I can't tell whether the guide covers this: it reads as going beyond the guide, but "
+        f"claims read like this are often misjudged. The nearest the guide comes is the pair from "
+        f"**{owner}** ({literal(data['section'])}); compare it yourself:",
+        f"Right: “{literal(data['right'])}”",
+        f"Wrong (the misconception): “{literal(data['wrong'])}”",
+        *(literal(note) for note in notes),
+    ]
+    lines.append(_open_in_explore(data, "to read the whole item"))
+    return "\n\n".join(lines)
+
+
 def explain_verdict(
     verdict: str, data: dict, why: str, example: str | None, notes: tuple[str, ...] = ()
 ) -> str:

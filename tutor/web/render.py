@@ -91,8 +91,9 @@ def answer_document(answer) -> str:
 
 def verdict(found) -> str:
     """The verdict's heading and the claim it judged, quoted, and how sure the tutor is: a
-    verdict it is unsure of is no verdict ("can't tell")."""
-    if found.certainty == "unsure" and found.verdict != NOT_COVERED:
+    verdict it is unsure of is no verdict ("can't tell"), and neither is a "not covered" it is
+    unsure of when it shows the nearest pair."""
+    if found.certainty == "unsure" and found.title is not None:
         return f"### {CANT_TELL}\n\n> {raw(found.claim)}"
     note = CERTAINTY_NOTES[found.certainty]
     heading = f"### {VERDICT_HEADINGS[found.verdict]}\n\n> {raw(found.claim)}"
