@@ -41,8 +41,8 @@ def merge_guides(guides: Sequence[Guide]) -> Guide:
                 )
             seen[name] = guide.source
     return Guide(
-        title=" + ".join(titles),
-        source=" + ".join(guide.source for guide in guides),
+        title=_JOIN.join(titles),
+        source=_JOIN.join(guide.source for guide in guides),
         sections=tuple(section for guide in guides for section in _sections(guide)),
         items=tuple(
             replace(item, section=_under(guide, item.section), guide=guide.title)
@@ -62,6 +62,19 @@ def merge_guides(guides: Sequence[Guide]) -> Guide:
         services=tuple(dict.fromkeys(name for guide in guides for name in guide.services)),
         parts=tuple(titles),
     )
+
+
+_JOIN = " + "
+
+
+def part_sources(guide: Guide) -> list[tuple[str, str]]:
+    """``(title, source)`` of each guide studied in ``guide``: one for a guide not merged."""
+    if not guide.parts:
+        return [(guide.title, guide.source)]
+    sources = guide.source.split(_JOIN)
+    if len(sources) != len(guide.parts):
+        raise IngestError(f"{guide.source}: cannot tell the sources of {guide.title}")
+    return list(zip(guide.parts, sources, strict=True))
 
 
 def read_studied_guides(

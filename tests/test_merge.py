@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ingest import IngestError, merge_guides, parse_guide, read_studied_guides
+from ingest.merge import part_sources
 from kg import build_graph
 from kg.build import ITEM, RELATED_TO, SECTION, SERVICE
 from kg.conceptmap import concept_map
@@ -106,3 +109,10 @@ def test_a_path_runs_across_the_guides(tutor):
 def test_the_evaluation_can_say_each_titles_guide(studied):
     by_title = guides_by_title(studied)
     assert by_title["Clusters"] == SEED and by_title["Capacity Providers"] == IN_DEPTH
+
+
+def test_each_part_of_a_merged_guide_keeps_its_source(studied):
+    """What reads the guides' own files (the naive baseline) finds each one."""
+    parts = part_sources(studied)
+    assert [title for title, _ in parts] == [SEED, IN_DEPTH]
+    assert [Path(source).name for _, source in parts] == ["ecs.md", "ecs-in-depth.md"]

@@ -12,6 +12,7 @@ import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest import Guide
+from ingest.merge import part_sources
 from tutor.search.embed import Embedder
 
 CHUNK_SIZE, CHUNK_OVERLAP = 500, 50
@@ -26,23 +27,25 @@ class NaiveBaseline:
     name = "baseline"
 
     def __init__(self, guide: Guide, embedder: Embedder, *, floor: float = BASELINE_FLOOR):
-        text = Path(guide.source).read_text(encoding="utf-8")
         splitter = RecursiveCharacterTextSplitter(
             chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True
         )
-        chunks = splitter.create_documents([text])
-        starts = [item.line for item in guide.items] + [s.line for s in guide.scenarios]
-        titles = [item.title for item in guide.items] + [s.title for s in guide.scenarios]
-        order = sorted(range(len(starts)), key=starts.__getitem__)
-        self._starts = [starts[i] for i in order]
-        self._titles = [titles[i] for i in order]
-        self._chunk_titles = []
-        for chunk in chunks:
-            first = text.count("\n", 0, chunk.metadata["start_index"]) + 1
-            last = first + chunk.page_content.count("\n")
-            self._chunk_titles.append(self._titles_between(first, last))
+        self._chunk_titles: list[list[str]] = []
+        contents: list[str] = []
+        for part, source in part_sources(guide):  # each guide's own file, cut alone
+            text = Path(source).read_text(encoding="utf-8")
+            concepts = sorted(
+                (c for c in (*guide.items, *guide.scenarios) if not guide.parts or c.guide == part),
+                key=lambda c: c.line,
+            )
+            starts, titles = [c.line for c in concepts], [c.title for c in concepts]
+            for chunk in splitter.create_documents([text]):
+                first = text.count("\n", 0, chunk.metadata["start_index"]) + 1
+                last = first + chunk.page_content.count("\n")
+                self._chunk_titles.append(_titles_between(starts, titles, first, last))
+                contents.append(chunk.page_content)
         self._embedder = embedder
-        self._chunks = _flat_index(embedder([c.page_content for c in chunks]))
+        self._chunks = _flat_index(embedder(contents))
         self._sentences = [
             (statement, side, pair.owner)
             for pair in guide.pairs
@@ -79,11 +82,12 @@ class NaiveBaseline:
         verdict = "misconception" if side == "wrong" else "correct"
         return verdict, owner, min(1.0, 0.5 + (score - self.floor)), None
 
-    def _titles_between(self, first: int, last: int) -> list[str]:
-        """The concepts whose text overlaps lines first..last of the guide."""
-        lo = max(0, bisect.bisect_right(self._starts, first) - 1)
-        hi = bisect.bisect_right(self._starts, last)
-        return self._titles[lo:hi] if hi > lo else []
+
+def _titles_between(starts: list[int], titles: list[str], first: int, last: int) -> list[str]:
+    """The concepts (starting at lines ``starts``) whose text overlaps lines first..last."""
+    lo = max(0, bisect.bisect_right(starts, first) - 1)
+    hi = bisect.bisect_right(starts, last)
+    return titles[lo:hi] if hi > lo else []
 
 
 def _flat_index(vectors: np.ndarray) -> faiss.IndexFlatIP:
