@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import CountingEmbedder
 
+from ingest import read_studied_guides
 from tutor import Settings, Tutor
 from tutor.cli import main
 from tutor.dev.bench import BENCH_FORMAT, format_table
@@ -89,7 +90,7 @@ def test_a_damaged_cache_lends_nothing(graph, embedder, tmp_path):
 
 def test_an_unchanged_synthetic_guide_is_not_re_embedded(embedder, tmp_path):
     guide = write_synthetic_guide(tmp_path / "guides", 1, seed=3)
-    settings = Settings(guide=guide, cache_dir=tmp_path / "cache", examples="none")
+    settings = Settings(guides=(guide,), cache_dir=tmp_path / "cache", examples="none")
     first = CountingEmbedder(embedder)
     Tutor.open(settings, embedder=first)
     assert first.texts > 100
@@ -107,7 +108,7 @@ def test_an_unchanged_synthetic_guide_is_not_re_embedded(embedder, tmp_path):
 def test_an_ingest_tells_its_phases_in_order_and_a_cached_open_skips_the_build(embedder, tmp_path):
     """The bench times these laps of ``Tutor.open`` itself, so it measures the one ingest path."""
     guide = write_synthetic_guide(tmp_path / "guides", 1, seed=5)
-    settings = Settings(guide=guide, cache_dir=tmp_path / "cache", examples="none")
+    settings = Settings(guides=(guide,), cache_dir=tmp_path / "cache", examples="none")
     heard: list[str] = []
     counting = CountingEmbedder(embedder)
     Tutor.open(settings, embedder=counting, lap=heard.append)
@@ -153,7 +154,8 @@ def test_bench_runs_end_to_end_and_writes_the_report(tmp_path, capsys):
         assert set(run["ingest"]) >= {"parse_s", "graph_s", "embed_s", "index_s", "total_s"}
         assert run["peak_rss_mb"] > 0 and run["disk"]["index_bytes"] > 0
         assert run["index"]["chosen"] == "IndexFlatIP"
-    assert report["ecs"]["counts"]["pairs"] == 31
+    studied = read_studied_guides(Settings().guides)  # the built-in guides, studied together
+    assert report["ecs"]["counts"]["pairs"] == len(studied.pairs)
     assert report["scales"][0]["ingest"]["one_changed_embedded"] == 1
     assert all(set(row) == {"measured", "target", "met"} for row in report["targets"].values())
     printed = capsys.readouterr().out

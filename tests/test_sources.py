@@ -20,7 +20,7 @@ def shown(markdown: str) -> str:
 @pytest.fixture(scope="module")
 def depth(embedder, tmp_path_factory):
     settings = Settings(
-        guide=resource("guides/ecs-in-depth.md"),
+        guides=(resource("guides/ecs-in-depth.md"),),
         cache_dir=tmp_path_factory.mktemp("depth"),
         examples="none",
     )
