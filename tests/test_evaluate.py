@@ -175,7 +175,8 @@ def baseline_report(tutor):
 
 def test_the_baseline_answers_from_chunks_of_the_raw_guide(tutor):
     baseline = NaiveBaseline(tutor.guide, tutor.retriever.embedder)
-    assert "Secrets Management" in baseline.rank_titles("secrets manager parameter store", k=5)
+    secrets = baseline.rank_titles("secrets manager parameter store", k=3)
+    assert secrets and all("Secret" in title for title in secrets)
     # Chunks of the second guide's own file map to its items.
     assert "Fargate Spot Interruptions" in baseline.rank_titles("fargate spot two minute warning")
     verdict, title, confidence, _ = baseline.judge("Clusters can only host a single application.")

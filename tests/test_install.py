@@ -15,7 +15,7 @@ import pytest
 
 from tutor.check.model import DEFAULT_MODEL_PATH
 from tutor.cli import main
-from tutor.config import DEFAULT_EXAMPLES, DEFAULT_GUIDE, PROJECT_DIR, resource
+from tutor.config import DEFAULT_GUIDE, PROJECT_DIR, Settings, resource
 
 PYPROJECT = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
@@ -51,8 +51,9 @@ def test_every_file_read_at_run_time_is_package_data():
         DEFAULT_GUIDE.with_name("ecs.paraphrases.json"),
         resource("services.json"),
         DEFAULT_MODEL_PATH,
-        DEFAULT_EXAMPLES,
-        DEFAULT_EXAMPLES.with_name("questions.jsonl"),
+        *Settings().guides,  # the built-in guides
+        *Settings().examples_paths(),  # and what the tutor learns from for them
+        *Settings().questions_paths(),
     ]
     for path in run_time:
         name = path.relative_to(PROJECT_DIR / "data").as_posix()
@@ -113,11 +114,14 @@ def test_a_plain_wheel_answers_from_its_own_data(tmp_path, cache_dir, capsys):
     # The same answer as the checkout gives: the wheel carries the same data, examples included.
     assert main(["--cache-dir", str(cache_dir), "ask", QUESTION, "--json"]) == 0
     assert answer == json.loads(capsys.readouterr().out)
-    # And a check that needs the corrections and the comparatives lexicon it ships with.
-    command[-3:-1] = ["check", CLAIM]
+    # And a check that needs the corrections and the comparatives lexicon it ships with, on the
+    # seed guide alone (studied with the in-depth guide, the claim finds that guide's EBS item).
+    seed = site / "ecs_tutor_data" / "guides" / DEFAULT_GUIDE.name
+    command[-3:] = ["--guide", str(seed), "check", CLAIM, "--json"]
     done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["verdict"] == "correct" and "Correction: True now" in verdict["explanation"]
-    assert main(["--cache-dir", str(cache_dir), "check", CLAIM, "--json"]) == 0
+    mine = ["--cache-dir", str(cache_dir), "--guide", str(DEFAULT_GUIDE), "check", CLAIM, "--json"]
+    assert main(mine) == 0
     assert verdict == json.loads(capsys.readouterr().out)
