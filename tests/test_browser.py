@@ -102,6 +102,8 @@ def test_a_claim_the_tutor_is_unsure_of_gets_no_verdict_but_both_statements(brow
         "ECS cannot run on Fargate",
         "you dont need a task definition for fargate",
         "With Fargate you do not manage any servers",
+        "A task definition is not required for Fargate",
+        "Secrets Manager is where a task's database password belongs",
     ]
     unsure = [
         c
@@ -267,7 +269,13 @@ def test_the_map_spans_both_guides_and_filters_by_guide(browser_page, tutor):
     tick = _map(page).get_by_label(guides[1], exact=True)
     tick.uncheck()
     expect(in_depth.first).to_be_hidden()
-    assert _map(page).locator(f'.cm-node.cm-hidden[data-guide="{guides[1]}"]').count() == expected
+    # Every node of that guide is hidden, except what the map keeps in view on purpose: the
+    # chosen node and a path shown by an earlier test on the same page.
+    kept = _map(page).locator(
+        f'.cm-node[data-guide="{guides[1]}"]:is(.cm-selected, .cm-on-path)'
+    ).count()
+    hidden = _map(page).locator(f'.cm-node.cm-hidden[data-guide="{guides[1]}"]').count()
+    assert hidden == expected - kept and hidden > expected // 2
     expect(_map(page).locator(f'.cm-node[data-guide="{guides[0]}"]').first).to_be_visible()
     tick.check()
     expect(in_depth.first).to_be_visible()

@@ -59,7 +59,12 @@ def test_refitting_from_the_training_claims_reproduces_the_stored_model(stored, 
         assert mine.bias == pytest.approx(theirs.bias, abs=1e-5)
     assert refit.model.threshold == pytest.approx(stored.threshold, abs=1e-5)
     assert refit.model.side_mode == stored.side_mode
-    assert refit.model.fitted["held_out"] == stored.fitted["held_out"]
+    # The held-out report is rounded to six places; a threshold a hair from a rounding boundary
+    # may print one unit apart on another machine's floating point.
+    mine, theirs = refit.model.fitted["held_out"], stored.fitted["held_out"]
+    assert mine.keys() == theirs.keys()
+    for mode in mine:
+        assert mine[mode] == pytest.approx(theirs[mode], abs=2e-6), mode
 
 
 @pytest.mark.slow  # a refit
