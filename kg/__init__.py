@@ -4,7 +4,7 @@ from .build import NODE_TYPES, build_graph
 from .conceptmap import concept_map
 from .errors import ConceptNotFound, GraphError, NoPath
 from .export import FORMATS, from_json, to_json, write_graph
-from .query import explain_path, find_concept, neighbourhood, subgraph
+from .query import explain_path, find_concept, nearby, neighbourhood, subgraph
 
 __all__ = [
     "FORMATS",
@@ -17,6 +17,7 @@ __all__ = [
     "explain_path",
     "find_concept",
     "from_json",
+    "nearby",
     "neighbourhood",
     "subgraph",
     "to_json",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 
 import networkx as nx
 
@@ -18,6 +19,7 @@ INVERSE = {
     "mentions": "mentioned_by",
     "related_to": "related_to",
 }
+_HUB = 10  # a service or section linking more items than this is no neighbourhood
 _PREFERENCE = {ITEM: 0, SCENARIO: 1, SECTION: 2, SERVICE: 3, STEP: 4}
 
 
@@ -59,6 +61,28 @@ def neighbourhood(graph: nx.DiGraph, node: str) -> dict[str, list[str]]:
     for source, _, data in graph.in_edges(node, data=True):
         groups.setdefault(INVERSE.get(data["relation"], data["relation"]), []).append(source)
     return {relation: sorted(nodes) for relation, nodes in sorted(groups.items())}
+
+
+def nearby(graph: nx.DiGraph, node: str) -> Iterator[tuple[str, float]]:
+    """Items and worked scenarios near ``node``, with how closely: related_to 1, a shared
+    service 1/(how many mention it), the same section 0.5/(how many it holds). A node may come
+    more than once (through several links); a caller adds the weights up."""
+
+    def studied(n: str) -> bool:
+        data = graph.nodes[n]
+        return n != node and (data["type"] == ITEM or data.get("kind") == "worked")
+
+    groups = neighbourhood(graph, node)
+    for other in groups.get("related_to", []):
+        if studied(other):
+            yield other, 1.0
+    for via, back in (("mentions", "mentioned_by"), ("part_of", "has_part")):
+        for hub in groups.get(via, []):
+            others = [n for n in neighbourhood(graph, hub).get(back, []) if studied(n)]
+            if len(others) > _HUB:  # "Amazon ECS" is mentioned everywhere: it tells nothing
+                continue
+            for other in others:
+                yield other, (1.0 if via == "mentions" else 0.5) / (len(others) + 1)
 
 
 def explain_path(graph: nx.DiGraph, a: str, b: str) -> list[tuple[str, str, str]]:

@@ -1,9 +1,13 @@
-"""``quiz`` and ``export``: study the due cards in a terminal, or take the guide elsewhere (its
-knowledge graph as a file, its misconception pairs as an Anki deck)."""
+"""``quiz``, ``exam`` and ``export``: study the due cards or take a practice exam in a terminal,
+or take the guide elsewhere (its knowledge graph as a file, its misconception pairs as an Anki
+deck)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
+import time
 from pathlib import Path
 
 from kg import FORMATS, write_graph
@@ -33,6 +37,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     quiz.set_defaults(run=_quiz)
 
+    exam = commands.add_parser(
+        "exam", help="a practice exam of scenario questions, or the questions as JSON Lines"
+    )
+    exam.add_argument("--count", type=int, default=10, help="how many questions (default 10)")
+    exam.add_argument(
+        "--seed", type=int, help="the same seed gives the same questions (default: a new set)"
+    )
+    exam.add_argument(
+        "--json", action="store_true", help="print the questions, answers included, as JSON Lines"
+    )
+    exam.set_defaults(run=_exam)
+
 
 def _export(args: argparse.Namespace) -> int:
     from ingest import load_catalog, read_studied_guides
@@ -53,6 +69,76 @@ def _export(args: argparse.Namespace) -> int:
     write_graph(graph, out, fmt=args.format)
     print(f"wrote {out} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
     return 0
+
+
+def _studied_graph(args: argparse.Namespace):
+    """The built-in or chosen guides as one graph, without loading the model."""
+    from ingest import load_catalog, read_studied_guides
+    from kg import build_graph
+
+    chosen = settings(args)
+    return build_graph(read_studied_guides(chosen.guides, catalog=load_catalog(chosen.aliases)))
+
+
+def _exam(args: argparse.Namespace) -> int:
+    """With ``--json`` the questions as JSON Lines; otherwise ask them one by one, explain every
+    option after each answer, and print the score, the time and the score per section."""
+    from tutor.study.exam import exam_questions
+
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
+    questions = exam_questions(_studied_graph(args), seed=seed, count=args.count)
+    if args.json:
+        for question in questions:
+            print(json.dumps(question.to_dict(), ensure_ascii=False))
+        return 0
+    print(f"{len(questions)} questions (seed {seed}: `--seed {seed}` gives the same again).")
+    return _take(questions)
+
+
+def _take(questions) -> int:
+    from tutor.study.exam import LETTERS, read_choice, score
+
+    answers, started = [], time.monotonic()
+    for number, question in enumerate(questions, start=1):
+        print(f"\n{number}. {question.stem}\n{question.question}")
+        for letter, option in zip(LETTERS, question.options, strict=False):
+            print(f"  {letter}) {option.text}")
+        while True:
+            try:
+                typed = input("> ").strip()
+            except EOFError:
+                typed = ""
+            if not typed and _stop():
+                print("Stopped: the questions answered so far are scored.")
+                break
+            if not typed:
+                continue
+            try:
+                chosen = read_choice(question, typed)
+            except TutorError as exc:
+                print(exc)
+                continue
+            answers.append((question, chosen))
+            print("Right." if chosen == question.keys else "Not quite.")
+            for letter, option in zip(LETTERS, question.options, strict=False):
+                print(f"  {letter}) {option.why}")
+            break
+        if not typed:
+            break
+    result = score(answers, seconds=time.monotonic() - started)
+    minutes, seconds = divmod(round(result.seconds), 60)
+    print(f"\nScore: {result.right} of {result.total} in {minutes} min {seconds} s.")
+    for section, (right, total) in result.sections.items():
+        print(f"  {section}: {right} of {total}")
+    return 0
+
+
+def _stop() -> bool:
+    """After an empty line: does the learner want to stop? (The end of input says yes.)"""
+    try:
+        return input("Stop here? [y/N] ").strip().casefold() in {"y", "yes"}
+    except EOFError:
+        return True
 
 
 def _quiz(args: argparse.Namespace) -> int:

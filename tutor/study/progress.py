@@ -12,7 +12,6 @@ every card's recall is near 1, a week out it tells a card answered once from one
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,8 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kg import neighbourhood
-from kg.build import ITEM
+from kg import nearby
 from tutor.errors import BadInput
 from tutor.study.progress_db import (
     SCHEMA,
@@ -43,7 +41,6 @@ from tutor.study.quiz import Card, Grade, Quiz
 HORIZON = timedelta(days=7)
 WEAK = 0.8  # an item studied but below this mastery is weak
 MASTERED = 0.9  # a neighbour at or above this is not worth suggesting
-_HUB = 10  # a service or section linking more items than this is no neighbourhood
 _NAME = re.compile(r"^[\w .@'-]{1,80}$")
 
 
@@ -295,7 +292,7 @@ class ProgressStore:
         scores: dict[str, float] = {}
         because: dict[str, list[str]] = {}
         for item, recall in weak.items():
-            for neighbour, weight in _neighbours(graph, item.node):
+            for neighbour, weight in nearby(graph, item.node):
                 other = known.get(neighbour)
                 if other is None or other in weak or (other.recall or 0.0) >= MASTERED:
                     continue
@@ -345,27 +342,6 @@ def _learner_name(name: str) -> str:
     if not _NAME.match(cleaned):
         raise BadInput(f"a learner's name is 1 to 80 letters, digits, spaces or .@'-: {name!r}")
     return cleaned
-
-
-def _neighbours(graph: nx.DiGraph, node: str) -> Iterator[tuple[str, float]]:
-    """Items and worked scenarios near ``node``, with how closely: related_to 1, a shared
-    service 1/(how many mention it), the same section 1/(how many it holds)."""
-
-    def studied(n: str) -> bool:
-        data = graph.nodes[n]
-        return n != node and (data["type"] == ITEM or data.get("kind") == "worked")
-
-    groups = neighbourhood(graph, node)
-    for other in groups.get("related_to", []):
-        if studied(other):
-            yield other, 1.0
-    for via, back in (("mentions", "mentioned_by"), ("part_of", "has_part")):
-        for hub in groups.get(via, []):
-            others = [n for n in neighbourhood(graph, hub).get(back, []) if studied(n)]
-            if len(others) > _HUB:  # "Amazon ECS" is mentioned everywhere: it tells nothing
-                continue
-            for other in others:
-                yield other, (1.0 if via == "mentions" else 0.5) / (len(others) + 1)
 
 
 def _mean(values: list[float]) -> float | None:

@@ -1,0 +1,188 @@
+"""Scenario questions from the knowledge graph: keyed by the graph, answer never in sight,
+deterministic for a seed, scored per section; and the ``exam`` command that prints or asks them."""
+
+import io
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import load_catalog, read_studied_guides
+from kg import build_graph
+from kg.build import MISCONCEPTION
+from tutor.cli import main
+from tutor.config import BUILTIN_GUIDES
+from tutor.errors import BadInput
+from tutor.study.exam import LETTERS, ONE, TWO, exam_questions, read_choice, score
+
+
+@pytest.fixture(scope="module")
+def both():
+    """The graph of the built-in guides studied together, as the command builds it."""
+    return build_graph(read_studied_guides(BUILTIN_GUIDES, catalog=load_catalog()))
+
+
+def _statements(graph):
+    pairs = [d for _, d in graph.nodes(data=True) if d["type"] == MISCONCEPTION]
+    return {d["right"] for d in pairs}, {d["wrong"] for d in pairs}
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10**6))
+def test_exactly_the_keyed_options_are_right_by_the_graph_and_none_is_in_sight(both, seed):
+    rights, wrongs = _statements(both)
+    questions = exam_questions(both, seed=seed)
+    assert len(questions) > 100
+    for question in questions:
+        texts = [option.text for option in question.options]
+        assert len(set(texts)) == len(texts)
+        for option in question.options:
+            # A keyed option is a Right statement of the guides; every other one a Wrong one.
+            assert (option.text in rights) == option.right, (question.id, option.text)
+            assert (option.text in wrongs) == (not option.right), (question.id, option.text)
+        keys = [o.text for o in question.options if o.right]
+        assert len(keys) == {ONE: 1, TWO: 2}[question.question]
+        assert len(question.options) == len(keys) + 3
+        visible = [question.id, question.stem, question.question, question.item]
+        visible += [o.text for o in question.options if not o.right]
+        for key in keys:
+            assert not any(key.casefold() in text.casefold() for text in visible), question.id
+
+
+def test_the_same_seed_gives_the_same_questions_and_another_seed_another_exam(both):
+    first = exam_questions(both, seed=7, count=12)
+    assert first == exam_questions(both, seed=7, count=12)
+    other = exam_questions(both, seed=8, count=12)
+    assert [q.id for q in first] != [q.id for q in other]
+
+
+def test_an_id_names_the_question_not_its_answer(both):
+    # One question (scene and options) has one id whatever order its options come in, and two
+    # questions never share one.
+    ids: dict[tuple, set[str]] = {}
+    orders: dict[tuple, set[tuple]] = {}
+    for seed in range(30):
+        for q in exam_questions(both, seed=seed):
+            texts = tuple(o.text for o in q.options)
+            key = (q.node, q.question, frozenset(texts))
+            ids.setdefault(key, set()).add(q.id)
+            orders.setdefault(key, set()).add(texts)
+            assert re.fullmatch(r"q-[0-9a-f]{12}", q.id)
+    assert all(len(found) == 1 for found in ids.values())
+    assert len({i for found in ids.values() for i in found}) == len(ids)
+    assert any(len(seen) > 1 for seen in orders.values())  # the same options, shuffled
+
+
+def test_questions_draw_on_both_guides_and_a_short_exam_spreads_over_sections(both):
+    everything = exam_questions(both, seed=3)
+    assert {q.guide for q in everything} == {d for _, d in both.nodes(data="guide") if d}
+    assert {q.question for q in everything} == {ONE, TWO}
+    sections = {q.section for q in everything}
+    short = exam_questions(both, seed=3, count=10)
+    assert len(short) == 10 and len({q.section for q in short}) == min(10, len(sections))
+    assert len(exam_questions(both, seed=3, count=10_000)) == len(everything)
+    with pytest.raises(BadInput):
+        exam_questions(both, count=0)
+
+
+def test_a_corrected_item_sets_no_scene_and_gives_no_option(both):
+    corrected = {d["label"] for _, d in both.nodes(data=True) if "correction" in d}
+    assert corrected  # the seed guide's errata
+    stale = {
+        d[side]
+        for _, d in both.nodes(data=True)
+        if d["type"] == MISCONCEPTION and d["owner"] in corrected
+        for side in ("right", "wrong")
+    }
+    for question in exam_questions(both, seed=5):
+        assert question.item not in corrected
+        assert not stale & {option.text for option in question.options}
+
+
+def test_every_option_explains_itself_with_its_source(both):
+    rights = {
+        d["wrong"]: d["right"] for _, d in both.nodes(data=True) if d["type"] == MISCONCEPTION
+    }
+    for question in exam_questions(both, seed=9, count=30):
+        assert question.source
+        for option in question.options:
+            if option.right:
+                assert option.why.startswith("Right: ")
+            else:  # the pair's Right statement says what is true instead
+                assert option.why.startswith("Wrong: ")
+                assert f"What is true: {rights[option.text]}" in option.why
+            assert "Source: " in option.why
+
+
+def test_a_choice_is_read_by_letter_and_must_have_the_right_number(both):
+    one = next(q for q in exam_questions(both, seed=1) if q.question == ONE)
+    two = next(q for q in exam_questions(both, seed=1) if q.question == TWO)
+    assert read_choice(one, " C ") == (2,)
+    assert (
+        read_choice(two, "d, a") == (0, 3) == read_choice(two, "ad") == read_choice(two, "a and d")
+    )
+    for typed, question in (("e", one), ("b", two), ("abc", two), ("", one), ("zz", one)):
+        with pytest.raises(BadInput):
+            read_choice(question, typed)
+
+
+def test_a_score_counts_exactly_right_choices_per_section(both):
+    questions = exam_questions(both, seed=2, count=4)
+    answers = [(q, q.keys) for q in questions[:3]] + [(questions[3], (9,))]
+    result = score(answers, seconds=61.5)
+    assert (result.right, result.total) == (3, 4)
+    assert sum(total for _, total in result.sections.values()) == 4
+    assert result.sections[questions[3].section][0] == sum(
+        1 for q in questions[:3] if q.section == questions[3].section
+    )
+    assert result.to_dict()["seconds"] == 61.5
+
+
+def test_the_command_prints_the_questions_as_json_lines(capsys):
+    assert main(["exam", "--json", "--count", "5", "--seed", "11"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5
+    data = [json.loads(line) for line in lines]
+    assert {"id", "stem", "question", "options", "item", "guide", "source"} <= set(data[0])
+    assert all(set(o) == {"text", "right", "why"} for d in data for o in d["options"])
+    assert main(["exam", "--json", "--count", "5", "--seed", "11"]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == data
+
+
+def test_the_terminal_exam_explains_each_answer_and_scores_it(capsys, monkeypatch):
+    assert main(["exam", "--json", "--count", "3", "--seed", "5"]) == 0
+    questions = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    keyed = [
+        "".join(LETTERS[n] for n, o in enumerate(q["options"]) if o["right"]) for q in questions
+    ]
+    wrong = next(LETTERS[n] for n, o in enumerate(questions[1]["options"]) if not o["right"])
+    if len(keyed[1]) == 2:
+        wrong = keyed[1][0] + wrong
+    # Right, wrong, an empty line (not meant: carry on), then the last one right.
+    typed = [keyed[0], "z", wrong, "", "n", keyed[2]]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(typed) + "\n"))
+    assert main(["exam", "--count", "3", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Right.") == 2 and out.count("Not quite.") == 1
+    assert "answer with the letter of an option" in out  # "z" is no option: asked again
+    for question in questions:
+        assert all(o["why"] in out for o in question["options"])
+    assert re.search(r"Score: 2 of 3 in 0 min \d+ s\.", out)
+    sections = {}
+    for number, question in enumerate(questions):
+        right, total = sections.get(question["section"], (0, 0))
+        sections[question["section"]] = (right + (number != 1), total + 1)
+    for section, (right, total) in sections.items():
+        assert f"  {section}: {right} of {total}" in out
+
+
+def test_an_empty_line_and_yes_stop_the_exam_with_what_was_answered(capsys, monkeypatch):
+    assert main(["exam", "--json", "--count", "2", "--seed", "5"]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    keyed = "".join(LETTERS[n] for n, o in enumerate(first["options"]) if o["right"])
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{keyed}\n\ny\n"))
+    assert main(["exam", "--count", "2", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "Stopped" in out and "Score: 1 of 1" in out

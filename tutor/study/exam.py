@@ -1,0 +1,303 @@
+"""Exam-style questions generated from the knowledge graph, the way the SA-Pro exam asks them.
+
+A question sets a scene (an item's example scenario, or a worked scenario's problem) and offers
+four or five statements. The keyed options are Right statements of the guides' misconception
+pairs and every distractor is a Wrong one: the scene's own mistake and the mistakes of items near
+it in the graph (``kg.nearby``). So exactly the keyed options are true by the graph, and each
+option explains itself after the answer: a right one by its item, a wrong one by the pair that
+corrects it, both with their source.
+
+"Choose two" questions key the Right statement of the scene and that of an item the graph relates
+it to. Items and scenarios with a correction (``ingest.errata``) are left out: a statement the
+guide got wrong is no fair option either way.
+
+Questions are deterministic for a seed. Their id is a hash of the scene and of every option, so it
+says nothing of which option is right, and it is the same whatever order the options come in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ingest.records import PATH_SEP
+from kg import nearby, neighbourhood
+from kg.build import HAS_MISCONCEPTION, ITEM
+from tutor.errors import BadInput
+
+ONE, TWO = "Which statement is correct?", "Which TWO statements are correct? (Choose two.)"
+_OPTIONS = 4  # a single-answer question; a "choose two" one has one more
+_CLOSEST = 6  # distractors are drawn from this many of the scene's nearest items
+_ALIKE = 0.75  # this share of the shorter statement's words in the other: the same statement
+
+
+@dataclass(frozen=True)
+class Option:
+    """One statement to choose; ``why`` says why it is right or wrong (shown after answering)."""
+
+    text: str
+    right: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A scenario question. ``item``/``node``/``section``/``guide`` name the scene it is set in,
+    ``source`` where the scene's facts come from."""
+
+    id: str
+    stem: str
+    question: str
+    options: tuple[Option, ...]
+    item: str
+    node: str
+    section: str
+    guide: str
+    source: str
+
+    @property
+    def keys(self) -> tuple[int, ...]:
+        """The positions of the right options."""
+        return tuple(n for n, option in enumerate(self.options) if option.right)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "stem": self.stem,
+            "question": self.question,
+            "options": [
+                {"text": option.text, "right": option.right, "why": option.why}
+                for option in self.options
+            ],
+            "item": self.item,
+            "guide": self.guide,
+            "source": self.source,
+            "section": self.section,
+        }
+
+
+def exam_questions(graph: nx.DiGraph, *, seed: int = 0, count: int | None = None) -> list[Question]:
+    """``count`` questions (all there are when None), spread over the guides' sections, the same
+    ones in the same order for the same ``seed``."""
+    if count is not None and count < 1:
+        raise BadInput(f"ask for at least one question, not {count}")
+    rng = random.Random(seed)
+    questions = [q for scene in _scenes(graph) for q in _questions(graph, scene, rng)]
+    if count is None:
+        return questions
+    return _spread(questions, rng)[:count]
+
+
+def _spread(questions: list[Question], rng: random.Random) -> list[Question]:
+    """The questions dealt round the sections in a shuffled order, each section's shuffled too:
+    the first N cover as many sections as N allows."""
+    by_section: dict[str, list[Question]] = {}
+    for question in questions:
+        by_section.setdefault(question.section, []).append(question)
+    piles = [by_section[name] for name in sorted(by_section)]
+    rng.shuffle(piles)
+    for pile in piles:
+        rng.shuffle(pile)
+    dealt: list[Question] = []
+    while any(piles):
+        dealt.extend(pile.pop() for pile in piles if pile)
+    return dealt
+
+
+def _scenes(graph: nx.DiGraph) -> Iterator[str]:
+    """Items with an example scenario and worked scenarios, each with a pair and no correction."""
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        scene = (data["type"] == ITEM and _example(graph, node)) or data.get("kind") == "worked"
+        if scene and _usable(graph, node):
+            yield node
+
+
+def _usable(graph: nx.DiGraph, node: str) -> bool:
+    return "correction" not in graph.nodes[node] and bool(_pairs(graph, node))
+
+
+def _pairs(graph: nx.DiGraph, node: str) -> list[str]:
+    return sorted(
+        target
+        for _, target, relation in graph.out_edges(node, data="relation")
+        if relation == HAS_MISCONCEPTION
+    )
+
+
+def _example(graph: nx.DiGraph, node: str) -> str:
+    for source in graph.predecessors(node):
+        if graph.nodes[source].get("kind") == "example":
+            return graph.nodes[source]["text"]
+    return ""
+
+
+def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Question]:
+    """One single-answer question for the scene and, where the graph relates it to another item,
+    a "choose two" one keyed to both."""
+    data = graph.nodes[scene]
+    if data["type"] == ITEM:
+        stem = _example(graph, scene)
+    else:  # a worked scenario's text is "<title>: <problem>"
+        stem = data["text"].removeprefix(f"{data['label']}: ")
+    own = rng.choice(_pairs(graph, scene))
+    near = _nearest(graph, scene)
+    rng.shuffle(near)
+    picked = [rng.choice(_pairs(graph, other)) for other in near]
+    yield _question(graph, scene, stem, ONE, [own], [own, *picked], rng)
+    related = [
+        other
+        for other in neighbourhood(graph, scene).get("related_to", [])
+        if graph.nodes[other]["type"] == ITEM and _usable(graph, other)
+    ]
+    if related:
+        partner = rng.choice(_pairs(graph, rng.choice(related)))
+        third = [p for p in picked if graph.nodes[p]["owner"] != graph.nodes[partner]["owner"]]
+        yield _question(graph, scene, stem, TWO, [own, partner], [own, partner, *third], rng)
+
+
+def _nearest(graph: nx.DiGraph, scene: str) -> list[str]:
+    """The scene's nearest items and worked scenarios that have a usable pair, closest first."""
+    weights: dict[str, float] = {}
+    for other, weight in nearby(graph, scene):
+        if _usable(graph, other):
+            weights[other] = weights.get(other, 0.0) + weight
+    closest = sorted(weights, key=lambda n: (-weights[n], n))[:_CLOSEST]
+    if len(closest) < _OPTIONS:  # a lonely scene: fill from the rest of its guide
+        guide = graph.nodes[scene]["guide"]
+        closest += [
+            n
+            for n in sorted(graph)
+            if n != scene
+            and n not in closest
+            and graph.nodes[n]["type"] == ITEM
+            and graph.nodes[n]["guide"] == guide
+            and _usable(graph, n)
+        ][: _CLOSEST - len(closest)]
+    return closest
+
+
+def _question(
+    graph: nx.DiGraph,
+    scene: str,
+    stem: str,
+    question: str,
+    keys: list[str],
+    wrongs: list[str],
+    rng: random.Random,
+) -> Question:
+    """The question with the Right statements of ``keys`` and as many Wrong ones from ``wrongs``
+    (pair nodes, in order) as make it whole, its options shuffled."""
+    options = [_option(graph, pair, right=True) for pair in keys]
+    size = _OPTIONS + len(keys) - 1
+    for pair in wrongs:
+        option = _option(graph, pair, right=False)
+        if len(options) < size and not any(_alike(option.text, o.text) for o in options):
+            options.append(option)
+    rng.shuffle(options)
+    data = graph.nodes[scene]
+    texts = "\n".join(sorted(option.text for option in options))
+    digest = hashlib.sha256(f"{scene}\n{question}\n{texts}".encode()).hexdigest()
+    return Question(
+        id=f"q-{digest[:12]}",
+        stem=stem,
+        question=question,
+        options=tuple(options),
+        item=data["label"],
+        node=scene,
+        section=data["section"],
+        guide=data["guide"],
+        source=_source(graph, scene),
+    )
+
+
+def _alike(a: str, b: str) -> bool:
+    """Two statements that say nearly the same words ("EFS can only be used with EC2 tasks" and
+    "... with EC2 instances"): one of them is no extra option."""
+    x, y = (set(re.findall(r"[a-z0-9]+", text.casefold())) for text in (a, b))
+    return len(x & y) >= _ALIKE * min(len(x), len(y))
+
+
+def _option(graph: nx.DiGraph, pair: str, *, right: bool) -> Option:
+    data = graph.nodes[pair]
+    owner = next(graph.predecessors(pair))
+    title, source = graph.nodes[owner]["label"], _source(graph, owner)
+    if right:
+        why = f"Right: this is what the guide teaches in {title}. Source: {source}."
+        return Option(data["right"], True, why)
+    why = f"Wrong: a mistake {title} corrects. What is true: {data['right']} Source: {source}."
+    return Option(data["wrong"], False, why)
+
+
+def _source(graph: nx.DiGraph, node: str) -> str:
+    """The node's source line or, in a guide without them, where in the guide it is."""
+    data = graph.nodes[node]
+    if data.get("source"):
+        return data["source"]
+    section = data["section"].removeprefix(f"{data['guide']}{PATH_SEP}")
+    return f"the guide {data['guide']}, section {section}"
+
+
+LETTERS = "abcde"
+
+
+def read_choice(question: Question, typed: str) -> tuple[int, ...]:
+    """The options a learner chose, by letter: "b", "A, d", "bd" -> positions; ``BadInput`` for
+    letters that are no option or the wrong number of them."""
+    valid = LETTERS[: len(question.options)]
+    words = [w for w in re.split(r"[\s,;&+/]+", typed.casefold()) if w and w != "and"]
+    letters = [c for word in words for c in word]  # "bd" is b and d
+    if not letters or any(c not in valid for c in letters) or len(typed) > 40:
+        raise BadInput(f"answer with the letter of an option ({', '.join(valid)})")
+    chosen = tuple(sorted({valid.index(c) for c in letters}))
+    if len(chosen) != len(question.keys):
+        wanted = "one letter" if len(question.keys) == 1 else f"{len(question.keys)} letters"
+        raise BadInput(f"choose {wanted}")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Score:
+    """How an exam went: right answers of all, per section, and the time it took."""
+
+    right: int
+    total: int
+    sections: dict[str, tuple[int, int]]
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {
+            "right": self.right,
+            "total": self.total,
+            "sections": {name: list(pair) for name, pair in self.sections.items()},
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def score(answers: list[tuple[Question, tuple[int, ...]]], *, seconds: float) -> Score:
+    """The score of ``(question, chosen positions)`` pairs: a question counts when exactly its
+    right options were chosen."""
+    sections: dict[str, tuple[int, int]] = {}
+    for question, chosen in answers:
+        right, total = sections.get(question.section, (0, 0))
+        sections[question.section] = (right + (chosen == question.keys), total + 1)
+    ordered = dict(sorted(sections.items()))
+    return Score(sum(r for r, _ in ordered.values()), len(answers), ordered, seconds)
+
+
+__all__ = [
+    "LETTERS",
+    "ONE",
+    "TWO",
+    "Option",
+    "Question",
+    "Score",
+    "exam_questions",
+    "read_choice",
+    "score",
+]
