@@ -5,7 +5,9 @@ true now, since when, and the AWS documentation page that says so; and, where th
 Wrong statement itself is stale, the statement to use instead. ``corrected(guide, corrections)``
 gives the guide as the tutor teaches it: every statement replaced, and each corrected item
 carrying its correction in words, so that answers, verdicts, the map, quiz cards and Anki notes
-all say what changed.
+all say what changed. An optional ``disputed`` list names pairs that are not wrong enough to
+correct but that a careful reader could argue either way: they stay in the guide and are never
+made options of a practice exam.
 """
 
 from __future__ import annotations
@@ -115,7 +117,39 @@ def corrected(guide: Guide, corrections: tuple[Correction, ...]) -> Guide:
     )
 
 
+def load_disputes(path: Path | str, guide: Guide) -> dict[str, str]:
+    """The pairs a careful reader could argue either way, from the errata's optional
+    ``disputed`` list: owner title -> why. Not wrong enough to correct, too open to make an exam
+    option of. ``IngestError`` as for ``load_errata``."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8")).get("disputed", [])
+        found = {entry["item"]: entry["why"] for entry in entries}
+        if not all(isinstance(v, str) and v.strip() for v in [*found, *found.values()]):
+            raise ValueError("a dispute's item and why must be text")
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IngestError(f"{path.name}: not a guide's errata ({exc})") from None
+    owners = {pair.owner for pair in guide.pairs}
+    for item in found:
+        if item not in owners:
+            raise IngestError(f"{path.name}: no pair of {item!r} in the guide to dispute")
+    return found
+
+
+def disputed(guide: Guide, disputes: dict[str, str]) -> Guide:
+    """``guide`` with each disputed pair saying why (``MisconceptionPair.disputed``)."""
+    if not disputes:
+        return guide
+    pairs = tuple(
+        replace(p, disputed=disputes[p.owner]) if p.owner in disputes else p for p in guide.pairs
+    )
+    return replace(guide, pairs=pairs)
+
+
 def read_studied_guide(path: Path | str, *, catalog: ServiceCatalog | None = None) -> Guide:
     """The guide at ``path`` with the corrections kept beside it applied: what the tutor teaches."""
     guide = read_guide(path, catalog=catalog)
-    return corrected(guide, load_errata(errata_path(path), guide))
+    errata = errata_path(path)
+    return disputed(corrected(guide, load_errata(errata, guide)), load_disputes(errata, guide))

@@ -38,6 +38,7 @@ class MisconceptionPair:
     section: str
     line: int
     services: tuple[str, ...] = ()
+    disputed: str = ""  # why a careful reader could argue the pair either way (``ingest.errata``)
 
 
 @dataclass(frozen=True)

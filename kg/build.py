@@ -109,6 +109,7 @@ def build_graph(guide: Guide) -> nx.DiGraph:
             owner=pair.owner,
             number=counts[owner],
             guide=graph.nodes[owner]["guide"],
+            **({"disputed": pair.disputed} if pair.disputed else {}),
         )
         graph.add_edge(owner, node, relation=HAS_MISCONCEPTION)
         _add_mentions(graph, node, pair.services)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from ingest import IngestError, corrected, errata_path, load_catalog, load_errata, read_guide
+from ingest.errata import load_disputes
 from tutor.config import DEFAULT_GUIDE
 from tutor.study.anki import build_deck
 from tutor.study.quiz import Quiz
@@ -99,3 +100,33 @@ def test_a_guide_without_errata_is_taught_as_written(tmp_path):
     guide = read_guide(DEFAULT_GUIDE)
     assert load_errata(tmp_path / "none.errata.json", guide) == ()
     assert corrected(guide, ()) is guide
+
+
+def test_disputed_pairs_stay_in_the_guide_and_say_why_on_the_graph(tutor):
+    disputes = load_disputes(errata_path(DEFAULT_GUIDE), read_guide(DEFAULT_GUIDE))
+    assert set(disputes) == {"Creating Task Definitions", "Service Discovery"}
+    for owner, why in disputes.items():
+        (pair,) = tutor.guide.pairs_of(owner)
+        assert pair.disputed == why
+        (node,) = [
+            n for n, d in tutor.graph.nodes(data=True) if d.get("owner") == owner
+        ]  # its misconception node
+        assert tutor.graph.nodes[node]["disputed"] == why
+    assert all(not p.disputed for p in tutor.guide.pairs if p.owner not in disputes)
+
+
+@pytest.mark.parametrize(
+    ("disputed", "message"),
+    [
+        ([{"item": "Nope", "why": "w"}], r"no pair of 'Nope' in the guide to dispute"),
+        ([{"item": "Clusters"}], r"not a guide's errata \('why'\)"),
+        ([{"item": "Clusters", "why": " "}], "must be text"),
+    ],
+)
+def test_a_broken_dispute_is_one_clear_line(tmp_path, guide, disputed, message):
+    path = tmp_path / "x.errata.json"
+    path.write_text(
+        json.dumps({"format": "ecs-tutor errata v1", "corrections": [], "disputed": disputed})
+    )
+    with pytest.raises(IngestError, match=message):
+        load_disputes(path, guide)

@@ -3,9 +3,9 @@
 A question sets a scene (an item's example scenario, or a worked scenario's problem) and offers
 four or five statements. The keyed options are Right statements of the guides' misconception
 pairs and every distractor is a Wrong one: the scene's own mistake and the mistakes of items near
-it in the graph (``kg.nearby``). So exactly the keyed options are true by the graph, and each
-option explains itself after the answer: a right one by its item, a wrong one by the pair that
-corrects it, both with their source.
+it in the graph (``kg.nearby``), never a pair the errata call disputed. So exactly the keyed
+options are true by the graph, and each option explains itself after the answer: a right one by
+its item, a wrong one by the pair that corrects it, both with their source.
 
 "Choose two" questions key the Right statement of the scene and that of an item the graph relates
 it to. Items and scenarios with a correction (``ingest.errata``) are left out: a statement the
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -29,10 +29,12 @@ from ingest.records import PATH_SEP
 from kg import nearby, neighbourhood
 from kg.build import HAS_MISCONCEPTION, ITEM
 from tutor.errors import BadInput
+from tutor.search.lexical import tokens
 
 ONE, TWO = "Which statement is correct?", "Which TWO statements are correct? (Choose two.)"
 _OPTIONS = 4  # a single-answer question; a "choose two" one has one more
-_CLOSEST = 6  # distractors are drawn from this many of the scene's nearest items
+_CLOSEST = 10  # distractors are drawn from this many of the scene's nearest items
+_BEST = 4  # and first from the best few of them, in a random order
 _ALIKE = 0.75  # this share of the shorter statement's words in the other: the same statement
 
 
@@ -81,35 +83,51 @@ class Question:
         }
 
 
-def exam_questions(graph: nx.DiGraph, *, seed: int = 0, count: int | None = None) -> list[Question]:
+def exam_questions(
+    graph: nx.DiGraph,
+    *,
+    seed: int = 0,
+    count: int | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> list[Question]:
     """``count`` questions (all there are when None), spread over the guides' sections, the same
-    ones in the same order for the same ``seed``."""
+    ones in the same order for the same ``seed``. ``weights`` (scene node -> weight, 1 where
+    missing) make a scene's questions come earlier in proportion: a learner's weak items."""
     if count is not None and count < 1:
         raise BadInput(f"ask for at least one question, not {count}")
     rng = random.Random(seed)
-    questions = [q for scene in _scenes(graph) for q in _questions(graph, scene, rng)]
+    questions = [q for scene in scenes(graph) for q in _questions(graph, scene, rng)]
     if count is None:
         return questions
-    return _spread(questions, rng)[:count]
+    return _spread(questions, rng, weights or {})[:count]
 
 
-def _spread(questions: list[Question], rng: random.Random) -> list[Question]:
-    """The questions dealt round the sections in a shuffled order, each section's shuffled too:
-    the first N cover as many sections as N allows."""
+def _spread(
+    questions: list[Question], rng: random.Random, weights: Mapping[str, float]
+) -> list[Question]:
+    """The questions dealt round the sections, each section's pile in a weighted random order
+    and the sections too (by their heaviest question): the first N cover as many sections as N
+    allows, and a heavier scene tends to come first."""
+
+    def draw(weight: float) -> float:  # a weighted random key: sorting by it samples by weight
+        return rng.random() ** (1.0 / max(weight, 1e-6))
+
     by_section: dict[str, list[Question]] = {}
     for question in questions:
         by_section.setdefault(question.section, []).append(question)
-    piles = [by_section[name] for name in sorted(by_section)]
-    rng.shuffle(piles)
-    for pile in piles:
-        rng.shuffle(pile)
+    piles = []
+    for name in sorted(by_section):
+        keyed = [(draw(weights.get(q.node, 1.0)), q) for q in by_section[name]]
+        keyed.sort(key=lambda pair: pair[0])  # lightest first: the pile is dealt from its end
+        piles.append(([q for _, q in keyed], max(weights.get(q.node, 1.0) for _, q in keyed)))
+    piles.sort(key=lambda pile: draw(pile[1]), reverse=True)
     dealt: list[Question] = []
-    while any(piles):
-        dealt.extend(pile.pop() for pile in piles if pile)
+    while any(pile for pile, _ in piles):
+        dealt.extend(pile.pop() for pile, _ in piles if pile)
     return dealt
 
 
-def _scenes(graph: nx.DiGraph) -> Iterator[str]:
+def scenes(graph: nx.DiGraph) -> Iterator[str]:
     """Items with an example scenario and worked scenarios, each with a pair and no correction."""
     for node in sorted(graph):
         data = graph.nodes[node]
@@ -119,7 +137,10 @@ def _scenes(graph: nx.DiGraph) -> Iterator[str]:
 
 
 def _usable(graph: nx.DiGraph, node: str) -> bool:
-    return "correction" not in graph.nodes[node] and bool(_pairs(graph, node))
+    """A scene or option source: no correction, and a pair nobody could argue either way."""
+    pairs = _pairs(graph, node)
+    undisputed = not any("disputed" in graph.nodes[pair] for pair in pairs)
+    return "correction" not in graph.nodes[node] and bool(pairs) and undisputed
 
 
 def _pairs(graph: nx.DiGraph, node: str) -> list[str]:
@@ -146,9 +167,7 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
     else:  # a worked scenario's text is "<title>: <problem>"
         stem = data["text"].removeprefix(f"{data['label']}: ")
     own = rng.choice(_pairs(graph, scene))
-    near = _nearest(graph, scene)
-    rng.shuffle(near)
-    picked = [rng.choice(_pairs(graph, other)) for other in near]
+    picked = _distractors(graph, scene, f"{stem} {graph.nodes[own]['text']}", rng)
     yield _question(graph, scene, stem, ONE, [own], [own, *picked], rng)
     related = [
         other
@@ -161,8 +180,27 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
         yield _question(graph, scene, stem, TWO, [own, partner], [own, partner, *third], rng)
 
 
-def _nearest(graph: nx.DiGraph, scene: str) -> list[str]:
-    """The scene's nearest items and worked scenarios that have a usable pair, closest first."""
+def _distractors(graph: nx.DiGraph, scene: str, topic: str, rng: random.Random) -> list[str]:
+    """Pairs whose Wrong statements make plausible distractors for the scene, best first: near
+    it in the graph and sharing its words (``topic``: the stem and the scene's own pair). The
+    best few come in a random order, so that seeds vary the options."""
+    words = set(tokens(topic))
+    near = _nearest(graph, scene)
+    top = max(near.values(), default=1.0)
+    ranked = []
+    for other, weight in near.items():
+        pair = rng.choice(_pairs(graph, other))
+        said = set(tokens(graph.nodes[pair]["wrong"]))
+        shared = len(said & words) / max(len(said), 1)
+        ranked.append((weight / top + shared, other, pair))
+    ranked.sort(key=lambda entry: (-entry[0], entry[1]))
+    best = [pair for _, _, pair in ranked[:_BEST]]
+    rng.shuffle(best)
+    return best + [pair for _, _, pair in ranked[_BEST:]]
+
+
+def _nearest(graph: nx.DiGraph, scene: str) -> dict[str, float]:
+    """The scene's nearest items and worked scenarios that have a usable pair, with how near."""
     weights: dict[str, float] = {}
     for other, weight in nearby(graph, scene):
         if _usable(graph, other):
@@ -179,7 +217,7 @@ def _nearest(graph: nx.DiGraph, scene: str) -> list[str]:
             and graph.nodes[n]["guide"] == guide
             and _usable(graph, n)
         ][: _CLOSEST - len(closest)]
-    return closest
+    return {n: weights.get(n, 0.0) for n in closest}
 
 
 def _question(
@@ -219,7 +257,7 @@ def _question(
 def _alike(a: str, b: str) -> bool:
     """Two statements that say nearly the same words ("EFS can only be used with EC2 tasks" and
     "... with EC2 instances"): one of them is no extra option."""
-    x, y = (set(re.findall(r"[a-z0-9]+", text.casefold())) for text in (a, b))
+    x, y = (set(tokens(text)) for text in (a, b))
     return len(x & y) >= _ALIKE * min(len(x), len(y))
 
 
@@ -299,5 +337,6 @@ __all__ = [
     "Score",
     "exam_questions",
     "read_choice",
+    "scenes",
     "score",
 ]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kg import nearby
 from tutor.errors import BadInput
+from tutor.study.exam import LETTERS, Question, Score, score
 from tutor.study.progress_db import (
     SCHEMA,
     LearnerRow,
@@ -217,6 +218,34 @@ class ProgressStore:
         new = [c for c in self.quiz.cards if c.id not in states]
         return (due + new)[:limit]
 
+    def exam(
+        self, learner: str, *, seed: int, count: int, now: datetime | None = None
+    ) -> list[Question]:
+        """A practice exam of ``count`` scenario questions for the learner, spread over the
+        sections, a weak item's scene the likelier to come (``exam_weight``)."""
+        report = self.mastery(learner, now)
+        weights = {m.node: exam_weight(m.recall) for m in report.items}
+        return self.quiz.exam(seed=seed, count=count, weights=weights)
+
+    def record_exam(
+        self,
+        learner: str,
+        answers: list[tuple[Question, tuple[int, ...]]],
+        *,
+        seconds: float,
+        now: datetime | None = None,
+    ) -> Score:
+        """Save each answer of an exam as a review of its scene's card (Good when exactly the
+        right options were chosen, Again otherwise) and give the exam's score."""
+        now = _now(now)
+        for question, chosen in answers:
+            card_id = f"exam:{question.node}"
+            letters = "".join(LETTERS[n] for n in chosen)
+            correct = chosen == question.keys
+            feedback = "Right." if correct else "Not quite."
+            self.review(learner, card_id, Grade(card_id, letters, correct, feedback), now)
+        return score(answers, seconds=seconds)
+
     def mastery(self, learner: str, now: datetime | None = None) -> MasteryReport:
         """Mastery per item and per section, weakest first (see ``MasteryReport``)."""
         learner = _learner_name(learner)
@@ -226,7 +255,7 @@ class ProgressStore:
         recall = {cid: self.scheduler.get_card_retrievability(c, at) for cid, c in states.items()}
         items: dict[str, list[Card]] = {}
         sections: dict[str, list[Card]] = {}
-        for card in self.quiz.cards:
+        for card in self.quiz.every_card:  # an exam's answers count towards the item too
             items.setdefault(card.node, []).append(card)
             sections.setdefault(card.section, []).append(card)
 
@@ -344,6 +373,12 @@ def _learner_name(name: str) -> str:
     return cleaned
 
 
+def exam_weight(recall: float | None) -> float:
+    """How strongly a practice exam draws an item's scene: 1 for one not studied yet, from 0.2
+    (recalled for sure) to 2 (forgotten) for one studied."""
+    return 1.0 if recall is None else 0.2 + 1.8 * (1.0 - recall)
+
+
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
@@ -363,6 +398,7 @@ __all__ = [
     "ProgressStore",
     "Review",
     "Suggestion",
+    "exam_weight",
     "progress_url",
     "store_url",
 ]

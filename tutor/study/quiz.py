@@ -8,6 +8,10 @@ same card tomorrow:
 - "which service would you use?" questions, with the service blanked out of a worked scenario's step
   (``scenario:<title>#<step>``) or of an item's example (``example:<item>``), and four options.
 
+Beside them, one card per scene of the practice exam (``exam:<node>``, ``tutor.study.exam``): its
+reviews are the exam's answers, so a scenario question answered well or badly counts towards its
+item's mastery. Those cards are reviewed only in an exam, never dealt as due cards.
+
 Every grade explains both sides: the Right and the Wrong statement for a drill, the right service
 and the wrong options (what the guide uses each for) for a question, and it names the item.
 A sentence instead of True/False is judged against the card's own pair by ``Tutor.check``.
@@ -20,16 +24,19 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+import networkx as nx
 from fsrs import Rating
 
 from ingest import Guide, Item, Scenario, ServiceCatalog
+from kg import build_graph
 from kg.build import item_id, scenario_id
 from tutor.check.claims import CORRECT, Verdict
 from tutor.errors import BadInput
 from tutor.markdown import literal
+from tutor.study.exam import Question, exam_questions, scenes
 from tutor.study.feedback import both_sides, drill_feedback, question_feedback
 
-TRUE_FALSE, SERVICE = "true_false", "service"
+TRUE_FALSE, SERVICE, EXAM = "true_false", "service", "exam"
 BLANK = "____"
 UMBRELLA = "Amazon ECS"  # the guide's subject: never the answer to "which service?"
 _TRUE = {"true", "t", "yes", "y"}
@@ -116,15 +123,29 @@ class Quiz:
         catalog: ServiceCatalog,
         *,
         check: Callable[[str], Verdict] | None = None,
+        graph: nx.DiGraph | None = None,
     ):
         self.guide = guide
         self.check = check
+        self.graph = graph if graph is not None else build_graph(guide)
         self.cards: tuple[Card, ...] = tuple(_cards(guide, catalog))
-        self._by_id = {card.id: card for card in self.cards}
+        self.exam_cards: tuple[Card, ...] = tuple(_exam_cards(self.graph))
+        self._by_id = {card.id: card for card in self.every_card}
         self._aliases = _alias_patterns(catalog)
 
     def __len__(self) -> int:
         return len(self.cards)
+
+    @property
+    def every_card(self) -> tuple[Card, ...]:
+        """The study cards and the exam's scene cards."""
+        return (*self.cards, *self.exam_cards)
+
+    def exam(
+        self, *, seed: int, count: int | None, weights: dict[str, float] | None = None
+    ) -> list[Question]:
+        """Scenario questions over the guide (``tutor.study.exam.exam_questions``)."""
+        return exam_questions(self.graph, seed=seed, count=count, weights=weights)
 
     def card(self, card_id: str) -> Card:
         """The card with this id; ``BadInput`` if there is none."""
@@ -145,6 +166,8 @@ class Quiz:
         text = " ".join(answer.split())
         if not text:
             raise BadInput("the answer is empty: pick an option or write a sentence")
+        if card.kind == EXAM:
+            raise BadInput("a scenario question is answered in a practice exam")
         if card.kind == TRUE_FALSE:
             return self._grade_drill(card, text)
         return self._grade_question(card, text)
@@ -197,6 +220,23 @@ def _cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
         if owner is not None and (owner.correction or owner.source):
             card = replace(card, correction=owner.correction, reference=owner.source)
         yield card
+
+
+def _exam_cards(graph: nx.DiGraph) -> Iterator[Card]:
+    for node in scenes(graph):
+        data = graph.nodes[node]
+        yield Card(
+            id=f"exam:{node}",
+            kind=EXAM,
+            prompt=f"A scenario question on {data['label']}",
+            answer="",
+            options=(),
+            item=data["label"],
+            section=data["section"],
+            node=node,
+            right="",
+            reference=data.get("source", ""),
+        )
 
 
 def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
