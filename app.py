@@ -22,7 +22,7 @@ from tutor.study.progress import ProgressStore
 from tutor.web.friendly import friendly_errors as _friendly_errors  # noqa: F401 (test_store_faults)
 from tutor.web.guard import RequestGuard, cap_log_lines
 from tutor.web.state import AppState
-from tutor.web.tabs import chat, check, explore, guides, progress, quiz
+from tutor.web.tabs import chat, check, exam, explore, guides, progress, quiz
 from tutor.web.tabs.chat import MAX_HISTORY
 from tutor.web.tabs.quiz import DEFAULT_LEARNER
 
@@ -32,7 +32,7 @@ QUEUE_SIZE = 256
 # Uploads Gradio keeps in its temporary folder are deleted every 10 minutes once 30 minutes old
 # (the app deletes each one as soon as it has read it; this catches uploads never added).
 TEMP_SWEEP = (600, 1800)
-TABS = (chat, check, explore, quiz, progress, guides)  # in this order: each uses those before
+TABS = (chat, check, explore, quiz, exam, progress, guides)  # in this order: each uses those before
 
 
 def build_app(
@@ -43,7 +43,8 @@ def build_app(
     settings: Settings | None = None,
 ) -> gr.Blocks:
     """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``relate``, ``next_card``,
-    ``answer``, ``progress``, ``choose_guide``, ``add_guide`` and ``remove_guide``.
+    ``answer``, ``start_exam``, ``answer_exam``, ``progress``, ``choose_guide``, ``add_guide``
+    and ``remove_guide``.
 
     ``tutor`` answers for the built-in guide; ``library`` holds uploaded guides (by default under
     ``settings``' data and cache directories, ``settings_from_env()`` when not given). Every tab

@@ -125,3 +125,48 @@ def test_without_a_store_the_default_one_is_opened_on_first_use(tutor, tmp_path)
     assert (tmp_path / "data" / "progress.db").is_file()
     fns["answer"]("ana", card_id, "true")
     assert fns["next_card"]("ana")[0] != card_id  # the same store: the answer was kept
+
+
+def _exam_choices(one, two) -> tuple[list, bool]:
+    """The shown question's choices ``[label, letter]`` and whether it asks for two."""
+    return (two["choices"], True) if two["visible"] else (one["choices"], False)
+
+
+def test_a_practice_exam_asks_one_question_at_a_time_and_scores_it_at_the_end(client, store, tutor):
+    rights = {d["right"] for _, d in tutor.graph.nodes(data=True) if d["type"] == "misconception"}
+    shown, one, two, results = client.predict("fay", 3, api_name="/start_exam")
+    answered_right = []
+    for number in range(1, 4):
+        assert shown.startswith(f"**Question {number} of 3**") and results == ""
+        choices, double = _exam_choices(one, two)
+        texts = [label.split(") ", 1)[1] for label, _ in choices]
+        assert "Right:" not in shown and not any("Right:" in t or "Wrong:" in t for t in texts)
+        keyed = [letter for (_, letter), text in zip(choices, texts, strict=True) if text in rights]
+        assert len(keyed) == (2 if double else 1)
+        if number == 2:  # one answer wrong on purpose
+            keyed = [
+                letter for (_, letter), t in zip(choices, texts, strict=True) if t not in rights
+            ][: len(keyed)]
+        answered_right.append(number != 2)
+        single, pair = (None, keyed) if double else (keyed[0], [])
+        shown, one, two, results = client.predict(single, pair, api_name="/answer_exam")
+    assert results.startswith("### Score: 2 of 3\n\nTime taken: 0 min ")
+    assert "| Section | Right |" in results and results.count("(your choice)") >= 3
+    assert results.count("#### ✅") == 2 and results.count("#### ❌") == 1
+    assert not one["visible"] and not two["visible"]
+    # The answers went to fay's progress: three reviews of exam cards, two of them right.
+    exam_rows = [m for m in store.mastery("fay").items if m.reviews]
+    assert sum(m.reviews for m in exam_rows) == 3
+    assert sum(m.correct for m in exam_rows) == 2
+
+
+def test_an_exam_needs_a_start_and_a_sensible_count(client):
+    with pytest.raises(AppError, match="no exam is running"):
+        client.predict(None, [], api_name="/answer_exam")
+    with pytest.raises(AppError, match="less than minimum value 1"):  # Gradio's own check
+        client.predict("gus", 0, api_name="/start_exam")
+    with pytest.raises(AppError, match="choose from 1 to 40 questions"):
+        client.predict("gus", None, api_name="/start_exam")
+    shown, *_ = client.predict("gus", 1, api_name="/start_exam")
+    with pytest.raises(AppError, match="choose an answer first"):
+        client.predict(None, [], api_name="/answer_exam")

@@ -187,3 +187,12 @@ def test_an_empty_line_and_yes_stop_the_exam_with_what_was_answered(capsys, monk
     assert main(["exam", "--count", "2", "--seed", "5"]) == 0
     out = capsys.readouterr().out
     assert "Stopped" in out and "Score: 1 of 1" in out
+
+
+def test_an_exam_shows_a_scenario_once_while_it_has_others(both):
+    scenes = {q.node for q in exam_questions(both, seed=1)}
+    for seed in range(5):
+        exam = exam_questions(both, seed=seed, count=40)
+        assert len({q.node for q in exam}) == 40
+    everything = exam_questions(both, seed=1, count=10_000)
+    assert len({q.node for q in everything[: len(scenes)]}) == len(scenes)

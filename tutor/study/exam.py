@@ -124,7 +124,15 @@ def _spread(
     dealt: list[Question] = []
     while any(pile for pile, _ in piles):
         dealt.extend(pile.pop() for pile, _ in piles if pile)
-    return dealt
+    # A scene's second question (its "choose two") waits until every scene has had one: no
+    # exam shows the same scenario twice while it has others to show.
+    first: list[Question] = []
+    later: list[Question] = []
+    seen: set[str] = set()
+    for question in dealt:
+        (later if question.node in seen else first).append(question)
+        seen.add(question.node)
+    return first + later
 
 
 def scenes(graph: nx.DiGraph) -> Iterator[str]:

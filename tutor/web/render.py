@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from tutor.check import CORRECT, MISCONCEPTION, NOT_COVERED
 from tutor.markdown import literal
+from tutor.study.exam import LETTERS
 
 __all__ = [
     "MEASURES",
@@ -27,6 +28,8 @@ __all__ = [
     "answer_document",
     "card",
     "escape",
+    "exam_question",
+    "exam_results",
     "exploration",
     "mastery_rows",
     "raw",
@@ -216,3 +219,36 @@ def study_next(suggestions: Iterable) -> str:
         for s in suggestions
     ]
     return "### Study next\n\n" + ("\n".join(lines) or "*Everything is mastered.*")
+
+
+# --- practice exam ----------------------------------------------------------------------------
+
+
+def exam_question(question, number: int, total: int) -> str:
+    """A scenario question as the exam shows it: where it is in the exam, the scene and the
+    question. The options are the answer box's choices; nothing here hints at the answer."""
+    where = f"**Question {number} of {total}**"
+    return f"{where}\n\n{raw(question.stem)}\n\n**{raw(question.question)}**"
+
+
+def exam_results(result, answers) -> str:
+    """The score, the time and the score per section, then every question with the learner's
+    choice, the right one and why each option is right or wrong."""
+    minutes, seconds = divmod(round(result.seconds), 60)
+    lines = [
+        f"### Score: {result.right} of {result.total}",
+        "",
+        f"Time taken: {minutes} min {seconds} s.",
+        "",
+        "| Section | Right |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {raw(name)} | {r} of {t} |" for name, (r, t) in result.sections.items()]
+    for number, (question, chosen) in enumerate(answers, start=1):
+        mark = "✅" if chosen == question.keys else "❌"
+        lines += ["", f"#### {mark} Question {number}", "", raw(question.stem), ""]
+        for n, option in enumerate(question.options):
+            letter = LETTERS[n].upper()
+            picked = " (your choice)" if n in chosen else ""
+            lines.append(f"- **{letter}{picked}** {raw(option.text)}  \n  {raw(option.why)}")
+    return "\n".join(lines)
