@@ -9,6 +9,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from tutor.study.library import BUILTIN_KEY
+from tutor.web.tabs import exam as exam_tab
+from tutor.web.tabs import quiz as quiz_tab
 
 EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"
 pytestmark = [
@@ -172,8 +174,10 @@ QUEUES = """\
 def test_quiz_and_progress_follow_the_guide_and_keep_its_progress_apart(client, served, tmp_path):
     notes = tmp_path / "queue-notes.md"
     notes.write_text(QUEUES, encoding="utf-8")
-    *_, card_id, card, _, _, _ = client.predict(handle_file(notes), api_name="/add_guide")
-    assert (card_id, card) == ("", "*Press Next card to start.*")  # a fresh start on this guide
+    shown = client.predict(handle_file(notes), api_name="/add_guide")
+    # A fresh start on this guide: no card in the Quiz tab, no exam running in Practice exam.
+    at = shown.index(quiz_tab.START)
+    assert shown[at - 1] == "" and exam_tab.START in shown[at:]
 
     card_id, card, *_ = client.predict("ana", api_name="/next_card")
     assert card_id.startswith("pair:Visibility Timeout#") and "Visibility Timeout" in card

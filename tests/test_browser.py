@@ -271,9 +271,11 @@ def test_the_map_spans_both_guides_and_filters_by_guide(browser_page, tutor):
     expect(in_depth.first).to_be_hidden()
     # Every node of that guide is hidden, except what the map keeps in view on purpose: the
     # chosen node and a path shown by an earlier test on the same page.
-    kept = _map(page).locator(
-        f'.cm-node[data-guide="{guides[1]}"]:is(.cm-selected, .cm-on-path)'
-    ).count()
+    kept = (
+        _map(page)
+        .locator(f'.cm-node[data-guide="{guides[1]}"]:is(.cm-selected, .cm-on-path)')
+        .count()
+    )
     hidden = _map(page).locator(f'.cm-node.cm-hidden[data-guide="{guides[1]}"]').count()
     assert hidden == expected - kept and hidden > expected // 2
     expect(_map(page).locator(f'.cm-node[data-guide="{guides[0]}"]').first).to_be_visible()
@@ -311,6 +313,60 @@ def test_quiz_answer_reschedules_the_card(browser_page, served):
         re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+ (minute|hour|day)s?\)$")
     )
     save_screenshot(page, "quiz")
+
+
+def _answer_exam_question(page, rights: set[str], *, number: int, total: int) -> None:
+    """Check nothing gives the answer away, then choose the options the graph says are right."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Question {number} of {total}", exact=True)).to_be_visible()
+    html = page.content()
+    assert "Right: " not in html and "Wrong: " not in html and "your choice" not in html
+    options = page.get_by_role("radio").or_(page.get_by_role("checkbox"))
+    labels = [label for label in options.all() if label.is_visible()]
+    names = [label.evaluate("(e) => e.closest('label').innerText").strip() for label in labels]
+    keyed = [label for label, name in zip(labels, names, strict=True) if name[3:] in rights]
+    assert keyed and all(re.match(r"^[A-E]\) ", name) for name in names)
+    for label in keyed:
+        label.check()
+    page.get_by_role("button", name="Answer", exact=True).click()
+
+
+def test_a_practice_exam_hides_its_answers_until_it_is_scored(browser_page, served, tutor):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _, store = served
+    rights = {d["right"] for _, d in tutor.graph.nodes(data=True) if d["type"] == "misconception"}
+    before = sum(m.reviews for m in store.mastery(app.DEFAULT_LEARNER).items)
+    _tab(page, "Practice exam")
+    page.get_by_label("Questions", exact=True).fill("3")
+    page.get_by_role("button", name="Start exam", exact=True).click()
+    for number in (1, 2, 3):
+        _answer_exam_question(page, rights, number=number, total=3)
+    expect(page.get_by_role("heading", name="Score: 3 of 3")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Time taken: \d+ min \d+ s\.$"))).to_be_visible()
+    assert page.get_by_text("(your choice)").count() >= 3
+    after = sum(m.reviews for m in store.mastery(app.DEFAULT_LEARNER).items)
+    assert after == before + 3  # the answers went to the learner's progress
+    save_screenshot(page, "exam-results")
+    # On a phone the question and every option fit the screen, and still nothing is given away.
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.get_by_label("Questions", exact=True).fill("1")
+        page.get_by_role("button", name="Start exam", exact=True).click()
+        expect(page.get_by_text("Question 1 of 1", exact=True)).to_be_visible()
+        for label in page.locator(
+            "label:has(input[type=radio]), label:has(input[type=checkbox])"
+        ).all():
+            if label.is_visible():
+                box = label.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        save_screenshot(page, "exam-phone")
+        _answer_exam_question(page, rights, number=1, total=1)
+        expect(page.get_by_role("heading", name="Score: 1 of 1")).to_be_visible()
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_progress_shows_mastery_and_plots(browser_page, served):
