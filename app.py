@@ -18,13 +18,12 @@ from starlette.middleware import Middleware
 from tutor import Tutor
 from tutor.config import Settings, settings_from_env
 from tutor.study.library import BUILTIN_KEY, MAX_GUIDE_BYTES, GuideLibrary
-from tutor.study.progress import ProgressStore
+from tutor.study.progress import DEFAULT_LEARNER, ProgressStore
 from tutor.web.friendly import friendly_errors as _friendly_errors  # noqa: F401 (test_store_faults)
 from tutor.web.guard import RequestGuard, cap_log_lines
 from tutor.web.state import AppState
 from tutor.web.tabs import chat, check, exam, explore, guides, progress, quiz
 from tutor.web.tabs.chat import MAX_HISTORY
-from tutor.web.tabs.quiz import DEFAULT_LEARNER
 
 __all__ = ["DEFAULT_LEARNER", "MAX_HISTORY", "QUEUE_SIZE", "build_app", "launch", "serve"]
 

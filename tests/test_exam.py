@@ -16,6 +16,8 @@ from tutor.cli import main
 from tutor.config import BUILTIN_GUIDES
 from tutor.errors import BadInput
 from tutor.study.exam import LETTERS, ONE, TWO, exam_questions, read_choice, score
+from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.quiz import Quiz
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +154,9 @@ def test_the_command_prints_the_questions_as_json_lines(capsys):
     assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == data
 
 
-def test_the_terminal_exam_explains_each_answer_and_scores_it(capsys, monkeypatch):
+def test_the_terminal_exam_explains_each_answer_scores_it_and_saves_it(
+    capsys, monkeypatch, tmp_path
+):
     assert main(["exam", "--json", "--count", "3", "--seed", "5"]) == 0
     questions = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     keyed = [
@@ -164,7 +168,8 @@ def test_the_terminal_exam_explains_each_answer_and_scores_it(capsys, monkeypatc
     # Right, wrong, an empty line (not meant: carry on), then the last one right.
     typed = [keyed[0], "z", wrong, "", "n", keyed[2]]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(typed) + "\n"))
-    assert main(["exam", "--count", "3", "--seed", "5"]) == 0
+    argv = ["exam", "--count", "3", "--seed", "5", "--learner", "ana", "--data-dir", str(tmp_path)]
+    assert main(argv) == 0  # a new learner: no weak item yet, so the same questions as --json
     out = capsys.readouterr().out
     assert out.count("Right.") == 2 and out.count("Not quite.") == 1
     assert "answer with the letter of an option" in out  # "z" is no option: asked again
@@ -177,14 +182,21 @@ def test_the_terminal_exam_explains_each_answer_and_scores_it(capsys, monkeypatc
         sections[question["section"]] = (right + (number != 1), total + 1)
     for section, (right, total) in sections.items():
         assert f"  {section}: {right} of {total}" in out
+    assert out.rstrip().endswith("Saved for ana.")
+    quiz = Quiz(read_studied_guides(BUILTIN_GUIDES, catalog=load_catalog()), load_catalog())
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    studied = [m for m in store.mastery("ana").items if m.reviews]
+    assert sorted(m.name for m in studied) == sorted(q["item"] for q in questions)
+    assert sum(m.correct for m in studied) == 2
+    store.close()
 
 
-def test_an_empty_line_and_yes_stop_the_exam_with_what_was_answered(capsys, monkeypatch):
+def test_an_empty_line_and_yes_stop_the_exam_with_what_was_answered(capsys, monkeypatch, tmp_path):
     assert main(["exam", "--json", "--count", "2", "--seed", "5"]) == 0
     first = json.loads(capsys.readouterr().out.splitlines()[0])
     keyed = "".join(LETTERS[n] for n, o in enumerate(first["options"]) if o["right"])
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{keyed}\n\ny\n"))
-    assert main(["exam", "--count", "2", "--seed", "5"]) == 0
+    assert main(["exam", "--count", "2", "--seed", "5", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Stopped" in out and "Score: 1 of 1" in out
 
@@ -196,3 +208,27 @@ def test_an_exam_shows_a_scenario_once_while_it_has_others(both):
         assert len({q.node for q in exam}) == 40
     everything = exam_questions(both, seed=1, count=10_000)
     assert len({q.node for q in everything[: len(scenes)]}) == len(scenes)
+
+
+def test_a_practice_exam_draws_a_weak_items_scene_more_often(both, tmp_path):
+    from datetime import UTC, datetime
+
+    import fsrs
+
+    catalog = load_catalog()
+    quiz = Quiz(read_studied_guides(BUILTIN_GUIDES, catalog=catalog), catalog, graph=both)
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    weak, *known = [card for card in quiz.exam_cards if card.section == quiz.exam_cards[0].section]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    store.review("bo", weak.id, fsrs.Rating.Again, now)
+    for card in known:
+        store.review("bo", card.id, fsrs.Rating.Easy, now)
+
+    def early(learner: str) -> int:  # exams in which the weak scene is among the first ten
+        return sum(
+            weak.node in {q.node for q in store.exam(learner, seed=s, count=10, now=now)}
+            for s in range(40)
+        )
+
+    assert early("bo") >= 1.5 * early("new learner")
+    store.close()

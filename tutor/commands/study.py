@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kg import FORMATS, write_graph
 from tutor.commands.shared import open_tutor, settings
+from tutor.config import DEFAULT_LEARNER
 from tutor.errors import TutorError
 
 
@@ -26,9 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.set_defaults(run=_export)
 
     quiz = commands.add_parser("quiz", help="study the due quiz cards in the terminal")
-    quiz.add_argument("--learner", default="me", help="whose progress (default: me)")
-    quiz.add_argument("--data-dir", type=Path, help="where progress.db is kept (default: .data)")
-    quiz.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
+    _add_progress(quiz)
     quiz.add_argument("-n", type=int, default=20, help="at most this many cards (default 20)")
     quiz.add_argument(
         "--no-check",
@@ -47,7 +46,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     exam.add_argument(
         "--json", action="store_true", help="print the questions, answers included, as JSON Lines"
     )
+    _add_progress(exam)
     exam.set_defaults(run=_exam)
+
+
+def _add_progress(command: argparse.ArgumentParser) -> None:
+    """Whose progress, and where it is kept."""
+    command.add_argument(
+        "--learner", default=DEFAULT_LEARNER, help=f"whose progress (default: {DEFAULT_LEARNER})"
+    )
+    command.add_argument("--data-dir", type=Path, help="where progress.db is kept (default: .data)")
+    command.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -71,34 +80,45 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _studied_graph(args: argparse.Namespace):
-    """The built-in or chosen guides as one graph, without loading the model."""
-    from ingest import load_catalog, read_studied_guides
-    from kg import build_graph
-
-    chosen = settings(args)
-    return build_graph(read_studied_guides(chosen.guides, catalog=load_catalog(chosen.aliases)))
-
-
 def _exam(args: argparse.Namespace) -> int:
-    """With ``--json`` the questions as JSON Lines; otherwise ask them one by one, explain every
-    option after each answer, and print the score, the time and the score per section."""
-    from tutor.study.exam import exam_questions
+    """With ``--json`` the questions as JSON Lines; otherwise a practice exam for the learner
+    (weak items' scenes the likelier): each question asked, every option explained after the
+    answer, then the score, the time and the score per section, the answers saved to progress."""
+    from ingest import load_catalog, read_studied_guides
+    from tutor.study.progress import ProgressStore, store_url
+    from tutor.study.quiz import Quiz
 
+    chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
+    catalog = load_catalog(chosen.aliases)
+    quiz = Quiz(read_studied_guides(chosen.guides, catalog=catalog), catalog)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
-    questions = exam_questions(_studied_graph(args), seed=seed, count=args.count)
     if args.json:
-        for question in questions:
+        for question in quiz.exam(seed=seed, count=args.count):
             print(json.dumps(question.to_dict(), ensure_ascii=False))
         return 0
-    print(f"{len(questions)} questions (seed {seed}: `--seed {seed}` gives the same again).")
-    return _take(questions)
+    store = ProgressStore(store_url(chosen), quiz=quiz)
+    try:
+        questions = store.exam(args.learner, seed=seed, count=args.count)
+        print(f"{len(questions)} questions (seed {seed}) for {args.learner}.")
+        answers, seconds = _take(questions)
+        result = store.record_exam(args.learner, answers, seconds=seconds)
+    finally:
+        store.close()
+    minutes, seconds = divmod(round(result.seconds), 60)
+    print(f"\nScore: {result.right} of {result.total} in {minutes} min {seconds} s.")
+    for section, (right, total) in result.sections.items():
+        print(f"  {section}: {right} of {total}")
+    if answers:
+        print(f"Saved for {args.learner}.")
+    return 0
 
 
-def _take(questions) -> int:
-    from tutor.study.exam import LETTERS, read_choice, score
+def _take(questions) -> tuple[list, float]:
+    """Ask the questions until they run out or the learner stops: the answers and the time."""
+    from tutor.study.exam import LETTERS, Question, read_choice
 
-    answers, started = [], time.monotonic()
+    answers: list[tuple[Question, tuple[int, ...]]] = []
+    started = time.monotonic()
     for number, question in enumerate(questions, start=1):
         print(f"\n{number}. {question.stem}\n{question.question}")
         for letter, option in zip(LETTERS, question.options, strict=False):
@@ -108,10 +128,10 @@ def _take(questions) -> int:
                 typed = input("> ").strip()
             except EOFError:
                 typed = ""
-            if not typed and _stop():
-                print("Stopped: the questions answered so far are scored.")
-                break
             if not typed:
+                if _stop():
+                    print("Stopped: the questions answered so far are scored.")
+                    return answers, time.monotonic() - started
                 continue
             try:
                 chosen = read_choice(question, typed)
@@ -123,14 +143,7 @@ def _take(questions) -> int:
             for letter, option in zip(LETTERS, question.options, strict=False):
                 print(f"  {letter}) {option.why}")
             break
-        if not typed:
-            break
-    result = score(answers, seconds=time.monotonic() - started)
-    minutes, seconds = divmod(round(result.seconds), 60)
-    print(f"\nScore: {result.right} of {result.total} in {minutes} min {seconds} s.")
-    for section, (right, total) in result.sections.items():
-        print(f"  {section}: {right} of {total}")
-    return 0
+    return answers, time.monotonic() - started
 
 
 def _stop() -> bool:

@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest import Guide
+from ingest import Guide, Item, Scenario
 from ingest.merge import part_sources
 from tutor.search.embed import Embedder
 
@@ -34,8 +34,9 @@ class NaiveBaseline:
         contents: list[str] = []
         for part, source in part_sources(guide):  # each guide's own file, cut alone
             text = Path(source).read_text(encoding="utf-8")
+            everything: list[Item | Scenario] = [*guide.items, *guide.scenarios]
             concepts = sorted(
-                (c for c in (*guide.items, *guide.scenarios) if not guide.parts or c.guide == part),
+                (c for c in everything if not guide.parts or c.guide == part),
                 key=lambda c: c.line,
             )
             starts, titles = [c.line for c in concepts], [c.title for c in concepts]

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kg import nearby
+from tutor.config import DEFAULT_LEARNER
 from tutor.errors import BadInput
 from tutor.study.exam import LETTERS, Question, Score, score
 from tutor.study.progress_db import (
@@ -375,8 +376,8 @@ def _learner_name(name: str) -> str:
 
 def exam_weight(recall: float | None) -> float:
     """How strongly a practice exam draws an item's scene: 1 for one not studied yet, from 0.2
-    (recalled for sure) to 2 (forgotten) for one studied."""
-    return 1.0 if recall is None else 0.2 + 1.8 * (1.0 - recall)
+    (recalled for sure) to 4 (forgotten) for one studied."""
+    return 1.0 if recall is None else 0.2 + 3.8 * (1.0 - recall)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -388,6 +389,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 __all__ = [
+    "DEFAULT_LEARNER",
     "HORIZON",
     "SCHEMA",
     "Day",

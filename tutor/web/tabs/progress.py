@@ -6,10 +6,10 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
+from tutor.study.progress import DEFAULT_LEARNER
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.state import AppState
-from tutor.web.tabs.quiz import DEFAULT_LEARNER
 
 # Copied into the Progress tab's box in the browser: no server function backs it.
 _MIRROR = "(name) => name"

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import gradio as gr
 
 from tutor.errors import BadInput
+from tutor.study.progress import DEFAULT_LEARNER
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.state import AppState, Follower
 
-DEFAULT_LEARNER = "learner"
 START = "*Press Next card to start.*"
 
 
