@@ -320,15 +320,19 @@ def _answer_exam_question(page, rights: set[str], *, number: int, total: int) ->
     from playwright.sync_api import expect
 
     expect(page.get_by_text(f"Question {number} of {total}", exact=True)).to_be_visible()
-    html = page.content()
+    # Nothing in the exam's tab (its HTML, hidden parts too) explains an option yet.
+    html = page.locator("[role=tabpanel]:visible").inner_html()
+    assert "Question" in html  # the exam's panel
     assert "Right: " not in html and "Wrong: " not in html and "your choice" not in html
-    options = page.get_by_role("radio").or_(page.get_by_role("checkbox"))
-    labels = [label for label in options.all() if label.is_visible()]
-    names = [label.evaluate("(e) => e.closest('label').innerText").strip() for label in labels]
+    choices = "label:has(input[type=radio]):visible, label:has(input[type=checkbox]):visible"
+    options = page.locator("[role=tabpanel]:visible").locator(choices)
+    expect(options.first).to_be_visible()  # the choices come with the question
+    labels = options.all()
+    names = [label.inner_text().strip() for label in labels]
     keyed = [label for label, name in zip(labels, names, strict=True) if name[3:] in rights]
-    assert keyed and all(re.match(r"^[A-E]\) ", name) for name in names)
+    assert keyed and all(re.match(r"^[A-E]\) ", name) for name in names), names
     for label in keyed:
-        label.check()
+        label.locator("input").check()
     page.get_by_role("button", name="Answer", exact=True).click()
 
 

@@ -232,3 +232,72 @@ def test_a_practice_exam_draws_a_weak_items_scene_more_often(both, tmp_path):
 
     assert early("bo") >= 1.5 * early("new learner")
     store.close()
+
+
+def test_a_key_stands_beside_its_own_opposite_only_now_and_then(both):
+    questions = exam_questions(both, seed=4)
+    wrong_of = {
+        d["right"]: d["wrong"] for _, d in both.nodes(data=True) if d["type"] == MISCONCEPTION
+    }
+    beside = [
+        any(wrong_of[k.text] == o.text for k in q.options if k.right for o in q.options)
+        for q in questions
+    ]
+    assert 0.15 < sum(beside) / len(beside) < 0.5  # about one in three
+    for q in questions:  # never both opposites of a "choose two"
+        opposites = {wrong_of[k.text] for k in q.options if k.right}
+        assert len(opposites & {o.text for o in q.options}) <= 1
+
+
+SMALL = """\
+# Small Notes
+
+#### Things
+
+{items}
+"""
+
+
+def _small_graph(tmp_path, count: int):
+    items = "\n".join(
+        f"{n}. **Thing {n}**: What thing {n} does.\n"
+        f"   * **Example Scenario**: A team uses thing {n} for job {n}.\n"
+        f"   * **Misconceptions**:\n"
+        f"     * **Wrong**: Thing {n} is made of {n * 3} cheese wheels.\n"
+        f"     * **Right**: Thing {n} runs {n * 7} errands a day for the team."
+        for n in range(1, count + 1)
+    )
+    path = tmp_path / f"small-{count}.md"
+    path.write_text(SMALL.format(items=items), encoding="utf-8")
+    return build_graph(read_studied_guides([path], catalog=load_catalog()))
+
+
+def test_a_small_guide_gets_whole_questions_or_a_clear_no(tmp_path):
+    with pytest.raises(BadInput, match="no scenario questions in this guide"):
+        exam_questions(_small_graph(tmp_path, 2), seed=1, count=5)
+    assert exam_questions(_small_graph(tmp_path, 2), seed=1) == []
+    questions = exam_questions(_small_graph(tmp_path, 4), seed=1, count=10)
+    assert questions and all(len(q.options) == len(q.keys) + 3 for q in questions)
+
+
+def test_an_exam_saves_one_review_per_scene_all_at_once_or_not_at_all(both, tmp_path):
+    from dataclasses import replace
+
+    catalog = load_catalog()
+    quiz = Quiz(read_studied_guides(BUILTIN_GUIDES, catalog=catalog), catalog, graph=both)
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    everything = exam_questions(both, seed=6)
+    node = next(q.node for q in everything if q.question == TWO)
+    one, two = [q for q in everything if q.node == node]
+    other = next(q for q in everything if q.node != node)
+    # Both questions on one scene: one review of its card, right only if both were.
+    store.record_exam("cy", [(one, one.keys), (two, (0, 1)), (other, other.keys)], seconds=5)
+    rows = {m.node: m for m in store.mastery("cy").items if m.reviews}
+    assert rows[node].reviews == 1 and rows[node].correct == two.is_right((0, 1))
+    assert rows[other.node].reviews == 1 and rows[other.node].correct == 1
+    # A question whose scene the store does not know: refused, and nothing of the exam saved.
+    stranger = replace(other, node="item:nowhere")
+    with pytest.raises(BadInput):
+        store.record_exam("cy", [(other, other.keys), (stranger, stranger.keys)], seconds=1)
+    assert sum(m.reviews for m in store.mastery("cy").items) == 2
+    store.close()

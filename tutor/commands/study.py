@@ -41,7 +41,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     exam.add_argument("--count", type=int, default=10, help="how many questions (default 10)")
     exam.add_argument(
-        "--seed", type=int, help="the same seed gives the same questions (default: a new set)"
+        "--seed",
+        type=int,
+        help="with --json, the same seed gives the same questions; a learner's exam also leans "
+        "on their progress (default: a new set)",
     )
     exam.add_argument(
         "--json", action="store_true", help="print the questions, answers included, as JSON Lines"
@@ -139,7 +142,7 @@ def _take(questions) -> tuple[list, float]:
                 print(exc)
                 continue
             answers.append((question, chosen))
-            print("Right." if chosen == question.keys else "Not quite.")
+            print("Right." if question.is_right(chosen) else "Not quite.")
             for letter, option in zip(LETTERS, question.options, strict=False):
                 print(f"  {letter}) {option.why}")
             break

@@ -2,10 +2,12 @@
 
 A question sets a scene (an item's example scenario, or a worked scenario's problem) and offers
 four or five statements. The keyed options are Right statements of the guides' misconception
-pairs and every distractor is a Wrong one: the scene's own mistake and the mistakes of items near
-it in the graph (``kg.nearby``), never a pair the errata call disputed. So exactly the keyed
-options are true by the graph, and each option explains itself after the answer: a right one by
-its item, a wrong one by the pair that corrects it, both with their source.
+pairs and every distractor is a Wrong one: the mistakes of items near the scene in the graph
+(``kg.nearby``) and, in about one question in three, the scene's own mistake (always showing
+the key beside its own opposite would give it away). Never a pair the errata call disputed. So
+exactly the keyed options are true by the graph, and each option explains itself after the
+answer: a right one by its item, a wrong one by the pair that corrects it, both with their
+source.
 
 "Choose two" questions key the Right statement of the scene and that of an item the graph relates
 it to. Items and scenarios with a correction (``ingest.errata``) are left out: a statement the
@@ -36,6 +38,7 @@ _OPTIONS = 4  # a single-answer question; a "choose two" one has one more
 _CLOSEST = 10  # distractors are drawn from this many of the scene's nearest items
 _BEST = 4  # and first from the best few of them, in a random order
 _ALIKE = 0.75  # this share of the shorter statement's words in the other: the same statement
+_OPPOSITE = 1 / 3  # how often a keyed pair's own Wrong statement is among the distractors
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class Question:
     def keys(self) -> tuple[int, ...]:
         """The positions of the right options."""
         return tuple(n for n, option in enumerate(self.options) if option.right)
+
+    def is_right(self, chosen: tuple[int, ...]) -> bool:
+        """Whether ``chosen`` (positions, as ``read_choice`` gives them) is exactly the keys."""
+        return tuple(sorted(chosen)) == self.keys
 
     def to_dict(self) -> dict:
         return {
@@ -99,6 +106,11 @@ def exam_questions(
     questions = [q for scene in scenes(graph) for q in _questions(graph, scene, rng)]
     if count is None:
         return questions
+    if not questions:
+        raise BadInput(
+            "no scenario questions in this guide: they need items with an example scenario and "
+            "a Wrong/Right pair, and at least four items"
+        )
     return _spread(questions, rng, weights or {})[:count]
 
 
@@ -176,7 +188,9 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
         stem = data["text"].removeprefix(f"{data['label']}: ")
     own = rng.choice(_pairs(graph, scene))
     picked = _distractors(graph, scene, f"{stem} {graph.nodes[own]['text']}", rng)
-    yield _question(graph, scene, stem, ONE, [own], [own, *picked], rng)
+    opposite = [own] if rng.random() < _OPPOSITE else []
+    if single := _question(graph, scene, stem, ONE, [own], [*opposite, *picked], rng):
+        yield single
     related = [
         other
         for other in neighbourhood(graph, scene).get("related_to", [])
@@ -184,8 +198,11 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
     ]
     if related:
         partner = rng.choice(_pairs(graph, rng.choice(related)))
-        third = [p for p in picked if graph.nodes[p]["owner"] != graph.nodes[partner]["owner"]]
-        yield _question(graph, scene, stem, TWO, [own, partner], [own, partner, *third], rng)
+        others = [p for p in picked if _owner(graph, p) != _owner(graph, partner)]
+        opposite = [rng.choice([own, partner])] if rng.random() < _OPPOSITE else []
+        keys = [own, partner]
+        if double := _question(graph, scene, stem, TWO, keys, [*opposite, *others], rng):
+            yield double
 
 
 def _distractors(graph: nx.DiGraph, scene: str, topic: str, rng: random.Random) -> list[str]:
@@ -214,17 +231,18 @@ def _nearest(graph: nx.DiGraph, scene: str) -> dict[str, float]:
         if _usable(graph, other):
             weights[other] = weights.get(other, 0.0) + weight
     closest = sorted(weights, key=lambda n: (-weights[n], n))[:_CLOSEST]
-    if len(closest) < _OPTIONS:  # a lonely scene: fill from the rest of its guide
+    if len(closest) < _CLOSEST:  # a lonely scene: fill from its guide, then from the others
         guide = graph.nodes[scene]["guide"]
-        closest += [
+        rest = [
             n
             for n in sorted(graph)
             if n != scene
             and n not in closest
             and graph.nodes[n]["type"] == ITEM
-            and graph.nodes[n]["guide"] == guide
             and _usable(graph, n)
-        ][: _CLOSEST - len(closest)]
+        ]
+        rest.sort(key=lambda n: graph.nodes[n]["guide"] != guide)  # stable: guide order kept
+        closest += rest[: _CLOSEST - len(closest)]
     return {n: weights.get(n, 0.0) for n in closest}
 
 
@@ -236,15 +254,18 @@ def _question(
     keys: list[str],
     wrongs: list[str],
     rng: random.Random,
-) -> Question:
+) -> Question | None:
     """The question with the Right statements of ``keys`` and as many Wrong ones from ``wrongs``
-    (pair nodes, in order) as make it whole, its options shuffled."""
+    (pair nodes, in order) as make it whole, its options shuffled; None when there are too few
+    distinct Wrong statements to make it whole (a small guide)."""
     options = [_option(graph, pair, right=True) for pair in keys]
     size = _OPTIONS + len(keys) - 1
     for pair in wrongs:
         option = _option(graph, pair, right=False)
-        if len(options) < size and not any(_alike(option.text, o.text) for o in options):
+        if len(options) < size and not any(_says_the_same(option.text, o.text) for o in options):
             options.append(option)
+    if len(options) < size:
+        return None
     rng.shuffle(options)
     data = graph.nodes[scene]
     texts = "\n".join(sorted(option.text for option in options))
@@ -262,7 +283,7 @@ def _question(
     )
 
 
-def _alike(a: str, b: str) -> bool:
+def _says_the_same(a: str, b: str) -> bool:
     """Two statements that say nearly the same words ("EFS can only be used with EC2 tasks" and
     "... with EC2 instances"): one of them is no extra option."""
     x, y = (set(tokens(text)) for text in (a, b))
@@ -271,13 +292,18 @@ def _alike(a: str, b: str) -> bool:
 
 def _option(graph: nx.DiGraph, pair: str, *, right: bool) -> Option:
     data = graph.nodes[pair]
-    owner = next(graph.predecessors(pair))
+    owner = _owner(graph, pair)
     title, source = graph.nodes[owner]["label"], _source(graph, owner)
     if right:
         why = f"Right: this is what the guide teaches in {title}. Source: {source}."
         return Option(data["right"], True, why)
     why = f"Wrong: a mistake {title} corrects. What is true: {data['right']} Source: {source}."
     return Option(data["wrong"], False, why)
+
+
+def _owner(graph: nx.DiGraph, pair: str) -> str:
+    """The item or worked scenario a pair belongs to."""
+    return next(graph.predecessors(pair))
 
 
 def _source(graph: nx.DiGraph, node: str) -> str:
@@ -331,7 +357,7 @@ def score(answers: list[tuple[Question, tuple[int, ...]]], *, seconds: float) ->
     sections: dict[str, tuple[int, int]] = {}
     for question, chosen in answers:
         right, total = sections.get(question.section, (0, 0))
-        sections[question.section] = (right + (chosen == question.keys), total + 1)
+        sections[question.section] = (right + question.is_right(chosen), total + 1)
     ordered = dict(sorted(sections.items()))
     return Score(sum(r for r, _ in ordered.values()), len(answers), ordered, seconds)
 

@@ -12,8 +12,10 @@ every card's recall is near 1, a week out it tells a card answered once from one
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 import fsrs
 import networkx as nx
@@ -43,6 +45,7 @@ from tutor.study.quiz import Card, Grade, Quiz
 HORIZON = timedelta(days=7)
 WEAK = 0.8  # an item studied but below this mastery is weak
 MASTERED = 0.9  # a neighbour at or above this is not worth suggesting
+T = TypeVar("T")
 _NAME = re.compile(r"^[\w .@'-]{1,80}$")
 
 
@@ -164,46 +167,58 @@ class ProgressStore:
             rating = grade.rating
         if rating is None:
             return Review(card.id, False, None, None, grade.feedback)
+        due = self._write(
+            learner,
+            now,
+            lambda session, learner_id: self._add_review(
+                session, learner_id, card, rating, grade, now, duration_ms
+            ),
+        )
+        return Review(card.id, True, grade.correct, rating.name, grade.feedback, due)
+
+    def _write(self, learner: str, now: datetime, work: Callable[[Session, int], T]) -> T:
+        """``work(session, learner_id)`` in one transaction, committed when it returns; tried
+        again when a concurrent first review of the same learner or card got in first."""
         for attempt in range(3):
             try:
-                due = self._record(learner, card, rating, grade, now, duration_ms)
-                break
+                with Session(self._writer) as session, session.begin():
+                    return work(session, learner_id_of(session, learner, now))
             except IntegrityError:  # a concurrent first review on a shared server: try again
                 if attempt == 2:
                     raise
-        return Review(card.id, True, grade.correct, rating.name, grade.feedback, due)
+        raise AssertionError("unreachable")
 
-    def _record(
+    def _add_review(
         self,
-        learner: str,
+        session: Session,
+        learner_id: int,
         card: Card,
         rating: fsrs.Rating,
         grade: Grade,
         now: datetime,
         duration_ms: int | None,
     ) -> datetime:
-        with Session(self._writer) as session, session.begin():
-            learner_id = learner_id_of(session, learner, now)
-            state = session.get(StateRow, (learner_id, card.id), with_for_update=True)
-            before = fsrs.Card.from_json(state.card) if state else fsrs.Card(card_id=0, due=now)
-            recall = self.scheduler.get_card_retrievability(before, now) if state else None
-            after, _ = self.scheduler.review_card(before, rating, now, duration_ms)
-            if state is None:
-                state = StateRow(learner_id=learner_id, card_id=card.id)
-                session.add(state)
-            state.card, state.due = after.to_json(), after.due
-            session.add(
-                ReviewRow(
-                    learner_id=learner_id,
-                    card_id=card.id,
-                    reviewed=now,
-                    rating=int(rating),
-                    correct=grade.correct,
-                    answer=grade.answer,
-                    recall=recall,
-                    duration_ms=duration_ms,
-                )
+        """Schedule ``card`` and log the review, in the caller's transaction."""
+        state = session.get(StateRow, (learner_id, card.id), with_for_update=True)
+        before = fsrs.Card.from_json(state.card) if state else fsrs.Card(card_id=0, due=now)
+        recall = self.scheduler.get_card_retrievability(before, now) if state else None
+        after, _ = self.scheduler.review_card(before, rating, now, duration_ms)
+        if state is None:
+            state = StateRow(learner_id=learner_id, card_id=card.id)
+            session.add(state)
+        state.card, state.due = after.to_json(), after.due
+        session.add(
+            ReviewRow(
+                learner_id=learner_id,
+                card_id=card.id,
+                reviewed=now,
+                rating=int(rating),
+                correct=grade.correct,
+                answer=grade.answer,
+                recall=recall,
+                duration_ms=duration_ms,
             )
+        )
         return after.due
 
     def due_cards(
@@ -236,15 +251,25 @@ class ProgressStore:
         seconds: float,
         now: datetime | None = None,
     ) -> Score:
-        """Save each answer of an exam as a review of its scene's card (Good when exactly the
-        right options were chosen, Again otherwise) and give the exam's score."""
-        now = _now(now)
+        """Save an exam's answers in one transaction, one review per scene (Good when every
+        question set in it was answered exactly right, Again otherwise), and give its score.
+        Nothing is saved if anything fails."""
+        learner, now = _learner_name(learner), _now(now)
+        by_scene: dict[str, list[tuple[Question, tuple[int, ...]]]] = {}
         for question, chosen in answers:
-            card_id = f"exam:{question.node}"
-            letters = "".join(LETTERS[n] for n in chosen)
-            correct = chosen == question.keys
-            feedback = "Right." if correct else "Not quite."
-            self.review(learner, card_id, Grade(card_id, letters, correct, feedback), now)
+            by_scene.setdefault(question.node, []).append((question, chosen))
+
+        def save(session: Session, learner_id: int) -> None:
+            for node, given in by_scene.items():
+                card = self.quiz.card(f"exam:{node}")
+                correct = all(q.is_right(chosen) for q, chosen in given)
+                letters = " / ".join("".join(LETTERS[n] for n in chosen) for _, chosen in given)
+                grade = Grade(card.id, letters, correct, "Right." if correct else "Not quite.")
+                rating = fsrs.Rating.Good if correct else fsrs.Rating.Again
+                self._add_review(session, learner_id, card, rating, grade, now, None)
+
+        if by_scene:
+            self._write(learner, now, save)
         return score(answers, seconds=seconds)
 
     def mastery(self, learner: str, now: datetime | None = None) -> MasteryReport:

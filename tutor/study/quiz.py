@@ -33,7 +33,7 @@ from kg.build import item_id, scenario_id
 from tutor.check.claims import CORRECT, Verdict
 from tutor.errors import BadInput
 from tutor.markdown import literal
-from tutor.study.exam import Question, exam_questions, scenes
+from tutor.study.exam import LETTERS, Question, exam_questions, scenes
 from tutor.study.feedback import both_sides, drill_feedback, question_feedback
 
 TRUE_FALSE, SERVICE, EXAM = "true_false", "service", "exam"
@@ -41,7 +41,6 @@ BLANK = "____"
 UMBRELLA = "Amazon ECS"  # the guide's subject: never the answer to "which service?"
 _TRUE = {"true", "t", "yes", "y"}
 _FALSE = {"false", "f", "no", "n"}
-_LETTERS = "abcd"
 _STOP = {"amazon", "aws", "elastic"}  # words that do not make two services alike
 _MAX_ANSWER = 2000
 
@@ -417,8 +416,8 @@ def _chosen_option(card: Card, text: str, aliases: dict[str, list[re.Pattern[str
     word = _word(text)
     if word.isdigit() and 1 <= int(word) <= len(card.options):
         return card.options[int(word) - 1]
-    if len(word) == 1 and word in _LETTERS[: len(card.options)]:
-        return card.options[_LETTERS.index(word)]
+    if len(word) == 1 and word in LETTERS[: len(card.options)]:
+        return card.options[LETTERS.index(word)]
     folded = text.casefold().strip(" .!?")
     named = {
         option

@@ -245,7 +245,7 @@ def exam_results(result, answers) -> str:
     ]
     lines += [f"| {raw(name)} | {r} of {t} |" for name, (r, t) in result.sections.items()]
     for number, (question, chosen) in enumerate(answers, start=1):
-        mark = "✅" if chosen == question.keys else "❌"
+        mark = "✅" if question.is_right(chosen) else "❌"
         lines += ["", f"#### {mark} Question {number}", "", raw(question.stem), ""]
         for n, option in enumerate(question.options):
             letter = LETTERS[n].upper()

@@ -98,31 +98,30 @@ def build(state: AppState) -> None:
             typed = " ".join(double or []) if len(question.keys) > 1 else (single or "")
             if not typed:
                 raise BadInput("choose an answer first")
-            now.answers.append((question, read_choice(question, typed)))
-            if len(now.answers) < len(now.questions):
+            answers = [*now.answers, (question, read_choice(question, typed))]
+            if len(answers) < len(now.questions):
+                now.answers = answers
                 return ask(now)
+            # Saved before the exam ends: if saving fails, the last answer can be given again.
             result = state.progress_store(key).record_exam(
-                now.learner, now.answers, seconds=time.monotonic() - now.started
+                now.learner, answers, seconds=time.monotonic() - now.started
             )
+            return idle(render.exam_results(result, answers))
+
+        def idle(shown_results: str) -> dict:
+            """No exam running: the start text, no choices, and ``shown_results``."""
             return {
                 sitting: None,
                 shown: START,
                 one: gr.Radio(choices=[], value=None, visible=False),
                 two: gr.CheckboxGroup(choices=[], value=[], visible=False),
                 answer_button: gr.Button(visible=False),
-                results: render.exam_results(result, now.answers),
+                results: shown_results,
             }
 
         def reset(key: str) -> dict:
             """An exam over the guide left behind is dropped."""
-            return {
-                sitting: None,
-                shown: START,
-                one: gr.Radio(choices=[], value=None, visible=False),
-                two: gr.CheckboxGroup(choices=[], value=[], visible=False),
-                answer_button: gr.Button(visible=False),
-                results: "",
-            }
+            return idle("")
 
         parts = [sitting, shown, one, two, answer_button, results]
         state.followers.append(Follower(tuple(parts), reset))
