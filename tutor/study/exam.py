@@ -37,6 +37,7 @@ ONE, TWO = "Which statement is correct?", "Which TWO statements are correct? (Ch
 _OPTIONS = 4  # a single-answer question; a "choose two" one has one more
 _CLOSEST = 10  # distractors are drawn from this many of the scene's nearest items
 _BEST = 4  # and first from the best few of them, in a random order
+LENGTH_WEIGHT = 2.0  # a distractor as long as the key gains this much (docs/exam.md: 1, 2, 4 tried)
 _ALIKE = 0.75  # this share of the shorter statement's words in the other: the same statement
 _OPPOSITE = 1 / 3  # how often a keyed pair's own Wrong statement is among the distractors
 
@@ -187,7 +188,8 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
     else:  # a worked scenario's text is "<title>: <problem>"
         stem = data["text"].removeprefix(f"{data['label']}: ")
     own = rng.choice(_pairs(graph, scene))
-    picked = _distractors(graph, scene, f"{stem} {graph.nodes[own]['text']}", rng)
+    topic = f"{stem} {graph.nodes[own]['text']}"
+    picked = _distractors(graph, scene, topic, graph.nodes[own]["right"], rng)
     opposite = [own] if rng.random() < _OPPOSITE else []
     if single := _question(graph, scene, stem, ONE, [own], [*opposite, *picked], rng):
         yield single
@@ -205,19 +207,25 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
             yield double
 
 
-def _distractors(graph: nx.DiGraph, scene: str, topic: str, rng: random.Random) -> list[str]:
+def _distractors(
+    graph: nx.DiGraph, scene: str, topic: str, key: str, rng: random.Random
+) -> list[str]:
     """Pairs whose Wrong statements make plausible distractors for the scene, best first: near
-    it in the graph and sharing its words (``topic``: the stem and the scene's own pair). The
-    best few come in a random order, so that seeds vary the options."""
+    it in the graph, sharing its words (``topic``: the stem and the scene's own pair) and about
+    as long as the ``key`` (the guides' Right statements run longer than their Wrong ones, so
+    short distractors would point at the key). The best few come in a random order, so that
+    seeds vary the options."""
     words = set(tokens(topic))
     near = _nearest(graph, scene)
     top = max(near.values(), default=1.0)
     ranked = []
     for other, weight in near.items():
         pair = rng.choice(_pairs(graph, other))
-        said = set(tokens(graph.nodes[pair]["wrong"]))
+        wrong = graph.nodes[pair]["wrong"]
+        said = set(tokens(wrong))
         shared = len(said & words) / max(len(said), 1)
-        ranked.append((weight / top + shared, other, pair))
+        length = min(len(wrong), len(key)) / max(len(wrong), len(key), 1)
+        ranked.append((weight / top + shared + LENGTH_WEIGHT * length, other, pair))
     ranked.sort(key=lambda entry: (-entry[0], entry[1]))
     best = [pair for _, _, pair in ranked[:_BEST]]
     rng.shuffle(best)
