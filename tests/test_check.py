@@ -130,6 +130,13 @@ def test_unusable_claims_get_a_clear_error(tutor, bad):
         tutor.check(bad)
 
 
+def test_a_free_choice_any_is_not_read_as_the_rights_every(tutor):
+    """The in-depth pair's Right says "every Fargate task" gets its own interface, which ties
+    "every"/"any" to Right; "can use any network mode" says the opposite of that pair."""
+    result = tutor.check("Fargate tasks can use any network mode")
+    assert (result.verdict, result.title) == ("misconception", "Fargate awsvpc Networking")
+
+
 def test_a_never_against_an_implicit_negation_is_still_read(tutor):
     result = tutor.check("Spot capacity is never fit for anything in production")
     assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")
@@ -141,7 +148,7 @@ def test_a_never_against_an_implicit_negation_is_still_read(tutor):
         # The pair ties "always" to Wrong: its contrary "sometimes" speaks for Right.
         ("EC2 is always the cheaper option.", "misconception"),
         ("EC2 is sometimes the cheaper option.", "correct"),
-        # The pair ties "only" to Wrong: "any" is not its contrary, and content decides.
+        # The pair ties "only" to Wrong: "can trace any" offers a free choice, its contrary.
         ("X-Ray can trace only one kind of application.", "misconception"),
         ("X-Ray can trace any kind of application.", "correct"),
     ],
@@ -206,6 +213,11 @@ def test_idioms_that_say_only_are_exclusive_not_negations(text):
         # "any" under a negation is no universal quantifier
         ("A task lacks any network of its own.", 1, set()),
         ("Tasks don't get any role of their own.", 1, set()),
+        ("A task cannot use any GPU.", 1, set()),
+        # "can ... any" offers a free choice: many allowed, not a claim about every one
+        ("Fargate tasks can use any network mode.", 0, {"inclusive"}),
+        ("A cluster may host any number of apps.", 0, {"inclusive"}),
+        ("At most one load balancer can serve any given service.", 0, {"exclusive", "universal"}),
     ],
 )
 def test_short_contrasts_and_negated_any_are_read_as_meant(text, negations, quantifiers):

@@ -51,8 +51,20 @@ _IDIOMS = [
     ),
     # "lacks any choice", "without any risk": "any" under a negation is no universal
     (
-        re.compile(r"((?:\b(?:lacks?|lacking|without|not|never|no)|n't)(?:\s+\w+)?)\s+any\b", re.I),
+        re.compile(
+            r"((?:\b(?:lacks?|lacking|without|not|never|no|cannot)|n't)(?:\s+\w+)?)\s+any\b", re.I
+        ),
         r"\1",
+    ),
+    # "tasks can use any network mode": "any" after "can" offers a free choice (many are
+    # allowed), not a claim about every one, so it reads with "several", not with "every"
+    (
+        re.compile(
+            r"\b(can|could|may|might|(?:free|allowed|able) to)\s+((?:[\w-]+\s+){0,2}?)any\b"
+            r"(?!\s+given\b)",  # "any given service" is one service, no choice
+            re.I,
+        ),
+        r"\1 \2various",
     ),
     # "neither EC2 nor Fargate can": one negation, not two that cancel
     (re.compile(r"\bneither\b(.*?)\bnor\b", re.I), r"not\1or"),
