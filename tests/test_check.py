@@ -216,7 +216,7 @@ def test_idioms_that_say_only_are_exclusive_not_negations(text):
         ("A task cannot use any GPU.", 1, set()),
         # "can ... any" offers a free choice: many allowed, not a claim about every one
         ("Fargate tasks can use any network mode.", 0, {"inclusive"}),
-        ("A cluster may host any number of apps.", 0, {"inclusive"}),
+        ("A cluster can host any number of apps.", 0, {"inclusive"}),
         ("At most one load balancer can serve any given service.", 0, {"exclusive", "universal"}),
     ],
 )
