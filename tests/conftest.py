@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -61,6 +62,22 @@ class CountingEmbedder:
     def __call__(self, texts):
         self.texts += len(texts)
         return self.inner(texts)
+
+
+@functools.cache
+def _legacy_ids() -> dict[str, str]:
+    from ingest import load_catalog, read_studied_guides
+    from tutor.config import BUILTIN_GUIDES
+    from tutor.study.quiz import Quiz, legacy_ids
+
+    catalog = load_catalog()
+    return legacy_ids(Quiz(read_studied_guides(BUILTIN_GUIDES, catalog=catalog), catalog))
+
+
+def card_id(name: str) -> str:
+    """A quiz card's id, from the readable name ids had before they stopped naming the answer:
+    ``card_id("pair:Clusters#1:true")`` is the Clusters pair's Right statement's card."""
+    return _legacy_ids()[name]
 
 
 @pytest.fixture(scope="session")

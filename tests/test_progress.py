@@ -15,6 +15,7 @@ from pathlib import Path
 
 import fsrs
 import pytest
+from conftest import card_id
 
 from ingest import load_catalog
 from tutor import BadInput
@@ -23,7 +24,7 @@ from tutor.study.progress import HORIZON, ProgressError, ProgressStore, progress
 from tutor.study.quiz import Grade, Quiz
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-CLUSTERS_TRUE, CLUSTERS_FALSE = "pair:Clusters#1:true", "pair:Clusters#1:false"
+CLUSTERS_TRUE, CLUSTERS_FALSE = card_id("pair:Clusters#1:true"), card_id("pair:Clusters#1:false")
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +150,8 @@ def test_an_unusable_url_is_a_clear_error(quiz):
 
 
 def test_mastery_is_fsrs_recall_a_week_out_weakest_first(store, scheduler):
-    store.review("ana", "pair:Tasks#1:true", fsrs.Rating.Easy, NOW)
-    store.review("ana", "pair:Tasks#1:false", fsrs.Rating.Easy, NOW)
+    store.review("ana", card_id("pair:Tasks#1:true"), fsrs.Rating.Easy, NOW)
+    store.review("ana", card_id("pair:Tasks#1:false"), fsrs.Rating.Easy, NOW)
     store.review("ana", CLUSTERS_TRUE, fsrs.Rating.Again, NOW)
     report = store.mastery("ana", NOW)
     first, second = report.items[:2]
@@ -191,8 +192,8 @@ def test_history_counts_reviews_per_day_with_retention(store, scheduler):
 
 
 def test_study_next_suggests_unmastered_graph_neighbours_of_weak_items(store, graph):
-    store.review("ana", "pair:Fargate#1:true", fsrs.Rating.Again, NOW)
-    store.review("ana", "pair:Fargate#1:false", fsrs.Rating.Again, NOW)
+    store.review("ana", card_id("pair:Fargate#1:true"), fsrs.Rating.Again, NOW)
+    store.review("ana", card_id("pair:Fargate#1:false"), fsrs.Rating.Again, NOW)
     suggestions = store.study_next("ana", graph, NOW, k=3)
     assert suggestions[0].name == "Batch Processing with Fargate"
     assert suggestions[0].because == ("Fargate",)
@@ -212,8 +213,8 @@ def test_concurrent_reviews_are_all_kept(store, quiz):
     cards = [c.id for c in quiz.cards[:20]]
 
     def answer(learner: str) -> None:
-        for card_id in cards:
-            store.review(learner, card_id, fsrs.Rating.Good, NOW)
+        for card in cards:
+            store.review(learner, card, fsrs.Rating.Good, NOW)
 
     threads = [threading.Thread(target=answer, args=(name,)) for name in ("ana", "bo", "cy")]
     for thread in threads:
@@ -278,9 +279,9 @@ def test_a_killed_session_loses_no_committed_review(tmp_path, quiz):
         total = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
     assert total >= len(committed)  # every review printed as committed is there
     assert set(committed) <= set(states)
-    for card_id, state in states.items():  # each state moved with its review, never apart
+    for card, state in states.items():  # each state moved with its review, never apart
         assert datetime.fromisoformat(state["last_review"]) == datetime.fromisoformat(
-            reviewed[card_id]
+            reviewed[card]
         ).replace(tzinfo=UTC)
 
     fresh = ProgressStore(progress_url(tmp_path), quiz=quiz)
@@ -311,3 +312,28 @@ def test_a_guides_progress_carries_over_when_it_is_studied_with_others(tmp_path,
     assert card.id not in {c.id for c in together.due_cards("ana")}
     with pytest.raises(ProgressError, match="holds progress for the guide"):
         ProgressStore(url, quiz=Quiz(guide, load_catalog()))  # the whole's now, not one guide's
+
+
+def test_progress_kept_under_the_old_ids_that_named_the_answer_is_adopted(tmp_path, quiz):
+    import sqlite3
+
+    from tutor.study.quiz import legacy_ids
+
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    store.review("ana", CLUSTERS_TRUE, "true", NOW)
+    store.review("ana", CLUSTERS_FALSE, "false", NOW)
+    before = store.mastery("ana", NOW)
+    store.close()
+    old = {new: legacy for legacy, new in legacy_ids(quiz).items()}
+    with sqlite3.connect(tmp_path / "progress.db") as db:  # as a database from before
+        for table in ("card_states", "reviews"):
+            for new in (CLUSTERS_TRUE, CLUSTERS_FALSE):
+                db.execute(f"UPDATE {table} SET card_id = ? WHERE card_id = ?", (old[new], new))
+        assert db.execute("SELECT count(*) FROM reviews WHERE card_id LIKE '%:true'").fetchone()[0]
+    again = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    assert again.mastery("ana", NOW) == before
+    assert CLUSTERS_TRUE not in {c.id for c in again.due_cards("ana", NOW)}  # scheduled, not new
+    with sqlite3.connect(tmp_path / "progress.db") as db:
+        ids = {row[0] for row in db.execute("SELECT card_id FROM reviews")}
+    assert ids == {CLUSTERS_TRUE, CLUSTERS_FALSE}
+    again.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import card_id
 
 from ingest import load_catalog, read_studied_guides
 from tutor import BadInput
@@ -13,8 +14,8 @@ from tutor.config import BUILTIN_GUIDES
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import BLANK, SERVICE, TRUE_FALSE, Quiz
 
-CLUSTERS_TRUE, CLUSTERS_FALSE = "pair:Clusters#1:true", "pair:Clusters#1:false"
-ALB_STEP = "scenario:Scalable Microservices Architecture#5"
+CLUSTERS_TRUE, CLUSTERS_FALSE = card_id("pair:Clusters#1:true"), card_id("pair:Clusters#1:false")
+ALB_STEP = card_id("scenario:Scalable Microservices Architecture#5")
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,14 @@ def test_every_pair_gives_a_true_and_a_false_drill(quiz, guide):
         f"True or false? {s}" for p in guide.pairs for s in (p.wrong, p.right)
     }
     assert len({c.id for c in quiz.cards}) == len(quiz.cards) == 90
+
+
+def test_no_card_id_names_its_answer(quiz):
+    for card in quiz.cards:
+        assert not card.id.endswith((":true", ":false")), card.id
+        assert card.answer.casefold() not in card.id.casefold(), card.id
+        if card.kind == SERVICE:  # nor the item whose example names the service
+            assert card.item not in card.id and card.id.startswith("question:")
 
 
 def test_cards_and_ids_are_the_same_on_every_build(quiz, guide, catalog):
@@ -103,7 +112,7 @@ def test_a_service_is_picked_by_number_or_letter(quiz):
 
 
 def test_question_feedback_explains_the_right_and_the_chosen_wrong_option(quiz):
-    card = quiz.card("example:EFS Integration")
+    card = quiz.card(card_id("example:EFS Integration"))
     assert card.options == (
         "AWS Secrets Manager",
         "Amazon EFS",
@@ -172,4 +181,4 @@ def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, qui
     studied = Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog())  # as the command does
     store = ProgressStore(progress_url(tmp_path), quiz=studied)
     assert [d.reviews for d in store.history("ana")] == [2]
-    assert store.due_cards("ana")[0].id == "pair:Task Definitions#1:true"
+    assert store.due_cards("ana")[0].id == card_id("pair:Task Definitions#1:true")

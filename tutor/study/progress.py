@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import fsrs
 import networkx as nx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,7 @@ from tutor.study.progress_db import (
     store_url,
     utc,
 )
-from tutor.study.quiz import Card, Grade, Quiz
+from tutor.study.quiz import Card, Grade, Quiz, legacy_ids
 
 HORIZON = timedelta(days=7)
 WEAK = 0.8  # an item studied but below this mastery is weak
@@ -126,7 +126,8 @@ class ProgressStore:
     """Learners' FSRS card states and review log for one quiz.
 
     >>> store = ProgressStore(progress_url(tmp), quiz=quiz)
-    >>> store.review("ana", "pair:Clusters#1:false", "false").correct
+    >>> card = quiz.cards[1]  # the Wrong statement of the first pair
+    >>> store.review("ana", card.id, "false").correct
     True
     """
 
@@ -136,6 +137,26 @@ class ProgressStore:
         self._engine, self._writer = open_database(
             url, guide=quiz.guide.title, parts=quiz.guide.parts
         )
+        self._adopt_legacy_ids()
+
+    def _adopt_legacy_ids(self) -> None:
+        """Rename the cards of a database written before ids stopped naming the answer
+        (``quiz.legacy_ids``), in one transaction; a database without them is left alone."""
+        renames = legacy_ids(self.quiz)
+        with Session(self._writer) as session, session.begin():
+            found = (
+                session.scalars(
+                    select(StateRow.card_id).where(StateRow.card_id.in_(renames)).limit(1)
+                ).first()
+                or session.scalars(
+                    select(ReviewRow.card_id).where(ReviewRow.card_id.in_(renames)).limit(1)
+                ).first()
+            )
+            if found is None:
+                return
+            for old, new in renames.items():
+                for table in (StateRow, ReviewRow):
+                    session.execute(update(table).where(table.card_id == old).values(card_id=new))
 
     def close(self) -> None:
         self._engine.dispose()

@@ -1,12 +1,16 @@
 """Quiz cards drawn from a guide, and the grading of a learner's answer to one.
 
 Two kinds of card, each with a deterministic id so that progress saved today still points at the
-same card tomorrow:
+same card tomorrow, and an id that says nothing of the answer:
 
-- true/false drills, two per Wrong/Right pair: ``pair:<owner>#<n>:true`` shows the Right statement,
-  ``pair:<owner>#<n>:false`` the Wrong one;
+- true/false drills, two per Wrong/Right pair: ``pair:<owner>#<n>:<h>``, ``h`` a hash of the
+  statement the card shows (never "true" or "false");
 - "which service would you use?" questions, with the service blanked out of a worked scenario's step
-  (``scenario:<title>#<step>``) or of an item's example (``example:<item>``), and four options.
+  or of an item's example, and four options: ``question:<h>``, ``h`` a hash of the card's name
+  (``scenario:<title>#<step>``, ``example:<item>``), which would name the answer.
+
+Ids before 2026-12-05 said the side (``pair:<owner>#<n>:true``) and the item; ``legacy_ids``
+maps them to today's, and the progress store adopts them when it opens.
 
 Beside them, one card per scene of the practice exam (``exam:<node>``, ``tutor.study.exam``): its
 reviews are the exam's answers, so a scenario question answered well or badly counts towards its
@@ -19,6 +23,7 @@ A sentence instead of True/False is judged against the card's own pair by ``Tuto
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections.abc import Callable, Iterator
@@ -65,10 +70,12 @@ class Card:
     notes: tuple[str, ...] = ()
     correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
     reference: str = ""  # where the item's facts come from: its guide's Source line
+    name: str = ""  # a question's readable name ("example:<item>"): never shown, names the answer
 
     @property
     def pair_id(self) -> str:
-        """The card's pair or question without its side: ``pair:Clusters#1``."""
+        """The card's pair (or question) without its side: ``pair:Clusters#1``; a drill and
+        its sibling share it."""
         return self.id.rsplit(":", 1)[0] if self.kind == TRUE_FALSE else self.id
 
     def to_dict(self) -> dict:
@@ -289,11 +296,28 @@ def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
             )
 
 
+def opaque(name: str) -> str:
+    """A short hash of ``name``: how an id names a side or a question without saying it."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+
+
+def legacy_ids(quiz: Quiz) -> dict[str, str]:
+    """The ids cards had before 2026-12-05 (they named the side and the item), mapped to
+    today's: ``pair:Clusters#1:true`` -> ``pair:Clusters#1:<hash>``."""
+    old = {}
+    for card in quiz.cards:
+        if card.kind == TRUE_FALSE:
+            old[f"{card.pair_id}:{card.answer.lower()}"] = card.id
+        else:
+            old[card.name] = card.id
+    return old
+
+
 def _drills(guide: Guide, owner: str, section: str, node: str, explanation: str) -> Iterator[Card]:
     for number, pair in enumerate(guide.pairs_of(owner), start=1):
         for side, statement in (("true", pair.right), ("false", pair.wrong)):
             yield Card(
-                id=f"pair:{owner}#{number}:{side}",
+                id=f"pair:{owner}#{number}:{opaque(statement)}",
                 kind=TRUE_FALSE,
                 prompt=f"True or false? {statement}",
                 answer=side.capitalize(),
@@ -308,7 +332,7 @@ def _drills(guide: Guide, owner: str, section: str, node: str, explanation: str)
 
 
 def _question(
-    card_id: str,
+    name: str,
     prompt: str,
     answer: str,
     services: list[str],
@@ -322,14 +346,15 @@ def _question(
     explanation: str,
 ) -> Card:
     """A four-option card; the three distractors and the order come from a generator seeded with
-    the card id, so the card is the same on every run. Services the text names (``shown``) are no
-    distractors: "RDS or DynamoDB" makes both right."""
-    rng = random.Random(card_id)
+    the card's name, so the card is the same on every run. Services the text names (``shown``)
+    are no distractors: "RDS or DynamoDB" makes both right."""
+    rng = random.Random(name)
     unlike = [s for s in services if not _alike(s, answer) and s not in shown]
     options = [answer, *rng.sample(unlike, k=min(3, len(unlike)))]
     rng.shuffle(options)
     return Card(
-        id=card_id,
+        id=f"question:{opaque(name)}",
+        name=name,
         kind=SERVICE,
         prompt=prompt,
         answer=answer,
