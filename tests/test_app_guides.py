@@ -181,7 +181,7 @@ def test_quiz_and_progress_follow_the_guide_and_keep_its_progress_apart(client, 
 
     card_id, card, *_ = client.predict("ana", api_name="/next_card")
     assert card_id.startswith("pair:Visibility Timeout#") and "Visibility Timeout" in card
-    feedback, _ = client.predict("ana", card_id, "False", api_name="/answer")
+    feedback, *_ = client.predict("ana", card_id, "False", api_name="/answer")
     assert feedback.startswith("### ")
     sections, items, *_ = client.predict("ana", api_name="/progress")
     assert [row[0] for row in sections["data"]] == ["Queues"]
@@ -230,6 +230,6 @@ def test_a_quiz_does_not_keep_its_guides_tutor_open(tutor, embedder, tmp_path):
     gc.collect()
     assert first() is None  # the quiz's store did not keep it alive
     sentence = "A received message stays queued until the consumer deletes it."
-    feedback, _ = fns["answer"]("ana", card_id, sentence, queues)
+    feedback, *_ = fns["answer"]("ana", card_id, sentence, queues)
     assert not feedback.startswith("### ⚪ Not graded")  # judged by check, on the queues guide
     assert len(library.open_keys) == 1

@@ -49,19 +49,23 @@ def client(tutor, store):
 
 
 def test_next_card_shows_the_first_due_card_for_a_new_learner(client, store):
-    card_id, shown, reply, feedback, due = client.predict("ana", api_name="/next_card")
+    card_id, shown, reply, feedback, due, counts = client.predict("ana", api_name="/next_card")
     first = store.due_cards("ana", limit=1)[0]
     assert card_id == first.id == store.quiz.cards[0].id
     assert shown.startswith(f"**{first.item}** · *")
     assert first.prompt in shown
     assert (reply, feedback, due) == ("", "", "")
+    due_now, new, done = store.round_counts("ana")
+    assert (due_now, done) == (0, 0) and new > 0
+    assert counts == f"*0 due · {new} new · 0 done today*"
 
 
 def test_answering_a_card_names_the_item_and_reschedules_it(client, store):
     card_id, *_ = client.predict("bo", api_name="/next_card")
     card = store.quiz.card(card_id)
     before = datetime.now(UTC).replace(second=0, microsecond=0)
-    feedback, due = client.predict("bo", card_id, card.answer, api_name="/answer")
+    feedback, due, counts = client.predict("bo", card_id, card.answer, api_name="/answer")
+    assert counts.endswith("· 1 done today*")
     assert feedback.startswith("### ✅ Correct\n\n> ")
     assert f"**{card.item}**" in feedback
     shown = datetime.strptime(due[:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
@@ -74,7 +78,7 @@ def test_answering_a_card_names_the_item_and_reschedules_it(client, store):
 def test_a_wrong_answer_is_recorded_as_not_quite(client, store):
     card = next(c for c in store.quiz.cards if c.kind == "true_false")
     wrong = "False" if card.answer == "True" else "True"
-    feedback, due = client.predict("cy", card.id, wrong, api_name="/answer")
+    feedback, due, _ = client.predict("cy", card.id, wrong, api_name="/answer")
     assert feedback.startswith(f"### ❌ Not quite\n\n> {wrong}\n\n")
     assert "UTC (in " in due
 
@@ -95,7 +99,7 @@ def test_progress_lists_the_reviewed_item_first_and_what_to_study_next(client, s
 
 def test_answer_echo_is_escaped(client, store):
     card = next(c for c in store.quiz.cards if c.kind == "true_false")
-    feedback, _ = client.predict("eve", card.id, "<b>True</b>", api_name="/answer")
+    feedback, *_ = client.predict("eve", card.id, "<b>True</b>", api_name="/answer")
     assert "<b>" not in feedback
     assert "&lt;b&gt;True&lt;/b&gt;" in feedback
 

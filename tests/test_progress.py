@@ -51,7 +51,10 @@ def test_the_default_store_is_a_sqlite_file_in_the_data_dir(tmp_path):
 
 
 def test_a_new_learner_gets_new_cards_in_guide_order(store, quiz):
-    assert store.due_cards("ana", NOW, limit=5) == list(quiz.cards[:5])
+    # In guide order, one drill per pair: a card's sibling waits while it is in the round.
+    firsts = list({c.pair_id: c for c in reversed(quiz.cards)}.values())[::-1]
+    assert store.due_cards("ana", NOW, limit=5) == firsts[:5]
+    assert firsts[:2] == [quiz.cards[0], quiz.cards[2]]
     assert store.learners() == []  # looking does not create a learner
 
 
@@ -72,7 +75,20 @@ def test_due_cards_come_first_most_overdue_first_then_new_ones(store, quiz):
     assert later == [CLUSTERS_TRUE, CLUSTERS_FALSE, quiz.cards[2].id]
     soon = [c.id for c in store.due_cards("ana", NOW + timedelta(seconds=30), limit=1)]
     assert soon == [quiz.cards[2].id]
-    assert len(store.due_cards("ana", NOW + timedelta(seconds=30))) == len(quiz.cards) - 2
+    # The new cards after them: one drill of each pair (the other waits), and the questions.
+    dealt = store.due_cards("ana", NOW + timedelta(seconds=30))
+    pairs = {c.pair_id for c in quiz.cards if c.kind == "true_false"} - {quiz.cards[0].pair_id}
+    questions = [c for c in quiz.cards if c.kind != "true_false"]
+    assert len(dealt) == len(pairs) + len(questions)
+
+
+def test_a_drill_waits_a_day_once_its_sibling_was_seen(store, quiz):
+    store.review("ana", CLUSTERS_TRUE, fsrs.Rating.Easy, NOW)  # not due again for days
+    today = [c.id for c in store.due_cards("ana", NOW + timedelta(hours=1))]
+    assert CLUSTERS_FALSE not in today  # it would give the answer just seen away
+    assert len({c.pair_id for c in store.due_cards("ana", NOW)}) == len(store.due_cards("ana", NOW))
+    tomorrow = [c.id for c in store.due_cards("ana", NOW + timedelta(days=1))]
+    assert CLUSTERS_FALSE in tomorrow
 
 
 def test_a_rating_or_a_grade_can_be_given_directly(store):
@@ -102,7 +118,7 @@ def test_naive_datetimes_are_refused(store):
 def test_learners_progress_apart(store, quiz):
     store.review("ana", CLUSTERS_TRUE, "true", NOW)
     assert store.due_cards("bo", NOW, limit=1)[0].id == CLUSTERS_TRUE
-    assert store.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[1].id
+    assert store.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[2].id  # [1]: its sibling
 
 
 def test_progress_is_there_when_the_store_is_opened_again(tmp_path, quiz, scheduler):
@@ -111,7 +127,7 @@ def test_progress_is_there_when_the_store_is_opened_again(tmp_path, quiz, schedu
     first.close()
     again = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
     assert [d.reviews for d in again.history("ana")] == [1]
-    assert again.due_cards("ana", NOW, limit=1)[0].id == CLUSTERS_FALSE
+    assert again.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[2].id  # Clusters seen
 
 
 def test_another_schema_version_is_refused(tmp_path, quiz):

@@ -170,8 +170,26 @@ def test_a_sentence_is_judged_by_check_against_the_cards_pair(
         assert "“Clusters can only host a single application.”" in grade.feedback
 
 
+def test_a_service_question_is_not_headed_by_its_item(quiz):
+    from tutor.web import render
+
+    efs = quiz.card(card_id("example:EFS Integration"))
+    assert efs.kind == SERVICE and not render.card(efs).startswith("**")
+    assert render.card(quiz.cards[0]).startswith(f"**{quiz.cards[0].item}** · *")
+
+
+def test_an_empty_line_asks_before_the_terminal_quiz_stops(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("true\n\nn\n1\n\ny\n"))
+    argv = ["quiz", "--no-check", "--learner", "bo", "--data-dir", str(tmp_path), "-n", "5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("0 due, ") and " new, 0 done today." in out.splitlines()[0]
+    assert out.count("Stop here? [y/N]") == 2
+    assert "2 answered, 2 correct; saved for bo." in out
+
+
 def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, quiz):
-    monkeypatch.setattr("sys.stdin", io.StringIO("true\n7\n2\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("true\n7\n1\n"))  # Clusters, Task Definitions
     argv = ["quiz", "--no-check", "--learner", "ana", "--data-dir", str(tmp_path), "-n", "3"]
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -181,4 +199,5 @@ def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, qui
     studied = Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog())  # as the command does
     store = ProgressStore(progress_url(tmp_path), quiz=studied)
     assert [d.reviews for d in store.history("ana")] == [2]
-    assert store.due_cards("ana")[0].id == card_id("pair:Task Definitions#1:true")
+    # Both drills answered were true ones; their false siblings wait for another day.
+    assert store.due_cards("ana")[0].id == card_id("pair:Tasks#1:true")

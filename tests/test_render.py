@@ -123,12 +123,18 @@ def _card(options: tuple[str, ...]) -> Card:
 
 
 def test_a_card_with_options_numbers_them_and_a_drill_asks_true_or_false():
+    # A question is headed by its section only: its item is often the service it asks for.
     assert render.card(_card(("A", "B", "C"))) == (
-        "**Clusters** · *Key Concepts*\n\nPick &lt;one&gt;\n\n1. A\n2. B\n3. C\n\n"
+        "*Key Concepts*\n\nPick &lt;one&gt;\n\n1. A\n2. B\n3. C\n\n"
         "*Answer with an option's number, letter or name.*"
     )
     drill = render.card(_card(("True", "False")))
+    assert drill.startswith("**Clusters** · *Key Concepts*\n\n")
     assert drill.endswith("\n\n*True or False? Or say what is true in a sentence.*")
+
+
+def test_a_rounds_counts_read_in_words():
+    assert render.round_counts(3, 12, 5) == "*3 due · 12 new · 5 done today*"
 
 
 @pytest.mark.parametrize(

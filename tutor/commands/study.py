@@ -158,8 +158,8 @@ def _stop() -> bool:
 
 
 def _quiz(args: argparse.Namespace) -> int:
-    """Due cards one by one: read an answer from stdin, print the feedback. An empty line or the
-    end of input stops; every answer is saved as soon as it is given."""
+    """Due cards one by one: read an answer from stdin, print the feedback. An empty line (once
+    confirmed) or the end of input stops; every answer is saved as soon as it is given."""
     from ingest import load_catalog, read_studied_guides
     from kg import build_graph
     from tutor.study.progress import ProgressStore, store_url
@@ -188,10 +188,15 @@ def _quiz(args: argparse.Namespace) -> int:
 
 
 def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
-    """Ask the due cards until they run out, an empty line or the end of input."""
+    """Ask the due cards until they run out, a confirmed empty line or the end of input."""
     answered = correct = 0
+    due, new, done = store.round_counts(learner)
+    print(f"{due} due, {new} new, {done} done today.")
     for card in store.due_cards(learner, limit=limit):
-        print(f"\n[{card.item}] {card.prompt}")
+        where = (
+            card.section if len(card.options) > 2 else card.item
+        )  # a question's item: its answer
+        print(f"\n[{where}] {card.prompt}")
         if len(card.options) > 2:
             for number, option in enumerate(card.options, start=1):
                 print(f"  {number}. {option}")
@@ -201,7 +206,9 @@ def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
             except EOFError:
                 answer = ""
             if not answer:
-                return answered, correct
+                if _stop():
+                    return answered, correct
+                continue
             try:
                 review = store.review(learner, card.id, answer)
             except TutorError as exc:  # not an option, empty: ask again

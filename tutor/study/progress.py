@@ -40,7 +40,7 @@ from tutor.study.progress_db import (
     store_url,
     utc,
 )
-from tutor.study.quiz import Card, Grade, Quiz, legacy_ids
+from tutor.study.quiz import TRUE_FALSE, Card, Grade, Quiz, legacy_ids
 
 HORIZON = timedelta(days=7)
 WEAK = 0.8  # an item studied but below this mastery is weak
@@ -245,15 +245,39 @@ class ProgressStore:
     def due_cards(
         self, learner: str, now: datetime | None = None, *, limit: int | None = None
     ) -> list[Card]:
-        """Cards to study now: those due, most overdue first, then new cards in guide order."""
-        states = self._states(_learner_name(learner))
-        now = _now(now)
+        """Cards to study now: those due, most overdue first, then new cards in guide order.
+
+        The two drills of one pair state the same fact from either side, so one gives the other
+        away: a drill waits for another day (UTC) when its sibling was reviewed today and it was
+        not, or when its sibling comes earlier in the list."""
+        learner, now = _learner_name(learner), _now(now)
+        states = self._states(learner)
+        today = self._reviewed_since(learner, _start_of_day(now))
         due = sorted(
             (c for c in self.quiz.cards if c.id in states and states[c.id].due <= now),
             key=lambda c: states[c.id].due,
         )
         new = [c for c in self.quiz.cards if c.id not in states]
-        return (due + new)[:limit]
+        pairs_today = {self.quiz.card(i).pair_id for i in today if i in self.quiz}
+        chosen: list[Card] = []
+        listed: set[str] = set()
+        for card in due + new:
+            if card.kind == TRUE_FALSE and card.id not in today:
+                if card.pair_id in pairs_today or card.pair_id in listed:
+                    continue
+            chosen.append(card)
+            listed.add(card.pair_id)
+        return chosen[:limit]
+
+    def round_counts(self, learner: str, now: datetime | None = None) -> tuple[int, int, int]:
+        """``(due, new, done)`` for a study round: cards due now (seen before), new cards that
+        can be dealt now, and reviews given today (UTC)."""
+        learner, now = _learner_name(learner), _now(now)
+        states = self._states(learner)
+        cards = self.due_cards(learner, now)
+        due = sum(1 for c in cards if c.id in states)
+        done = len(self._reviews_since(learner, _start_of_day(now)))
+        return due, len(cards) - due, done
 
     def exam(
         self, learner: str, *, seed: int, count: int, now: datetime | None = None
@@ -395,6 +419,20 @@ class ProgressStore:
             )
             return {card_id: fsrs.Card.from_json(card) for card_id, card in rows}
 
+    def _reviews_since(self, learner: str, moment: datetime) -> list[str]:
+        """The card ids of the learner's reviews from ``moment`` on, one per review."""
+        with Session(self._engine) as session:
+            return list(
+                session.scalars(
+                    select(ReviewRow.card_id)
+                    .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
+                    .where(LearnerRow.name == learner, ReviewRow.reviewed >= moment)
+                )
+            )
+
+    def _reviewed_since(self, learner: str, moment: datetime) -> set[str]:
+        return set(self._reviews_since(learner, moment))
+
     def _tallies(self, learner: str) -> dict[str, tuple[int, int]]:
         """card id -> (reviews, reviews not rated Again)."""
         tallies: dict[str, tuple[int, int]] = {}
@@ -428,6 +466,10 @@ def exam_weight(recall: float | None) -> float:
 
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
+
+
+def _start_of_day(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _now(now: datetime | None) -> datetime:

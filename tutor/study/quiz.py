@@ -142,6 +142,9 @@ class Quiz:
     def __len__(self) -> int:
         return len(self.cards)
 
+    def __contains__(self, card_id: object) -> bool:
+        return card_id in self._by_id
+
     @property
     def every_card(self) -> tuple[Card, ...]:
         """The study cards and the exam's scene cards."""

@@ -35,6 +35,7 @@ __all__ = [
     "raw",
     "relation",
     "review",
+    "round_counts",
     "sources",
     "study_next",
     "verdict",
@@ -167,14 +168,24 @@ def relation(found) -> str:
 
 
 def card(due) -> str:
-    """A quiz card: its item and section, the prompt, and the options or how to answer."""
-    lines = [f"**{raw(due.item)}** · *{raw(due.section)}*", "", raw(due.prompt)]
+    """A quiz card: where it is from, the prompt, and the options or how to answer. A "which
+    service?" question shows its section only: its item is often the very service asked for."""
+    if len(due.options) > 2:  # a question
+        where = f"*{raw(due.section)}*"
+    else:
+        where = f"**{raw(due.item)}** · *{raw(due.section)}*"
+    lines = [where, "", raw(due.prompt)]
     if len(due.options) > 2:
         lines += [""] + [f"{n}. {raw(o)}" for n, o in enumerate(due.options, start=1)]
         lines += ["", "*Answer with an option's number, letter or name.*"]
     else:
         lines += ["", "*True or False? Or say what is true in a sentence.*"]
     return "\n".join(lines)
+
+
+def round_counts(due: int, new: int, done: int) -> str:
+    """How a study round stands: ``*3 due · 12 new · 5 done today*``."""
+    return f"*{due} due · {new} new · {done} done today*"
 
 
 def review(done, answer: str) -> str:

@@ -28,6 +28,7 @@ def build(state: AppState) -> None:
         # The card's id names its pair and side ("pair:Clusters#1:false"): kept for the answer,
         # never shown, so the card does not give its answer away (the API still returns it).
         card_box = gr.Textbox(label="Card", interactive=False, visible=False)
+        counts = gr.Markdown()
         card = gr.Markdown(START)
         reply = gr.Textbox(label="Answer", placeholder="True / False, an option, or a sentence")
         answer_button = gr.Button("Answer", variant="primary")
@@ -38,8 +39,14 @@ def build(state: AppState) -> None:
         def next_card(learner: str, key: str | None = None) -> dict:
             """The learner's next due card: its id, the card as markdown, and cleared answer,
             feedback and due boxes."""
-            cards = state.progress_store(key).due_cards(learner, limit=1)
-            cleared = {reply: "", feedback: "", due: ""}
+            store = state.progress_store(key)
+            cards = store.due_cards(learner, limit=1)
+            cleared = {
+                reply: "",
+                feedback: "",
+                due: "",
+                counts: render.round_counts(*store.round_counts(learner)),
+            }
             if not cards:
                 return {card_box: "", card: render.NOTHING_DUE, **cleared}
             return {card_box: cards[0].id, card: render.card(cards[0]), **cleared}
@@ -50,29 +57,36 @@ def build(state: AppState) -> None:
             date."""
             if not card_id:
                 raise BadInput("no card yet: press Next card first")
-            done = state.progress_store(key).review(learner, card_id, text)
+            store = state.progress_store(key)
+            done = store.review(learner, card_id, text)
+            standing = render.round_counts(*store.round_counts(learner))
             if done.due is None:
-                return {feedback: render.review(done, text), due: render.NOT_RESCHEDULED}
+                return {
+                    feedback: render.review(done, text),
+                    due: render.NOT_RESCHEDULED,
+                    counts: standing,
+                }
             return {
                 feedback: render.review(done, text),
                 due: render.when(done.due, datetime.now(UTC)),
+                counts: standing,
             }
 
         def reset(key: str) -> dict:
             """A card of the guide left behind cannot be answered here: the quiz starts again."""
-            return {card_box: "", card: START, reply: "", feedback: "", due: ""}
+            return {card_box: "", card: START, reply: "", feedback: "", due: "", counts: ""}
 
-        state.followers.append(Follower((card_box, card, reply, feedback, due), reset))
+        state.followers.append(Follower((card_box, card, reply, feedback, due, counts), reset))
         next_button.click(
             next_card,
             inputs=[learner_box, state.guide_key],
-            outputs=[card_box, card, reply, feedback, due],
+            outputs=[card_box, card, reply, feedback, due, counts],
             api_name="next_card",
         )
         gr.on(
             [answer_button.click, reply.submit],
             answer,
             inputs=[learner_box, card_box, reply, state.guide_key],
-            outputs=[feedback, due],
+            outputs=[feedback, due, counts],
             api_name="answer",
         )
