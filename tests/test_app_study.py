@@ -49,7 +49,9 @@ def client(tutor, store):
 
 
 def test_next_card_shows_the_first_due_card_for_a_new_learner(client, store):
-    card_id, shown, reply, feedback, due, counts = client.predict("ana", api_name="/next_card")
+    card_id, shown, reply, feedback, due, counts, rating = client.predict(
+        "ana", api_name="/next_card"
+    )
     first = store.due_cards("ana", limit=1)[0]
     assert card_id == first.id == store.quiz.cards[0].id
     assert shown.startswith(f"**{first.item}** · *")
@@ -64,13 +66,17 @@ def test_answering_a_card_names_the_item_and_reschedules_it(client, store):
     card_id, *_ = client.predict("bo", api_name="/next_card")
     card = store.quiz.card(card_id)
     before = datetime.now(UTC).replace(second=0, microsecond=0)
-    feedback, due, counts = client.predict("bo", card_id, card.answer, api_name="/answer")
+    feedback, due, counts, rating = client.predict("bo", card_id, card.answer, api_name="/answer")
     assert counts.endswith("· 1 done today*")
     assert feedback.startswith("### ✅ Correct\n\n> ")
     assert f"**{card.item}**" in feedback
     shown = datetime.strptime(due[:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     assert shown > before
     assert due[16:].startswith(" UTC (in ")
+    assert rating["visible"] and rating["value"] == "Good"  # to change, as in Anki
+    # Rated Easy instead: due later than Good's ten minutes.
+    (easy_due,) = [client.predict("bo", card_id, "Easy", api_name="/rate")]
+    assert easy_due > due and "(in " in easy_due and "day" in easy_due
     # The card is no longer due: the next one is a different card.
     assert client.predict("bo", api_name="/next_card")[0] != card_id
 
@@ -78,9 +84,12 @@ def test_answering_a_card_names_the_item_and_reschedules_it(client, store):
 def test_a_wrong_answer_is_recorded_as_not_quite(client, store):
     card = next(c for c in store.quiz.cards if c.kind == "true_false")
     wrong = "False" if card.answer == "True" else "True"
-    feedback, due, _ = client.predict("cy", card.id, wrong, api_name="/answer")
+    feedback, due, _, rating = client.predict("cy", card.id, wrong, api_name="/answer")
     assert feedback.startswith(f"### ❌ Not quite\n\n> {wrong}\n\n")
     assert "UTC (in " in due
+    assert not rating["visible"]  # a wrong answer stays Again
+    with pytest.raises(AppError, match="a wrong answer is rated Again"):
+        client.predict("cy", card.id, "Good", api_name="/rate")
 
 
 def test_progress_lists_the_reviewed_item_first_and_what_to_study_next(client, store):

@@ -312,6 +312,14 @@ def test_quiz_answer_reschedules_the_card(browser_page, served):
     expect(page.get_by_label("Next due", exact=True)).to_have_value(
         re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in \d+ (minute|hour|day)s?\)$")
     )
+    # As in Anki, the learner says how well they knew it: Easy puts the card off for days.
+    expect(page.get_by_text("How well did you know it?", exact=True)).to_be_visible()
+    expect(page.get_by_label("Good", exact=True)).to_be_checked()
+    page.get_by_label("Easy", exact=True).check()
+    expect(page.get_by_label("Next due", exact=True)).to_have_value(
+        re.compile(r"UTC \(in \d+ days?\)$")
+    )
+    expect(page.get_by_text(re.compile(r"^\d+ due · \d+ new · 1 done today$"))).to_be_visible()
     save_screenshot(page, "quiz")
 
 

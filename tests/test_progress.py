@@ -353,3 +353,22 @@ def test_progress_kept_under_the_old_ids_that_named_the_answer_is_adopted(tmp_pa
         ids = {row[0] for row in db.execute("SELECT card_id FROM reviews")}
     assert ids == {CLUSTERS_TRUE, CLUSTERS_FALSE}
     again.close()
+
+
+def test_the_last_answer_can_be_rated_as_in_anki(tmp_path, quiz, scheduler):
+    store = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+    store.review("ana", CLUSTERS_TRUE, "true", NOW)  # right: Good, due in 10 minutes
+    rated = store.rate("ana", CLUSTERS_TRUE, "easy")
+    easy, _ = scheduler.review_card(fsrs.Card(card_id=0, due=NOW), fsrs.Rating.Easy, NOW)
+    assert (rated.rating, rated.due) == ("Easy", easy.due)  # as if Easy had been given
+    assert store.due_cards("ana", easy.due - timedelta(minutes=1), limit=1)[0].id != CLUSTERS_TRUE
+    assert store.rate("ana", CLUSTERS_TRUE, fsrs.Rating.Again).rating == "Again"  # "I guessed"
+    assert [d.reviews for d in store.history("ana")] == [1]  # a rating is no second review
+    store.review("ana", quiz.cards[2].id, "false", NOW + timedelta(minutes=1))  # wrong
+    with pytest.raises(BadInput, match="a wrong answer is rated Again"):
+        store.rate("ana", quiz.cards[2].id, "Good")
+    with pytest.raises(BadInput, match="right after answering it"):
+        store.rate("ana", CLUSTERS_TRUE, "Good")  # no longer the last answer
+    with pytest.raises(BadInput, match="rate it Again, Hard, Good or Easy"):
+        store.rate("ana", quiz.cards[2].id, "perfect")
+    store.close()

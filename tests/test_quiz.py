@@ -179,17 +179,20 @@ def test_a_service_question_is_not_headed_by_its_item(quiz):
 
 
 def test_an_empty_line_asks_before_the_terminal_quiz_stops(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("sys.stdin", io.StringIO("true\n\nn\n1\n\ny\n"))
+    # Right, rated Easy; an empty line, not meant; right, Enter keeps Good; empty, stop.
+    monkeypatch.setattr("sys.stdin", io.StringIO("true\ne\n\nn\n1\n\n\ny\n"))
     argv = ["quiz", "--no-check", "--learner", "bo", "--data-dir", str(tmp_path), "-n", "5"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.startswith("0 due, ") and " new, 0 done today." in out.splitlines()[0]
     assert out.count("Stop here? [y/N]") == 2
+    assert out.count("How well did you know it?") == 2 and "Rated Easy: due " in out
     assert "2 answered, 2 correct; saved for bo." in out
 
 
 def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, quiz):
-    monkeypatch.setattr("sys.stdin", io.StringIO("true\n7\n1\n"))  # Clusters, Task Definitions
+    # Clusters (right; Enter keeps Good), "7" (neither True nor False), Task Definitions.
+    monkeypatch.setattr("sys.stdin", io.StringIO("true\n\n7\n1\n\n"))
     argv = ["quiz", "--no-check", "--learner", "ana", "--data-dir", str(tmp_path), "-n", "3"]
     assert main(argv) == 0
     out = capsys.readouterr().out

@@ -193,9 +193,8 @@ def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
     due, new, done = store.round_counts(learner)
     print(f"{due} due, {new} new, {done} done today.")
     for card in store.due_cards(learner, limit=limit):
-        where = (
-            card.section if len(card.options) > 2 else card.item
-        )  # a question's item: its answer
+        # A "which service?" question is headed by its section: its item is often the answer.
+        where = card.section if len(card.options) > 2 else card.item
         print(f"\n[{where}] {card.prompt}")
         if len(card.options) > 2:
             for number, option in enumerate(card.options, start=1):
@@ -217,5 +216,27 @@ def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
             print(review.feedback)
             if review.recorded:
                 answered, correct = answered + 1, correct + bool(review.correct)
+                if review.correct:
+                    _rate(store, learner, card.id)
                 break
     return answered, correct
+
+
+def _rate(store, learner: str, card_id: str) -> None:
+    """After a right answer: how well did the learner know it? Enter keeps Good."""
+    names = {"a": "Again", "h": "Hard", "g": "Good", "e": "Easy"}
+    names |= {name.casefold(): name for name in list(names.values())}
+    while True:
+        try:
+            typed = input("How well did you know it? [a]gain [h]ard [g]ood [e]asy (Enter: good) ")
+        except EOFError:
+            return
+        choice = typed.strip().casefold()
+        if choice in ("", "g", "good"):
+            return
+        name = names.get(choice)
+        if name is None:
+            print("type a, h, g or e")
+            continue
+        print(f"Rated {name}: due {store.rate(learner, card_id, name).due:%Y-%m-%d %H:%M} UTC.")
+        return

@@ -197,6 +197,46 @@ class ProgressStore:
         )
         return Review(card.id, True, grade.correct, rating.name, grade.feedback, due)
 
+    def rate(self, learner: str, card_id: str, rating: str | fsrs.Rating) -> Review:
+        """Re-rate the learner's last answer, as Anki asks after showing the answer: Again,
+        Hard, Good or Easy for a right answer (Again: "I guessed"), Again only for a wrong one.
+        The card is scheduled again from its whole review log with the new rating.
+        ``BadInput`` when the card is not the learner's last answer."""
+        learner = _learner_name(learner)
+        wanted = _rating(rating)
+        card = self.quiz.card(card_id)
+
+        def rerate(session: Session, learner_id: int) -> datetime:
+            rows = list(
+                session.scalars(
+                    select(ReviewRow)
+                    .where(ReviewRow.learner_id == learner_id)
+                    .order_by(ReviewRow.reviewed, ReviewRow.id)
+                )
+            )
+            if not rows or rows[-1].card_id != card.id:
+                raise BadInput("rate a card right after answering it")
+            last = rows[-1]
+            if not last.correct and wanted != fsrs.Rating.Again:
+                raise BadInput("a wrong answer is rated Again")
+            last.rating = int(wanted)
+            history = [review for review in rows if review.card_id == card.id]
+            state = fsrs.Card(card_id=0, due=history[0].reviewed)
+            for review in history:
+                state, _ = self.scheduler.review_card(
+                    state, fsrs.Rating(review.rating), review.reviewed, review.duration_ms
+                )
+            kept = session.get(StateRow, (learner_id, card.id), with_for_update=True)
+            if kept is None:  # a review always has its state
+                raise ProgressDamaged(f"no schedule for {card.id!r}")
+            kept.card, kept.due = state.to_json(), state.due
+            return state.due
+
+        due = self._write(learner, _now(None), rerate)
+        return Review(
+            card.id, True, wanted != fsrs.Rating.Again, wanted.name, f"Rated {wanted.name}.", due
+        )
+
     def _write(self, learner: str, now: datetime, work: Callable[[Session, int], T]) -> T:
         """``work(session, learner_id)`` in one transaction, committed when it returns; tried
         again when a concurrent first review of the same learner or card got in first."""
@@ -458,6 +498,18 @@ def _learner_name(name: str) -> str:
     return cleaned
 
 
+RATINGS = ("Again", "Hard", "Good", "Easy")
+
+
+def _rating(rating: str | fsrs.Rating) -> fsrs.Rating:
+    if isinstance(rating, fsrs.Rating):
+        return rating
+    name = str(rating).strip().capitalize()
+    if name not in RATINGS:
+        raise BadInput(f"rate it {', '.join(RATINGS[:-1])} or {RATINGS[-1]}, not {rating!r}")
+    return fsrs.Rating[name]
+
+
 def exam_weight(recall: float | None) -> float:
     """How strongly a practice exam draws an item's scene: 1 for one not studied yet, from 0.2
     (recalled for sure) to 4 (forgotten) for one studied."""
@@ -479,6 +531,7 @@ def _now(now: datetime | None) -> datetime:
 __all__ = [
     "DEFAULT_LEARNER",
     "HORIZON",
+    "RATINGS",
     "SCHEMA",
     "Day",
     "Mastery",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import gradio as gr
 
 from tutor.errors import BadInput
-from tutor.study.progress import DEFAULT_LEARNER
+from tutor.study.progress import DEFAULT_LEARNER, RATINGS
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.state import AppState, Follower
@@ -25,14 +25,16 @@ def build(state: AppState) -> None:
                 label="Learner", value=DEFAULT_LEARNER, scale=3
             )
             next_button = gr.Button("Next card", variant="primary", scale=1)
-        # The card's id names its pair and side ("pair:Clusters#1:false"): kept for the answer,
-        # never shown, so the card does not give its answer away (the API still returns it).
+        # The card's id is kept for the answer and never shown (it says nothing of the answer,
+        # but a learner has no use for it).
         card_box = gr.Textbox(label="Card", interactive=False, visible=False)
         counts = gr.Markdown()
         card = gr.Markdown(START)
         reply = gr.Textbox(label="Answer", placeholder="True / False, an option, or a sentence")
         answer_button = gr.Button("Answer", variant="primary")
         feedback = gr.Markdown()
+        # After a right answer the learner may say how well they knew it, as in Anki.
+        rating = gr.Radio(RATINGS, label="How well did you know it?", value=None, visible=False)
         due = gr.Textbox(label="Next due", interactive=False)
 
         @friendly_errors
@@ -42,6 +44,7 @@ def build(state: AppState) -> None:
             store = state.progress_store(key)
             cards = store.due_cards(learner, limit=1)
             cleared = {
+                rating: gr.Radio(value=None, visible=False),
                 reply: "",
                 feedback: "",
                 due: "",
@@ -53,40 +56,61 @@ def build(state: AppState) -> None:
 
         @friendly_errors
         def answer(learner: str, card_id: str, text: str, key: str | None = None) -> dict:
-            """Grade the answer and save the review: the feedback (markdown) and the next due
-            date."""
+            """Grade the answer and save the review: the feedback (markdown), the next due date,
+            and, for a right answer, the rating to change (Good, as it was saved)."""
             if not card_id:
                 raise BadInput("no card yet: press Next card first")
             store = state.progress_store(key)
             done = store.review(learner, card_id, text)
-            standing = render.round_counts(*store.round_counts(learner))
-            if done.due is None:
-                return {
-                    feedback: render.review(done, text),
-                    due: render.NOT_RESCHEDULED,
-                    counts: standing,
-                }
-            return {
+            shown = {
                 feedback: render.review(done, text),
-                due: render.when(done.due, datetime.now(UTC)),
-                counts: standing,
+                counts: render.round_counts(*store.round_counts(learner)),
+                rating: gr.Radio(value=done.rating, visible=bool(done.correct)),
             }
+            if done.due is None:
+                return {**shown, due: render.NOT_RESCHEDULED}
+            return {**shown, due: render.when(done.due, datetime.now(UTC))}
+
+        @friendly_errors
+        def rate(learner: str, card_id: str, chosen: str, key: str | None = None) -> dict:
+            """Re-rate the answer just given (Again, Hard, Good or Easy): the new due date."""
+            if not card_id:
+                raise BadInput("no card yet: press Next card first")
+            done = state.progress_store(key).rate(learner, card_id, chosen)
+            if done.due is None:  # a rating always reschedules; for the type checker
+                return {due: render.NOT_RESCHEDULED}
+            return {due: render.when(done.due, datetime.now(UTC))}
 
         def reset(key: str) -> dict:
             """A card of the guide left behind cannot be answered here: the quiz starts again."""
-            return {card_box: "", card: START, reply: "", feedback: "", due: "", counts: ""}
+            return {
+                card_box: "",
+                card: START,
+                reply: "",
+                feedback: "",
+                due: "",
+                counts: "",
+                rating: gr.Radio(value=None, visible=False),
+            }
 
-        state.followers.append(Follower((card_box, card, reply, feedback, due, counts), reset))
+        parts = (card_box, card, reply, feedback, due, counts, rating)
+        state.followers.append(Follower(parts, reset))
         next_button.click(
             next_card,
             inputs=[learner_box, state.guide_key],
-            outputs=[card_box, card, reply, feedback, due, counts],
+            outputs=list(parts),
             api_name="next_card",
         )
         gr.on(
             [answer_button.click, reply.submit],
             answer,
             inputs=[learner_box, card_box, reply, state.guide_key],
-            outputs=[feedback, due, counts],
+            outputs=[feedback, due, counts, rating],
             api_name="answer",
+        )
+        rating.input(
+            rate,
+            inputs=[learner_box, card_box, rating, state.guide_key],
+            outputs=[due],
+            api_name="rate",
         )
