@@ -127,15 +127,10 @@ def _take(questions) -> tuple[list, float]:
         for letter, option in zip(LETTERS, question.options, strict=False):
             print(f"  {letter}) {option.text}")
         while True:
-            try:
-                typed = input("> ").strip()
-            except EOFError:
-                typed = ""
-            if not typed:
-                if _stop():
-                    print("Stopped: the questions answered so far are scored.")
-                    return answers, time.monotonic() - started
-                continue
+            typed = _next_line()
+            if typed is None:
+                print("Stopped: the questions answered so far are scored.")
+                return answers, time.monotonic() - started
             try:
                 chosen = read_choice(question, typed)
             except TutorError as exc:
@@ -147,6 +142,20 @@ def _take(questions) -> tuple[list, float]:
                 print(f"  {letter}) {option.why}")
             break
     return answers, time.monotonic() - started
+
+
+def _next_line() -> str | None:
+    """The learner's next answer, or None once they confirm that an empty line means stop (or
+    the input ends)."""
+    while True:
+        try:
+            typed = input("> ").strip()
+        except EOFError:
+            typed = ""
+        if typed:
+            return typed
+        if _stop():
+            return None
 
 
 def _stop() -> bool:
@@ -200,14 +209,9 @@ def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
             for number, option in enumerate(card.options, start=1):
                 print(f"  {number}. {option}")
         while True:
-            try:
-                answer = input("> ").strip()
-            except EOFError:
-                answer = ""
-            if not answer:
-                if _stop():
-                    return answered, correct
-                continue
+            answer = _next_line()
+            if answer is None:
+                return answered, correct
             try:
                 review = store.review(learner, card.id, answer)
             except TutorError as exc:  # not an option, empty: ask again
