@@ -113,10 +113,17 @@ def tutor(embedder, cache_dir):
 
 
 @pytest.fixture(scope="session")
-def seed_tutor(embedder, tmp_path_factory):
+def seed_cache_dir(tmp_path_factory):
+    """The seed-only tutor's cache: an index for one guide set per cache folder, since a build
+    removes the other indexes in its folder (``cache_dir`` keeps the built-in guides' one)."""
+    return tmp_path_factory.mktemp("seed-cache")
+
+
+@pytest.fixture(scope="session")
+def seed_tutor(embedder, seed_cache_dir):
     """The tutor of the seed guide alone, for what only it shows (its errata, its own items)."""
-    cache = tmp_path_factory.mktemp("seed-cache")
-    return Tutor.open(Settings(guides=(DEFAULT_GUIDE,), cache_dir=cache), embedder=embedder)
+    settings = Settings(guides=(DEFAULT_GUIDE,), cache_dir=seed_cache_dir)
+    return Tutor.open(settings, embedder=embedder)
 
 
 @contextmanager

@@ -80,7 +80,9 @@ def _pip(*args: str, cwd: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_plain_wheel_answers_from_its_own_data(tmp_path, cache_dir, capsys):
+def test_a_plain_wheel_answers_from_its_own_data(
+    tmp_path, cache_dir, seed_cache_dir, seed_tutor, capsys
+):
     source = _sources(tmp_path / "src")
     dist = tmp_path / "dist"
     _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), ".", cwd=source)
@@ -122,6 +124,8 @@ def test_a_plain_wheel_answers_from_its_own_data(tmp_path, cache_dir, capsys):
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["verdict"] == "correct" and "Correction: True now" in verdict["explanation"]
-    mine = ["--cache-dir", str(cache_dir), "--guide", str(DEFAULT_GUIDE), "check", CLAIM, "--json"]
+    # The seed guide's own cache: building its index in `cache_dir` would remove the session's.
+    mine = ["--cache-dir", str(seed_cache_dir), "--guide", str(DEFAULT_GUIDE), "check", CLAIM]
+    mine.append("--json")
     assert main(mine) == 0
     assert verdict == json.loads(capsys.readouterr().out)
