@@ -13,7 +13,7 @@ from ingest import load_catalog
 from tutor import Settings
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
-from tutor.web.render import MEASURES
+from tutor.web.render import MEASURES, NO_REVIEWS
 
 # Gradio's queue and plot code trip pandas deprecation warnings; they are not ours to fix.
 pytestmark = [
@@ -95,15 +95,25 @@ def test_a_wrong_answer_is_recorded_as_not_quite(client, store):
 def test_progress_lists_the_reviewed_item_first_and_what_to_study_next(client, store):
     card = store.quiz.cards[0]
     client.predict("dee", card.id, card.answer, api_name="/answer")
-    sections, items, study, reviews, retention = client.predict("dee", api_name="/progress")
+    shown = client.predict("dee", api_name="/progress")
+    sections, items, study, reviews, retention, summary, mastery = shown
     assert items["headers"] == ["Item", "Section", *MEASURES]
     assert items["data"][0][:2] == [card.item, card.section]
     cards = [c for c in store.quiz.every_card if c.node == card.node]  # exam's scene card too
     assert items["data"][0][3:] == [f"1/{len(cards)}", 1, 1] and len(cards) == 3
     assert sections["data"][0][0] == card.section
     assert study.startswith("### Study next\n\n- **")
-    assert reviews["data"][0][1:] == [1, "new"]
+    assert summary == "*1 review over 1 day.*"
+    assert reviews["data"][0][1:] == [1, "first time"]
     assert retention["data"] == []  # no repeat review yet
+    (studied,) = mastery["data"]  # one section studied: its recall in 7 days, in %
+    assert studied[0] == card.section.rsplit(" > ", 1)[-1] and 0 < studied[1] <= 100
+
+
+def test_progress_says_in_words_that_there_are_no_reviews_yet(client):
+    _, _, _, reviews, retention, summary, mastery = client.predict("zoe", api_name="/progress")
+    assert summary == NO_REVIEWS
+    assert reviews["data"] == retention["data"] == mastery["data"] == []
 
 
 def test_answer_echo_is_escaped(client, store):

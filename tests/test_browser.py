@@ -393,8 +393,33 @@ def test_progress_shows_mastery_and_plots(browser_page, served):
     expect(items.get_by_text(weakest.name, exact=True).first).to_be_visible()
     expect(page.get_by_text("Reviews per day").first).to_be_visible()
     expect(page.locator(".vega-embed").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Recall in 7 days is FSRS's estimate"))).to_be_visible()
+    for title in (
+        "Reviews (cards answered)",
+        "Recalled (% of repeat reviews)",
+        "Mastery per section",
+    ):
+        expect(page.get_by_text(title).first).to_be_attached()  # axis titles, drawn by vega
     page.wait_for_timeout(500)  # let vega finish drawing before the screenshot
     save_screenshot(page, "progress")
+    # Every column of both tables in view, at 1280 px and on a 390 px phone.
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        try:
+            for table in ("Sections, weakest first", "Items, weakest first"):
+                headers = page.get_by_label(table).locator("th")
+                expect(headers.first).to_be_visible()
+                for n in range(headers.count()):
+                    box = headers.nth(n).bounding_box()
+                    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (
+                        table,
+                        width,
+                        headers.nth(n).inner_text(),
+                    )
+            if width == 390:
+                save_screenshot(page, "progress-phone")
+        finally:
+            page.set_viewport_size({"width": 1280, "height": 900})
 
 
 EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"

@@ -21,7 +21,9 @@ from tutor.markdown import literal
 from tutor.study.exam import LETTERS
 
 __all__ = [
+    "MASTERY_NOTE",
     "MEASURES",
+    "NO_REVIEWS",
     "CANT_TELL",
     "CERTAINTY_NOTES",
     "VERDICT_HEADINGS",
@@ -35,6 +37,7 @@ __all__ = [
     "raw",
     "relation",
     "review",
+    "review_summary",
     "round_counts",
     "sources",
     "study_next",
@@ -59,7 +62,14 @@ GRADE_HEADINGS = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not gr
 NO_PAIR = "*No misconception in the guide is close enough to compare.*"
 NOTHING_DUE = "*Nothing is due: every card is scheduled for later.*"
 NOT_RESCHEDULED = "not rescheduled: the answer could not be graded"
-MEASURES = ["Recall in a week", "Cards studied", "Reviews", "Correct"]
+MEASURES = ["Recall in 7 days", "Cards seen", "Reviews", "Right"]
+MASTERY_NOTE = (
+    "*Recall in 7 days is FSRS's estimate that you would still know a card a week from now, "
+    "from your reviews, averaged over the cards you have seen: it starts below 100 % even for "
+    "a card answered right every time, because memory fades over the week, and rises as the "
+    "reviews spread out.*"
+)
+NO_REVIEWS = "*No reviews yet: answer a few quiz cards or take a practice exam, then come back.*"
 
 
 def escape(text: object) -> str:
@@ -220,6 +230,14 @@ def mastery_rows(rows: Iterable, *, sections: bool = False) -> list[list]:
         ]
         for m in rows
     ]
+
+
+def review_summary(days) -> str:
+    """One line over the plots: how many reviews on how many days, or that there are none."""
+    total = sum(d.reviews for d in days)
+    if not total:
+        return NO_REVIEWS
+    return f"*{total} review{'s' * (total != 1)} over {len(days)} day{'s' * (len(days) != 1)}.*"
 
 
 def study_next(suggestions: Iterable) -> str:

@@ -21,22 +21,34 @@ def _reviews(days) -> pd.DataFrame:
         [
             {"day": pd.Timestamp(d.day), "reviews": count, "kind": kind}
             for d in days
-            for kind, count in (("new", d.new), ("repeat", d.reviews - d.new))
+            for kind, count in (("first time", d.new), ("repeat", d.reviews - d.new))
         ],
         columns=["day", "reviews", "kind"],
     )
 
 
 def _retention(days) -> pd.DataFrame:
-    """Observed and predicted retention of repeat reviews per day, for the line plot."""
+    """Observed and predicted retention of repeat reviews per day (in %), for the line plot."""
     return pd.DataFrame(
         [
-            {"day": pd.Timestamp(d.day), "share": value, "series": series}
+            {"day": pd.Timestamp(d.day), "recalled": round(100 * value, 1), "series": series}
             for d in days
-            for series, value in (("observed", d.retention), ("predicted", d.predicted))
+            for series, value in (("you", d.retention), ("FSRS predicted", d.predicted))
             if value is not None
         ],
-        columns=["day", "share", "series"],
+        columns=["day", "recalled", "series"],
+    )
+
+
+def _section_mastery(sections) -> pd.DataFrame:
+    """Recall in 7 days per section studied (in %), for the bar plot."""
+    return pd.DataFrame(
+        [
+            {"section": m.name.rsplit(" > ", 1)[-1], "recall": round(100 * m.recall, 1)}
+            for m in sections
+            if m.recall is not None
+        ],
+        columns=["section", "recall"],
     )
 
 
@@ -47,27 +59,51 @@ def build(state: AppState) -> None:
             learner_box = gr.Textbox(label="Learner", value=DEFAULT_LEARNER, scale=3)
             refresh = gr.Button("Refresh", variant="primary", scale=1)
         study = gr.Markdown()
+        summary = gr.Markdown()
         with gr.Row():
             reviews = gr.BarPlot(
-                x="day", y="reviews", color="kind", title="Reviews per day", x_title="Day"
+                x="day",
+                y="reviews",
+                color="kind",
+                title="Reviews per day",
+                x_title="Day",
+                y_title="Reviews (cards answered)",
+                color_title="Card seen",
             )
             retention = gr.LinePlot(
                 x="day",
-                y="share",
+                y="recalled",
                 color="series",
                 title="Retention of repeat reviews",
                 x_title="Day",
-                y_lim=[0, 1],
+                y_title="Recalled (% of repeat reviews)",
+                color_title="Retention",
+                y_lim=[0, 100],
             )
+        mastery = gr.BarPlot(
+            x="section",
+            y="recall",
+            title="Mastery per section",
+            x_title="Section",
+            y_title="Recall in 7 days (%)",
+            y_lim=[0, 100],
+            x_label_angle=-30,
+        )
+        gr.Markdown(render.MASTERY_NOTE)
+        # Short headers and wrapped cells keep every column in view, on a phone too.
         sections = gr.Dataframe(
             headers=["Section", *render.MEASURES],
             label="Sections, weakest first",
             interactive=False,
+            wrap=True,
+            column_widths=["40%", "15%", "15%", "15%", "15%"],
         )
         items = gr.Dataframe(
             headers=["Item", "Section", *render.MEASURES],
             label="Items, weakest first",
             interactive=False,
+            wrap=True,
+            column_widths=["24%", "24%", "13%", "13%", "13%", "13%"],
         )
 
         @friendly_errors
@@ -81,8 +117,10 @@ def build(state: AppState) -> None:
                 sections: render.mastery_rows(report.sections, sections=True),
                 items: render.mastery_rows(report.items),
                 study: render.study_next(store.study_next(learner, state.studying(key).graph, k=5)),
+                summary: render.review_summary(days),
                 reviews: _reviews(days),
                 retention: _retention(days),
+                mastery: _section_mastery(report.sections),
             }
 
         state.quiz_learner.change(None, state.quiz_learner, learner_box, js=_MIRROR)
@@ -90,6 +128,6 @@ def build(state: AppState) -> None:
             [refresh.click, tab.select, learner_box.submit],
             progress,
             inputs=[learner_box, state.guide_key],
-            outputs=[sections, items, study, reviews, retention],
+            outputs=[sections, items, study, reviews, retention, summary, mastery],
             api_name="progress",
         )
