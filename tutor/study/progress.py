@@ -40,7 +40,7 @@ from tutor.study.progress_db import (
     store_url,
     utc,
 )
-from tutor.study.quiz import TRUE_FALSE, Card, Grade, Quiz, legacy_ids
+from tutor.study.quiz import TRUE_FALSE, Card, Grade, Quiz, exam_card_id, legacy_ids
 
 HORIZON = timedelta(days=7)
 WEAK = 0.8  # an item studied but below this mastery is weak
@@ -291,8 +291,11 @@ class ProgressStore:
         away: a drill waits for another day (UTC) when its sibling was reviewed today and it was
         not, or when its sibling comes earlier in the list."""
         learner, now = _learner_name(learner), _now(now)
-        states = self._states(learner)
-        today = self._reviewed_since(learner, _start_of_day(now))
+        today = set(self._reviews_since(learner, _start_of_day(now)))
+        return self._deal(self._states(learner), today, now)[:limit]
+
+    def _deal(self, states: dict[str, fsrs.Card], today: set[str], now: datetime) -> list[Card]:
+        """``due_cards`` from the learner's card states and the cards reviewed today."""
         due = sorted(
             (c for c in self.quiz.cards if c.id in states and states[c.id].due <= now),
             key=lambda c: states[c.id].due,
@@ -307,17 +310,17 @@ class ProgressStore:
                     continue
             chosen.append(card)
             listed.add(card.pair_id)
-        return chosen[:limit]
+        return chosen
 
     def round_counts(self, learner: str, now: datetime | None = None) -> tuple[int, int, int]:
         """``(due, new, done)`` for a study round: cards due now (seen before), new cards that
         can be dealt now, and reviews given today (UTC)."""
         learner, now = _learner_name(learner), _now(now)
         states = self._states(learner)
-        cards = self.due_cards(learner, now)
+        today = self._reviews_since(learner, _start_of_day(now))
+        cards = self._deal(states, set(today), now)
         due = sum(1 for c in cards if c.id in states)
-        done = len(self._reviews_since(learner, _start_of_day(now)))
-        return due, len(cards) - due, done
+        return due, len(cards) - due, len(today)
 
     def exam(
         self, learner: str, *, seed: int, count: int, now: datetime | None = None
@@ -346,7 +349,7 @@ class ProgressStore:
 
         def save(session: Session, learner_id: int) -> None:
             for node, given in by_scene.items():
-                card = self.quiz.card(f"exam:{node}")
+                card = self.quiz.card(exam_card_id(node))
                 correct = all(q.is_right(chosen) for q, chosen in given)
                 letters = " / ".join("".join(LETTERS[n] for n in chosen) for _, chosen in given)
                 grade = Grade(card.id, letters, correct, "Right." if correct else "Not quite.")
@@ -469,9 +472,6 @@ class ProgressStore:
                     .where(LearnerRow.name == learner, ReviewRow.reviewed >= moment)
                 )
             )
-
-    def _reviewed_since(self, learner: str, moment: datetime) -> set[str]:
-        return set(self._reviews_since(learner, moment))
 
     def _tallies(self, learner: str) -> dict[str, tuple[int, int]]:
         """card id -> (reviews, reviews not rated Again)."""

@@ -231,11 +231,16 @@ def _cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
         yield card
 
 
+def exam_card_id(node: str) -> str:
+    """The card an exam's answers on a scene are reviews of: ``exam:<node>``."""
+    return f"exam:{node}"
+
+
 def _exam_cards(graph: nx.DiGraph) -> Iterator[Card]:
     for node in scenes(graph):
         data = graph.nodes[node]
         yield Card(
-            id=f"exam:{node}",
+            id=exam_card_id(node),
             kind=EXAM,
             prompt=f"A scenario question on {data['label']}",
             answer="",
