@@ -1,7 +1,10 @@
 """The Quiz and Progress tabs, served on loopback with a progress store on a temporary SQLite file
 and driven through gradio_client like any API user."""
 
+import sqlite3
+import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import served_app
@@ -116,6 +119,20 @@ def test_progress_says_in_words_that_there_are_no_reviews_yet(client):
     assert reviews["data"] == retention["data"] == mastery["data"] == []
 
 
+def test_a_learner_downloads_their_anki_deck_with_their_reviews(client, store, tmp_path):
+    drill = next(c for c in store.quiz.cards if c.kind == "true_false")
+    client.predict("gil", drill.id, drill.answer, api_name="/answer")
+    downloaded = Path(client.predict("gil", api_name="/export_anki"))
+    assert downloaded.name == "ecs-tutor-gil.apkg"
+    with zipfile.ZipFile(downloaded) as archive:
+        archive.extract("collection.anki2", tmp_path)
+    with sqlite3.connect(tmp_path / "collection.anki2") as db:
+        ((reviews,),) = db.execute("SELECT COUNT(*) FROM revlog")
+        ((notes,),) = db.execute("SELECT COUNT(*) FROM notes")
+    assert reviews == len(store.review_log("gil")) == 1
+    assert notes > len(store.quiz.guide.pairs)
+
+
 def test_answer_echo_is_escaped(client, store):
     card = next(c for c in store.quiz.cards if c.kind == "true_false")
     feedback, *_ = client.predict("eve", card.id, "<b>True</b>", api_name="/answer")
@@ -130,6 +147,7 @@ def test_answer_echo_is_escaped(client, store):
         ("/answer", ("ana", "pair:Nope#1:true", "True"), "no quiz card 'pair:Nope#1:true' in"),
         ("/next_card", ("<b>",), "a learner's name is 1 to 80 letters"),
         ("/progress", ("",), "a learner's name is 1 to 80 letters"),
+        ("/export_anki", ("../x",), "a learner's name is 1 to 80 letters"),
     ],
 )
 def test_bad_input_is_one_clear_message(client, endpoint, args, message):

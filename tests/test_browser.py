@@ -2,6 +2,8 @@
 would, a screenshot of each saved to docs/screenshots/, and not one request leaving 127.0.0.1."""
 
 import re
+import sqlite3
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -67,6 +69,14 @@ def browser_page(served):
 
 def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
+
+
+def _widen(page) -> None:
+    """Back to 1280 px from a phone's width. Gradio lays its tab bar out again a moment later (on
+    a phone some tabs sit in an overflow menu): a tab clicked before then can be missed for the
+    one that was in its place, so wait until the tab bar has settled."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(500)
 
 
 def test_chat_answers_with_sources(browser_page):
@@ -378,7 +388,7 @@ def test_a_practice_exam_hides_its_answers_until_it_is_scored(browser_page, serv
         _answer_exam_question(page, rights, number=1, total=1)
         expect(page.get_by_role("heading", name="Score: 1 of 1")).to_be_visible()
     finally:
-        page.set_viewport_size({"width": 1280, "height": 900})
+        _widen(page)
 
 
 def test_progress_shows_mastery_and_plots(browser_page, served):
@@ -419,7 +429,29 @@ def test_progress_shows_mastery_and_plots(browser_page, served):
             if width == 390:
                 save_screenshot(page, "progress-phone")
         finally:
-            page.set_viewport_size({"width": 1280, "height": 900})
+            _widen(page)
+
+
+def test_progress_exports_the_learners_anki_deck(browser_page, served, tmp_path):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _, store = served
+    _tab(page, "Progress")
+    page.get_by_role("button", name="Export to Anki").click()
+    # Gradio lists the file as a row: its name, then its size as the download link.
+    row = page.get_by_role("row", name=re.compile(rf"^ecs-tutor-{app.DEFAULT_LEARNER}\.apkg "))
+    link = row.get_by_role("link")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    deck = tmp_path / "deck.apkg"
+    download.value.save_as(deck)
+    with zipfile.ZipFile(deck) as archive:
+        archive.extract("collection.anki2", tmp_path)
+    with sqlite3.connect(tmp_path / "collection.anki2") as db:
+        ((reviews,),) = db.execute("SELECT COUNT(*) FROM revlog")
+    assert reviews == len(store.review_log(app.DEFAULT_LEARNER)) > 0
 
 
 EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"

@@ -24,6 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--out", type=Path, help="output file (default: ecs-graph.<format>, ecs-deck.apkg)"
     )
+    _add_progress(export, learner=None, help="with --format anki: put this learner's reviews in")
     export.set_defaults(run=_export)
 
     quiz = commands.add_parser("quiz", help="study the due quiz cards in the terminal")
@@ -53,11 +54,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     exam.set_defaults(run=_exam)
 
 
-def _add_progress(command: argparse.ArgumentParser) -> None:
+def _add_progress(
+    command: argparse.ArgumentParser,
+    *,
+    learner: str | None = DEFAULT_LEARNER,
+    help: str = "whose progress",
+) -> None:
     """Whose progress, and where it is kept."""
-    command.add_argument(
-        "--learner", default=DEFAULT_LEARNER, help=f"whose progress (default: {DEFAULT_LEARNER})"
-    )
+    default = f" (default: {learner})" if learner else ""
+    command.add_argument("--learner", default=learner, help=help + default)
     command.add_argument("--data-dir", type=Path, help="where progress.db is kept (default: .data)")
     command.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
 
@@ -66,20 +71,37 @@ def _export(args: argparse.Namespace) -> int:
     from ingest import load_catalog, read_studied_guides
     from kg import build_graph
 
-    chosen = settings(args)
+    chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
     catalog = load_catalog(chosen.aliases)
     guide = read_studied_guides(chosen.guides, catalog=catalog)
     if args.format == "anki":
-        from tutor.study.anki import write_apkg
         from tutor.study.quiz import Quiz
 
-        out, notes = write_apkg(Quiz(guide, catalog), args.out or Path("ecs-deck.apkg"))
-        print(f"wrote {out} ({notes} notes)")
-        return 0
+        return _export_anki(Quiz(guide, catalog), args.out or Path("ecs-deck.apkg"), args, chosen)
+    if args.learner:
+        raise TutorError("--learner goes with --format anki: a graph holds no reviews")
     graph = build_graph(guide)
     out = args.out or Path(f"ecs-graph.{args.format}")
     write_graph(graph, out, fmt=args.format)
     print(f"wrote {out} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
+    return 0
+
+
+def _export_anki(quiz, out: Path, args: argparse.Namespace, chosen) -> int:
+    """The guides as an Anki deck; with ``--learner``, their reviews in its review log."""
+    from tutor.study.anki import write_apkg
+    from tutor.study.progress import ProgressStore, store_url
+
+    if not args.learner:
+        print(f"wrote {out} ({write_apkg(quiz, out).notes} notes)")
+        return 0
+    store = ProgressStore(store_url(chosen), quiz=quiz)
+    try:
+        history = store.review_log(args.learner)
+        export = write_apkg(quiz, out, history=history, scheduler=store.scheduler)
+    finally:
+        store.close()
+    print(f"wrote {out} ({export.notes} notes, {export.reviews} reviews of {args.learner})")
     return 0
 
 

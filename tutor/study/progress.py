@@ -65,6 +65,16 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Logged:
+    """One recorded review, as the log keeps it (for an export: ``tutor.study.anki``)."""
+
+    card_id: str
+    reviewed: datetime
+    rating: fsrs.Rating
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class Mastery:
     """How well one item (or section) is known: ``recall`` is the mean predicted recall a week
     from now over the cards studied (None before any), ``coverage`` the share studied."""
@@ -220,12 +230,8 @@ class ProgressStore:
             if not last.correct and wanted != fsrs.Rating.Again:
                 raise BadInput("a wrong answer is rated Again")
             last.rating = int(wanted)
-            history = [review for review in rows if review.card_id == card.id]
-            state = fsrs.Card(card_id=0, due=history[0].reviewed)
-            for review in history:
-                state, _ = self.scheduler.review_card(
-                    state, fsrs.Rating(review.rating), review.reviewed, review.duration_ms
-                )
+            history = [_logged(review) for review in rows if review.card_id == card.id]
+            *_, (_, state) = replay(self.scheduler, history)
             kept = session.get(StateRow, (learner_id, card.id), with_for_update=True)
             if kept is None:  # a review always has its state
                 raise ProgressDamaged(f"no schedule for {card.id!r}")
@@ -453,6 +459,17 @@ class ProgressStore:
             for n in ranked
         ]
 
+    def review_log(self, learner: str) -> list[Logged]:
+        """Every review of the learner, oldest first."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(ReviewRow)
+                .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
+                .where(LearnerRow.name == _learner_name(learner))
+                .order_by(ReviewRow.reviewed, ReviewRow.id)
+            )
+            return [_logged(row) for row in rows]
+
     def _states(self, learner: str) -> dict[str, fsrs.Card]:
         with Session(self._engine) as session:
             rows = session.execute(
@@ -489,6 +506,25 @@ class ProgressStore:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def replay(
+    scheduler: fsrs.Scheduler, reviews: list[Logged]
+) -> list[tuple[fsrs.Card | None, fsrs.Card]]:
+    """Schedule one card through its ``reviews`` (oldest first): the card's state before (None
+    when new) and after each review."""
+    states: list[tuple[fsrs.Card | None, fsrs.Card]] = []
+    before: fsrs.Card | None = None
+    for review in reviews:
+        start = before or fsrs.Card(card_id=0, due=review.reviewed)
+        after, _ = scheduler.review_card(start, review.rating, review.reviewed, review.duration_ms)
+        states.append((before, after))
+        before = after
+    return states
+
+
+def _logged(row: ReviewRow) -> Logged:
+    return Logged(row.card_id, row.reviewed, fsrs.Rating(row.rating), row.duration_ms)
 
 
 def _learner_name(name: str) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import networkx as nx
 from fsrs import Rating
 
-from ingest import Guide, Item, Scenario, ServiceCatalog
+from ingest import Guide, Item, Scenario, ServiceCatalog, Step
 from kg import build_graph
 from kg.build import item_id, scenario_id
 from tutor.check.claims import CORRECT, Verdict
@@ -71,6 +71,7 @@ class Card:
     correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
     reference: str = ""  # where the item's facts come from: its guide's Source line
     name: str = ""  # a question's readable name ("example:<item>"): never shown, names the answer
+    cloze: str = ""  # a question's prompt text with the answer marked as an Anki cloze
 
     @property
     def pair_id(self) -> str:
@@ -266,6 +267,7 @@ def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
             yield _question(
                 f"example:{item.title}",
                 prompt,
+                _blank(item.example, answer, catalog, cloze=True),
                 answer,
                 services,
                 notes,
@@ -284,14 +286,11 @@ def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
             answer = _answer_service(step.text, catalog)
             if not answer:
                 continue
-            title = _blank(step.title, answer, catalog)
-            prompt = (
-                f"{scenario.problem} Step {step.number}, {title}: "
-                f"{_blank(step.text, answer, catalog)} Which service would you use?"
-            )
+
             yield _question(
                 f"scenario:{scenario.title}#{step.number}",
-                prompt,
+                f"{_step_text(scenario, step, answer, catalog)} Which service would you use?",
+                _step_text(scenario, step, answer, catalog, cloze=True),
                 answer,
                 services,
                 notes,
@@ -342,6 +341,7 @@ def _drills(guide: Guide, owner: str, section: str, node: str, explanation: str)
 def _question(
     name: str,
     prompt: str,
+    cloze: str,
     answer: str,
     services: list[str],
     notes: dict[str, list[str]],
@@ -365,6 +365,7 @@ def _question(
         name=name,
         kind=SERVICE,
         prompt=prompt,
+        cloze=cloze,
         answer=answer,
         options=tuple(options),
         item=item,
@@ -388,12 +389,34 @@ def _answer_service(
     return named[0] if named else None
 
 
-def _blank(text: str, service: str, catalog: ServiceCatalog) -> str:
-    """``text`` with every alias of ``service`` replaced by a blank."""
+def _blank(text: str, service: str, catalog: ServiceCatalog, *, cloze: bool = False) -> str:
+    """``text`` with every alias of ``service`` replaced by a blank or, with ``cloze``, marked as
+    Anki's first cloze deletion: "uses {{c1::Fargate}} to deploy"."""
+    found: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:  # a marker no later, shorter alias can match inside
+        found.append(match.group(0))
+        return f"\0{len(found) - 1}\0"
+
     for pattern, name in catalog.patterns:  # longest alias first, as ``mentions`` reads them
         if name == service:
-            text = pattern.sub(BLANK, text)
-    return text
+            text = pattern.sub(hide, text)
+    return re.sub(
+        "\0(\\d+)\0",
+        lambda m: f"{{{{c1::{found[int(m.group(1))]}}}}}" if cloze else BLANK,
+        text,
+    )
+
+
+def _step_text(
+    scenario: Scenario, step: Step, service: str, catalog: ServiceCatalog, *, cloze: bool = False
+) -> str:
+    """A worked scenario's problem and one of its steps, ``service`` blanked (``_blank``)."""
+    problem, title, text = (
+        _blank(part, service, catalog, cloze=cloze)
+        for part in (scenario.problem, step.title, step.text)
+    )
+    return f"{problem} Step {step.number}, {title}: {text}"
 
 
 def _alike(a: str, b: str) -> bool:

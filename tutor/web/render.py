@@ -69,6 +69,10 @@ MASTERY_NOTE = (
     "a card answered right every time, because memory fades over the week, and rises as the "
     "reviews spread out.*"
 )
+ANKI_EXPORT = (
+    "Anki deck (.apkg): the guide's pairs, cloze and scenario notes, with your reviews; import "
+    "it in Anki with File > Import"
+)
 NO_REVIEWS = "*No reviews yet: answer a few quiz cards or take a practice exam, then come back.*"
 
 

@@ -8,9 +8,14 @@ One ``AppState`` is made per app. Its methods are safe to call from Gradio's wor
 from __future__ import annotations
 
 import functools
+import re
+import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -22,6 +27,8 @@ from tutor.study.library import BUILTIN_KEY, MAX_STORED_GUIDES, GuideLibrary
 from tutor.study.progress import ProgressStore
 
 __all__ = ["AppState", "Follower"]
+
+EXPORT_KEPT = 600  # seconds an export stays on disk (Gradio serves its own copy of it)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,11 @@ class AppState:
     quiz_learner: gr.Textbox = field(init=False, repr=False)
     followers: list[Follower] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Files made for download (an Anki deck), removed when the app's process ends.
+    _exports: tempfile.TemporaryDirectory = field(
+        default_factory=lambda: tempfile.TemporaryDirectory(prefix="ecs-tutor-exports-"),
+        repr=False,
+    )
 
     def __post_init__(self) -> None:
         # A guide's key names fixed content, and a 600-node layout takes seconds: too long to
@@ -104,6 +116,16 @@ class AppState:
 
         quiz = Quiz(library.tutor(key).guide, load_catalog(self.settings.aliases), check=check)
         return ProgressStore(library.progress_url(key), quiz=quiz)
+
+    def export_path(self, name: str) -> Path:
+        """A path named ``name`` in a folder of its own, for a file to download: two sessions
+        exporting at once never share one. Older exports' folders are removed."""
+        root = Path(self._exports.name)
+        for old in root.iterdir():
+            if time.time() - old.stat().st_mtime > EXPORT_KEPT:
+                shutil.rmtree(old, ignore_errors=True)
+        safe = re.sub(r"[^\w.-]+", "-", name).strip("-.") or "export"
+        return Path(tempfile.mkdtemp(dir=root)) / safe
 
     def follow(self, key: str) -> dict:
         """Everything that changes with the guide: the session's key and each follower's

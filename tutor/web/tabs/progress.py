@@ -1,11 +1,12 @@
 """The Progress tab: mastery per section and per item (weakest first), what to study next, and
-the reviews and retention per day, for the learner named in the Quiz tab."""
+the reviews and retention per day, for the learner named in the Quiz tab; and their Anki deck."""
 
 from __future__ import annotations
 
 import gradio as gr
 import pandas as pd
 
+from tutor.study.anki import write_apkg
 from tutor.study.progress import DEFAULT_LEARNER
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
@@ -90,6 +91,9 @@ def build(state: AppState) -> None:
             x_label_angle=-30,
         )
         gr.Markdown(render.MASTERY_NOTE)
+        with gr.Row():
+            export = gr.Button("Export to Anki", scale=1)
+            deck = gr.File(label=render.ANKI_EXPORT, interactive=False, scale=3)
         # Short headers and wrapped cells keep every column in view, on a phone too.
         sections = gr.Dataframe(
             headers=["Section", *render.MEASURES],
@@ -123,6 +127,18 @@ def build(state: AppState) -> None:
                 mastery: _section_mastery(report.sections),
             }
 
+        @friendly_errors
+        def export_anki(learner: str, key: str | None = None) -> str:
+            """The guide as an Anki deck (.apkg) with the learner's reviews in its review log."""
+            store = state.progress_store(key)
+            history = store.review_log(learner)
+            path = state.export_path(f"ecs-tutor-{learner}.apkg")
+            write_apkg(store.quiz, path, history=history, scheduler=store.scheduler)
+            return str(path)
+
+        export.click(
+            export_anki, inputs=[learner_box, state.guide_key], outputs=deck, api_name="export_anki"
+        )
         state.quiz_learner.change(None, state.quiz_learner, learner_box, js=_MIRROR)
         gr.on(
             [refresh.click, tab.select, learner_box.submit],
