@@ -270,3 +270,46 @@ def test_the_cli_exports_a_learners_deck_with_their_reviews(tmp_path, capsys):
     assert main([*argv, "--data-dir", str(data)]) == 0
     assert capsys.readouterr().out.strip().endswith("notes, 2 reviews of cy)")
     assert _collection(deck, tmp_path).execute("SELECT COUNT(*) FROM revlog").fetchone() == (2,)
+
+
+def test_anki_itself_imports_the_deck_with_the_learners_schedule(quiz, store, tmp_path):
+    """The deck read by Anki's own library (the ``anki`` package, a test dependency): every note,
+    every review, the reviewed card due when FSRS said, and a cloze that hides its answer."""
+    from anki import collection
+
+    service = next(card for card in quiz.cards if card.kind == SERVICE)
+    now = datetime.now(UTC)
+    review = store.review("ana", service.id, fsrs.Rating.Easy, now - timedelta(days=1))
+    store.review("ana", card_id("pair:Clusters#1:true"), "true", now - timedelta(hours=1))
+    export = write_apkg(
+        quiz, tmp_path / "ana.apkg", history=store.review_log("ana"), scheduler=store.scheduler
+    )
+
+    col = collection.Collection(str(tmp_path / "collection-in-anki.anki2"))
+    try:
+        options = collection.ImportAnkiPackageOptions(with_scheduling=True, merge_notetypes=True)
+        request = collection.ImportAnkiPackageRequest(
+            package_path=str(export.path), options=options
+        )
+        log = col.import_anki_package(request).log
+        assert len(log.new) == export.notes == col.note_count()
+        assert col.db.scalar("SELECT COUNT(*) FROM revlog") == export.reviews == 2
+        assert any(tag.startswith(guide_tag(quiz.guide.title)) for tag in col.tags.all())
+
+        (reviewed,) = col.find_cards("prop:reps=1 is:review")
+        card = col.get_card(reviewed)
+        days_left = (review.due - now).total_seconds() / DAY
+        assert abs((card.due - col.sched.today) - days_left) <= 1  # Anki's day starts at 4 am
+        (learning,) = col.find_cards("is:learn")
+        assert col.get_card(learning).note()["Item"] == "Clusters"
+
+        question, answer = card.question(), card.answer()
+        (blanked,) = CLOZE.findall(card.note()["Text"])
+        assert blanked not in _visible(question) and blanked in _visible(answer)
+    finally:
+        col.close()
+
+
+def _visible(card_html: str) -> str:
+    """A card's text as shown: no style sheet, no tags."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", card_html, flags=re.S))

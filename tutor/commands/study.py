@@ -24,7 +24,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--out", type=Path, help="output file (default: ecs-graph.<format>, ecs-deck.apkg)"
     )
-    _add_progress(export, learner=None, help="with --format anki: put this learner's reviews in")
+    _add_progress(
+        export, learner=None, help="with --format anki: add this learner's reviews to the deck"
+    )
     export.set_defaults(run=_export)
 
     quiz = commands.add_parser("quiz", help="study the due quiz cards in the terminal")
