@@ -7,7 +7,19 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-from .build import ITEM, MENTIONS, SCENARIO, SECTION, SERVICE, STEP
+from .build import (
+    HAS_MISCONCEPTION,
+    ILLUSTRATES,
+    ITEM,
+    MENTIONS,
+    PART_OF,
+    RELATED_TO,
+    SCENARIO,
+    SECTION,
+    SERVICE,
+    STEP,
+    STEP_OF,
+)
 from .errors import ConceptNotFound, NoPath
 
 # Walking an edge backwards reads as the inverse relation: a section "has_part" its items.
@@ -85,24 +97,50 @@ def nearby(graph: nx.DiGraph, node: str) -> Iterator[tuple[str, float]]:
                 yield other, (1.0 if via == "mentions" else 0.5) / (len(others) + 1)
 
 
-def explain_path(graph: nx.DiGraph, a: str, b: str) -> list[tuple[str, str, str]]:
-    """How two concepts relate: the triples (node, relation, node) along the best path.
+# What a hop costs on a path: links between concepts (one item related to another, an item and
+# a service it names) are cheap; structural hops (into a section, a worked scenario's step, an
+# example, a misconception) cost more, so that a path explains by concepts where it can.
+HOP_COST = {
+    RELATED_TO: 1.0,
+    MENTIONS: 1.0,
+    STEP_OF: 2.0,
+    HAS_MISCONCEPTION: 2.5,
+    ILLUSTRATES: 3.0,
+    PART_OF: 3.0,
+}
+_BUSY = 12  # a service named by more nodes than this is a weak link ("Amazon ECS": everywhere)
 
-    Edges into busy nodes cost more, so a path through "Amazon ECS" (mentioned everywhere) is taken
-    only when nothing more specific links the two.
-    """
+
+def hop_cost(graph: nx.DiGraph, u: str, v: str) -> float:
+    """The cost of walking between neighbours ``u`` and ``v`` (either way): ``HOP_COST`` of the
+    relation, and for a service named by many nodes, more the busier it is."""
+    relation = (
+        graph.edges[u, v]["relation"] if graph.has_edge(u, v) else graph.edges[v, u]["relation"]
+    )
+    cost = HOP_COST.get(relation, 3.0)
+    if relation in (MENTIONS, RELATED_TO):
+        # A link through a node that many others share says little of either end: "Tasks" is
+        # related to every title with "task" in it.
+        busy = max(_links(graph, u, relation), _links(graph, v, relation))
+        cost += max(0, busy - _BUSY) / _BUSY * (2 if relation == MENTIONS else 1)
+    return cost
+
+
+def _links(graph: nx.DiGraph, node: str, relation: str) -> int:
+    """How many edges of ``relation`` the node has, either way."""
+    edges = (*graph.in_edges(node, data="relation"), *graph.out_edges(node, data="relation"))
+    return sum(1 for *_, kind in edges if kind == relation)
+
+
+def explain_path(graph: nx.DiGraph, a: str, b: str) -> list[tuple[str, str, str]]:
+    """How two concepts relate: the triples (node, relation, node) along the cheapest path,
+    hops costed by ``hop_cost``."""
     for node in (a, b):
         if node not in graph:
             raise ConceptNotFound(node)
     undirected = graph.to_undirected(as_view=True)
-
-    def cost(u: str, v: str, _data: dict) -> float:
-        hub = max(undirected.degree(u), undirected.degree(v))
-        relation = _relation(graph, u, v)
-        return 1.0 + (hub / 8.0 if relation == MENTIONS else 0.0)
-
     try:
-        path = nx.dijkstra_path(undirected, a, b, weight=cost)
+        path = nx.dijkstra_path(undirected, a, b, weight=lambda u, v, _: hop_cost(graph, u, v))
     except nx.NetworkXNoPath as exc:
         raise NoPath(f"{a!r} and {b!r} are not connected") from exc
     return [(u, _relation(graph, u, v), v) for u, v in zip(path, path[1:], strict=False)]

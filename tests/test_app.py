@@ -125,7 +125,7 @@ def test_check_escapes_the_claim_it_echoes(client):
         ("/explore", ("",), "the concept is empty: type a few words"),
         ("/explore", ("zzzz",), "no concept named 'zzzz' in the guide"),
         ("/relate", ("Fargate", ""), "the concept is empty: type a few words"),
-        ("/relate", ("zzzz", "Fargate"), "no concept named 'zzzz' in the guide"),
+        ("/find_concepts", ("",), "the concept is empty: type a few words"),
     ],
 )
 def test_bad_input_is_one_clear_message_without_a_traceback(client, endpoint, args, message):
@@ -153,7 +153,24 @@ def test_relate_draws_the_path_on_the_map_and_lists_its_steps(client, tutor):
     assert chosen == {"focus": None, "path": list(found.nodes)}
     assert steps.startswith("## How Fargate and IAM Roles for Tasks relate\n")
     assert steps.count("\n1. ") == 1 and f"\n{len(found.links)}. " in steps
-    assert steps.rstrip().endswith("→ **IAM Roles for Tasks** (item)")
+    assert (
+        f"→ **IAM Roles for Tasks** (item)  \n   {render.raw(found.links[-1].explanation)}" in steps
+    )
+
+
+def test_relate_says_a_name_is_no_concept_and_offers_the_closest(client):
+    chosen, said = client.predict("Fargat", "Tasks", api_name="/relate")
+    assert chosen == {"focus": None, "path": []}  # nothing drawn between stand-ins
+    assert said.startswith("*Fargat* is not a concept of the guides, so no path is drawn.")
+    assert "\n- Fargate\n" in said + "\n"
+
+
+def test_find_lists_concepts_by_name_alias_spelling_and_meaning(client):
+    matches = client.predict("alb", api_name="/find_concepts")
+    assert matches["choices"][0] == [
+        "Application Load Balancer (service) — by another name of the service",
+        "service:Application Load Balancer",
+    ]
 
 
 def test_the_page_loads_nothing_from_another_host(served):

@@ -101,12 +101,23 @@ def test_explore_to_tells_how_two_concepts_relate(run):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "How Fargate and IAM Roles for Tasks relate"
-    assert lines[2].startswith(" 1 Fargate — ") and lines[-1].endswith(
-        "→ IAM Roles for Tasks (item)"
-    )
+    assert lines[2].startswith(" 1 Fargate — ")
+    assert any(line.endswith("→ IAM Roles for Tasks (item)") for line in lines)
     data = json.loads(run("explore", "--json", "Fargate", "--to", "IAM Roles for Tasks").stdout)
-    assert data["from"] == "Fargate" and data["to"] == "IAM Roles for Tasks"
-    assert data["links"][-1]["target"] == "IAM Roles for Tasks"
+    assert {"from", "to", "found", "hops", "suggestions"} <= set(data)
+    assert data["from"] == "Fargate" and data["to"] == "IAM Roles for Tasks" and data["found"]
+    assert data["hops"][0]["from"] == "Fargate"
+    assert data["hops"][-1]["to"] == "IAM Roles for Tasks"
+    assert all(set(hop) == {"from", "relation", "to", "explanation"} for hop in data["hops"])
+    assert all(hop["explanation"] for hop in data["hops"])
+
+
+def test_explore_to_a_name_that_is_no_concept_says_so_with_suggestions(run):
+    done = run("explore", "--json", "Fargat", "--to", "Tasks")
+    assert done.returncode == 1
+    data = json.loads(done.stdout)
+    assert (data["found"], data["hops"]) == (False, [])
+    assert data["from"] == "Fargat" and "Fargate" in data["suggestions"]
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """explore(): a concept's neighbours, misconceptions and scenarios; LangChain retriever."""
 
+import re
+
 import pytest
 from langchain_core.documents import Document
 
@@ -56,10 +58,64 @@ def test_relate_gives_the_path_between_two_concepts(tutor):
     assert found.to_dict()["nodes"] == list(found.nodes)
 
 
-def test_relate_finds_names_as_explore_does(tutor):
-    by_meaning = tutor.relate("keeping passwords out of container images", "fargate")
-    assert by_meaning.start.label == "Secrets Management"
+def test_relate_takes_names_in_any_case_singular_or_plural_and_service_aliases(tutor):
     assert tutor.relate("Fargate", "fargate").links == ()
+    found = tutor.relate("capacity provider", "ALB")
+    assert (found.start.label, found.end.label) == (
+        "Capacity Providers",
+        "Application Load Balancer",
+    )
+
+
+def test_relate_never_stands_in_for_a_name_it_does_not_know(tutor):
+    with pytest.raises(ConceptNotFound) as missing:
+        tutor.relate("keeping passwords out of container images", "Fargate")
+    assert missing.value.concept == "keeping passwords out of container images"
+    assert "Secrets Management" in missing.value.suggestions  # offered, never swapped in
+    with pytest.raises(ConceptNotFound) as misspelt:
+        tutor.relate("Fargate", "Capcity Providers")
+    assert misspelt.value.suggestions[0] == "Capacity Providers"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("Fargate", "IAM Roles for Tasks"),
+        ("awslogs Log Driver", "FireLens Log Routing"),
+        ("Load Balancing", "Dynamic Host Port Mapping"),
+        ("Capacity Providers", "Fargate Spot Interruptions"),
+        ("Deployment Circuit Breaker", "Rolling Update Percentages"),
+    ],
+)
+def test_every_hop_is_explained_and_a_quoted_sentence_is_the_guides(tutor, start, end):
+    said = " ".join(
+        text
+        for _, data in tutor.graph.nodes(data=True)
+        for text in (data.get("text", ""), data.get("right", ""))
+    )
+    for link in tutor.relate(start, end).links:
+        assert link.explanation
+        for quoted in re.findall(r"“(.+?)”", link.explanation):
+            assert quoted in said, (link, quoted)
+        # A Wrong statement is never quoted as a fact.
+        assert link.relation.endswith("misconception") or all(
+            data.get("wrong", "\0") not in link.explanation
+            for _, data in tutor.graph.nodes(data=True)
+        )
+
+
+def test_find_concepts_by_name_alias_spelling_and_meaning(tutor):
+    def first(text):
+        match = tutor.find_concepts(text)[0]
+        return match.label, match.how
+
+    assert first("capacity provider") == ("Capacity Providers", "name")
+    assert first("ALB") == ("Application Load Balancer", "alias")
+    assert first("fargte") == ("Fargate", "spelling")
+    meant = tutor.find_concepts("how do I keep database passwords out of my images")
+    assert {m.how for m in meant} == {"meaning"}
+    assert "Secrets Management" in [m.label for m in meant[:3]]
+    assert not [m for m in tutor.find_concepts("knitting patterns") if m.how != "meaning"]
 
 
 def test_relate_says_when_two_concepts_are_not_connected(seed_tutor):

@@ -121,6 +121,30 @@ def test_path_between_two_concepts_explains_their_link(graph):
     assert all(graph.has_edge(u, v) or graph.has_edge(v, u) for u, _, v in longer)
 
 
+def _items_sharing_a_section_and_a_service(named_by: int):
+    """Items A and B in one section, both naming service S, which ``named_by`` items name."""
+    graph = nx.DiGraph()
+    graph.add_node("section:X", type="section")
+    graph.add_node("service:S", type="service")
+    for n in range(named_by):
+        item = "item:A" if n == 0 else "item:B" if n == 1 else f"item:other{n}"
+        graph.add_node(item, type="item")
+        graph.add_edge(item, "service:S", relation="mentions")
+        if n < 2:
+            graph.add_edge(item, "section:X", relation="part_of")
+    return graph
+
+
+def test_a_path_prefers_a_shared_service_to_a_shared_section():
+    path = explain_path(_items_sharing_a_section_and_a_service(2), "item:A", "item:B")
+    assert [relation for _, relation, _ in path] == ["mentions", "mentioned_by"]
+
+
+def test_a_path_goes_through_the_section_rather_than_a_service_everything_names():
+    path = explain_path(_items_sharing_a_section_and_a_service(40), "item:A", "item:B")
+    assert [relation for _, relation, _ in path] == ["part_of", "has_part"]
+
+
 def test_subgraph_holds_the_concept_and_its_direct_neighbours(graph):
     node = find_concept(graph, "Fargate")
     around = subgraph(graph, node, radius=1)

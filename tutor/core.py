@@ -33,7 +33,15 @@ from tutor.check.trust import Signals
 from tutor.compose import Answer, compose_answer
 from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
-from tutor.explore import Exploration, Relation, explore_node, relate_nodes
+from tutor.explore import (
+    ConceptMatch,
+    Exploration,
+    Relation,
+    explore_node,
+    find_concepts,
+    named_concept,
+    relate_nodes,
+)
 from tutor.normalise import FILLER, Normaliser, spelling_fixes
 from tutor.search.embed import Embedder, embedder_for
 from tutor.search.index import Lap, VectorIndex, open_index
@@ -113,6 +121,7 @@ class Tutor:
         self.llm = llm  # an optional LangChain chat model that words answers (tutor/llm.py)
         self.graph = graph
         self.index = index
+        self.catalog = catalog
         # uncovered: claims labelled as outside the guide (the labelled examples' not_covered ones)
         self.retriever = Retriever(graph, index, embedder, uncovered=uncovered)
         # side: "rules" or "model" (None: as the shipped model file says); nli: a scorer or None
@@ -236,19 +245,44 @@ class Tutor:
         )
 
     def explore(self, concept: str) -> Exploration:
-        """A concept by name or node id; a name that is not in the graph and not spelt close to
-        one is looked up by meaning instead."""
+        """A concept by name, alias or node id; a name that is none of these and not spelt close
+        to one is looked up by meaning instead."""
+        concept = clean_input(concept, what="concept")
+        node = named_concept(self.graph, concept, self.catalog)
+        if node:
+            return explore_node(self.graph, node)
         node, by_meaning = self._find(concept)
         return explore_node(self.graph, node, matched_by_meaning=by_meaning)
 
     def relate(self, a: str, b: str) -> Relation:
-        """How two concepts (names or node ids, found as ``explore`` finds them) relate: the
-        path between them in the graph."""
-        return relate_nodes(self.graph, self._find(a)[0], self._find(b)[0])
+        """How two concepts relate: the path between them in the graph, each hop explained.
+        Each must be named outright (name, alias or node id): ``ConceptNotFound``, with the
+        closest concepts as suggestions, for anything else — a path is never drawn between
+        stand-ins."""
+        ends = []
+        for concept in (a, b):
+            concept = clean_input(concept, what="concept")
+            node = named_concept(self.graph, concept, self.catalog)
+            if not node:
+                close = [match.label for match in self.find_concepts(concept, k=5)]
+                raise ConceptNotFound(concept, close)
+            ends.append(node)
+        return relate_nodes(self.graph, ends[0], ends[1], self.catalog)
+
+    def find_concepts(self, text: str, *, k: int = 8) -> list[ConceptMatch]:
+        """The concepts ``text`` may mean, surest first: by name, alias, spelling, meaning."""
+        text = clean_input(text, what="concept")
+        return find_concepts(
+            self.graph,
+            text,
+            catalog=self.catalog,
+            respell=self.normalise,
+            search=lambda query, k: self.retriever.search(query, k=k),
+            k=k,
+        )
 
     def _find(self, concept: str) -> tuple[str, bool]:
         """The node for a concept, and whether it was found by meaning rather than by name."""
-        concept = clean_input(concept, what="concept")
         try:
             return find_concept(self.graph, concept), False
         except ConceptNotFound as missing:

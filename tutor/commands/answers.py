@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import time
 
+from kg import ConceptNotFound, NoPath
 from tutor.commands.shared import add_io, answer_each, open_tutor, print_json, print_markdown
+from tutor.explore import not_related
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -69,6 +71,15 @@ def _explore(args: argparse.Namespace) -> int:
     tutor = open_tutor(args)
     if args.to is None:
         found, show = tutor.explore(args.concept), render.exploration
+    elif args.json:
+        # A name that is no concept, or two concepts nothing links, is an answer too: found
+        # false, with the closest concepts for the name that was not found.
+        try:
+            print_json(tutor.relate(args.concept, args.to).to_dict())
+            return 0
+        except (ConceptNotFound, NoPath) as missing:
+            print_json(not_related(args.concept, args.to, missing))
+            return 1
     else:
         found, show = tutor.relate(args.concept, args.to), render.relation
     if args.json:

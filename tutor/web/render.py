@@ -170,11 +170,42 @@ def exploration(found) -> str:
 def relation(found) -> str:
     """The path between two concepts as numbered steps."""
     lines = [f"## How {raw(found.start.label)} and {raw(found.end.label)} relate", ""]
-    lines += [
-        f"{n}. {raw(link.source.label)} — *{raw(link.relation.replace('_', ' '))}* "
-        f"→ **{raw(link.target.label)}** ({raw(link.target.type)})"
-        for n, link in enumerate(found.links, start=1)
-    ] or ["*They are the same concept.*"]
+    for n, link in enumerate(found.links, start=1):
+        step = (
+            f"{n}. {raw(link.source.label)} — *{raw(link.relation.replace('_', ' '))}* "
+            f"→ **{raw(link.target.label)}** ({raw(link.target.type)})"
+        )
+        # Two spaces: a line break inside the step, so the explanation sits under its hop.
+        lines.append(f"{step}  \n   {raw(link.explanation)}" if link.explanation else step)
+    if not found.links:
+        lines.append("*They are the same concept.*")
+    return "\n".join(lines)
+
+
+_HOW = {
+    "name": "by name",
+    "alias": "by another name of the service",
+    "spelling": "by a close spelling",
+    "meaning": "by meaning",
+}
+
+
+def concept_match(match) -> str:
+    """A found concept as listed: ``Capacity Providers (item) — by name``. Plain text: a radio
+    button's label is not markdown."""
+    return f"{match.label} ({match.type}) — {_HOW.get(match.how, match.how)}"
+
+
+def not_related(missing) -> str:
+    """Why no path is drawn: a name that is no concept of the guides, with the closest ones,
+    or two concepts nothing links."""
+    suggestions = getattr(missing, "suggestions", [])
+    concept = getattr(missing, "concept", None)
+    if concept is None:
+        return f"*{raw(str(missing))}.*"
+    lines = [f"*{raw(concept)}* is not a concept of the guides, so no path is drawn."]
+    if suggestions:
+        lines += ["", "Closest concepts:", *(f"- {raw(name)}" for name in suggestions)]
     return "\n".join(lines)
 
 
