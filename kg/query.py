@@ -108,21 +108,21 @@ HOP_COST = {
     ILLUSTRATES: 3.0,
     PART_OF: 3.0,
 }
-_BUSY = 12  # a service named by more nodes than this is a weak link ("Amazon ECS": everywhere)
+# A node with more links of one kind than this is a weak link of that kind: "Amazon ECS" is
+# named everywhere, "Tasks" is related to every title with "task" in it.
+_BUSY = {MENTIONS: 12, RELATED_TO: 8}
 
 
 def hop_cost(graph: nx.DiGraph, u: str, v: str) -> float:
     """The cost of walking between neighbours ``u`` and ``v`` (either way): ``HOP_COST`` of the
-    relation, and for a service named by many nodes, more the busier it is."""
+    relation, and through a node with many links of that kind, more the busier it is."""
     relation = (
         graph.edges[u, v]["relation"] if graph.has_edge(u, v) else graph.edges[v, u]["relation"]
     )
     cost = HOP_COST.get(relation, 3.0)
-    if relation in (MENTIONS, RELATED_TO):
-        # A link through a node that many others share says little of either end: "Tasks" is
-        # related to every title with "task" in it.
+    if relation in _BUSY:
         busy = max(_links(graph, u, relation), _links(graph, v, relation))
-        cost += max(0, busy - _BUSY) / _BUSY * (2 if relation == MENTIONS else 1)
+        cost += max(0, busy - _BUSY[relation]) / _BUSY[relation] * 2
     return cost
 
 
