@@ -18,6 +18,10 @@ from tutor import Settings, Tutor
 from tutor.config import DEFAULT_GUIDE, user_dir
 
 _SCRATCH = pytest.StashKey[Path]()
+# A PostgreSQL server the storage tests also run against, as a SQLAlchemy URL of a database the
+# tests may create others from (.ci/run starts Debian's PostgreSQL and sets it). Read before
+# pytest_configure drops the ECS_TUTOR_* settings.
+POSTGRES = os.environ.get("ECS_TUTOR_TEST_POSTGRES", "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,6 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if not POSTGRES and os.environ.get("ECS_TUTOR_REQUIRE_POSTGRES"):
+        raise pytest.UsageError("ECS_TUTOR_REQUIRE_POSTGRES is set but not ECS_TUTOR_TEST_POSTGRES")
     # Learner data and caches (the model's ONNX export too) go to one throw-away folder per
     # session, never to the user's own directories, the defaults: every Settings() and every
     # child process the tests start reads these. The developer's own ECS_TUTOR_* settings (a real
@@ -144,3 +150,45 @@ def served_app(tutor, store=None, *, library=None, **launch) -> Iterator[tuple[o
             yield demo, url
         finally:
             demo.close()
+
+
+@contextmanager
+def new_database(kind: str, folder: Path) -> Iterator[str]:
+    """A new progress database's URL: ``kind`` "sqlite", a file in ``folder``; "postgresql", a
+    new database on the server at ``ECS_TUTOR_TEST_POSTGRES``, dropped afterwards (skipped,
+    saying why, without that server; CI always has one: .ci/run)."""
+    from tutor.study.progress import progress_url
+
+    if kind == "sqlite":
+        yield progress_url(folder)
+        return
+    if not POSTGRES:
+        pytest.skip("no PostgreSQL server: set ECS_TUTOR_TEST_POSTGRES (.ci/run does)")
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"ecs_tutor_test_{uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Iterator[str]:
+    """A progress database for one test, on SQLite and then on PostgreSQL."""
+    with new_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database(request, tmp_path_factory) -> Iterator[str]:
+    """A progress database for a module's tests, on SQLite and then on PostgreSQL."""
+    with new_database(request.param, tmp_path_factory.mktemp("progress")) as url:
+        yield url

@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 import app
 from ingest import load_catalog
 from tutor import Settings
-from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.progress import ProgressStore
 from tutor.study.quiz import Quiz
 from tutor.web.render import MEASURES, NO_REVIEWS
 
@@ -36,9 +36,9 @@ def endpoints(demo) -> dict:
 
 
 @pytest.fixture(scope="module")
-def store(tutor, tmp_path_factory):
+def store(tutor, module_database):
     quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
-    store = ProgressStore(progress_url(tmp_path_factory.mktemp("progress")), quiz=quiz)
+    store = ProgressStore(module_database, quiz=quiz)
     yield store
     store.close()
 

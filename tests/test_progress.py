@@ -38,8 +38,8 @@ def scheduler():
 
 
 @pytest.fixture
-def store(tmp_path, quiz, scheduler):
-    store = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+def store(database, quiz, scheduler):
+    store = ProgressStore(database, quiz=quiz, scheduler=scheduler)
     yield store
     store.close()
 
@@ -121,43 +121,40 @@ def test_learners_progress_apart(store, quiz):
     assert store.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[2].id  # [1]: its sibling
 
 
-def test_progress_is_there_when_the_store_is_opened_again(tmp_path, quiz, scheduler):
-    first = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+def test_progress_is_there_when_the_store_is_opened_again(database, quiz, scheduler):
+    first = ProgressStore(database, quiz=quiz, scheduler=scheduler)
     first.review("ana", CLUSTERS_TRUE, "true", NOW)
     first.close()
-    again = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+    again = ProgressStore(database, quiz=quiz, scheduler=scheduler)
     assert [d.reviews for d in again.history("ana")] == [1]
     assert again.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[2].id  # Clusters seen
 
 
-def test_another_schema_version_is_refused(tmp_path, quiz):
-    ProgressStore(progress_url(tmp_path), quiz=quiz).close()
-    with sqlite3.connect(tmp_path / "progress.db") as db:
-        db.execute("UPDATE meta SET value = 'ecs-tutor progress v0' WHERE key = 'schema'")
+def test_another_schema_version_is_refused(database, quiz):
+    ProgressStore(database, quiz=quiz).close()
+    _sql(database, "UPDATE meta SET value = 'ecs-tutor progress v0' WHERE key = 'schema'")
     with pytest.raises(ProgressError, match="progress v0"):
-        ProgressStore(progress_url(tmp_path), quiz=quiz)
+        ProgressStore(database, quiz=quiz)
 
 
-def test_a_database_holds_one_guides_progress_and_refuses_another_guides(tmp_path, quiz):
+def test_a_database_holds_one_guides_progress_and_refuses_another_guides(database, quiz):
     from dataclasses import replace
 
-    first = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    first = ProgressStore(database, quiz=quiz)
     first.review("ana", CLUSTERS_TRUE, "true", NOW)
     first.close()
     other = Quiz(replace(quiz.guide, title="AWS EKS"), load_catalog())
     with pytest.raises(ProgressError, match=r"for the guide 'AWS ECS', not 'AWS EKS'.*--db"):
-        ProgressStore(progress_url(tmp_path), quiz=other)
-    again = ProgressStore(progress_url(tmp_path), quiz=quiz)  # nothing was lost or changed
+        ProgressStore(database, quiz=other)
+    again = ProgressStore(database, quiz=quiz)  # nothing was lost or changed
     assert [d.reviews for d in again.history("ana")] == [1]
 
 
-def test_a_database_from_before_guides_were_recorded_is_adopted(tmp_path, quiz):
-    ProgressStore(progress_url(tmp_path), quiz=quiz).close()
-    with sqlite3.connect(tmp_path / "progress.db") as db:
-        db.execute("DELETE FROM meta WHERE key = 'guide'")
-    ProgressStore(progress_url(tmp_path), quiz=quiz).close()
-    with sqlite3.connect(tmp_path / "progress.db") as db:
-        assert db.execute("SELECT value FROM meta WHERE key = 'guide'").fetchall() == [("AWS ECS",)]
+def test_a_database_from_before_guides_were_recorded_is_adopted(database, quiz):
+    ProgressStore(database, quiz=quiz).close()
+    _sql(database, "DELETE FROM meta WHERE key = 'guide'")
+    ProgressStore(database, quiz=quiz).close()
+    assert _sql(database, "SELECT value FROM meta WHERE key = 'guide'") == [("AWS ECS",)]
 
 
 def test_an_unusable_url_is_a_clear_error(quiz):
@@ -313,13 +310,13 @@ def test_the_data_dir_can_be_set_by_environment(tmp_path):
     assert settings_from_env({"ECS_TUTOR_DATA": str(tmp_path)}).data_dir == Path(tmp_path)
 
 
-def test_a_guides_progress_carries_over_when_it_is_studied_with_others(tmp_path, guide):
+def test_a_guides_progress_carries_over_when_it_is_studied_with_others(database, guide):
     """A learner's progress on the seed guide alone is theirs still once the built-in guides
     are studied together: the database becomes the whole's, and its cards keep their names."""
     from ingest import read_studied_guides
     from tutor.config import BUILTIN_GUIDES
 
-    url = progress_url(tmp_path)
+    url = database
     alone = ProgressStore(url, quiz=Quiz(guide, load_catalog()))
     card = alone.due_cards("ana")[0]
     alone.review("ana", card.id, fsrs.Rating.Good)
@@ -330,33 +327,36 @@ def test_a_guides_progress_carries_over_when_it_is_studied_with_others(tmp_path,
         ProgressStore(url, quiz=Quiz(guide, load_catalog()))  # the whole's now, not one guide's
 
 
-def test_progress_kept_under_the_old_ids_that_named_the_answer_is_adopted(tmp_path, quiz):
-    import sqlite3
-
+def test_progress_kept_under_the_old_ids_that_named_the_answer_is_adopted(database, quiz):
     from tutor.study.quiz import legacy_ids
 
-    store = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    store = ProgressStore(database, quiz=quiz)
     store.review("ana", CLUSTERS_TRUE, "true", NOW)
     store.review("ana", CLUSTERS_FALSE, "false", NOW)
     before = store.mastery("ana", NOW)
     store.close()
     old = {new: legacy for legacy, new in legacy_ids(quiz).items()}
-    with sqlite3.connect(tmp_path / "progress.db") as db:  # as a database from before
-        for table in ("card_states", "reviews"):
-            for new in (CLUSTERS_TRUE, CLUSTERS_FALSE):
-                db.execute(f"UPDATE {table} SET card_id = ? WHERE card_id = ?", (old[new], new))
-        assert db.execute("SELECT count(*) FROM reviews WHERE card_id LIKE '%:true'").fetchone()[0]
-    again = ProgressStore(progress_url(tmp_path), quiz=quiz)
+    for table in ("card_states", "reviews"):  # as a database from before
+        for new in (CLUSTERS_TRUE, CLUSTERS_FALSE):
+            _sql(
+                database,
+                f"UPDATE {table} SET card_id = :old WHERE card_id = :new",
+                old=old[new],
+                new=new,
+            )
+    assert _sql(database, "SELECT count(*) FROM reviews WHERE card_id LIKE :end", end="%:true")[0][
+        0
+    ]
+    again = ProgressStore(database, quiz=quiz)
     assert again.mastery("ana", NOW) == before
     assert CLUSTERS_TRUE not in {c.id for c in again.due_cards("ana", NOW)}  # scheduled, not new
-    with sqlite3.connect(tmp_path / "progress.db") as db:
-        ids = {row[0] for row in db.execute("SELECT card_id FROM reviews")}
+    ids = {row[0] for row in _sql(database, "SELECT card_id FROM reviews")}
     assert ids == {CLUSTERS_TRUE, CLUSTERS_FALSE}
     again.close()
 
 
-def test_the_last_answer_can_be_rated_as_in_anki(tmp_path, quiz, scheduler):
-    store = ProgressStore(progress_url(tmp_path), quiz=quiz, scheduler=scheduler)
+def test_the_last_answer_can_be_rated_as_in_anki(database, quiz, scheduler):
+    store = ProgressStore(database, quiz=quiz, scheduler=scheduler)
     store.review("ana", CLUSTERS_TRUE, "true", NOW)  # right: Good, due in 10 minutes
     rated = store.rate("ana", CLUSTERS_TRUE, "easy")
     easy, _ = scheduler.review_card(fsrs.Card(card_id=0, due=NOW), fsrs.Rating.Easy, NOW)
@@ -372,3 +372,16 @@ def test_the_last_answer_can_be_rated_as_in_anki(tmp_path, quiz, scheduler):
     with pytest.raises(BadInput, match="rate it Again, Hard, Good or Easy"):
         store.rate("ana", quiz.cards[2].id, "perfect")
     store.close()
+
+
+def _sql(url: str, statement: str, **params) -> list[tuple]:
+    """One statement on the database at ``url``, committed; the rows it returns, if any."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
