@@ -19,9 +19,9 @@ from tutor.config import DEFAULT_GUIDE, user_dir
 
 _SCRATCH = pytest.StashKey[Path]()
 # A PostgreSQL server the storage tests also run against, as a SQLAlchemy URL of a database the
-# tests may create others from (.ci/run starts Debian's PostgreSQL and sets it). Read before
-# pytest_configure drops the ECS_TUTOR_* settings.
-POSTGRES = os.environ.get("ECS_TUTOR_TEST_POSTGRES", "")
+# tests may create others from (.ci/run starts Debian's PostgreSQL and sets it). Not an
+# ECS_TUTOR_* name: pytest_configure drops those, and xdist's workers would not see it.
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,8 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    if not POSTGRES and os.environ.get("ECS_TUTOR_REQUIRE_POSTGRES"):
-        raise pytest.UsageError("ECS_TUTOR_REQUIRE_POSTGRES is set but not ECS_TUTOR_TEST_POSTGRES")
+    if not POSTGRES and os.environ.get("TEST_POSTGRES_REQUIRED"):
+        raise pytest.UsageError("TEST_POSTGRES_REQUIRED is set but not TEST_POSTGRES_URL")
     # Learner data and caches (the model's ONNX export too) go to one throw-away folder per
     # session, never to the user's own directories, the defaults: every Settings() and every
     # child process the tests start reads these. The developer's own ECS_TUTOR_* settings (a real
@@ -155,7 +155,7 @@ def served_app(tutor, store=None, *, library=None, **launch) -> Iterator[tuple[o
 @contextmanager
 def new_database(kind: str, folder: Path) -> Iterator[str]:
     """A new progress database's URL: ``kind`` "sqlite", a file in ``folder``; "postgresql", a
-    new database on the server at ``ECS_TUTOR_TEST_POSTGRES``, dropped afterwards (skipped,
+    new database on the server at ``TEST_POSTGRES_URL``, dropped afterwards (skipped,
     saying why, without that server; CI always has one: .ci/run)."""
     from tutor.study.progress import progress_url
 
@@ -163,7 +163,7 @@ def new_database(kind: str, folder: Path) -> Iterator[str]:
         yield progress_url(folder)
         return
     if not POSTGRES:
-        pytest.skip("no PostgreSQL server: set ECS_TUTOR_TEST_POSTGRES (.ci/run does)")
+        pytest.skip("no PostgreSQL server: set TEST_POSTGRES_URL (.ci/run does)")
     from uuid import uuid4
 
     from sqlalchemy import create_engine, make_url, text
