@@ -385,3 +385,44 @@ def _sql(url: str, statement: str, **params) -> list[tuple]:
             return [tuple(row) for row in result] if result.returns_rows else []
     finally:
         engine.dispose()
+
+
+def test_the_migrations_make_exactly_the_tables_the_code_uses(database, quiz):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from tutor.study.progress_db import Base
+
+    ProgressStore(database, quiz=quiz).close()
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_a_database_from_before_migrations_keeps_every_review(database, quiz):
+    store = ProgressStore(database, quiz=quiz)
+    for card in quiz.cards[:3]:
+        store.review("ana", card.id, fsrs.Rating.Good, NOW)
+    store.close()
+    _sql(database, "DROP TABLE alembic_version")  # as the tables were made before migrations
+    again = ProgressStore(database, quiz=quiz)
+    assert [d.reviews for d in again.history("ana")] == [3]
+    again.close()
+    (version,) = _sql(database, "SELECT version_num FROM alembic_version")
+    assert version == (_head(),)
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from tutor.study.progress_db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()

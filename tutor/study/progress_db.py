@@ -3,7 +3,8 @@
 Any SQLAlchemy URL works: by default a SQLite file ``<data_dir>/progress.db`` (``progress_url``),
 or a PostgreSQL URL where many learners share a server. Three tables: learners, one FSRS card
 state per learner and card (``fsrs.Card.to_json()``), and one row per review; a fourth, ``meta``,
-names the schema version and the one guide the database is for.
+names the schema version and the one guide the database is for. The tables are made and changed
+by the Alembic migrations in ``migrations/``, run whenever a database is opened.
 
 An existing SQLite file is checked before SQLAlchemy opens it, read only: an empty or damaged one is
 refused (``ProgressDamaged``) and left exactly as it is, never taken for a new database. A missing
@@ -18,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import (
     DateTime,
     Engine,
@@ -28,7 +31,9 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DatabaseError
@@ -157,12 +162,34 @@ def open_database(url: str, *, guide: str, parts: tuple[str, ...] = ()) -> tuple
         _sqlite_transactions(engine)
     writer = engine.execution_options(begin_immediate=True)
     try:
-        Base.metadata.create_all(writer)  # a writer: two first opens take turns
+        _migrate(writer)
         with Session(writer) as session, session.begin():
             _check_meta(session, where, guide[:_GUIDE_CHARS], [p[:_GUIDE_CHARS] for p in parts])
     except DatabaseError as exc:
         raise ProgressError(f"{where}: cannot open the progress database: {exc.orig}") from None
     return engine, writer
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_BASELINE = "0001"  # the schema every database had before migrations existed
+_MIGRATING = 0x65637374  # PostgreSQL advisory lock key: one process migrates at a time
+
+
+def _migrate(writer: Engine) -> None:
+    """The database brought to the newest schema by the Alembic migrations, in one transaction
+    that one process at a time runs (a writer on SQLite, an advisory lock on PostgreSQL). A
+    database from before migrations (its tables but no ``alembic_version``) is stamped with the
+    baseline first: its rows stay as they are."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with writer.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATING})
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "meta" in tables and "alembic_version" not in tables:
+            command.stamp(config, _BASELINE)
+        command.upgrade(config, "head")
 
 
 def _check_meta(session: Session, where: str, title: str, parts: list[str]) -> None:
