@@ -186,7 +186,7 @@ class ProgressStore:
     ) -> Review:
         """Grade ``answer`` (text, a ``Grade``, or an FSRS rating given directly), schedule the
         card and commit the review. An answer that cannot be judged is not recorded."""
-        learner = _learner_name(learner)
+        learner = learner_name(learner)
         now = _now(now)
         card = self.quiz.card(card_id)
         rating: fsrs.Rating | None
@@ -212,7 +212,7 @@ class ProgressStore:
         Hard, Good or Easy for a right answer (Again: "I guessed"), Again only for a wrong one.
         The card is scheduled again from its whole review log with the new rating.
         ``BadInput`` when the card is not the learner's last answer."""
-        learner = _learner_name(learner)
+        learner = learner_name(learner)
         wanted = _rating(rating)
         card = self.quiz.card(card_id)
 
@@ -296,7 +296,7 @@ class ProgressStore:
         The two drills of one pair state the same fact from either side, so one gives the other
         away: a drill waits for another day (UTC) when its sibling was reviewed today and it was
         not, or when its sibling comes earlier in the list."""
-        learner, now = _learner_name(learner), _now(now)
+        learner, now = learner_name(learner), _now(now)
         today = set(self._reviews_since(learner, _start_of_day(now)))
         return self._deal(self._states(learner), today, now)[:limit]
 
@@ -321,7 +321,7 @@ class ProgressStore:
     def round_counts(self, learner: str, now: datetime | None = None) -> tuple[int, int, int]:
         """``(due, new, done)`` for a study round: cards due now (seen before), new cards that
         can be dealt now, and reviews given today (UTC)."""
-        learner, now = _learner_name(learner), _now(now)
+        learner, now = learner_name(learner), _now(now)
         states = self._states(learner)
         today = self._reviews_since(learner, _start_of_day(now))
         cards = self._deal(states, set(today), now)
@@ -348,7 +348,7 @@ class ProgressStore:
         """Save an exam's answers in one transaction, one review per scene (Good when every
         question set in it was answered exactly right, Again otherwise), and give its score.
         Nothing is saved if anything fails."""
-        learner, now = _learner_name(learner), _now(now)
+        learner, now = learner_name(learner), _now(now)
         by_scene: dict[str, list[tuple[Question, tuple[int, ...]]]] = {}
         for question, chosen in answers:
             by_scene.setdefault(question.node, []).append((question, chosen))
@@ -368,7 +368,7 @@ class ProgressStore:
 
     def mastery(self, learner: str, now: datetime | None = None) -> MasteryReport:
         """Mastery per item and per section, weakest first (see ``MasteryReport``)."""
-        learner = _learner_name(learner)
+        learner = learner_name(learner)
         states, now = self._states(learner), _now(now)
         tallies = self._tallies(learner)
         at = now + HORIZON
@@ -403,7 +403,7 @@ class ProgressStore:
             found = session.scalars(
                 select(ReviewRow)
                 .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-                .where(LearnerRow.name == _learner_name(learner))
+                .where(LearnerRow.name == learner_name(learner))
                 .order_by(ReviewRow.reviewed, ReviewRow.id)
             )
             for row in found:
@@ -465,7 +465,7 @@ class ProgressStore:
             rows = session.scalars(
                 select(ReviewRow)
                 .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-                .where(LearnerRow.name == _learner_name(learner))
+                .where(LearnerRow.name == learner_name(learner))
                 .order_by(ReviewRow.reviewed, ReviewRow.id)
             )
             return [_logged(row) for row in rows]
@@ -527,7 +527,7 @@ def _logged(row: ReviewRow) -> Logged:
     return Logged(row.card_id, row.reviewed, fsrs.Rating(row.rating), row.duration_ms)
 
 
-def _learner_name(name: str) -> str:
+def learner_name(name: str) -> str:
     cleaned = " ".join(str(name).split())
     if not _NAME.match(cleaned):
         raise BadInput(f"a learner's name is 1 to 80 letters, digits, spaces or .@'-: {name!r}")

@@ -130,6 +130,16 @@ class ReviewRow(Base):
     duration_ms: Mapped[int | None]
 
 
+class AccountRow(Base):
+    """A learner who signs in (a class server): an argon2 hash of the password, and a role."""
+
+    __tablename__ = "accounts"
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))  # "learner" or "teacher"
+    created: Mapped[datetime] = mapped_column(_UTC)
+
+
 def learner_id_of(session: Session, name: str, now: datetime) -> int:
     """The id of the learner ``name``, who is added if new."""
     found = session.scalar(select(LearnerRow.id).where(LearnerRow.name == name))
@@ -144,11 +154,14 @@ def learner_id_of(session: Session, name: str, now: datetime) -> int:
 # --- opening ----------------------------------------------------------------------------------
 
 
-def open_database(url: str, *, guide: str, parts: tuple[str, ...] = ()) -> tuple[Engine, Engine]:
+def open_database(
+    url: str, *, guide: str | None, parts: tuple[str, ...] = ()
+) -> tuple[Engine, Engine]:
     """Engines for reading and for writing the progress database at ``url``, its tables made;
     ``ProgressError`` if it cannot be used or holds another schema or another guide's progress.
     ``parts``: the guides studied together as ``guide`` (``ingest.merge``); a database of one
     of them becomes the whole's (its cards keep their names: items are named by their titles).
+    ``guide`` None: the database is opened for its accounts, whatever guide it is for.
 
     Writes lock up front on SQLite (``BEGIN IMMEDIATE``), so a read-then-write review never fails
     half-way because another process wrote in between."""
@@ -164,7 +177,12 @@ def open_database(url: str, *, guide: str, parts: tuple[str, ...] = ()) -> tuple
     try:
         _migrate(writer)
         with Session(writer) as session, session.begin():
-            _check_meta(session, where, guide[:_GUIDE_CHARS], [p[:_GUIDE_CHARS] for p in parts])
+            _check_meta(
+                session,
+                where,
+                None if guide is None else guide[:_GUIDE_CHARS],
+                [p[:_GUIDE_CHARS] for p in parts],
+            )
     except DatabaseError as exc:
         raise ProgressError(f"{where}: cannot open the progress database: {exc.orig}") from None
     return engine, writer
@@ -192,12 +210,14 @@ def _migrate(writer: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def _check_meta(session: Session, where: str, title: str, parts: list[str]) -> None:
+def _check_meta(session: Session, where: str, title: str | None, parts: list[str]) -> None:
     found = session.get(MetaRow, "schema")
     if found is None:
         session.add(MetaRow(key="schema", value=SCHEMA))
     elif found.value != SCHEMA:
         raise ProgressError(f"{where}: progress saved as {found.value!r}, not {SCHEMA!r}")
+    if title is None:
+        return
     # Cards are named after their items, so two guides' progress in one database would mix
     # wherever their item titles meet: a database is for one guide.
     owner = session.get(MetaRow, "guide")

@@ -1,0 +1,98 @@
+"""Accounts for a class server, on SQLite and on PostgreSQL: argon2-hashed passwords, roles,
+and learners' progress kept when an account goes."""
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tutor.errors import BadInput
+from tutor.study.accounts import TEACHER, Accounts
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def quiz_store_factory(guide):
+    from ingest import load_catalog
+    from tutor.study.progress import ProgressStore
+    from tutor.study.quiz import Quiz
+
+    quiz = Quiz(guide, load_catalog())
+    return lambda url: ProgressStore(url, quiz=quiz)
+
+
+@pytest.fixture
+def accounts(database):
+    accounts = Accounts(database)
+    yield accounts
+    accounts.close()
+
+
+def _stored(url: str) -> list[tuple[str, str]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT password_hash, role FROM accounts")).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_a_password_is_kept_as_an_argon2_hash_and_checked(accounts, database):
+    accounts.add("ana", PASSWORD)
+    ((hashed, role),) = _stored(database)
+    assert hashed.startswith("$argon2id$") and PASSWORD not in hashed and role == "learner"
+    assert accounts.verify("ana", PASSWORD)
+    assert not accounts.verify("ana", PASSWORD + "!")
+    assert not accounts.verify("bo", PASSWORD)  # no such account
+    assert not accounts.verify("ana", "x" * 5000)  # refused before hashing
+
+
+def test_roles_and_the_list_of_accounts(accounts):
+    accounts.add("tess", PASSWORD, role=TEACHER)
+    accounts.add("ana", PASSWORD)
+    assert accounts.names() == [("ana", "learner"), ("tess", "teacher")]
+    assert (accounts.role("tess"), accounts.role("ana"), accounts.role("nobody")) == (
+        "teacher",
+        "learner",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "message"),
+    [
+        ("ana", "short", "learner", "a password is 10 to 1024 characters long"),
+        ("<b>", PASSWORD, "learner", "a learner's name is"),
+        ("ana", PASSWORD, "admin", "a role is learner or teacher"),
+    ],
+)
+def test_a_bad_account_is_refused(accounts, name, password, role, message):
+    with pytest.raises(BadInput, match=message):
+        accounts.add(name, password, role=role)
+    assert accounts.names() == []
+
+
+def test_a_name_has_one_account(accounts):
+    accounts.add("ana", PASSWORD)
+    with pytest.raises(BadInput, match="has an account already"):
+        accounts.add("ana", "another password")
+    assert accounts.verify("ana", PASSWORD)
+
+
+def test_reset_changes_the_password(accounts):
+    accounts.add("ana", PASSWORD)
+    accounts.reset("ana", "a new pass phrase")
+    assert accounts.verify("ana", "a new pass phrase") and not accounts.verify("ana", PASSWORD)
+    with pytest.raises(BadInput, match="no account named 'bo'"):
+        accounts.reset("bo", "a new pass phrase")
+
+
+def test_removing_an_account_keeps_the_learners_progress(database, quiz_store_factory):
+    accounts = Accounts(database)
+    store = quiz_store_factory(database)
+    card = store.quiz.cards[0]
+    accounts.add("ana", PASSWORD)
+    store.review("ana", card.id, "true")
+    accounts.remove("ana")
+    assert not accounts.verify("ana", PASSWORD) and accounts.names() == []
+    assert [day.reviews for day in store.history("ana")] == [1]
+    accounts.close()
+    store.close()
