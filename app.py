@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 
 from tutor import Tutor
 from tutor.config import Settings, settings_from_env
+from tutor.study.accounts import Accounts
 from tutor.study.library import BUILTIN_KEY, MAX_GUIDE_BYTES, GuideLibrary
 from tutor.study.progress import DEFAULT_LEARNER, ProgressStore
 from tutor.web.friendly import friendly_errors as _friendly_errors  # noqa: F401 (test_store_faults)
@@ -40,6 +41,7 @@ def build_app(
     *,
     library: GuideLibrary | None = None,
     settings: Settings | None = None,
+    accounts: Accounts | None = None,
 ) -> gr.Blocks:
     """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``relate``, ``next_card``,
     ``answer``, ``start_exam``, ``answer_exam``, ``progress``, ``choose_guide``, ``add_guide``
@@ -50,6 +52,10 @@ def build_app(
     follows the guide a browser session chose. ``store`` keeps the built-in guide's progress;
     without it, and for each upload, the library's progress store for the guide
     (``GuideLibrary.progress_url``) is opened on first use.
+
+    With ``accounts`` (a class server; launch it with ``auth=accounts.verify``) every learner
+    signs in, and the quiz, exam and progress read and change only the signed-in learner's own
+    progress, whatever name is typed; a teacher may view any learner's progress.
     """
     settings = settings or settings_from_env()
     library = library or GuideLibrary(settings, tutor.retriever.embedder, builtin=tutor)
@@ -62,11 +68,21 @@ def build_app(
             demo=demo,
             guide_key=gr.State(BUILTIN_KEY),
             stores={BUILTIN_KEY: store} if store is not None else {},
+            accounts=accounts,
         )
+        if accounts is not None:
+            gr.Button("Sign out", link="/logout", size="sm")
         with gr.Tabs() as state.tabs:
             for tab in TABS:
                 tab.build(state)
+        if accounts is not None:
+            demo.load(_signed_in, None, state.quiz_learner)
     return demo
+
+
+def _signed_in(request: gr.Request) -> gr.Textbox:
+    """The Quiz tab's learner box (which Progress mirrors) shows who is signed in."""
+    return gr.Textbox(value=request.username, interactive=False)
 
 
 def launch(demo: gr.Blocks, **kwargs: Any) -> tuple:
@@ -91,15 +107,19 @@ def serve(
     *,
     store: ProgressStore | None = None,
     settings: Settings | None = None,
+    accounts: Accounts | None = None,
     **launch_kwargs: Any,
 ) -> None:
     """Serve the app on ``host:port`` (loopback by default) until interrupted; no share link.
     ``settings`` place the progress store and uploaded guides (``settings_from_env()`` if None).
-    Once the app is up, one line on stdout says where."""
+    With ``accounts``, learners sign in with theirs (``build_app``). Once the app is up, one
+    line on stdout says where."""
     warm = getattr(tutor.retriever.embedder, "warm", None)
     if warm:  # load the model now, not on the first learner's question
         warm()
-    demo = build_app(tutor, store, settings=settings)
+    demo = build_app(tutor, store, settings=settings, accounts=accounts)
+    if accounts is not None:
+        launch_kwargs["auth"] = accounts.verify
     # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
     # QUEUE_SIZE more waits its turn instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)

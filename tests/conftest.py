@@ -133,15 +133,20 @@ def seed_tutor(embedder, seed_cache_dir):
 
 
 @contextmanager
-def served_app(tutor, store=None, *, library=None, **launch) -> Iterator[tuple[object, str]]:
-    """The real app for ``tutor`` served on 127.0.0.1 (a free port): ``(demo, url)``.
+def served_app(
+    tutor, store=None, *, library=None, accounts=None, **launch
+) -> Iterator[tuple[object, str]]:
+    """The real app for ``tutor`` served on 127.0.0.1 (a free port): ``(demo, url)``; with
+    ``accounts``, behind their sign-in.
 
     Uploaded guides go to ``library``, or to a throw-away folder: never the project's own."""
     import app
 
+    if accounts is not None:
+        launch["auth"] = accounts.verify
     with tempfile.TemporaryDirectory(prefix="ecs-tutor-app-") as scratch:
         settings = Settings(cache_dir=Path(scratch) / "cache", data_dir=Path(scratch) / "data")
-        demo = app.build_app(tutor, store, library=library, settings=settings)
+        demo = app.build_app(tutor, store, library=library, settings=settings, accounts=accounts)
         demo.queue()
         _, url, _ = app.launch(
             demo, server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch

@@ -96,3 +96,35 @@ def test_removing_an_account_keeps_the_learners_progress(database, quiz_store_fa
     assert [day.reviews for day in store.history("ana")] == [1]
     accounts.close()
     store.close()
+
+
+def test_the_cli_adds_lists_resets_and_removes_accounts(tmp_path, monkeypatch, capsys):
+    import io
+
+    from tutor.cli import main
+
+    def run(*args: str, stdin: str = "") -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        return main(["users", *args, "--data-dir", str(tmp_path)])
+
+    assert run("add", "tess", "--teacher", stdin=PASSWORD + "\n") == 0
+    assert run("add", "ana", stdin="too short\n") == 1
+    assert "a password is 10 to 1024 characters long" in capsys.readouterr().err
+    assert run("add", "ana", stdin=PASSWORD + "\n") == 0
+    assert run("reset", "ana", stdin="a brand new phrase\n") == 0
+    capsys.readouterr()
+    assert run("list") == 0
+    assert capsys.readouterr().out == "ana\tlearner\ntess\tteacher\n"
+    accounts = Accounts(f"sqlite:///{tmp_path / 'progress.db'}")
+    assert accounts.verify("ana", "a brand new phrase")
+    accounts.close()
+    assert run("remove", "ana") == 0 and run("remove", "ana") == 1
+
+
+def test_a_class_server_needs_an_account_and_one_kind_of_login(tmp_path, capsys):
+    from tutor.cli import main
+
+    assert main(["serve", "--accounts", "--data-dir", str(tmp_path)]) == 1
+    assert "no account yet: add one with `ecs-tutor users add" in capsys.readouterr().err
+    assert main(["serve", "--accounts", "--auth", "a:b", "--data-dir", str(tmp_path)]) == 1
+    assert "--accounts and --auth are two kinds of login" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import EcsTutorError
-from tutor.commands import answers, dev, serve, study
+from tutor.commands import answers, dev, serve, study, users
 
 DESCRIPTION = (
     "Study Amazon ECS from the guide, offline: ask a question, check a claim, explore the "
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         help="labelled claims to learn from (default: data/train/claims.jsonl for the ECS guide)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (answers, study, serve, dev):
+    for group in (answers, study, serve, users, dev):
         group.register(commands)
     return parser
 

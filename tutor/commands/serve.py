@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from tutor.commands.shared import open_tutor, settings
-from tutor.config import auth_from_env, parse_auth
+from tutor.config import Settings, auth_from_env, parse_auth
+from tutor.errors import TutorError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -22,6 +24,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="require this login (better: set ECS_TUTOR_AUTH, which ps cannot show); "
         "advised whenever --host is not a loopback address",
     )
+    serve.add_argument(
+        "--accounts",
+        action="store_true",
+        help="a class server: learners sign in with the accounts of `ecs-tutor users`, each "
+        "reaching only their own progress (--data-dir/--db: where the accounts are kept)",
+    )
+    serve.add_argument("--data-dir", type=Path, help="where progress.db is kept")
+    serve.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
     serve.set_defaults(run=_serve)
 
 
@@ -29,6 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
     """Serve until interrupted; the app prints where once it is up."""
     import app
 
+    chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
+    if args.accounts:
+        return _serve_class(args, chosen)
     auth = parse_auth(args.auth) if args.auth else auth_from_env()
     if auth is None and args.host not in LOOPBACK:
         print(
@@ -37,6 +50,21 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     options: dict[str, Any] = {"auth": auth} if auth else {}
-    chosen = settings(args)
     app.serve(open_tutor(args), host=args.host, port=args.port, settings=chosen, **options)
+    return 0
+
+
+def _serve_class(args: argparse.Namespace, chosen: Settings) -> int:
+    """Serve behind the accounts' sign-in; refused with no account yet, or beside --auth."""
+    import app
+    from tutor.study.accounts import Accounts
+    from tutor.study.progress import store_url
+
+    if args.auth:
+        raise TutorError("--accounts and --auth are two kinds of login: choose one")
+    accounts = Accounts(store_url(chosen))
+    if not accounts.names():
+        accounts.close()
+        raise TutorError("no account yet: add one with `ecs-tutor users add NAME [--teacher]`")
+    app.serve(open_tutor(args), host=args.host, port=args.port, settings=chosen, accounts=accounts)
     return 0

@@ -23,6 +23,8 @@ import gradio as gr
 from kg import concept_map
 from tutor.config import Settings
 from tutor.core import Tutor
+from tutor.errors import TutorError
+from tutor.study.accounts import TEACHER, Accounts
 from tutor.study.library import BUILTIN_KEY, MAX_STORED_GUIDES, GuideLibrary
 from tutor.study.progress import ProgressStore
 
@@ -51,6 +53,8 @@ class AppState:
     demo: gr.Blocks
     guide_key: gr.State  # the guide this browser session studies
     stores: dict[str, ProgressStore] = field(default_factory=dict)
+    # A class server's accounts: then every learner signs in and reaches only their own progress.
+    accounts: Accounts | None = None
     # Set as the app is built, before the tabs that use them (AttributeError before then): the
     # Tabs by the app; by Check, the item of its last verdict and the button that opens it in
     # Explore; by Quiz, the learner's name, which Progress mirrors.
@@ -81,6 +85,19 @@ class AppState:
 
     def _lay_out(self, key: str) -> dict:
         return concept_map(self.studying(key).graph)
+
+    def learner(self, typed: str, request: gr.Request | None, *, viewing: bool = False) -> str:
+        """Whose progress a request reads or changes: the name typed in the app, or on a server
+        with accounts the signed-in learner's own, whatever was typed — but a teacher may view
+        (``viewing``) any learner's."""
+        if self.accounts is None:
+            return typed
+        signed_in = getattr(request, "username", None)
+        if not signed_in:
+            raise TutorError("sign in first")
+        if viewing and typed and typed != signed_in and self.accounts.role(signed_in) == TEACHER:
+            return typed
+        return signed_in
 
     def progress_store(self, key: str | None) -> ProgressStore:
         """The quiz progress of the session's guide (``GuideNotFound`` once it is removed)."""

@@ -77,8 +77,14 @@ def build(state: AppState) -> None:
             }
 
         @friendly_errors
-        def start_exam(learner: str, wanted: float | None, key: str | None = None) -> dict:
+        def start_exam(
+            learner: str,
+            wanted: float | None,
+            key: str | None = None,
+            request: gr.Request | None = None,
+        ) -> dict:
             """A new exam of ``wanted`` questions for the learner: the first question."""
+            learner = state.learner(learner, request)
             if wanted is None or not 1 <= wanted <= MAX_COUNT:
                 raise BadInput(f"choose from 1 to {MAX_COUNT} questions")
             seed = random.SystemRandom().randrange(10**9)

@@ -111,9 +111,12 @@ def build(state: AppState) -> None:
         )
 
         @friendly_errors
-        def progress(learner: str, key: str | None = None) -> dict:
+        def progress(
+            learner: str, key: str | None = None, request: gr.Request | None = None
+        ) -> dict:
             """Mastery per section and per item (weakest first), what to study next, and the
             reviews and retention per day."""
+            learner = state.learner(learner, request, viewing=True)
             store = state.progress_store(key)
             report = store.mastery(learner)
             days = store.history(learner)
@@ -128,8 +131,11 @@ def build(state: AppState) -> None:
             }
 
         @friendly_errors
-        def export_anki(learner: str, key: str | None = None) -> str:
+        def export_anki(
+            learner: str, key: str | None = None, request: gr.Request | None = None
+        ) -> str:
             """The guide as an Anki deck (.apkg) with the learner's reviews in its review log."""
+            learner = state.learner(learner, request)
             store = state.progress_store(key)
             history = store.review_log(learner)
             path = state.export_path(f"ecs-tutor-{learner}.apkg")

@@ -38,9 +38,12 @@ def build(state: AppState) -> None:
         due = gr.Textbox(label="Next due", interactive=False)
 
         @friendly_errors
-        def next_card(learner: str, key: str | None = None) -> dict:
+        def next_card(
+            learner: str, key: str | None = None, request: gr.Request | None = None
+        ) -> dict:
             """The learner's next due card: its id, the card as markdown, and cleared answer,
             feedback and due boxes."""
+            learner = state.learner(learner, request)
             store = state.progress_store(key)
             cards = store.due_cards(learner, limit=1)
             cleared = {
@@ -55,9 +58,16 @@ def build(state: AppState) -> None:
             return {card_box: cards[0].id, card: render.card(cards[0]), **cleared}
 
         @friendly_errors
-        def answer(learner: str, card_id: str, text: str, key: str | None = None) -> dict:
+        def answer(
+            learner: str,
+            card_id: str,
+            text: str,
+            key: str | None = None,
+            request: gr.Request | None = None,
+        ) -> dict:
             """Grade the answer and save the review: the feedback (markdown), the next due date,
             and, for a right answer, the rating to change (Good, as it was saved)."""
+            learner = state.learner(learner, request)
             if not card_id:
                 raise BadInput("no card yet: press Next card first")
             store = state.progress_store(key)
@@ -72,8 +82,15 @@ def build(state: AppState) -> None:
             return {**shown, due: render.when(done.due, datetime.now(UTC))}
 
         @friendly_errors
-        def rate(learner: str, card_id: str, chosen: str, key: str | None = None) -> dict:
+        def rate(
+            learner: str,
+            card_id: str,
+            chosen: str,
+            key: str | None = None,
+            request: gr.Request | None = None,
+        ) -> dict:
             """Re-rate the answer just given (Again, Hard, Good or Easy): the new due date."""
+            learner = state.learner(learner, request)
             if not card_id:
                 raise BadInput("no card yet: press Next card first")
             done = state.progress_store(key).rate(learner, card_id, chosen)
