@@ -23,7 +23,7 @@ from tutor.study.progress import DEFAULT_LEARNER, ProgressStore
 from tutor.web.friendly import friendly_errors as _friendly_errors  # noqa: F401 (test_store_faults)
 from tutor.web.guard import RequestGuard, cap_log_lines
 from tutor.web.state import AppState
-from tutor.web.tabs import chat, check, exam, explore, guides, progress, quiz
+from tutor.web.tabs import chat, check, classroom, exam, explore, guides, progress, quiz
 from tutor.web.tabs.chat import MAX_HISTORY
 
 __all__ = ["DEFAULT_LEARNER", "MAX_HISTORY", "QUEUE_SIZE", "build_app", "launch", "serve"]
@@ -32,7 +32,8 @@ QUEUE_SIZE = 256
 # Uploads Gradio keeps in its temporary folder are deleted every 10 minutes once 30 minutes old
 # (the app deletes each one as soon as it has read it; this catches uploads never added).
 TEMP_SWEEP = (600, 1800)
-TABS = (chat, check, explore, quiz, exam, progress, guides)  # in this order: each uses those before
+# In this order: each uses those before. The Class tab is built only with accounts.
+TABS = (chat, check, explore, quiz, exam, progress, classroom, guides)
 
 
 def build_app(

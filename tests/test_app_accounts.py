@@ -5,6 +5,7 @@ reaches only their own progress, whatever name they send."""
 import pytest
 from conftest import served_app
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from ingest import load_catalog
 from tutor.study.accounts import TEACHER, Accounts
@@ -66,3 +67,21 @@ def test_a_teacher_views_any_learners_progress(server):
     reviews = sum(d.reviews for d in store.history("ana"))
     *_, summary, _ = _as(url, "tess").predict("ana", api_name="/progress")
     assert summary.startswith(f"*{reviews} review")
+
+
+def test_the_class_view_is_a_teachers(server):
+    url, store = server
+    drill = next(c for c in store.quiz.cards if c.kind == "true_false")
+    wrong_answer = "False" if drill.answer == "True" else "True"
+    _as(url, "bo").predict("bo", drill.id, wrong_answer, api_name="/answer")
+    summary, held, heat = _as(url, "tess").predict(api_name="/class_view")
+    assert summary.startswith(f"*{len(store.learners())} learners;")
+    row = next(r for r in held["data"] if r[1] == drill.wrong)
+    assert "bo" in row[5].split(", ")
+    assert "Learner" in heat["headers"] and ["bo"] in [r[:1] for r in heat["data"]]
+    table = _as(url, "tess").predict(api_name="/class_csv")
+    assert open(table, encoding="utf-8").readline().startswith("item,section,wrong,right")
+    for learner in ("ana", "bo"):
+        for endpoint in ("/class_view", "/class_csv"):
+            with pytest.raises(AppError, match="the class view is for teachers"):
+                _as(url, learner).predict(api_name=endpoint)

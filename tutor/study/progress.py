@@ -75,6 +75,16 @@ class Logged:
 
 
 @dataclass(frozen=True)
+class Answered:
+    """One review of one learner, as a class view reads it."""
+
+    learner: str
+    card_id: str
+    reviewed: datetime
+    correct: bool | None
+
+
+@dataclass(frozen=True)
 class Mastery:
     """How well one item (or section) is known: ``recall`` is the mean predicted recall a week
     from now over the cards studied (None before any), ``coverage`` the share studied."""
@@ -470,6 +480,19 @@ class ProgressStore:
             )
             return [_logged(row) for row in rows]
 
+    def answers(self, since: datetime | None = None) -> list[Answered]:
+        """Every learner's reviews (from ``since`` on, if given), oldest first: for a teacher's
+        view of the class (``tutor.study.classview``)."""
+        query = (
+            select(LearnerRow.name, ReviewRow.card_id, ReviewRow.reviewed, ReviewRow.correct)
+            .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
+            .order_by(ReviewRow.reviewed, ReviewRow.id)
+        )
+        if since is not None:
+            query = query.where(ReviewRow.reviewed >= since)
+        with Session(self._engine) as session:
+            return [Answered(*row) for row in session.execute(query)]
+
     def _states(self, learner: str) -> dict[str, fsrs.Card]:
         with Session(self._engine) as session:
             rows = session.execute(
@@ -566,6 +589,7 @@ def _now(now: datetime | None) -> datetime:
 
 __all__ = [
     "DEFAULT_LEARNER",
+    "Answered",
     "HORIZON",
     "RATINGS",
     "SCHEMA",
