@@ -61,7 +61,10 @@ def build_app(
     settings = settings or settings_from_env()
     library = library or GuideLibrary(settings, tutor.retriever.embedder, builtin=tutor)
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False, delete_cache=TEMP_SWEEP) as demo:
-        gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
+        with gr.Row(equal_height=True):
+            gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
+            if accounts is not None:
+                gr.Button("Sign out", link="/logout", size="sm", scale=0, min_width=100)
         state = AppState(
             tutor=tutor,
             library=library,
@@ -71,8 +74,6 @@ def build_app(
             stores={BUILTIN_KEY: store} if store is not None else {},
             accounts=accounts,
         )
-        if accounts is not None:
-            gr.Button("Sign out", link="/logout", size="sm")
         with gr.Tabs() as state.tabs:
             for tab in TABS:
                 tab.build(state)

@@ -71,3 +71,10 @@ def test_the_csv_has_a_row_per_pair(store):
 def test_an_empty_class_has_no_pairs(store):
     view = class_view(store, NOW)
     assert view.pairs == () and view.learners == ()
+
+
+def test_a_teachers_own_answers_are_left_out(store):
+    _, wrong = _drills(store, 0)
+    store.review("tess", wrong.id, "true", NOW)
+    view = class_view(store, NOW, teachers=frozenset({"tess"}))
+    assert view.pairs == () and view.learners == ()

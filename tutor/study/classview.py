@@ -67,8 +67,11 @@ class ClassView:
         return out.getvalue()
 
 
-def class_view(store: ProgressStore, now: datetime | None = None) -> ClassView:
-    """The class's standing on every pair it has answered, and its mastery per section."""
+def class_view(
+    store: ProgressStore, now: datetime | None = None, *, teachers: frozenset[str] = frozenset()
+) -> ClassView:
+    """The class's standing on every pair it has answered, and its mastery per section; the
+    ``teachers``' own answers are left out."""
     now = now or datetime.now(UTC)
     drills = {card.id: card for card in store.quiz.cards if card.kind == TRUE_FALSE}
     start = now - timedelta(weeks=WEEKS)
@@ -76,7 +79,7 @@ def class_view(store: ProgressStore, now: datetime | None = None) -> ClassView:
     weekly: dict[str, list[list[int]]] = {}  # pair -> per week [wrong, answers]
     for answer in store.answers():
         card = drills.get(answer.card_id)
-        if card is None or answer.correct is None:
+        if card is None or answer.correct is None or answer.learner in teachers:
             continue
         latest[card.pair_id, answer.learner] = answer.correct
         if answer.reviewed >= start:
@@ -99,7 +102,7 @@ def class_view(store: ProgressStore, now: datetime | None = None) -> ClassView:
             )
         )
     pairs.sort(key=lambda p: (-p.share, -len(p.holding), p.item, p.pair))
-    learners = tuple(store.learners())
+    learners = tuple(name for name in store.learners() if name not in teachers)
     sections = tuple(dict.fromkeys(card.section for card in store.quiz.cards))
     mastery = {
         learner: {

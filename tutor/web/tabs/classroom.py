@@ -38,15 +38,15 @@ def holding_rows(view: ClassView) -> list[list]:
 
 
 def heat_map(view: ClassView):
-    """Recall (%) per learner (rows) and section (columns), coloured from red (low) to green."""
-    columns = [section.rsplit(" > ", 1)[-1] for section in view.sections]
+    """Recall (%) per section (rows) and learner (columns), coloured from red (low) to green;
+    sections as rows, so that their long names stay readable."""
+    learners = list(view.learners)
     frame = pd.DataFrame(
-        [[view.mastery[learner].get(s) for s in view.sections] for learner in view.learners],
-        index=list(view.learners),
-        columns=columns,
+        [[view.mastery[learner].get(s) for learner in learners] for s in view.sections],
+        columns=learners,
     )
-    frame.insert(0, "Learner", list(view.learners))
-    return frame.style.map(_colour, subset=columns).format(precision=0, na_rep="—")
+    frame.insert(0, "Section", [section.rsplit(" > ", 1)[-1] for section in view.sections])
+    return frame.style.map(_colour, subset=learners).format(precision=0, na_rep="—")
 
 
 def _colour(value) -> str:
@@ -70,7 +70,7 @@ def build(state: AppState) -> None:
             interactive=False,
             wrap=True,
         )
-        heat = gr.Dataframe(label="Recall in 7 days (%), per learner and section", wrap=True)
+        heat = gr.Dataframe(label="Recall in 7 days (%), per section and learner", wrap=True)
         export = gr.Button("Export CSV")
         table = gr.File(label="The pairs as CSV", interactive=False)
 
@@ -82,7 +82,7 @@ def build(state: AppState) -> None:
     def show(key: str | None = None, request: gr.Request | None = None) -> dict:
         """The pairs the class holds, who holds them, and recall per learner and section."""
         teacher(request)
-        view = class_view(state.progress_store(key))
+        view = class_view(state.progress_store(key), teachers=teachers())
         held_now = sum(1 for p in view.pairs if p.holding)
         said = (
             f"*{len(view.learners)} learners; {held_now} of the {len(view.pairs)} pairs "
@@ -97,8 +97,12 @@ def build(state: AppState) -> None:
         """The pairs as a CSV file."""
         teacher(request)
         path = state.export_path("class-misconceptions.csv")
-        path.write_text(class_view(state.progress_store(key)).csv(), encoding="utf-8")
+        view = class_view(state.progress_store(key), teachers=teachers())
+        path.write_text(view.csv(), encoding="utf-8")
         return str(path)
+
+    def teachers() -> frozenset[str]:
+        return frozenset(name for name, role in accounts.names() if role == TEACHER)
 
     def reveal(request: gr.Request) -> gr.Tab:
         """The tab is shown to teachers only."""

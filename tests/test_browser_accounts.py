@@ -1,0 +1,105 @@
+"""A class server in a real browser (Debian's Chromium via Playwright): learners and a teacher
+sign in, a learner reviews and sees only their own name and no Class tab, the teacher sees the
+class, and signing out ends the session."""
+
+from pathlib import Path
+
+import pytest
+from conftest import served_app
+from screenshots import save_screenshot, shown_card
+
+from ingest import load_catalog
+from tutor.study.accounts import TEACHER, Accounts
+from tutor.study.progress import ProgressStore, progress_url
+from tutor.study.quiz import Quiz
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
+    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
+    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
+]
+PASSWORDS = {"ana": "ana's long password", "tess": "tess teaches ecs"}
+
+
+@pytest.fixture(scope="module")
+def server(tutor, tmp_path_factory):
+    url = progress_url(tmp_path_factory.mktemp("class"))
+    store = ProgressStore(url, quiz=Quiz(tutor.guide, load_catalog(), check=tutor.check))
+    accounts = Accounts(url)
+    accounts.add("ana", PASSWORDS["ana"])
+    accounts.add("tess", PASSWORDS["tess"], role=TEACHER)
+    with served_app(tutor, store, accounts=accounts) as (_, address):
+        yield address, store
+    accounts.close()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+def _signed_in(browser, url: str, name: str, password: str | None = None):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password or PASSWORDS[name])
+    page.get_by_role("button", name="Login").click()
+    if password is None:
+        expect(page.get_by_role("heading", name="ECS Tutor")).to_be_visible()
+    return page
+
+
+def test_a_wrong_password_keeps_the_app_closed(browser, server):
+    from playwright.sync_api import expect
+
+    url, _ = server
+    page = _signed_in(browser, url, "ana", "not ana's password")
+    expect(page.get_by_text("Incorrect Credentials")).to_be_visible()
+    expect(page.get_by_role("tab", name="Quiz")).to_have_count(0)
+    page.close()
+
+
+def test_a_learner_reviews_as_themself_and_sees_no_class_tab(browser, server):
+    from playwright.sync_api import expect
+
+    url, store = server
+    page = _signed_in(browser, url, "ana")
+    expect(page.get_by_role("tab", name="Class")).to_have_count(0)
+    page.get_by_role("tab", name="Quiz", exact=True).click()
+    learner = page.get_by_label("Learner").first
+    expect(learner).to_have_value("ana")
+    expect(learner).to_be_disabled()
+    page.get_by_role("button", name="Next card").click()
+    expect(page.get_by_text("Press Next card to start.")).to_be_hidden()
+    card = shown_card(page, store.quiz.cards)
+    page.get_by_label("Answer", exact=True).fill("True" if card.answer == "False" else "False")
+    page.get_by_role("button", name="Answer", exact=True).click()
+    expect(page.get_by_label("Next due")).not_to_have_value("")  # the review is saved
+    assert [d.reviews for d in store.history("ana")] == [1]
+    page.get_by_role("link", name="Sign out").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+    page.close()
+
+
+def test_the_teacher_sees_the_class(browser, server):
+    from playwright.sync_api import expect
+
+    url, store = server
+    page = _signed_in(browser, url, "tess")
+    page.get_by_role("tab", name="Class").click()
+    held = page.get_by_label("Misconceptions the class still holds, most held first")
+    expect(held.get_by_text("ana", exact=True).filter(visible=True).first).to_be_visible()
+    expect(page.get_by_label("Recall in 7 days (%), per section and learner")).to_be_visible()
+    save_screenshot(page, "class")
+    page.close()
