@@ -1,20 +1,40 @@
-"""The whole graph as plain data for the interactive concept map: positioned nodes and edges.
+"""The whole graph as plain data for the interactive concept map: nodes, what each folds into,
+and edges.
 
-The browser draws it (``tutor/web/static/concept_map.js``); this module decides what is shown
-and where.
-The layout is a force-directed one (networkx's ``spring_layout``) with a fixed seed, so the same
-guide always gives the same map. A big guide is cut to ``max_nodes`` nodes, the kinds a learner
-needs most kept first (sections, items, scenarios, misconceptions, services, then steps), and the
-map says how many it left out.
+The browser lays the map out and draws it (``tutor/web/static/concept_map.js``, with the
+vendored Cytoscape.js); this module says what each node is and where it belongs. Each node
+names its ``parent``, the node it is folded into until the learner opens it: a section sits in
+its parent section, an item or a worked scenario in its section, an example in the item it
+illustrates, a misconception in its item or scenario, a step in its scenario. Services belong
+to no one (``parent`` is None): the guides share them.
+
+Nodes come in the guide's order (the order the graph was built in), so that the map reads like
+the guide. A huge graph is cut to ``max_nodes`` nodes, the kinds a learner needs most kept
+first (sections, items, scenarios, misconceptions, services, then steps), and the map says how
+many it left out.
 """
 
 from __future__ import annotations
 
 import networkx as nx
 
-from .build import ITEM, MISCONCEPTION, NODE_TYPES, SCENARIO, SECTION, SERVICE, STEP
+from .build import (
+    HAS_MISCONCEPTION,
+    ILLUSTRATES,
+    ITEM,
+    MISCONCEPTION,
+    NODE_TYPES,
+    PART_OF,
+    SCENARIO,
+    SECTION,
+    SERVICE,
+    STEP,
+    STEP_OF,
+)
 
-MAP_FORMAT = "ecs-tutor-map v1"
+MAP_FORMAT = (
+    "ecs-tutor-map v2"  # v2: "parent" and "kind" on each node, no x/y (laid out in the browser)
+)
 COLOURS = {
     SECTION: "#6b7280",
     ITEM: "#2563eb",
@@ -25,40 +45,42 @@ COLOURS = {
 }
 OTHER_COLOUR = "#a855f7"  # a node type this module does not know yet is still drawn
 _KEEP_ORDER = (SECTION, ITEM, SCENARIO, MISCONCEPTION, SERVICE, STEP)
-_SIZE = 1000.0  # the layout's square, in the SVG's user units
+# The edge that folds a node into another, and which end is the folded one: u -part_of-> v folds
+# u into v; v -has_misconception-> u folds u into v.
+_FOLDS = {PART_OF: "source", ILLUSTRATES: "source", STEP_OF: "source", HAS_MISCONCEPTION: "target"}
 
 
-def concept_map(graph: nx.DiGraph, *, max_nodes: int = 600, seed: int = 7) -> dict:
+def concept_map(graph: nx.DiGraph, *, max_nodes: int = 20_000) -> dict:
     """The graph as ``{"format", "nodes", "edges", "types", "colours", "guides", "left_out"}``.
 
-    Each node is ``{"id", "label", "type", "section", "guide", "x", "y"}`` with x and y in
-    0..1000 and guide the title of the guide it comes from ("" for a service, which guides
-    share); ``guides`` lists the guides studied together. Each edge is
-    ``[source index, target index, relation]``. Labels are the guide's text: the browser
-    must insert them as text, never as HTML.
+    Each node is ``{"id", "label", "type", "kind", "section", "guide", "parent"}``: guide is
+    the title of the guide it comes from ("" for a service, which guides share), parent the id
+    of the node it is folded into (None at the top; see the module docstring). ``guides`` lists
+    the guides studied together. Each edge is ``[source index, target index, relation]``.
+    Labels are the guide's text: the browser must insert them as text, never as HTML.
     """
     if max_nodes < 1:
         raise ValueError("max_nodes must be at least 1")
-    kept = sorted(graph, key=lambda n: _keep_rank(graph, n))[:max_nodes]
-    shown = graph.subgraph(kept)
-    place = _layout(shown, seed=seed)
-    order = sorted(shown, key=lambda n: _keep_rank(graph, n))
+    kept = set(sorted(graph, key=lambda n: _keep_rank(graph, n))[:max_nodes])
+    order = [node for node in graph if node in kept]  # the guide's order
     index = {node: i for i, node in enumerate(order)}
+    parents = _parents(graph, kept)
     nodes = [
         {
             "id": node,
-            "label": str(shown.nodes[node].get("label", node)),
-            "type": str(shown.nodes[node].get("type", "")),
-            "section": str(shown.nodes[node].get("section", "")),
-            "guide": str(shown.nodes[node].get("guide", "")),
-            "x": place[node][0],
-            "y": place[node][1],
+            "label": str(graph.nodes[node].get("label", node)),
+            "type": str(graph.nodes[node].get("type", "")),
+            "kind": str(graph.nodes[node].get("kind", "")),
+            "section": str(graph.nodes[node].get("section", "")),
+            "guide": str(graph.nodes[node].get("guide", "")),
+            "parent": parents.get(node),
         }
         for node in order
     ]
     edges = [
         [index[u], index[v], str(relation)]
-        for u, v, relation in sorted(shown.edges(data="relation", default=""))
+        for u, v, relation in graph.edges(data="relation", default="")
+        if u in kept and v in kept
     ]
     present = {n["type"] for n in nodes}
     types = [t for t in NODE_TYPES if t in present] + sorted(present - set(NODE_TYPES))
@@ -68,9 +90,25 @@ def concept_map(graph: nx.DiGraph, *, max_nodes: int = 600, seed: int = 7) -> di
         "edges": edges,
         "types": types,
         "colours": {t: COLOURS.get(t, OTHER_COLOUR) for t in types},
-        "guides": _guides(graph, set(kept)),
+        "guides": _guides(graph, kept),
         "left_out": graph.number_of_nodes() - len(nodes),
     }
+
+
+def _parents(graph: nx.DiGraph, kept: set[str]) -> dict[str, str]:
+    """Each kept node's parent (see the module docstring), when the parent is kept too.
+
+    A node folded by two edges (a step that is also part of a section, say) keeps the first,
+    so the map is a tree."""
+    parents: dict[str, str] = {}
+    for u, v, relation in graph.edges(data="relation", default=""):
+        side = _FOLDS.get(relation)
+        if side is None:
+            continue
+        child, parent = (u, v) if side == "source" else (v, u)
+        if child in kept and parent in kept and child not in parents:
+            parents[child] = parent
+    return parents
 
 
 def _keep_rank(graph: nx.DiGraph, node: str) -> tuple[int, int, str]:
@@ -78,59 +116,6 @@ def _keep_rank(graph: nx.DiGraph, node: str) -> tuple[int, int, str]:
     kind = graph.nodes[node].get("type", "")
     rank = _KEEP_ORDER.index(kind) if kind in _KEEP_ORDER else len(_KEEP_ORDER)
     return rank, -graph.degree(node), node
-
-
-def _layout(graph: nx.DiGraph, *, seed: int) -> dict[str, tuple[float, float]]:
-    """Positions in 0.._SIZE: the biggest connected part fills the square above a strip where
-    the small parts (often lone sections such as "Overview") sit side by side, so that they do
-    not squeeze the rest into a corner."""
-    undirected = nx.Graph()  # built in a fixed order, so that the seed alone decides the picture
-    undirected.add_nodes_from(sorted(graph))
-    undirected.add_edges_from(sorted((min(u, v), max(u, v)) for u, v in graph.edges))
-    parts = sorted(nx.connected_components(undirected), key=lambda c: (-len(c), min(c)))
-    if not parts:
-        return {}
-    margin, strip = 40.0, 90.0 if len(parts) > 1 else 0.0
-    place = _fit(
-        _spring(undirected.subgraph(parts[0]), seed=seed),
-        (margin, margin, _SIZE - margin, _SIZE - margin - strip),
-    )
-    rest = parts[1:]
-    width = (_SIZE - 2 * margin) / max(1, len(rest))
-    for n, part in enumerate(rest):
-        left = margin + n * width
-        box = (left, _SIZE - margin - strip + 30, left + width, _SIZE - margin)
-        place.update(_fit(_spring(undirected.subgraph(part), seed=seed), box))
-    return place
-
-
-def _spring(graph: nx.Graph, *, seed: int) -> dict[str, tuple[float, float]]:
-    if graph.number_of_nodes() == 1:
-        return {next(iter(graph)): (0.0, 0.0)}
-    # More room between nodes than networkx's default (k = 1/sqrt(n)): labels need it.
-    k = 2.0 / graph.number_of_nodes() ** 0.5
-    raw = nx.spring_layout(graph, seed=seed, k=k, iterations=300)
-    return {node: (float(x), float(y)) for node, (x, y) in raw.items()}
-
-
-def _fit(
-    raw: dict[str, tuple[float, float]], box: tuple[float, float, float, float]
-) -> dict[str, tuple[float, float]]:
-    """``raw`` positions scaled (keeping the aspect) and centred into ``box`` (x0, y0, x1, y1)."""
-    x0, y0, x1, y1 = box
-    xs = [x for x, _ in raw.values()]
-    ys = [y for _, y in raw.values()]
-    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
-    scale = min((x1 - x0) / span_x if span_x else 1e9, (y1 - y0) / span_y if span_y else 1e9)
-    scale = 0.0 if scale == 1e9 else scale
-    mid_x, mid_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {
-        node: (
-            round((x0 + x1) / 2 + (x - mid_x) * scale, 1),
-            round((y0 + y1) / 2 + (y - mid_y) * scale, 1),
-        )
-        for node, (x, y) in raw.items()
-    }
 
 
 def _guides(graph: nx.DiGraph, shown: set[str]) -> list[str]:

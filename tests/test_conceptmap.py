@@ -1,4 +1,5 @@
-"""concept_map(): the whole graph as positioned plain data for the interactive map."""
+"""concept_map(): the whole graph as plain data for the interactive map, each node with the node
+it folds into."""
 
 import json
 
@@ -25,38 +26,53 @@ def _star(spokes: int, *, lone: int = 0) -> nx.DiGraph:
 
 def test_every_node_and_edge_of_the_guide_is_on_the_map(graph):
     data = concept_map(graph)
-    assert data["format"] == MAP_FORMAT
-    assert {n["id"] for n in data["nodes"]} == set(graph)
+    assert data["format"] == MAP_FORMAT == "ecs-tutor-map v2"
+    assert [n["id"] for n in data["nodes"]] == list(graph)  # in the guide's order
     assert data["left_out"] == 0
     ids = [n["id"] for n in data["nodes"]]
     drawn = {(ids[s], ids[t], relation) for s, t, relation in data["edges"]}
     assert drawn == {(u, v, r) for u, v, r in graph.edges(data="relation")}
     for node in data["nodes"]:
+        assert set(node) == {"id", "label", "type", "kind", "section", "guide", "parent"}
         assert node["label"] == graph.nodes[node["id"]]["label"]
         assert node["type"] == graph.nodes[node["id"]]["type"]
-        assert 0 <= node["x"] <= 1000 and 0 <= node["y"] <= 1000
+        assert node["kind"] == graph.nodes[node["id"]]["kind"]
     assert data["types"] == list(NODE_TYPES)
     assert data["colours"] == COLOURS
+
+
+def test_each_node_folds_into_its_section_item_or_scenario(graph):
+    parent = {n["id"]: n["parent"] for n in concept_map(graph)["nodes"]}
+    assert parent["section:Key Concepts"] is None
+    assert parent["section:Key Concepts > ECS Components"] == "section:Key Concepts"
+    fargate = "item:Key Concepts > ECS Modes > Fargate"
+    assert parent[fargate] == "section:Key Concepts > ECS Modes"
+    assert parent["scenario:Key Concepts > ECS Modes > Fargate#example"] == fargate
+    assert parent["misconception:Key Concepts > ECS Modes > Fargate#1"] == fargate
+    batch = "scenario:Batch Processing with Fargate"
+    assert parent[batch] == "section:Example Scenarios"
+    assert parent["step:Batch Processing with Fargate#1"] == batch
+    assert parent["service:AWS Fargate"] is None  # services are the guides' common ground
+
+
+def test_the_folding_is_a_tree_of_the_guides_edges(graph):
+    parent = {n["id"]: n["parent"] for n in concept_map(graph)["nodes"]}
+    roots = {node for node, up in parent.items() if up is None}
+    assert {graph.nodes[n]["type"] for n in roots} == {"section", "service"}
+    assert all(" > " not in graph.nodes[n]["section"] for n in roots if n.startswith("section:"))
+    for node, up in parent.items():
+        if up:
+            assert graph.has_edge(node, up) or graph.has_edge(up, node)
+        seen = set()
+        while parent[node] is not None:  # every chain ends at a root, without a loop
+            assert node not in seen
+            seen.add(node)
+            node = parent[node]
 
 
 def test_the_map_is_plain_json_and_the_same_every_time(graph):
     assert json.dumps(concept_map(graph)) == json.dumps(concept_map(graph))
     assert json.loads(json.dumps(concept_map(graph))) == concept_map(graph)
-
-
-def test_no_two_nodes_sit_on_the_same_spot(graph):
-    spots = [(n["x"], n["y"]) for n in concept_map(graph)["nodes"]]
-    assert len(set(spots)) == len(spots)
-
-
-def test_lone_nodes_do_not_squeeze_the_connected_part(graph):
-    data = concept_map(_star(30, lone=3))
-    main = [n for n in data["nodes"] if not n["id"].startswith("section:L")]
-    width = max(n["x"] for n in main) - min(n["x"] for n in main)
-    height = max(n["y"] for n in main) - min(n["y"] for n in main)
-    assert max(width, height) > 700  # most of the 920-unit square, not a corner
-    lone = [n for n in data["nodes"] if n["id"].startswith("section:L")]
-    assert min(n["y"] for n in lone) > max(n["y"] for n in main)  # in the strip below
 
 
 def test_a_big_graph_keeps_sections_and_items_first_and_says_what_it_left_out():
@@ -68,13 +84,25 @@ def test_a_big_graph_keeps_sections_and_items_first_and_says_what_it_left_out():
     kept = {n["id"] for n in data["nodes"]}
     ids = [n["id"] for n in data["nodes"]]
     assert all(ids[s] in kept and ids[t] in kept for s, t, _ in data["edges"])
+    assert all(n["parent"] in kept for n in data["nodes"] if n["parent"])
+
+
+def test_a_parent_left_out_leaves_its_child_at_the_top():
+    graph = nx.DiGraph()
+    graph.add_node("item:x", type="item", label="X", section="S")
+    graph.add_node("misconception:x#1", type="misconception", label="M", section="S")
+    graph.add_edge("item:x", "misconception:x#1", relation="has_misconception")
+    (node,) = concept_map(graph, max_nodes=1)["nodes"]
+    assert node["id"] == "item:x" and node["parent"] is None
+    both = concept_map(graph)["nodes"]
+    assert [n["parent"] for n in both] == [None, "item:x"]
 
 
 def test_labels_are_data_for_the_browser_to_insert_as_text():
     graph = nx.DiGraph()
     graph.add_node("item:x", type="item", label=EVIL, section="S")
     (node,) = concept_map(graph)["nodes"]
-    assert node["label"] == EVIL  # escaped by the browser (textContent), proven in test_browser
+    assert node["label"] == EVIL  # drawn on a canvas or set as textContent, never as HTML
 
 
 def test_an_unknown_node_type_still_gets_a_colour():

@@ -71,8 +71,8 @@ class AppState:
     )
 
     def __post_init__(self) -> None:
-        # A guide's key names fixed content, and a 600-node layout takes seconds: too long to
-        # redo each time a session picks the guide.
+        # A guide's key names fixed content: its map's data is made once, not each time a session
+        # picks the guide.
         self._maps = functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)(self._lay_out)
 
     def studying(self, key: str | None) -> Tutor:

@@ -1,5 +1,6 @@
-"""The Explore tab: the guide's concept map, a concept's neighbourhood, and the path between two
-concepts. The map is drawn in the browser by our own JavaScript (``tutor/web/static/``)."""
+"""The Explore tab: the guide's concept map, finding a concept, a concept's neighbourhood, and the
+path between two concepts. The map is drawn in the browser with the vendored Cytoscape.js
+(``tutor/web/static/``, docs/conceptmap.md)."""
 
 from __future__ import annotations
 
