@@ -22,6 +22,7 @@ from tutor.study.library import BUILTIN_KEY, MAX_GUIDE_BYTES, GuideLibrary
 from tutor.study.progress import DEFAULT_LEARNER, ProgressStore
 from tutor.web.friendly import friendly_errors as _friendly_errors  # noqa: F401 (test_store_faults)
 from tutor.web.guard import RequestGuard, cap_log_lines
+from tutor.web.signin import Sessions, SignIn
 from tutor.web.state import AppState
 from tutor.web.tabs import chat, check, classroom, exam, explore, guides, progress, quiz
 from tutor.web.tabs.chat import MAX_HISTORY
@@ -54,7 +55,7 @@ def build_app(
     without it, and for each upload, the library's progress store for the guide
     (``GuideLibrary.progress_url``) is opened on first use.
 
-    With ``accounts`` (a class server; launch it with ``auth=accounts.verify``) every learner
+    With ``accounts`` (a class server: ``launch`` it with them too) every learner
     signs in, and the quiz, exam and progress read and change only the signed-in learner's own
     progress, whatever name is typed; a teacher may view any learner's progress.
     """
@@ -64,7 +65,7 @@ def build_app(
         with gr.Row(equal_height=True):
             gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
             if accounts is not None:
-                gr.Button("Sign out", link="/logout", size="sm", scale=0, min_width=100)
+                gr.Button("Sign out", link="/signout", size="sm", scale=0, min_width=100)
         state = AppState(
             tutor=tutor,
             library=library,
@@ -87,9 +88,15 @@ def _signed_in(request: gr.Request) -> gr.Textbox:
     return gr.Textbox(value=request.username, interactive=False)
 
 
-def launch(demo: gr.Blocks, **kwargs: Any) -> tuple:
+def launch(demo: gr.Blocks, *, accounts: Accounts | None = None, **kwargs: Any) -> tuple:
     """Launch ``demo`` behind ``RequestGuard`` (its limits on requests, uploads and logins),
-    with uploads refused past ``MAX_GUIDE_BYTES``; ``kwargs`` go to ``Blocks.launch``."""
+    with uploads refused past ``MAX_GUIDE_BYTES``; ``kwargs`` go to ``Blocks.launch``. With
+    ``accounts``, behind their sign-in page, sessions in signed cookies (``tutor.web.signin``)."""
+    signin: list[Middleware] = []
+    if accounts is not None:
+        sessions = Sessions(accounts)
+        kwargs["auth_dependency"] = sessions.user
+        signin.append(Middleware(SignIn, accounts=accounts, sessions=sessions))
     guard = Middleware(
         RequestGuard,
         events=lambda: demo.fns.keys(),
@@ -98,7 +105,7 @@ def launch(demo: gr.Blocks, **kwargs: Any) -> tuple:
     )
     kwargs.setdefault("max_file_size", MAX_GUIDE_BYTES)  # refused before it is stored
     app_kwargs = kwargs.pop("app_kwargs", None) or {}
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), guard]
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), guard, *signin]
     return demo.launch(app_kwargs=app_kwargs, **kwargs)
 
 
@@ -120,8 +127,6 @@ def serve(
     if warm:  # load the model now, not on the first learner's question
         warm()
     demo = build_app(tutor, store, settings=settings, accounts=accounts)
-    if accounts is not None:
-        launch_kwargs["auth"] = accounts.verify
     # Four requests run at once (the model is CPU-bound on a small machine); a burst of up to
     # QUEUE_SIZE more waits its turn instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
@@ -129,6 +134,7 @@ def serve(
     launch_kwargs.setdefault("quiet", True)  # Gradio's own banner: our one line says it
     _, url, _ = launch(
         demo,
+        accounts=accounts,
         server_name=host,
         server_port=port,
         show_error=False,

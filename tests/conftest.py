@@ -142,14 +142,17 @@ def served_app(
     Uploaded guides go to ``library``, or to a throw-away folder: never the project's own."""
     import app
 
-    if accounts is not None:
-        launch["auth"] = accounts.verify
     with tempfile.TemporaryDirectory(prefix="ecs-tutor-app-") as scratch:
         settings = Settings(cache_dir=Path(scratch) / "cache", data_dir=Path(scratch) / "data")
         demo = app.build_app(tutor, store, library=library, settings=settings, accounts=accounts)
         demo.queue()
         _, url, _ = app.launch(
-            demo, server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch
+            demo,
+            accounts=accounts,
+            server_name="127.0.0.1",
+            prevent_thread_lock=True,
+            quiet=True,
+            **launch,
         )
         try:
             yield demo, url

@@ -2,6 +2,7 @@
 gradio_client as signed-in learners and a teacher, on SQLite and on PostgreSQL. Each learner
 reaches only their own progress, whatever name they send."""
 
+import httpx
 import pytest
 from conftest import served_app
 from gradio_client import Client
@@ -11,6 +12,7 @@ from ingest import load_catalog
 from tutor.study.accounts import TEACHER, Accounts
 from tutor.study.progress import ProgressStore
 from tutor.study.quiz import Quiz
+from tutor.web.signin import COOKIE
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:::gradio.queueing"),
@@ -32,16 +34,40 @@ def server(tutor, module_database):
     store.close()
 
 
+def _cookie(url: str, name: str, password: str | None = None) -> httpx.Response:
+    """The sign-in form posted: its response (303 and the session cookie, or 400)."""
+    form = {"username": name, "password": password or PASSWORDS[name]}
+    return httpx.post(url + "signin", data=form, follow_redirects=False)
+
+
 def _as(url: str, name: str) -> Client:
-    return Client(url, auth=(name, PASSWORDS[name]), verbose=False)
+    signed = _cookie(url, name)
+    return Client(url, headers={"Cookie": f"{COOKIE}={signed.cookies[COOKIE]}"}, verbose=False)
 
 
 def test_nothing_is_reachable_without_signing_in(server):
     url, _ = server
-    with pytest.raises(Exception):  # noqa: B017 (gradio_client's own error for a login page)
-        Client(url, verbose=False)
-    with pytest.raises(Exception):  # noqa: B017
-        Client(url, auth=("ana", "not ana's password"), verbose=False)
+    page = httpx.get(url, follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/signin")
+    assert httpx.get(url + "gradio_api/info").status_code == 401
+    assert httpx.get(url + "config").status_code == 401
+    refused = _cookie(url, "ana", "not ana's password")
+    assert refused.status_code == 400 and COOKIE not in refused.cookies
+    assert "Wrong name or password." in refused.text
+    forged = httpx.get(url + "config", cookies={COOKIE: "ana.AAAAAA.forged"})
+    assert forged.status_code == 401
+
+
+def test_a_session_is_a_signed_cookie_any_replica_reads(server):
+    url, _ = server
+    signed = _cookie(url, "ana")
+    assert (signed.status_code, signed.headers["location"]) == (303, "/")
+    cookie = signed.cookies[COOKIE]
+    assert httpx.get(url + "config", cookies={COOKIE: cookie}).status_code == 200
+    tampered = cookie.replace("ana", "tess", 1)
+    assert httpx.get(url + "config", cookies={COOKIE: tampered}).status_code == 401
+    out = httpx.get(url + "signout", cookies={COOKIE: cookie}, follow_redirects=False)
+    assert out.headers["location"] == "/signin" and "Max-Age=0" in out.headers["set-cookie"]
 
 
 def test_a_learner_reaches_only_their_own_progress_whatever_name_is_sent(server):
@@ -86,3 +112,17 @@ def test_the_class_view_is_a_teachers(server):
         for endpoint in ("/class_view", "/class_csv"):
             with pytest.raises(AppError, match="the class view is for teachers"):
                 _as(url, learner).predict(api_name=endpoint)
+
+
+def test_a_session_made_on_one_replica_is_good_on_another(server, tutor, module_database):
+    url, store = server
+    other_accounts = Accounts(module_database)  # a second server on the same database
+    with served_app(tutor, store, accounts=other_accounts) as (_, other):
+        cookie = _cookie(url, "bo").cookies[COOKIE]
+        assert httpx.get(other + "config", cookies={COOKIE: cookie}).status_code == 200
+        bo = Client(other, headers={"Cookie": f"{COOKIE}={cookie}"}, verbose=False)
+        card = next(c for c in store.quiz.cards if c.kind == "true_false")
+        before = sum(d.reviews for d in store.history("bo"))
+        bo.predict("bo", card.id, card.answer, api_name="/answer")
+        assert sum(d.reviews for d in store.history("bo")) == before + 1
+    other_accounts.close()

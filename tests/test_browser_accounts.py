@@ -52,9 +52,9 @@ def _signed_in(browser, url: str, name: str, password: str | None = None):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(30_000)
     page.goto(url)
-    page.get_by_label("Username").fill(name)
+    page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill(password or PASSWORDS[name])
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Sign in").click()
     if password is None:
         expect(page.get_by_role("heading", name="ECS Tutor")).to_be_visible()
     return page
@@ -65,7 +65,7 @@ def test_a_wrong_password_keeps_the_app_closed(browser, server):
 
     url, _ = server
     page = _signed_in(browser, url, "ana", "not ana's password")
-    expect(page.get_by_text("Incorrect Credentials")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text("Wrong name or password.")
     expect(page.get_by_role("tab", name="Quiz")).to_have_count(0)
     page.close()
 
@@ -88,7 +88,9 @@ def test_a_learner_reviews_as_themself_and_sees_no_class_tab(browser, server):
     expect(page.get_by_label("Next due")).not_to_have_value("")  # the review is saved
     assert [d.reviews for d in store.history("ana")] == [1]
     page.get_by_role("link", name="Sign out").click()
-    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.goto(url)  # signed out: the app sends the browser to the sign-in page again
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.close()
 
 

@@ -55,7 +55,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _serve_class(args: argparse.Namespace, chosen: Settings) -> int:
-    """Serve behind the accounts' sign-in; refused with no account yet, or beside --auth."""
+    """Serve behind the accounts' sign-in (refused beside --auth)."""
     import app
     from tutor.study.accounts import Accounts
     from tutor.study.progress import store_url
@@ -63,8 +63,11 @@ def _serve_class(args: argparse.Namespace, chosen: Settings) -> int:
     if args.auth:
         raise TutorError("--accounts and --auth are two kinds of login: choose one")
     accounts = Accounts(store_url(chosen))
-    if not accounts.names():
-        accounts.close()
-        raise TutorError("no account yet: add one with `ecs-tutor users add NAME [--teacher]`")
+    if not accounts.names():  # a new class server: its first account may be added while it runs
+        print(
+            "ecs-tutor: warning: no account yet, so nobody can sign in: add one with "
+            "`ecs-tutor users add NAME --teacher`",
+            file=sys.stderr,
+        )
     app.serve(open_tutor(args), host=args.host, port=args.port, settings=chosen, accounts=accounts)
     return 0

@@ -8,6 +8,7 @@ keeps the learner's progress.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -17,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from tutor.errors import BadInput
 from tutor.study.progress import learner_name
-from tutor.study.progress_db import AccountRow, LearnerRow, learner_id_of, open_database
+from tutor.study.progress_db import (
+    AccountRow,
+    LearnerRow,
+    MetaRow,
+    learner_id_of,
+    open_database,
+)
 
 LEARNER, TEACHER = "learner", "teacher"
 ROLES = (LEARNER, TEACHER)
@@ -66,6 +73,16 @@ class Accounts:
         with Session(self._writer) as session, session.begin():
             row = self._row(session, name)
             session.execute(delete(AccountRow).where(AccountRow.learner_id == row.learner_id))
+
+    def session_secret(self) -> str:
+        """The key that signs sign-in cookies: made once and kept in the database, so that every
+        replica of a server reads the same sessions."""
+        with Session(self._writer) as session, session.begin():
+            found = session.get(MetaRow, "session_secret")
+            if found is None:
+                found = MetaRow(key="session_secret", value=secrets.token_hex(32))
+                session.add(found)
+            return found.value
 
     def verify(self, name: str, password: str) -> bool:
         """Whether ``password`` is the account's. A hash made with older parameters is

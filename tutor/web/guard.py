@@ -81,7 +81,7 @@ class RequestGuard:
         if path.endswith("/queue/join") and not self._known_event(body):
             await _refuse(send, 404, "no such event")
             return
-        login = method == "POST" and path.endswith("/login")
+        login = method == "POST" and (path.endswith("/login") or path == "/signin")
         client = (scope.get("client") or ("?", 0))[0]
         if login:
             attempt = self._attempt(client)

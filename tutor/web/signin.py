@@ -1,0 +1,180 @@
+"""Signing in to a class server: a sign-in page, and sessions kept in a signed cookie.
+
+The cookie holds the learner's name and when they signed in, signed with the key kept in the
+database (``Accounts.session_secret``): any replica of the server reads it, so a learner whose
+replica goes carries on with another without signing in again. Gradio asks ``Sessions.user``
+who a request is from (its ``auth_dependency``); ``SignIn``, an ASGI middleware behind
+``RequestGuard`` (which throttles wrong sign-ins per address), serves ``/signin`` and
+``/signout`` and sends a browser that is not signed in to the sign-in page.
+
+A session lasts ``SESSION_SECONDS``; signing out removes the cookie from the browser (a copy of
+it taken before stays valid until then), and removing an account ends its sessions within
+``RECHECK_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from urllib.parse import parse_qs
+
+import anyio
+from itsdangerous import BadSignature, TimestampSigner
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tutor.study.accounts import Accounts
+
+COOKIE = "ecs-tutor-session"
+SESSION_SECONDS = 12 * 3600
+RECHECK_SECONDS = 60.0  # how long "this account still exists" is taken as known
+_FORM_LIMIT = 4096  # bytes of a sign-in form
+
+
+class Sessions:
+    """Signs a name into a cookie value, and reads the name back from a request's cookie."""
+
+    def __init__(self, accounts: Accounts, *, max_age: int = SESSION_SECONDS):
+        self._accounts = accounts
+        self._signer = TimestampSigner(accounts.session_secret(), salt="ecs-tutor-session")
+        self._max_age = max_age
+        self._known: dict[str, float] = {}  # name -> when its account was last seen
+        self._lock = threading.Lock()
+
+    def cookie_for(self, name: str) -> str:
+        return self._signer.sign(name.encode("utf-8")).decode("ascii")
+
+    def name_in(self, value: str | None) -> str | None:
+        """The name a cookie value was signed for, if the signature holds, it is younger than
+        the session's age, and the account still exists."""
+        if not value:
+            return None
+        try:
+            name = self._signer.unsign(value, max_age=self._max_age).decode("utf-8")
+        except (BadSignature, UnicodeDecodeError):
+            return None
+        return name if self._exists(name) else None
+
+    def user(self, request) -> str | None:
+        """Gradio's ``auth_dependency``: who sent the request, or None."""
+        return self.name_in(request.cookies.get(COOKIE))
+
+    def _exists(self, name: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._known.get(name, -RECHECK_SECONDS) < RECHECK_SECONDS:
+                return True
+        if self._accounts.role(name) is None:
+            return False
+        with self._lock:
+            self._known[name] = now
+        return True
+
+
+class SignIn:
+    """``/signin`` (the form, and checking it), ``/signout``, and the app's page sent to the
+    sign-in form while the browser is not signed in."""
+
+    def __init__(self, app: ASGIApp, *, accounts: Accounts, sessions: Sessions):
+        self.app, self.accounts, self.sessions = app, accounts, sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"].rstrip("/") or "/", scope["method"]
+        if path == "/signin" and method == "POST":
+            await self._sign_in(scope, receive, send)
+        elif path == "/signin":
+            await _page(send, 200, _form(""))
+        elif path == "/signout":
+            await _redirect(
+                send, "/signin", f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+            )
+        elif path == "/" and method == "GET" and not self._signed_in(scope):
+            await _redirect(send, "/signin")
+        else:
+            await self.app(scope, receive, send)
+
+    def _signed_in(self, scope: Scope) -> bool:
+        return self.sessions.name_in(_cookies(scope).get(COOKIE)) is not None
+
+    async def _sign_in(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > _FORM_LIMIT or not message.get("more_body"):
+                break
+        form = parse_qs(body[:_FORM_LIMIT].decode("utf-8", "replace"))
+        name = (form.get("username") or [""])[0].strip()
+        password = (form.get("password") or [""])[0]
+        ok = await anyio.to_thread.run_sync(self.accounts.verify, name, password)
+        if not ok:  # 400: RequestGuard counts it as a wrong sign-in from this address
+            await _page(send, 400, _form("Wrong name or password."))
+            return
+        secure = "; Secure" if _https(scope) else ""
+        cookie = (
+            f"{COOKIE}={self.sessions.cookie_for(name)}; Max-Age={SESSION_SECONDS}; Path=/; "
+            f"HttpOnly; SameSite=Lax{secure}"
+        )
+        await _redirect(send, "/", cookie)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                name, _, kept = part.strip().partition("=")
+                cookies.setdefault(name, kept)
+    return cookies
+
+
+def _https(scope: Scope) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through a proxy that says so)."""
+    forwarded = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"")
+    return scope.get("scheme") == "https" or forwarded == b"https"
+
+
+async def _redirect(send: Send, where: str, cookie: str = "") -> None:
+    headers = [(b"location", where.encode()), (b"content-length", b"0")]
+    if cookie:
+        headers.append((b"set-cookie", cookie.encode("latin-1")))
+    await send({"type": "http.response.start", "status": 303, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _page(send: Send, status: int, page: str) -> None:
+    body = page.encode("utf-8")
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _form(error: str) -> str:
+    said = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · ECS Tutor</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 22rem; margin: 4rem auto; padding: 0 1rem; }}
+label {{ display: block; margin-top: 1rem; }}
+input {{ width: 100%; padding: .5rem; font-size: 1rem; box-sizing: border-box; }}
+button {{ margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }}
+.error {{ color: #a40000; }}
+</style></head>
+<body><h1>ECS Tutor</h1><p>Sign in to study with your class.</p>{said}
+<form method="post" action="/signin">
+<label for="username">Name</label>
+<input id="username" name="username" autocomplete="username" required maxlength="80">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form></body></html>
+"""
