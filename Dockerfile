@@ -1,7 +1,9 @@
 # ECS Tutor as a container image, for Amazon ECS on Fargate (deploy/ecs-tutor.yaml, docs/deploy.md).
 #
 #   docker build -t ecs-tutor .
-#   docker run --init -p 127.0.0.1:7860:7860 ecs-tutor        # then open http://127.0.0.1:7860
+#   docker run --init --name tutor -p 127.0.0.1:7860:7860 ecs-tutor
+#   docker exec -it tutor python /opt/ecs-tutor/entrypoint.py users add tess --teacher
+#   # then open http://127.0.0.1:7860 and sign in as tess
 #
 # Two stages: the builder installs the project into a venv and builds the search index; the
 # runtime stage copies only the venv and the index onto a clean slim Python, and runs as a
@@ -81,13 +83,18 @@ WORKDIR /var/lib/ecs-tutor
 EXPOSE 7860
 
 # For `docker run`; ECS ignores an image's HEALTHCHECK and runs the one in the task definition
-# (the same command). "/" answers 200 once the model is loaded and the app is up, with or
-# without a login. No curl in a slim image: Python's urllib does it.
+# (the same command). The app answers once the model is loaded and it is up. "/" suits both
+# ways of serving: with --accounts it answers 303 to /signin, which urllib follows and which
+# answers 200 (the load balancer, which follows no redirect, checks /signin itself); without,
+# "/" answers 200. No curl in a slim image: Python's urllib does it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/', timeout=4)"]
 
 ENTRYPOINT ["python", "/opt/ecs-tutor/entrypoint.py"]
-# 0.0.0.0, not the app's own default 127.0.0.1: inside a container, loopback is only the
-# container itself, and the ALB reaches the task on its own network interface (awsvpc). The
-# task's security group admits only the ALB. Outside a container keep the default.
-CMD ["serve", "--host", "0.0.0.0", "--port", "7860"]
+# A class server: everyone signs in with an account kept in the progress database
+# (`ecs-tutor users`, run through the entrypoint so that it reaches the same database; with no
+# account yet it starts and says so). 0.0.0.0, not the app's own default 127.0.0.1: inside a
+# container, loopback is only the container itself, and the ALB reaches the task on its own
+# network interface (awsvpc). The task's security group admits only the ALB. Outside a
+# container keep the default.
+CMD ["serve", "--accounts", "--host", "0.0.0.0", "--port", "7860"]

@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast index eval fit lint clean bench loadtest audit
+.PHONY: run test test-fast index eval fit lint clean bench loadtest loadtest-cluster audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench: index
 # round (figures in docs/loadtest.json).
 loadtest: index
 	$(PY) loadtest/run.py --clients 50 --seconds 60 --rounds 3 --out docs/loadtest.json
+
+# Two replicas behind HAProxy on a PostgreSQL database (TEST_POSTGRES_URL, as .ci/run sets it):
+# 100 signed-in learners reviewing for 60 s, one replica killed half-way (docs/loadtest-cluster.json).
+loadtest-cluster: index
+	$(PY) loadtest/cluster.py --learners 100 --seconds 60 --out docs/loadtest-cluster.json
 
 # Known vulnerabilities in the installed packages (docs/audit.md). tools/audit.py first makes sure
 # pip-audit's service really answers (it must report the advisories of jinja2 2.10); only then does

@@ -9,6 +9,11 @@ the task's stop signal itself).
 
 ``ECS_TUTOR_PROGRESS_DB``, if already set, is kept as it is; with no ``DB_HOST`` the tutor keeps
 its own default (SQLite in the data folder), which is what ``docker run`` on a laptop gets.
+
+Any other ``ecs-tutor`` command run in a running task goes through here too, e.g. through ECS Exec
+``python /opt/ecs-tutor/entrypoint.py users add tess --teacher``: such a command does not pass
+through the image's entrypoint, so plain ``ecs-tutor`` would find no URL and keep its accounts
+in a SQLite file of that one task (docs/deploy.md, "Accounts").
 """
 
 from __future__ import annotations

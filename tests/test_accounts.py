@@ -126,3 +126,18 @@ def test_a_class_server_has_one_kind_of_login(tmp_path, capsys):
 
     assert main(["serve", "--accounts", "--auth", "a:b", "--data-dir", str(tmp_path)]) == 1
     assert "--accounts and --auth are two kinds of login" in capsys.readouterr().err
+
+
+def test_replicas_starting_together_agree_on_one_session_key(database):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def key(_):
+        accounts = Accounts(database)
+        try:
+            return accounts.session_secret()
+        finally:
+            accounts.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        keys = set(pool.map(key, range(4)))
+    assert len(keys) == 1 and len(keys.pop()) == 64

@@ -1,9 +1,11 @@
 """The deployment on Amazon ECS (Dockerfile, deploy/ecs-tutor.yaml, deploy/entrypoint.py): both
-linters find nothing, and the practices the tutor teaches hold, read from the files themselves."""
+linters find nothing, and the practices the tutor teaches hold, read from the files themselves;
+the class server's sign-in answers the load balancer's health check without a session."""
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 import os
 import re
@@ -19,6 +21,9 @@ import pytest
 from conftest import POSTGRES
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tutor.study.accounts import Accounts
+from tutor.web.signin import Sessions, SignIn
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "ecs-tutor.yaml"
@@ -71,6 +76,25 @@ def _points_to(value: Any, name: str) -> bool:
     return got is not None and (got[0] if isinstance(got, list) else got.split(".")[0]) == name
 
 
+_NO_VALUE = object()
+
+
+def _resolved(node: Any, conditions: dict[str, bool]) -> Any:
+    """node with each Fn::If decided by conditions and AWS::NoValue left out, as CloudFormation
+    does once the parameters are known."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::If"}:
+            name, if_true, if_false = node["Fn::If"]
+            return _resolved(if_true if conditions[name] else if_false, conditions)
+        if node == {"Ref": "AWS::NoValue"}:
+            return _NO_VALUE
+        pairs = ((k, _resolved(v, conditions)) for k, v in node.items())
+        return {k: v for k, v in pairs if v is not _NO_VALUE}
+    if isinstance(node, list):
+        return [v for v in (_resolved(v, conditions) for v in node) if v is not _NO_VALUE]
+    return node
+
+
 def _keys(node: Any) -> list[str]:
     if isinstance(node, dict):
         return [*node.keys(), *(k for v in node.values() for k in _keys(v))]
@@ -105,14 +129,41 @@ def test_a_failed_deployment_trips_the_circuit_breaker_and_rolls_back(template):
     assert service["HealthCheckGracePeriodSeconds"] >= 60
 
 
-def test_the_target_group_keeps_a_browser_on_its_task_and_checks_health(template):
+def test_the_target_group_checks_the_sign_in_page_and_keeps_a_browser_on_its_task(template):
     group = _props(template, "AWS::ElasticLoadBalancingV2::TargetGroup")
     attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
+    # Sign-in needs no stickiness (any task reads the cookie); Gradio's in-memory state does.
     assert attributes["stickiness.enabled"] == "true"
     assert attributes["stickiness.type"] == "lb_cookie"
-    assert group["HealthCheckPath"] == "/"
+    assert (group["HealthCheckPath"], group["Matcher"]) == ("/signin", {"HttpCode": "200"})
     assert group["TargetType"] == "ip"  # awsvpc tasks register by IP address
     assert group["Port"] == 7860
+
+
+@pytest.fixture
+def sign_in(tmp_path):
+    """The app's sign-in in front of a stand-in for Gradio that fails every request it gets, over
+    a new database with no account (a class server's first start)."""
+    from starlette.responses import PlainTextResponse
+    from starlette.testclient import TestClient
+
+    accounts = Accounts(f"sqlite:///{tmp_path / 'progress.db'}")
+    gradio = PlainTextResponse("reached the app", status_code=500)
+    app = SignIn(gradio, accounts=accounts, sessions=Sessions(accounts))
+    # Not as a context manager: that would send a lifespan event the stand-in does not take.
+    yield TestClient(app, base_url="http://task:7860", follow_redirects=False)
+    accounts.close()
+
+
+def test_the_health_check_paths_answer_200_without_a_session(template, sign_in):
+    # The load balancer follows no redirect: its path must answer 200 itself.
+    path = _props(template, "AWS::ElasticLoadBalancingV2::TargetGroup")["HealthCheckPath"]
+    assert sign_in.get(path).status_code == 200
+    front = sign_in.get("/")
+    assert (front.status_code, front.headers["location"]) == (303, "/signin")
+    # The container's check asks for "/" with urllib, which follows the redirect.
+    followed = sign_in.get("/", follow_redirects=True)
+    assert (followed.status_code, followed.url.path) == (200, "/signin")
 
 
 def test_the_task_role_and_the_execution_role_are_two_roles(template):
@@ -140,9 +191,78 @@ def test_the_execution_role_may_read_the_database_secret_and_nothing_more(templa
     ]
 
 
-def test_the_app_itself_gets_no_aws_permissions(template):
-    role = template["Resources"]["TaskRole"]["Properties"]
+def test_without_ecs_exec_the_app_itself_gets_no_aws_permissions(template):
+    role = _resolved(
+        template["Resources"]["TaskRole"]["Properties"], {"ExecuteCommandEnabled": False}
+    )
     assert set(role) == {"AssumeRolePolicyDocument"}
+
+
+def test_ecs_exec_is_off_unless_the_operator_turns_it_on_and_the_service_follows(template):
+    parameter = template["Parameters"]["EnableExecuteCommand"]
+    assert (parameter["AllowedValues"], parameter["Default"]) == (["true", "false"], "false")
+    condition = template["Conditions"]["ExecuteCommandEnabled"]
+    assert condition == {"Fn::Equals": [{"Ref": "EnableExecuteCommand"}, "true"]}
+    service = _props(template, "AWS::ECS::Service")
+    assert service["EnableExecuteCommand"] == {"Ref": "EnableExecuteCommand"}
+
+
+def _listed(action: str | list[str]) -> list[str]:
+    return [action] if isinstance(action, str) else action
+
+
+def _task_role_statements(template: dict[str, Any], *, exec_on: bool) -> list[dict[str, Any]]:
+    role = template["Resources"]["TaskRole"]["Properties"]
+    policies = _resolved(role, {"ExecuteCommandEnabled": exec_on}).get("Policies", [])
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+
+@pytest.mark.parametrize("exec_on", [False, True])
+def test_the_task_role_has_session_manager_channels_only_with_ecs_exec(template, exec_on):
+    statements = _task_role_statements(template, exec_on=exec_on)
+    actions = [a for s in statements for a in _listed(s["Action"])]
+    channels = [a for a in actions if a.startswith("ssm")]
+    expected = [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ]
+    assert channels == (expected if exec_on else [])
+
+
+def test_with_ecs_exec_the_task_role_may_write_only_the_apps_log_and_open_channels(template):
+    statements = _task_role_statements(template, exec_on=True)
+    assert all(s["Effect"] == "Allow" for s in statements)
+    # On "*" as the ECS developer guide's ECS Exec page gives them: the channels, and finding
+    # the log group.
+    wide = [a for s in statements if s["Resource"] == "*" for a in _listed(s["Action"])]
+    assert sorted(wide) == [
+        "logs:DescribeLogGroups",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ]
+    (log,) = [s for s in statements if s["Resource"] != "*"]
+    assert _points_to(log["Resource"], "LogGroup")
+    assert log["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+
+
+def test_ecs_exec_sessions_are_logged_where_the_app_logs(template):
+    cluster = _props(template, "AWS::ECS::Cluster")
+    # DEFAULT: the task definition's awslogs configuration, the app's log group.
+    assert cluster["Configuration"]["ExecuteCommandConfiguration"] == {"Logging": "DEFAULT"}
+
+
+def test_the_app_takes_a_learners_address_from_the_load_balancer_only(template):
+    (container,) = _props(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
+    env = {e["Name"]: e["Value"] for e in container["Environment"]}
+    trusted = [ipaddress.ip_network(n) for n in env["FORWARDED_ALLOW_IPS"].split(",")]
+    assert trusted and all(n.is_private for n in trusted)  # never "*", never a public range
+    balancer = _props(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = {a["Key"]: a["Value"] for a in balancer["LoadBalancerAttributes"]}
+    assert attributes["routing.http.xff_header_processing.mode"] == "append"
 
 
 def test_the_password_comes_from_secrets_manager_and_is_written_nowhere(template):
@@ -301,12 +421,27 @@ def test_the_image_has_two_stages_and_the_last_runs_as_a_user_that_is_not_root()
     assert user.split(":")[0] not in ("root", "0")
 
 
-def test_the_running_stage_checks_its_health_with_python_and_serves_on_all_interfaces():
+def test_the_running_stage_serves_a_class_with_accounts_on_all_interfaces():
     _, runtime = _stages(DOCKERFILE)
     words = dict(runtime)
     assert "urllib.request.urlopen('http://127.0.0.1:7860/'" in words["HEALTHCHECK"]
-    assert json.loads(words["CMD"]) == ["serve", "--host", "0.0.0.0", "--port", "7860"]
+    assert json.loads(words["CMD"]) == [
+        "serve",
+        "--accounts",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "7860",
+    ]
     assert "HF_HUB_OFFLINE=1" in words["ENV"]
+
+
+def test_the_task_definition_checks_health_as_the_image_does(template):
+    (container,) = _props(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
+    _, runtime = _stages(DOCKERFILE)
+    image_check = json.loads(dict(runtime)["HEALTHCHECK"].split(" CMD ", 1)[1])
+    assert container["HealthCheck"]["Command"] == ["CMD", *image_check]
+    assert "Command" not in container  # the image's CMD, --accounts included
 
 
 def test_the_running_stage_copies_only_the_venv_the_index_and_the_entrypoint():
@@ -381,7 +516,14 @@ def test_a_database_host_without_its_password_is_refused_by_name(entrypoint):
         entrypoint.progress_url(PARTS)
 
 
-def test_the_entrypoint_becomes_ecs_tutor_with_the_url_and_without_the_parts(tmp_path):
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", "--port", "7860"],
+        ["users", "add", "tess", "--teacher"],  # what an operator runs through ECS Exec
+    ],
+)
+def test_the_entrypoint_becomes_ecs_tutor_with_the_url_and_without_the_parts(tmp_path, argv):
     # A stand-in ecs-tutor on PATH that says what it was given.
     fake = tmp_path / "ecs-tutor"
     fake.write_text(
@@ -391,14 +533,14 @@ def test_the_entrypoint_becomes_ecs_tutor_with_the_url_and_without_the_parts(tmp
     fake.chmod(0o755)
     env = {"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", **PARTS, "DB_PASSWORD": "p@ss"}
     run = subprocess.run(
-        [sys.executable, str(ENTRYPOINT), "serve", "--port", "7860"],
+        [sys.executable, str(ENTRYPOINT), *argv],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
     seen = json.loads(run.stdout)
-    assert seen["argv"] == ["serve", "--port", "7860"]
+    assert seen["argv"] == argv
     assert seen["env"]["ECS_TUTOR_PROGRESS_DB"] == (
         "postgresql+psycopg://ecstutor:p%40ss@db.internal:5432/ecstutor?sslmode=require"
     )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutor.errors import BadInput
@@ -22,6 +23,7 @@ from tutor.study.progress_db import (
     AccountRow,
     LearnerRow,
     MetaRow,
+    ProgressError,
     learner_id_of,
     open_database,
 )
@@ -77,12 +79,17 @@ class Accounts:
     def session_secret(self) -> str:
         """The key that signs sign-in cookies: made once and kept in the database, so that every
         replica of a server reads the same sessions."""
-        with Session(self._writer) as session, session.begin():
-            found = session.get(MetaRow, "session_secret")
-            if found is None:
-                found = MetaRow(key="session_secret", value=secrets.token_hex(32))
-                session.add(found)
-            return found.value
+        for _ in range(2):  # two replicas starting at once on a new database: one key wins
+            try:
+                with Session(self._writer) as session, session.begin():
+                    found = session.get(MetaRow, "session_secret")
+                    if found is None:
+                        found = MetaRow(key="session_secret", value=secrets.token_hex(32))
+                        session.add(found)
+                    return found.value
+            except IntegrityError:
+                continue
+        raise ProgressError("cannot keep the key that signs sessions in the database")
 
     def verify(self, name: str, password: str) -> bool:
         """Whether ``password`` is the account's. A hash made with older parameters is
