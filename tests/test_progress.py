@@ -427,3 +427,29 @@ def _head() -> str:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_progress_db_copied_into_another_database_keeps_every_review(
+    tmp_path, database, quiz, scheduler
+):
+    from tutor.cli import main
+    from tutor.study.accounts import Accounts
+
+    source = progress_url(tmp_path / "laptop")
+    store = ProgressStore(source, quiz=quiz, scheduler=scheduler)
+    for n, card in enumerate(quiz.cards[:6]):
+        store.review("ana" if n % 2 else "bo", card.id, fsrs.Rating.Good, NOW + timedelta(hours=n))
+    before = {name: (store.history(name), store.mastery(name, NOW)) for name in ("ana", "bo")}
+    store.close()
+    accounts = Accounts(source)
+    accounts.add("ana", "ana's long password")
+    accounts.close()
+    assert main(["db", "copy", str(tmp_path / "laptop" / "progress.db"), database]) == 0
+    copied = ProgressStore(database, quiz=quiz, scheduler=scheduler)
+    assert {n: (copied.history(n), copied.mastery(n, NOW)) for n in ("ana", "bo")} == before
+    copied.review("cy", quiz.cards[0].id, fsrs.Rating.Good, NOW)  # new ids follow the copied
+    copied.close()
+    accounts = Accounts(database)
+    assert accounts.verify("ana", "ana's long password")
+    accounts.close()
+    assert main(["db", "copy", str(tmp_path / "laptop" / "progress.db"), database]) == 1

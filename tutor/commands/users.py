@@ -1,4 +1,6 @@
-"""``users``: the accounts of a class server (``serve --accounts``): add, reset, remove, list.
+"""``users``: the accounts of a class server (``serve --accounts``): add, reset, remove, list;
+and ``db copy``: a learner's or a class's progress moved into another database (SQLite's
+``progress.db`` into the class server's PostgreSQL).
 
 A password is read from the terminal without echo (twice), or as the first line of standard
 input when that is not a terminal (``printf '%s\\n' "$PASSWORD" | ecs-tutor users add ana``):
@@ -26,6 +28,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     remove = actions.add_parser("remove", help="remove an account (its progress stays)")
     remove.add_argument("name")
     listed = actions.add_parser("list", help="every account and its role")
+    database = commands.add_parser("db", help="a progress database: copy it into another")
+    copy = database.add_subparsers(dest="action", required=True, metavar="ACTION").add_parser(
+        "copy", help="every learner, account and review of SOURCE into the empty TARGET"
+    )
+    copy.add_argument("source", metavar="SOURCE", help="a SQLAlchemy URL or a progress.db file")
+    copy.add_argument("target", metavar="TARGET", help="a SQLAlchemy URL (an empty database)")
+    copy.set_defaults(run=_copy)
     for action in (add, reset, remove, listed):
         action.add_argument("--data-dir", type=Path, help="where progress.db is kept")
         action.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
@@ -65,3 +74,14 @@ def _password() -> str:
     if getpass.getpass("again: ") != first:
         raise BadInput("the two passwords differ")
     return first
+
+
+def _copy(args: argparse.Namespace) -> int:
+    from tutor.study.progress_db import copy_database
+
+    source = args.source if "://" in args.source else f"sqlite:///{Path(args.source).resolve()}"
+    if source.startswith("sqlite:///") and not Path(source.removeprefix("sqlite:///")).is_file():
+        raise BadInput(f"no progress database at {args.source!r}")
+    counts = copy_database(source, args.target)
+    print(", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items()), "copied")
+    return 0

@@ -30,7 +30,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     create_engine,
+    delete,
     event,
+    insert,
     inspect,
     select,
     text,
@@ -313,3 +315,52 @@ def _refuse(path: Path, why: str) -> NoReturn:
         f"{path.name}: not a progress database ({why}); it was left untouched — "
         "move it away to start afresh"
     )
+
+
+# --- copying ----------------------------------------------------------------------------------
+
+# Parents before the rows that name them.
+_COPIED = ("meta", "learners", "accounts", "card_states", "reviews")
+
+
+def copy_database(source: str, target: str) -> dict[str, int]:
+    """Every row of the progress database at ``source`` copied into the one at ``target`` (a
+    SQLite ``progress.db`` into a class server's PostgreSQL, say), ids kept, in one transaction;
+    how many rows of each table. ``ProgressError`` if the target holds any learner already: a
+    copy never merges. The source is only read (once brought to the newest schema)."""
+    src_engine, _ = open_database(source, guide=None)
+    dst_engine, dst_writer = open_database(target, guide=None)
+    counts: dict[str, int] = {}
+    try:
+        with Session(src_engine) as reading, Session(dst_writer) as writing, writing.begin():
+            if writing.scalar(select(LearnerRow.id).limit(1)) is not None:
+                raise ProgressError(
+                    f"{_where(dst_engine)}: holds learners already; copy into an empty one"
+                )
+            for name in _COPIED:
+                table = Base.metadata.tables[name]
+                rows = [dict(row._mapping) for row in reading.execute(select(table))]
+                if name == "meta":  # the source's schema, guide and session key win
+                    keys = [row["key"] for row in rows]
+                    writing.execute(delete(table).where(table.c.key.in_(keys)))
+                if rows:
+                    writing.execute(insert(table), rows)
+                counts[name] = len(rows)
+            if dst_engine.dialect.name == "postgresql":  # ids given: move the counters past them
+                for name in ("learners", "reviews"):
+                    writing.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                        )
+                    )
+    except DatabaseError as exc:
+        raise ProgressError(f"{_where(dst_engine)}: cannot copy into it: {exc.orig}") from None
+    finally:
+        src_engine.dispose()
+        dst_engine.dispose()
+    return counts
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
