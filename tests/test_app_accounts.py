@@ -2,6 +2,8 @@
 gradio_client as signed-in learners and a teacher, on SQLite and on PostgreSQL. Each learner
 reaches only their own progress, whatever name they send."""
 
+import json
+
 import httpx
 import pytest
 from conftest import served_app
@@ -126,3 +128,25 @@ def test_a_session_made_on_one_replica_is_good_on_another(server, tutor, module_
         bo.predict("bo", card.id, card.answer, api_name="/answer")
         assert sum(d.reviews for d in store.history("bo")) == before + 1
     other_accounts.close()
+
+
+def _file_of(url: str, name: str, api: str, data: list) -> tuple[httpx.Client, str]:
+    """A signed-in client of ``name``, and the file URL the endpoint ``api`` returned."""
+    client = httpx.Client(base_url=url, cookies={COOKIE: _cookie(url, name).cookies[COOKIE]})
+    event = client.post(f"gradio_api/call/{api}", json={"data": data}).json()["event_id"]
+    stream = client.get(f"gradio_api/call/{api}/{event}").text
+    (result,) = [line for line in stream.splitlines() if line.startswith("data:")][-1:]
+    return client, json.loads(result[5:])[0]["url"]
+
+
+def test_a_file_made_for_one_learner_is_not_anothers(server):
+    url, _ = server
+    ana, deck = _file_of(url, "ana", "export_anki", ["ana"])
+    tess, table = _file_of(url, "tess", "class_csv", [])
+    bo = httpx.Client(cookies={COOKIE: _cookie(url, "bo").cookies[COOKIE]})
+    assert deck.endswith("/ecs-tutor-ana.apkg") and table.endswith("/class-misconceptions.csv")
+    assert ana.get(deck).status_code == 200 and tess.get(deck).status_code == 200
+    assert bo.get(deck).status_code == 403  # another learner's deck
+    assert bo.get(table).status_code == 403 and ana.get(table).status_code == 403
+    assert tess.get(table).status_code == 200
+    assert httpx.get(deck).status_code in (401, 403)  # not signed in

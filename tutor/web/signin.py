@@ -15,6 +15,7 @@ it taken before stays valid until then), and removing an account ends its sessio
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 from urllib.parse import parse_qs
@@ -23,12 +24,16 @@ import anyio
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tutor.study.accounts import Accounts
+from tutor.study.accounts import TEACHER, Accounts
+from tutor.web.state import safe_filename
 
 COOKIE = "ecs-tutor-session"
 SESSION_SECONDS = 12 * 3600
 RECHECK_SECONDS = 60.0  # how long "this account still exists" is taken as known
 _FORM_LIMIT = 4096  # bytes of a sign-in form
+DECK_NAME = "ecs-tutor-{}.apkg"  # a learner's Anki deck, as the Progress tab names it
+CLASS_CSV = "class-misconceptions.csv"  # the Class tab's export
+_DECK = re.compile(r"ecs-tutor-(.+)\.apkg")
 
 
 class Sessions:
@@ -93,11 +98,26 @@ class SignIn:
             )
         elif path == "/" and method == "GET" and not self._signed_in(scope):
             await _redirect(send, "/signin")
+        elif "/file=" in path and not self._may_read(scope, path.rsplit("/", 1)[-1]):
+            await _page(send, 403, "<p>This file is another learner's.</p>")
         else:
             await self.app(scope, receive, send)
 
     def _signed_in(self, scope: Scope) -> bool:
         return self.sessions.name_in(_cookies(scope).get(COOKIE)) is not None
+
+    def _may_read(self, scope: Scope, filename: str) -> bool:
+        """A learner's own Anki deck is theirs (and their teachers'), the class's CSV is the
+        teachers'; any other file is whoever's signed in (Gradio asks for that)."""
+        name = self.sessions.name_in(_cookies(scope).get(COOKIE))
+        deck = _DECK.fullmatch(filename)
+        if deck is None and filename != CLASS_CSV:
+            return True
+        if name is None:
+            return False
+        if self.accounts.role(name) == TEACHER:
+            return True
+        return deck is not None and deck.group(1) == safe_filename(name)
 
     async def _sign_in(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = b""

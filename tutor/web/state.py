@@ -28,9 +28,14 @@ from tutor.study.accounts import TEACHER, Accounts
 from tutor.study.library import BUILTIN_KEY, MAX_STORED_GUIDES, GuideLibrary
 from tutor.study.progress import ProgressStore
 
-__all__ = ["AppState", "Follower"]
+__all__ = ["AppState", "Follower", "safe_filename"]
 
 EXPORT_KEPT = 600  # seconds an export stays on disk (Gradio serves its own copy of it)
+
+
+def safe_filename(name: str) -> str:
+    """``name`` as a file name: letters, digits, ``_``, ``.`` and ``-`` only."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "export"
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ class AppState:
         for old in root.iterdir():
             if time.time() - old.stat().st_mtime > EXPORT_KEPT:
                 shutil.rmtree(old, ignore_errors=True)
-        safe = re.sub(r"[^\w.-]+", "-", name).strip("-.") or "export"
+        safe = safe_filename(name)
         return Path(tempfile.mkdtemp(dir=root)) / safe
 
     def follow(self, key: str) -> dict:

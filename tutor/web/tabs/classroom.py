@@ -11,6 +11,7 @@ from tutor.errors import TutorError
 from tutor.study.accounts import TEACHER
 from tutor.study.classview import WEEKS, ClassView, class_view
 from tutor.web.friendly import friendly_errors
+from tutor.web.signin import CLASS_CSV
 from tutor.web.state import AppState
 
 _BARS = "▁▂▃▄▅▆▇█"  # a week's share of wrong answers, low to high
@@ -96,7 +97,7 @@ def build(state: AppState) -> None:
     def export_csv(key: str | None = None, request: gr.Request | None = None) -> str:
         """The pairs as a CSV file."""
         teacher(request)
-        path = state.export_path("class-misconceptions.csv")
+        path = state.export_path(CLASS_CSV)
         view = class_view(state.progress_store(key), teachers=teachers())
         path.write_text(view.csv(), encoding="utf-8")
         return str(path)

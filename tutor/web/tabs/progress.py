@@ -10,6 +10,7 @@ from tutor.study.anki import write_apkg
 from tutor.study.progress import DEFAULT_LEARNER
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
+from tutor.web.signin import DECK_NAME
 from tutor.web.state import AppState
 
 # Copied into the Progress tab's box in the browser: no server function backs it.
@@ -138,7 +139,7 @@ def build(state: AppState) -> None:
             learner = state.learner(learner, request)
             store = state.progress_store(key)
             history = store.review_log(learner)
-            path = state.export_path(f"ecs-tutor-{learner}.apkg")
+            path = state.export_path(DECK_NAME.format(learner))
             write_apkg(store.quiz, path, history=history, scheduler=store.scheduler)
             return str(path)
 
