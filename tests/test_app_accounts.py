@@ -150,3 +150,22 @@ def test_a_file_made_for_one_learner_is_not_anothers(server):
     assert bo.get(table).status_code == 403 and ana.get(table).status_code == 403
     assert tess.get(table).status_code == 200
     assert httpx.get(deck).status_code in (401, 403)  # not signed in
+
+
+def test_a_teacher_manages_the_class_accounts_in_the_app(server):
+    url, _ = server
+    tess = _as(url, "tess")
+    roster, said, cleared = tess.predict(
+        "dee", "dee's long password", "learner", api_name="/add_account"
+    )
+    assert ["dee", "learner"] in roster["data"] and said == "Added dee (learner)."
+    assert cleared == ""  # the password box is emptied
+    assert _cookie(url, "dee", "dee's long password").status_code == 303
+    tess.predict("dee", "a new long phrase", "learner", api_name="/reset_account")
+    assert _cookie(url, "dee", "a new long phrase").status_code == 303
+    tess.predict("dee", "", "learner", api_name="/remove_account")
+    assert _cookie(url, "dee", "a new long phrase").status_code == 400
+    with pytest.raises(AppError, match="cannot remove their own account"):
+        tess.predict("tess", "", "learner", api_name="/remove_account")
+    with pytest.raises(AppError, match="the class view is for teachers"):
+        _as(url, "ana").predict("eve", "eve's long password", "teacher", api_name="/add_account")

@@ -8,8 +8,9 @@ import gradio as gr
 import pandas as pd
 
 from tutor.errors import TutorError
-from tutor.study.accounts import TEACHER
+from tutor.study.accounts import LEARNER, ROLES, TEACHER
 from tutor.study.classview import WEEKS, ClassView, class_view
+from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.signin import CLASS_CSV
 from tutor.web.state import AppState
@@ -58,7 +59,8 @@ def _colour(value) -> str:
 
 
 def build(state: AppState) -> None:
-    """The tab (hidden until a teacher signs in) and its ``class_view`` endpoint."""
+    """The tab (hidden until a teacher signs in), its ``class_view`` and ``class_csv``
+    endpoints, and the teacher's management of the class's accounts."""
     accounts = state.accounts
     if accounts is None:
         return  # one learner on one machine: no class
@@ -74,6 +76,17 @@ def build(state: AppState) -> None:
         heat = gr.Dataframe(label="Recall in 7 days (%), per section and learner", wrap=True)
         export = gr.Button("Export CSV")
         table = gr.File(label="The pairs as CSV", interactive=False)
+        gr.Markdown("### Accounts")
+        roster = gr.Dataframe(headers=["Name", "Role"], label="The class", interactive=False)
+        with gr.Row():
+            who = gr.Textbox(label="Name", scale=2)
+            password = gr.Textbox(label="New password (10 characters or more)", type="password")
+            role = gr.Radio(list(ROLES), value=LEARNER, label="Role", scale=1)
+        with gr.Row():
+            add = gr.Button("Add account")
+            reset = gr.Button("Set password")
+            remove = gr.Button("Remove account (progress stays)", variant="stop")
+        done = gr.Markdown()
 
     def teacher(request: gr.Request | None) -> None:
         if accounts.role(getattr(request, "username", None)) != TEACHER:
@@ -102,6 +115,31 @@ def build(state: AppState) -> None:
         path.write_text(view.csv(), encoding="utf-8")
         return str(path)
 
+    @friendly_errors
+    def manage(
+        action: str, name: str, secret: str, chosen: str, request: gr.Request | None = None
+    ) -> dict:
+        """Add an account, set its password or remove it; the class list after."""
+        teacher(request)
+        if action == "add":
+            accounts.add(name, secret, role=chosen)
+            said = f"Added {name} ({chosen})."
+        elif action == "reset":
+            accounts.reset(name, secret)
+            said = f"New password set for {name}."
+        else:
+            if name.strip() == getattr(request, "username", None):
+                raise TutorError("a teacher cannot remove their own account here")
+            accounts.remove(name)
+            said = f"Removed {name}'s account; their progress stays."
+        rows = [list(row) for row in accounts.names()]
+        return {roster: rows, done: render.raw(said), password: ""}
+
+    @friendly_errors
+    def listed(request: gr.Request | None = None) -> list:
+        teacher(request)
+        return [list(row) for row in accounts.names()]
+
     def teachers() -> frozenset[str]:
         return frozenset(name for name, role in accounts.names() if role == TEACHER)
 
@@ -117,4 +155,12 @@ def build(state: AppState) -> None:
         api_name="class_view",
     )
     export.click(export_csv, inputs=[state.guide_key], outputs=table, api_name="class_csv")
+    tab.select(listed, None, roster, api_name="class_accounts")
+    for button, action in ((add, "add"), (reset, "reset"), (remove, "remove")):
+        button.click(
+            manage,
+            inputs=[gr.State(action), who, password, role],
+            outputs=[roster, done, password],
+            api_name=f"{action}_account",
+        )
     state.demo.load(reveal, None, tab)
