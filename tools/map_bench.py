@@ -35,7 +35,7 @@ from ingest import load_catalog, parse_guide, read_studied_guides  # noqa: E402
 from kg import build_graph, concept_map  # noqa: E402
 from tutor.config import BUILTIN_GUIDES  # noqa: E402
 from tutor.dev.synth import synthetic_guide  # noqa: E402
-from tutor.web.tabs.explore import STATIC, _asset, _library  # noqa: E402
+from tutor.web.tabs.explore import STATIC, concept_map_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 TIMES = ("first paint", "opening view", "open section", "focus item", "path")
@@ -46,16 +46,7 @@ HANDLE = "document.querySelector('#concept-map .cm')?.parentElement?.cm"
 def served_map(graph: nx.DiGraph) -> Iterator[str]:
     """A page with only the concept map of ``graph``, served on 127.0.0.1: its URL."""
     with gr.Blocks() as demo:
-        gr.HTML(
-            value=None,
-            html_template=_asset("concept_map.html"),
-            css_template=_asset("concept_map.css"),
-            js_on_load=_asset("concept_map.js"),
-            head=_library(),
-            apply_default_css=False,
-            map_data=concept_map(graph),
-            elem_id="concept-map",
-        )
+        concept_map_html(concept_map(graph))
     _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
     try:
         yield url

@@ -410,13 +410,7 @@ class ProgressStore:
         """Reviews per UTC day, oldest first, with observed and predicted retention (for a plot)."""
         days: dict[date, list[ReviewRow]] = {}
         with Session(self._engine) as session:
-            found = session.scalars(
-                select(ReviewRow)
-                .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-                .where(LearnerRow.name == learner_name(learner))
-                .order_by(ReviewRow.reviewed, ReviewRow.id)
-            )
-            for row in found:
+            for row in session.scalars(_reviews_of(learner)):
                 days.setdefault(row.reviewed.date(), []).append(row)
         out = []
         for day, rows in days.items():
@@ -472,13 +466,7 @@ class ProgressStore:
     def review_log(self, learner: str) -> list[Logged]:
         """Every review of the learner, oldest first."""
         with Session(self._engine) as session:
-            rows = session.scalars(
-                select(ReviewRow)
-                .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-                .where(LearnerRow.name == learner_name(learner))
-                .order_by(ReviewRow.reviewed, ReviewRow.id)
-            )
-            return [_logged(row) for row in rows]
+            return [_logged(row) for row in session.scalars(_reviews_of(learner))]
 
     def answers(self, since: datetime | None = None) -> list[Answered]:
         """Every learner's reviews (from ``since`` on, if given), oldest first: for a teacher's
@@ -544,6 +532,16 @@ def replay(
         states.append((before, after))
         before = after
     return states
+
+
+def _reviews_of(learner: str):
+    """The query for a learner's reviews, oldest first."""
+    return (
+        select(ReviewRow)
+        .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
+        .where(LearnerRow.name == learner_name(learner))
+        .order_by(ReviewRow.reviewed, ReviewRow.id)
+    )
 
 
 def _logged(row: ReviewRow) -> Logged:

@@ -42,6 +42,21 @@ def _library() -> str:
     return f"<script>{_asset('vendor/cytoscape.min.js')}</script>"
 
 
+def concept_map_html(map_data: dict) -> gr.HTML:
+    """The concept map of ``map_data`` (``kg.concept_map``): our JavaScript, CSS and HTML, with
+    the vendored Cytoscape.js in the page's head."""
+    return gr.HTML(
+        value=None,
+        html_template=_asset("concept_map.html"),
+        css_template=_asset("concept_map.css"),
+        js_on_load=_asset("concept_map.js"),
+        head=_library(),
+        apply_default_css=False,
+        map_data=map_data,
+        elem_id="concept-map",
+    )
+
+
 def _concept_list(state: AppState, label: str, *, scale: int) -> gr.Dropdown:
     """A list of the guide's concepts that also takes any typed name (found by meaning)."""
     names = state.tutor.concepts()
@@ -62,16 +77,7 @@ def _layout(state: AppState) -> _Parts:
         matches = gr.Radio(label="Matches", choices=[], scale=4)
     with gr.Row():
         with gr.Column(scale=3):
-            picture = gr.HTML(
-                value=None,
-                html_template=_asset("concept_map.html"),
-                css_template=_asset("concept_map.css"),
-                js_on_load=_asset("concept_map.js"),
-                head=_library(),
-                apply_default_css=False,
-                map_data=state.concept_map(BUILTIN_KEY),
-                elem_id="concept-map",
-            )
+            picture = concept_map_html(state.concept_map(BUILTIN_KEY))
         with gr.Column(scale=2):
             details = gr.Markdown(PICK)
     with gr.Row():
