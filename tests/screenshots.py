@@ -1,6 +1,19 @@
-"""What the browser tests share: pictures of the app for the README, and the quiz card on screen."""
+"""What the browser tests share: Debian's Chromium and their marks, pictures of the app for the
+README, and the quiz card on screen."""
 
 from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+# A browser test's marks: skipped without Chromium; Gradio's queue and plot code trip pandas
+# deprecation warnings, which are not ours to fix.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
+    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
+    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
+]
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 

@@ -11,21 +11,14 @@ from urllib.parse import urlparse
 import fsrs
 import pytest
 from conftest import served_app
-from screenshots import save_screenshot, shown_card
+from screenshots import BROWSER_MARKS, CHROMIUM, save_screenshot, shown_card
 
 import app
 from ingest import load_catalog
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
-    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
-    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def _seed(store: ProgressStore, learner: str, *, days: int = 10) -> None:

@@ -2,24 +2,16 @@
 sign in, a learner reviews and sees only their own name and no Class tab, the teacher sees the
 class, and signing out ends the session."""
 
-from pathlib import Path
-
 import pytest
 from conftest import served_app
-from screenshots import save_screenshot, shown_card
+from screenshots import BROWSER_MARKS, CHROMIUM, save_screenshot, shown_card
 
 from ingest import load_catalog
 from tutor.study.accounts import TEACHER, Accounts
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
-    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
-    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
-]
+pytestmark = BROWSER_MARKS
 PASSWORDS = {"ana": "ana's long password", "tess": "tess teaches ecs"}
 
 

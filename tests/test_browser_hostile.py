@@ -10,23 +10,17 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import served_app
-from screenshots import save_screenshot, shown_card
+from screenshots import BROWSER_MARKS, CHROMIUM, save_screenshot, shown_card
 
 from ingest import load_catalog, read_guide
 from tutor.study.quiz import Quiz
 
-CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile-guide.md"
 LOOPBACK = ("127.0.0.1", "localhost")
 WAIT = 30_000  # ms: an answer from the real model
 FIRST_INDEX = 60_000  # ms: the upload is parsed in a child and indexed with the real model
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
-    pytest.mark.filterwarnings("ignore:::gradio.queueing"),
-    pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
-]
+pytestmark = BROWSER_MARKS
 
 # Each element's href or src, resolved as the browser resolves it, outside Gradio's own footer
 # (its "Built with Gradio" link is the app's chrome, not guide text).

@@ -34,6 +34,7 @@ from tutor.compose import Answer, compose_answer
 from tutor.config import Settings, settings_from_env
 from tutor.errors import BadInput
 from tutor.explore import (
+    MEANING_FLOOR,
     ConceptMatch,
     Exploration,
     Relation,
@@ -289,7 +290,7 @@ class Tutor:
             if missing.suggestions:  # a name spelt close to a concept's: ask, never swap it
                 raise
             hits = self.retriever.search(concept, k=1)
-            if not hits or hits[0].score < 0.45:
+            if not hits or hits[0].score < MEANING_FLOOR:
                 raise missing from None
             return hits[0].node, True
 

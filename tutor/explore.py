@@ -281,8 +281,8 @@ def _example(data: dict) -> str:
 
 # --- finding a concept ------------------------------------------------------------------------
 
-HOW = ("name", "alias", "spelling", "meaning")  # how a concept was found, surest first
 _FINDABLE = {"item", "scenario", "section", SERVICE}
+MEANING_FLOOR = 0.45  # a hit by meaning below this is no match (find_concepts, explore)
 _CLOSE = 0.75  # difflib's ratio for a misspelt name ("fargte" ~ "fargate": 0.92)
 
 
@@ -296,9 +296,6 @@ class ConceptMatch:
     label: str
     type: str
     how: str
-
-    def to_dict(self) -> dict:
-        return {"concept": self.label, "type": self.type, "how": self.how}
 
 
 def named_concept(graph: nx.DiGraph, text: str, catalog: ServiceCatalog | None = None) -> str:
@@ -329,7 +326,7 @@ def find_concepts(
     search=None,
     k: int = 8,
 ) -> list[ConceptMatch]:
-    """Concepts for what a learner typed, surest first (``HOW``), at most ``k``: by name, by a
+    """Concepts for what a learner typed, surest first, at most ``k``: by name, by a
     service's alias, by a near spelling (``respell``: the text in the guide's spelling), then by
     meaning (``search(text, k)``: hits with a ``node`` and a ``score``)."""
     found: dict[str, str] = {}
@@ -362,9 +359,6 @@ def find_concepts(
         ConceptMatch(node, graph.nodes[node]["label"], graph.nodes[node]["type"], how)
         for node, how in list(found.items())[:k]
     ]
-
-
-MEANING_FLOOR = 0.45  # a hit by meaning below this is no match (the same floor explore uses)
 
 
 def _findable(graph: nx.DiGraph) -> list[str]:

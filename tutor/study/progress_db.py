@@ -171,7 +171,7 @@ def open_database(
         engine = create_engine(url)
     except (ArgumentError, ImportError) as exc:
         raise ProgressError(f"cannot use progress database {url!r}: {exc}") from None
-    where = engine.url.render_as_string(hide_password=True)
+    where = _where(engine)
     if engine.dialect.name == "sqlite":
         _ready_sqlite_file(engine.url)  # the engine connects lazily: not opened yet
         _sqlite_transactions(engine)

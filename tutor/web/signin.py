@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 
 import anyio
 from itsdangerous import BadSignature, TimestampSigner
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tutor.study.accounts import TEACHER, Accounts
@@ -142,13 +143,7 @@ class SignIn:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    cookies: dict[str, str] = {}
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                name, _, kept = part.strip().partition("=")
-                cookies.setdefault(name, kept)
-    return cookies
+    return Request(scope).cookies
 
 
 def _https(scope: Scope) -> bool:
