@@ -50,10 +50,10 @@ def build_app(
     and ``remove_guide``.
 
     ``tutor`` answers for the built-in guide; ``library`` holds uploaded guides (by default under
-    ``settings``' data and cache directories, ``settings_from_env()`` when not given). Every tab
-    follows the guide a browser session chose. ``store`` keeps the built-in guide's progress;
-    without it, and for each upload, the library's progress store for the guide
-    (``GuideLibrary.progress_url``) is opened on first use.
+    ``settings``' progress database and cache directory, ``settings_from_env()`` when not
+    given). Every tab follows the guide a browser session chose. ``store`` keeps the built-in
+    guide's progress; without it, and for each upload, a progress store on the library's
+    database (``GuideLibrary.url``) is opened on first use.
 
     With ``accounts`` (a class server: ``launch`` it with them too) every learner
     signs in, and the quiz, exam and progress read and change only the signed-in learner's own

@@ -134,16 +134,21 @@ def seed_tutor(embedder, seed_cache_dir):
 
 @contextmanager
 def served_app(
-    tutor, store=None, *, library=None, accounts=None, **launch
+    tutor, store=None, *, library=None, accounts=None, progress_db=None, **launch
 ) -> Iterator[tuple[object, str]]:
     """The real app for ``tutor`` served on 127.0.0.1 (a free port): ``(demo, url)``; with
     ``accounts``, behind their sign-in.
 
-    Uploaded guides go to ``library``, or to a throw-away folder: never the project's own."""
+    Uploaded guides go to ``library``, or to the database ``progress_db`` (by default one in a
+    throw-away folder: never the project's own)."""
     import app
 
     with tempfile.TemporaryDirectory(prefix="ecs-tutor-app-") as scratch:
-        settings = Settings(cache_dir=Path(scratch) / "cache", data_dir=Path(scratch) / "data")
+        settings = Settings(
+            cache_dir=Path(scratch) / "cache",
+            data_dir=Path(scratch) / "data",
+            progress_db=progress_db,
+        )
         demo = app.build_app(tutor, store, library=library, settings=settings, accounts=accounts)
         demo.queue()
         _, url, _ = app.launch(

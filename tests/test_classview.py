@@ -78,3 +78,28 @@ def test_a_teachers_own_answers_are_left_out(store):
     store.review("tess", wrong.id, "true", NOW)
     view = class_view(store, NOW, teachers=frozenset({"tess"}))
     assert view.pairs == () and view.learners == ()
+
+
+def test_a_checked_claims_side_counts_as_the_learners_latest_word(store):
+    right, wrong = _drills(store, 0)
+    store.review("ana", right.id, "true", NOW - timedelta(days=3))  # right in the quiz...
+    said = dict(item=wrong.item, wrong=wrong.wrong)
+    assert store.record_check("ana", **said, held_wrong=True, now=NOW - timedelta(days=1))
+    store.review("bo", wrong.id, "true", NOW - timedelta(days=3))  # wrong in the quiz...
+    store.record_check("bo", **said, held_wrong=False, now=NOW - timedelta(days=1))
+    (held,) = class_view(store, NOW).pairs
+    assert (held.pair, held.answered, held.holding) == (wrong.pair_id, ("ana", "bo"), ("ana",))
+    assert held.weekly[-1] == 0.5  # this week: two right, two wrong
+    # A pair this guide does not have is not kept.
+    assert store.record_check("ana", item=wrong.item, wrong="no such", held_wrong=True) is None
+    assert len(store.checks()) == 2
+
+
+def test_only_a_verdict_the_checker_is_fairly_sure_of_takes_a_side(tutor):
+    from tutor.study.classview import side_taken
+
+    pair = tutor.guide.pairs[0]
+    for claim, side in ((pair.wrong, True), (pair.right, False)):
+        verdict = tutor.check(claim)
+        assert verdict.certainty in ("sure", "likely") and side_taken(verdict) is side
+    assert side_taken(tutor.check("The S3 Glacier archive tier needs a vault lock")) is None

@@ -11,8 +11,10 @@ from timebound import finishes_within
 
 from ingest import GuideFormatError, parse_guide
 from ingest.isolated import parse_isolated
+from tutor import Settings
 from tutor.dev.synth import synthetic_guide
-from tutor.study.library import MAX_STORED_GUIDES, GuideRefused, store_guide
+from tutor.study import library as library_module
+from tutor.study.library import GuideLibrary, GuideRefused
 
 _BODY = (
     "#### Storage\n\n1. **Volumes**: Disks for tasks.\n   * **Misconceptions**:\n"
@@ -82,14 +84,24 @@ def _guide(number: int) -> bytes:
     return f"# Guide {number}\n\n{_BODY}".encode()
 
 
-@pytest.mark.slow
-def test_racing_uploads_never_pass_the_librarys_limit(tmp_path):
-    for number in range(MAX_STORED_GUIDES - 2):
-        store_guide(tmp_path, f"g{number}.md", _guide(number))
+def test_racing_uploads_on_two_replicas_never_pass_an_owners_limit(
+    database, tmp_path, embedder, tutor, monkeypatch
+):
+    monkeypatch.setattr(library_module, "MAX_STORED_GUIDES", 4)
+    replicas = [
+        GuideLibrary(
+            Settings(data_dir=tmp_path / name, cache_dir=tmp_path / name, progress_db=database),
+            embedder,
+            builtin=tutor,
+        )
+        for name in ("one", "two")
+    ]
+    for number in range(2):
+        replicas[0].add(f"g{number}.md", _guide(number), "ana")
 
     def upload(number: int) -> str:
         try:
-            store_guide(tmp_path, f"new{number}.md", _guide(1000 + number))
+            replicas[number % 2].add(f"new{number}.md", _guide(1000 + number), "ana")
             return "stored"
         except GuideRefused as refused:
             assert "the library is full" in str(refused)
@@ -98,4 +110,6 @@ def test_racing_uploads_never_pass_the_librarys_limit(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(upload, range(8)))
     assert outcomes.count("stored") == 2 and outcomes.count("refused") == 6
-    assert len(list((tmp_path / "guides").glob("*.md"))) == MAX_STORED_GUIDES
+    assert len(replicas[1].guides("ana")) == 1 + 4  # the built-in guides and ana's four
+    for library in replicas:
+        library.close()

@@ -1,5 +1,6 @@
-"""Uploaded guides: checked, stored under a safe name, indexed apart, and studied through their own
-tutor; a refused upload leaves nothing behind and touches nothing that was there."""
+"""Uploaded guides: checked, kept in the database per owner under a safe key, indexed apart, and
+studied through their own tutor; a refused upload leaves nothing behind and touches nothing that
+was there."""
 
 import hashlib
 import json
@@ -7,6 +8,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import fsrs
 import pytest
 from conftest import CountingEmbedder
 
@@ -23,11 +25,12 @@ from tutor.study.library import (
     GuideNotFound,
     GuideRefused,
     StoredGuide,
+    check_upload,
     display_name,
+    guide_key,
     read_upload,
-    store_guide,
 )
-from tutor.study.progress import ProgressStore
+from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
 
 EKS = (Path(__file__).parent / "fixtures" / "eks-mini.md").read_bytes()
@@ -105,14 +108,14 @@ def test_an_uploaded_guide_is_stored_listed_and_studied_with_its_own_tutor(libra
     stored = library.add("eks-mini.md", EKS)
 
     key = f"aws-eks-{_sha12(EKS)}"
-    guides = library.folder
-    assert stored == StoredGuide(key, "AWS EKS", guides / f"{key}.md", items=10, pairs=8)
-    assert stored.path.read_bytes() == EKS
+    assert stored == StoredGuide(key, "AWS EKS", items=10, pairs=8)
+    assert library._content(key) == ("AWS EKS", EKS)  # in the database
+    assert (library.settings.cache_dir / "guides" / f"{key}.md").read_bytes() == EKS  # a cache
+    assert not (library.settings.data_dir / "guides").exists()
     assert library.guides() == [
         StoredGuide(
             BUILTIN_KEY,
             "AWS ECS + Amazon ECS in Depth",
-            library.settings.guides[0],
             len(tutor.guide.items),
             len(tutor.guide.pairs),
         ),
@@ -133,9 +136,12 @@ def test_the_builtin_guide_is_the_tutor_the_app_was_started_with(library, tutor)
     assert library.tutor(BUILTIN_KEY) is tutor
 
 
-def test_an_untitled_guide_is_named_after_its_file(settings):
-    stored = store_guide(settings.data_dir, "My Queue Notes.md", UNTITLED)
-    assert (stored.key, stored.title) == (f"my-queue-notes-{_sha12(UNTITLED)}", "my-queue-notes")
+def test_an_untitled_guide_is_named_after_its_file_on_every_replica(library, settings, embedder):
+    stored = library.add("My Queue Notes.md", UNTITLED)
+    assert (stored.key, stored.title) == (f"my-queue-notes-{_sha12(UNTITLED)}", "My Queue Notes")
+    other = GuideLibrary(settings.with_(cache_dir=settings.cache_dir / "other"), embedder)
+    assert other.guides()[1] == stored
+    assert other.tutor(stored.key).guide.title == "My Queue Notes"
 
 
 @pytest.mark.parametrize(
@@ -172,19 +178,18 @@ def test_an_untitled_guide_is_named_after_its_file(settings):
          f"broken.txt:{WRONG}: Wrong without a Right"),
     ],
 )  # fmt: skip
-def test_a_bad_upload_is_refused_with_name_line_and_what(tmp_path, filename, content, message):
+def test_a_bad_upload_is_refused_with_name_line_and_what(filename, content, message):
     with pytest.raises(GuideRefused) as refused:
-        store_guide(tmp_path / "data", filename, content)
+        check_upload(filename, content)
     assert str(refused.value) == message
-    assert _files(tmp_path) == {}
 
 
-def test_a_guide_of_exactly_the_size_limit_is_stored_and_one_byte_more_is_refused(tmp_path):
+def test_a_guide_of_exactly_the_size_limit_is_kept_and_one_byte_more_is_refused(library):
     assert MAX_GUIDE_BYTES == 512 * 1024
     at_limit = _notes() + b"\n" * (MAX_GUIDE_BYTES - len(_notes()))
-    assert store_guide(tmp_path, "big.md", at_limit).path.read_bytes() == at_limit
+    assert library._content(library.add("big.md", at_limit).key)[1] == at_limit
     with pytest.raises(GuideRefused) as refused:
-        store_guide(tmp_path, "big.md", at_limit + b"\n")
+        library.add("big.md", at_limit + b"\n")
     assert str(refused.value) == "big.md: 524,289 bytes is over the limit of 524,288 bytes"
 
 
@@ -211,12 +216,19 @@ def test_an_upload_is_read_no_further_than_one_byte_over_the_limit(tmp_path):
         ("!!!.txt", "guide"),
     ],
 )
-def test_any_upload_name_is_stored_inside_the_guides_folder_with_a_safe_name(
-    tmp_path, filename, slug
-):
-    stored = store_guide(tmp_path / "data", filename, UNTITLED)
-    assert stored.path == tmp_path / "data" / "guides" / f"{slug}-{_sha12(UNTITLED)}.md"
-    assert list(_files(tmp_path)) == [f"data/guides/{stored.path.name}"]
+def test_any_upload_name_gives_a_safe_key(filename, slug):
+    assert guide_key(check_upload(filename, UNTITLED), UNTITLED) == f"{slug}-{_sha12(UNTITLED)}"
+
+
+def test_an_upload_writes_no_file_but_its_cached_text_and_index(library, tmp_path):
+    stored = library.add("../../etc/passwd.md", UNTITLED)
+    assert stored.key == f"passwd-{_sha12(UNTITLED)}"
+    written = {name for name in _files(tmp_path) if not name.startswith("data/progress.db")}
+    assert {name.split("/index-")[0] for name in written} == {
+        f"cache/guides/{stored.key}.md",
+        f"cache/guides/{stored.key}",
+        f"cache/guides/{stored.key}/.index.lock",
+    }
 
 
 @pytest.mark.parametrize(
@@ -235,12 +247,11 @@ def test_an_upload_name_is_shown_as_one_short_line_without_its_path(filename, sh
     assert len(display_name(filename)) <= 80
 
 
-def test_the_same_guide_uploaded_twice_is_stored_once(settings):
-    first = store_guide(settings.data_dir, "Queue.md", UNTITLED)
-    before = _files(settings.data_dir)
-    assert store_guide(settings.data_dir, "Queue.md", UNTITLED) == first
-    assert store_guide(settings.data_dir, "renamed copy.txt", UNTITLED) == first
-    assert _files(settings.data_dir) == before
+def test_the_same_guide_uploaded_twice_is_kept_once(library):
+    first = library.add("Queue.md", UNTITLED)
+    assert library.add("Queue.md", UNTITLED) == first
+    assert library.add("renamed copy.txt", UNTITLED).key == first.key
+    assert [found.key for found in library.guides()] == [BUILTIN_KEY, first.key]
 
 
 def test_adding_a_stored_guide_again_gives_the_same_key_and_tutor(library):
@@ -279,8 +290,8 @@ def test_an_upload_that_cannot_be_indexed_is_refused_and_not_kept(tmp_path, embe
     assert str(refused.value) == "notes.md: the guide could not be indexed"
     assert isinstance(refused.value.__cause__, IndexNotSaved)
     assert str(refused.value.__cause__).endswith(": Not a directory")
-    assert list(_files(tmp_path / "data")) == []
     assert [found.key for found in library.guides()] == [BUILTIN_KEY]
+    assert not library.held(guide_key(check_upload("notes.md", _notes()), _notes()))
 
 
 def test_at_most_max_open_tutors_are_kept_and_the_least_recently_used_goes_first(
@@ -301,9 +312,10 @@ def test_at_most_max_open_tutors_are_kept_and_the_least_recently_used_goes_first
 
 
 def test_threads_asking_for_one_guide_share_one_tutor_built_once(settings, embedder, tutor):
-    stored = store_guide(settings.data_dir, "notes.md", _notes())
+    stored = GuideLibrary(settings, embedder, builtin=tutor).add("notes.md", _notes())
     counting = CountingEmbedder(embedder)
-    library = GuideLibrary(settings, counting, builtin=tutor)
+    elsewhere = settings.with_(cache_dir=settings.cache_dir / "replica")  # nothing built yet
+    library = GuideLibrary(elsewhere, counting, builtin=tutor)
     with ThreadPoolExecutor(max_workers=8) as pool:
         opened = list(pool.map(library.tutor, [stored.key] * 16))
     assert all(each is opened[0] for each in opened)
@@ -319,23 +331,29 @@ def test_an_unknown_key_is_a_clear_error(library, key):
         library.tutor(key)
 
 
-def test_a_link_planted_in_the_guides_folder_is_neither_listed_nor_opened(library, tmp_path):
+def test_a_link_planted_in_the_old_guides_folder_is_neither_moved_nor_opened(
+    settings, embedder, tutor, tmp_path
+):
     outside = tmp_path / "outside.md"
     outside.write_bytes(_notes())
-    library.folder.mkdir(parents=True)
-    (library.folder / "planted-0123456789ab.md").symlink_to(outside)
+    old = settings.data_dir / "guides"
+    old.mkdir(parents=True)
+    (old / "planted-0123456789ab.md").symlink_to(outside)
+    library = GuideLibrary(settings, embedder, builtin=tutor)
     assert [found.key for found in library.guides()] == [BUILTIN_KEY]
     with pytest.raises(GuideNotFound):
         library.tutor("planted-0123456789ab")
+    assert (old / "planted-0123456789ab.md").is_symlink()
 
 
-def test_the_library_refuses_new_guides_when_full_but_accepts_a_stored_one(settings, monkeypatch):
+def test_each_owner_may_keep_max_stored_guides_and_a_kept_one_again(library, monkeypatch):
     monkeypatch.setattr(library_module, "MAX_STORED_GUIDES", 2)
-    first = store_guide(settings.data_dir, "a.md", _notes("A"))
-    store_guide(settings.data_dir, "b.md", _notes("B"))
+    first = library.add("a.md", _notes("A"), "ana")
+    library.add("b.md", _notes("B"), "ana")
     with pytest.raises(GuideRefused, match=r"^c\.md: the library is full \(2 guides\); remove one"):
-        store_guide(settings.data_dir, "c.md", _notes("C"))
-    assert store_guide(settings.data_dir, "a-again.md", _notes("A")) == first
+        library.add("c.md", _notes("C"), "ana")
+    assert library.add("a-again.md", _notes("A"), "ana") == first
+    assert library.add("c.md", _notes("C"), "ben").title == "C"  # ben's own count
 
 
 def test_a_removed_guide_leaves_no_file_index_or_tutor_and_the_others_are_untouched(
@@ -344,30 +362,31 @@ def test_a_removed_guide_leaves_no_file_index_or_tutor_and_the_others_are_untouc
     kept = library.add("notes.md", _notes("Kept Notes"))
     gone = library.add("eks-mini.md", EKS)
     quiz = Quiz(library.tutor(gone.key).guide, load_catalog())
-    progress = ProgressStore(library.progress_url(gone.key), quiz=quiz)
+    progress = ProgressStore(library.url, quiz=quiz, upload=gone.key)
     progress.review("ana", quiz.cards[0].id, "true")
     progress.close()
-    before = _files(settings.data_dir) | _files(settings.cache_dir)
+    before = _files(settings.cache_dir)
     assert gone.key in library.open_keys
 
     assert library.remove(gone.key) == gone
     assert [found.key for found in library.guides()] == [BUILTIN_KEY, kept.key]
     assert gone.key not in library.open_keys
-    assert not gone.path.exists()
-    assert not (settings.cache_dir / "guides" / gone.key).exists()
+    assert not library.held(gone.key)
     with pytest.raises(GuideNotFound, match="upload it again"):
         library.tutor(gone.key)
     with pytest.raises(GuideNotFound):
         library.remove(gone.key)
-    after = _files(settings.data_dir) | _files(settings.cache_dir)
-    kept_progress = f"guides/{gone.key}.progress.db"
-    assert kept_progress in before and after[kept_progress] == before[kept_progress]
-    assert after == {
-        name: value
-        for name, value in before.items()
-        # the removed guide's file and index folder, nothing else: its progress stays
-        if gone.key not in name or name == kept_progress
+    # the removed guide's text and index folder, nothing else
+    assert _files(settings.cache_dir) == {
+        name: value for name, value in before.items() if gone.key not in name
     }
+    # Its progress stays: the same bytes again find it.
+    again = library.add("eks-mini.md", EKS)
+    progress = ProgressStore(
+        library.url, quiz=Quiz(library.tutor(again.key).guide, load_catalog()), upload=again.key
+    )
+    assert [day.reviews for day in progress.history("ana")] == [1]
+    progress.close()
     verdict = library.tutor(kept.key).check("A received message is deleted from the queue at once")
     assert verdict.verdict == "misconception"
 
@@ -395,8 +414,9 @@ def test_an_uploaded_guide_gets_no_labelled_examples_and_paraphrases_only_from_b
         data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", examples=str(DEFAULT_EXAMPLES)
     )
     stored = GuideLibrary(settings, embedder, builtin=tutor).add("notes.md", _notes())
-    beside = paraphrases_path(stored.path)
-    assert beside == stored.path.parent / f"{stored.key}.paraphrases.json"
+    cached = settings.cache_dir / "guides" / f"{stored.key}.md"
+    beside = paraphrases_path(cached)
+    assert beside == cached.parent / f"{stored.key}.paraphrases.json"
     fresh = GuideLibrary(settings, embedder, builtin=tutor)
     assert not any(doc.field.endswith(PARAPHRASE) for doc in fresh.tutor(stored.key).index.docs)
 
@@ -407,7 +427,7 @@ def test_an_uploaded_guide_gets_no_labelled_examples_and_paraphrases_only_from_b
 
 
 def test_a_dead_writes_old_temp_file_is_swept_and_a_young_one_is_left(settings, embedder, tutor):
-    folder = Path(settings.data_dir) / library_module.GUIDES_FOLDER
+    folder = Path(settings.cache_dir) / library_module.GUIDES_FOLDER
     folder.mkdir(parents=True)
     old, young = folder / ".upload-dead.tmp", folder / ".upload-busy.tmp"
     old.write_bytes(b"half a gui")
@@ -418,16 +438,94 @@ def test_a_dead_writes_old_temp_file_is_swept_and_a_young_one_is_left(settings, 
     assert not old.exists() and young.exists()
 
 
-def test_each_guide_keeps_its_progress_in_its_own_database(library, settings):
+def test_each_guide_keeps_its_progress_in_the_one_database_apart(library, settings, tutor):
     stored = library.add("notes.md", _notes())
-    assert (
-        library.progress_url(BUILTIN_KEY) == f"sqlite:///{settings.data_dir.resolve()}/progress.db"
+    assert library.url == f"sqlite:///{settings.data_dir.resolve()}/progress.db"
+    catalog = load_catalog()
+    own = ProgressStore(library.url, quiz=Quiz(tutor.guide, catalog))
+    upload = ProgressStore(
+        library.url, quiz=Quiz(library.tutor(stored.key).guide, catalog), upload=stored.key
     )
-    own = library.progress_url(stored.key)
-    assert own == f"sqlite:///{stored.path.resolve().with_suffix('.progress.db')}"
-    with pytest.raises(GuideNotFound):
-        library.progress_url("nope-000000000000")
+    upload.review("ana", upload.quiz.cards[0].id, "true")
+    assert [day.reviews for day in upload.history("ana")] == [1]
+    assert own.history("ana") == () and own.round_counts("ana")[::2] == (0, 0)  # none due, today
+    assert own.answers() == [] and len(upload.answers()) == 1
+    own.close()
+    upload.close()
     chosen = settings.with_(progress_db="sqlite:////tmp/elsewhere.db")
-    assert GuideLibrary(chosen, library.embedder).progress_url(BUILTIN_KEY) == (
-        "sqlite:////tmp/elsewhere.db"
+    assert GuideLibrary(chosen, library.embedder).url == "sqlite:////tmp/elsewhere.db"
+
+
+@pytest.fixture
+def shared(database, tmp_path, embedder, tutor):
+    """Two replicas' libraries on one database (SQLite, then PostgreSQL), each with its cache."""
+    made = [
+        GuideLibrary(
+            Settings(data_dir=tmp_path / name, cache_dir=tmp_path / name / "cache",
+                     progress_db=database),
+            embedder,
+            builtin=tutor,
+        )
+        for name in ("one", "two")
+    ]  # fmt: skip
+    yield made
+    for library in made:
+        library.close()
+
+
+def test_an_upload_on_one_replica_is_studied_on_another_from_the_database(shared):
+    one, two = shared
+    stored = one.add("eks-mini.md", EKS, "ana")
+    assert two.guides("ana")[1] == stored
+    verdict = two.tutor(stored.key, "ana").check(
+        "Every worker node in a cluster must use the same instance type"
     )
+    assert verdict.verdict == "misconception"
+    assert (two.cache.parent / "guides" / f"{stored.key}.md").read_bytes() == EKS
+
+
+def test_a_learner_sees_studies_and_removes_only_their_own_uploads(shared):
+    one, two = shared
+    stored = one.add("eks-mini.md", EKS, "ana")
+    assert [found.key for found in two.guides("ben")] == [BUILTIN_KEY]
+    assert not two.owns("ben", stored.key) and two.owns("ana", stored.key)
+    with pytest.raises(GuideNotFound):
+        two.tutor(stored.key, "ben")
+    with pytest.raises(GuideNotFound):
+        two.remove(stored.key, "ben")
+    assert one.guides("ana")[1] == stored  # untouched by ben's tries
+    # ben uploads the same bytes: his own copy, which ana removing hers leaves alone
+    assert two.add("my copy.md", EKS, "ben") == stored
+    one.remove(stored.key, "ana")
+    assert [found.key for found in one.guides("ana")] == [BUILTIN_KEY]
+    assert two.tutor(stored.key, "ben").guide.title == "AWS EKS"
+    two.remove(stored.key, "ben")
+    assert not two.held(stored.key)
+
+
+def test_uploads_kept_as_files_by_an_older_version_move_into_the_database_with_progress(
+    settings, embedder, tutor
+):
+    old = settings.data_dir / "guides"
+    old.mkdir(parents=True)
+    key = f"aws-eks-{_sha12(EKS)}"
+    (old / f"{key}.md").write_bytes(EKS)
+    guide = check_upload("eks-mini.md", EKS)
+    progress = ProgressStore(
+        progress_url(old, f"{key}.progress.db"), quiz=Quiz(guide, load_catalog())
+    )
+    for card in progress.quiz.cards[:3]:
+        progress.review("ana", card.id, fsrs.Rating.Good)
+    progress.close()
+
+    library = GuideLibrary(settings, embedder, builtin=tutor)
+    assert library.guides()[1] == StoredGuide(key, "AWS EKS", items=10, pairs=8)
+    assert not (old / f"{key}.md").exists()
+    assert (old / f"{key}.progress.db.imported").exists()
+    moved = ProgressStore(
+        library.url, quiz=Quiz(library.tutor(key).guide, load_catalog()), upload=key
+    )
+    assert [day.reviews for day in moved.history("ana")] == [3]
+    moved.close()
+    again = GuideLibrary(settings, embedder, builtin=tutor)  # once only
+    assert [found.key for found in again.guides()] == [BUILTIN_KEY, key]

@@ -404,18 +404,53 @@ def test_the_migrations_make_exactly_the_tables_the_code_uses(database, quiz):
     assert differences == []
 
 
-def test_a_database_from_before_migrations_keeps_every_review(database, quiz):
-    store = ProgressStore(database, quiz=quiz)
-    for card in quiz.cards[:3]:
-        store.review("ana", card.id, fsrs.Rating.Good, NOW)
-    store.close()
-    for later in ("alembic_version", "accounts"):  # as made before migrations: the baseline
-        _sql(database, f"DROP TABLE {later}")
+def _at_revision(url: str, revision: str) -> None:
+    """The database at ``url`` made as the migrations up to ``revision`` left it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from tutor.study.progress_db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def _old_reviews(url: str, count: int) -> None:
+    """``count`` reviews of ana, and their card states, written as an older version did."""
+    _sql(url, "INSERT INTO learners (id, name, created) VALUES (1, 'ana', '2026-01-05 09:00')")
+    for n in range(count):
+        _sql(
+            url,
+            "INSERT INTO card_states (learner_id, card_id, card, due) VALUES "
+            f"(1, 'c{n}', '{{}}', '2026-01-06 09:00')",
+        )
+        _sql(
+            url,
+            "INSERT INTO reviews (learner_id, card_id, reviewed, rating, correct, answer) "
+            f"VALUES (1, 'c{n}', '2026-01-05 09:0{n}', 3, true, 'false')",
+        )
+
+
+@pytest.mark.parametrize("revision", ["0001", "0002"])
+def test_a_database_of_an_older_schema_keeps_every_review(database, quiz, revision):
+    _at_revision(database, revision)
+    _old_reviews(database, 3)
+    if revision == "0001":  # as made before migrations existed: no alembic_version
+        _sql(database, "DROP TABLE alembic_version")
     again = ProgressStore(database, quiz=quiz)
     assert [d.reviews for d in again.history("ana")] == [3]
     again.close()
     (version,) = _sql(database, "SELECT version_num FROM alembic_version")
     assert version == (_head(),)
+    assert _sql(database, "SELECT DISTINCT guide FROM card_states") == [("",)]
 
 
 def _head() -> str:

@@ -1,10 +1,13 @@
 """A teacher's view of the class: which misconceptions the class still holds, and who needs help.
 
 For each Wrong/Right pair of the guide, a learner *holds* the misconception when their latest
-answer to one of its true/false drills was wrong: they took the Wrong statement for true or the
-Right one for false. The view gives, per pair, how many learners answered it, who holds it now,
-and the share of wrong answers to it in each of the last weeks; and each learner's mastery per
-section (FSRS's recall a week out, as the Progress tab computes it), for a heat map.
+word on it was the Wrong side: a wrong answer to one of its true/false drills (they took the Wrong
+statement for true or the Right one for false), or a claim they checked that the checker found,
+"sure" or "likely", to state the Wrong side (``side_taken``). A drill answered right, or a claim
+found to state the Right side, counts the other way. The view gives, per pair, how many learners
+answered it, who holds it now, and the share of wrong answers to it in each of the last weeks; and
+each learner's mastery per section (FSRS's recall a week out, as the Progress tab computes it),
+for a heat map.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tutor.check.trust import LIKELY, SURE
+from tutor.check.verdict import CORRECT, MISCONCEPTION, Verdict
 from tutor.study.progress import ProgressStore
 from tutor.study.quiz import TRUE_FALSE
 
@@ -67,6 +72,15 @@ class ClassView:
         return out.getvalue()
 
 
+def side_taken(verdict: Verdict) -> bool | None:
+    """Whether a checked claim took the Wrong side of its pair (True) or the Right one (False);
+    None when the checker is unsure, found no pair, or the claim is not covered: then it says
+    nothing about what the learner holds."""
+    if verdict.wrong is None or verdict.certainty not in (SURE, LIKELY):
+        return None
+    return {MISCONCEPTION: True, CORRECT: False}.get(verdict.verdict)
+
+
 def class_view(
     store: ProgressStore, now: datetime | None = None, *, teachers: frozenset[str] = frozenset()
 ) -> ClassView:
@@ -74,18 +88,23 @@ def class_view(
     ``teachers``' own answers are left out."""
     now = now or datetime.now(UTC)
     drills = {card.id: card for card in store.quiz.cards if card.kind == TRUE_FALSE}
+    pair_ids = {card.pair_id for card in drills.values()}
     start = now - timedelta(weeks=WEEKS)
     latest: dict[tuple[str, str], bool] = {}  # (pair, learner) -> right at the last answer
     weekly: dict[str, list[list[int]]] = {}  # pair -> per week [wrong, answers]
-    for answer in store.answers():
-        card = drills.get(answer.card_id)
-        if card is None or answer.correct is None or answer.learner in teachers:
+    said = [  # (when, pair, learner, took the Right side): drills answered and claims checked
+        (answer.reviewed, drills[answer.card_id].pair_id, answer.learner, answer.correct)
+        for answer in store.answers()
+        if answer.card_id in drills and answer.correct is not None
+    ] + [(c.checked, c.pair_id, c.learner, not c.held_wrong) for c in store.checks()]
+    for when, pair_id, learner, right in sorted(said, key=lambda each: each[0]):
+        if learner in teachers or pair_id not in pair_ids:
             continue
-        latest[card.pair_id, answer.learner] = answer.correct
-        if answer.reviewed >= start:
-            week = min(WEEKS - 1, int((answer.reviewed - start) / timedelta(weeks=1)))
-            tally = weekly.setdefault(card.pair_id, [[0, 0] for _ in range(WEEKS)])[week]
-            tally[0] += not answer.correct
+        latest[pair_id, learner] = right
+        if when >= start:
+            week = min(WEEKS - 1, int((when - start) / timedelta(weeks=1)))
+            tally = weekly.setdefault(pair_id, [[0, 0] for _ in range(WEEKS)])[week]
+            tally[0] += not right
             tally[1] += 1
     pairs = []
     first = {card.pair_id: card for card in drills.values()}  # its statements, either drill

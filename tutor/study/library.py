@@ -6,17 +6,24 @@ least one item and one misconception pair to study. A refusal is one line, ``nam
 (or ``name: what`` when no line is to blame), where ``name`` is the upload's cleaned-up last name
 part, never a path it brought.
 
-An accepted guide is stored as ``<data_dir>/guides/<slug>-<sha256[:12]>.md``. The slug comes from
-the guide's title (else the file name) and holds only ``[a-z0-9-]``, so no upload name reaches a
-path outside that folder, and the same bytes always end up in the same file. The file is written
-under a temporary name beside it and renamed into place, so no reader sees half a guide. Each
-stored guide's index lives in ``<cache_dir>/guides/<key>/``, apart from every other index, and its
-quiz progress in ``<data_dir>/guides/<key>.progress.db``. Removing a guide deletes its file and its
-index, not its progress: the same bytes uploaded again get the same key and find it.
+An accepted guide is kept in the progress database (the ``uploads`` table), so every replica of a
+class server sees it: its text, its title and who uploaded it (on a class server, each learner
+sees and removes only their own; where nobody signs in, the owner is ""). Its key is
+``<slug>-<sha256[:12]>``: the slug comes from the guide's title (else the file name) and holds
+only ``[a-z0-9-]``, so the same bytes always get the same key and no upload name reaches a path.
+Each replica writes the text to ``<cache_dir>/guides/<key>.md`` and builds its index in
+``<cache_dir>/guides/<key>/``, apart from every other index: a cache, made again from the database
+when it is missing. Quiz progress of an upload sits in the same database, under its key
+(``ProgressStore(upload=key)``). Removing a guide removes the owner's copy, not its progress: the
+same bytes uploaded again get the same key and find it.
+
+Uploads stored by earlier versions as files (``<data_dir>/guides/<key>.md``, with their progress
+in ``<key>.progress.db``) are moved into the database the first time the library opens.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -24,9 +31,11 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from filelock import FileLock
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
 
 from ingest import Guide, GuideFormatError
 from ingest.isolated import parse_isolated
@@ -34,21 +43,30 @@ from ingest.services import DEFAULT_ALIASES
 from tutor import files
 from tutor.config import Settings
 from tutor.core import Tutor
-from tutor.errors import TutorError
+from tutor.errors import IndexNotSaved, TutorError
 from tutor.search.embed import Embedder
-from tutor.study.progress import progress_url, store_url
+from tutor.study.progress_db import (
+    LearnerRow,
+    ReviewRow,
+    StateRow,
+    UploadRow,
+    learner_id_of,
+    open_database,
+    store_url,
+)
 
 # The ECS guide is 15 KB and indexes in ~2 s; the 100x synthetic guide (1.7 MB) took 42 s and
 # 77 MB of cache in `make bench`; at that rate 512 KiB (~34 ECS guides) is ~13 s and ~24 MB.
 MAX_GUIDE_BYTES = 512 * 1024
-MAX_STORED_GUIDES = 50  # so at most about 1.2 GB of uploads and their indexes on disk
+MAX_STORED_GUIDES = 50  # per owner: at most 25 MB of text and ~1.2 GB of indexes each
 MAX_OPEN_TUTORS = 4  # uploaded guides' tutors kept in memory, least recently used dropped first
 GUIDE_SUFFIXES = (".md", ".markdown", ".txt")
-BUILTIN_KEY = "builtin"  # the key of the guide the app was started with
-GUIDES_FOLDER = "guides"  # under data_dir (the guides) and under cache_dir (their indexes)
+BUILTIN_KEY = "builtin"  # the key of the guides the app was started with
+GUIDES_FOLDER = "guides"  # under cache_dir (the uploads' text and indexes); under data_dir, old
 
 _NAME_CHARS, _SLUG_CHARS = 80, 40
 _KEY = re.compile(r"[a-z0-9-]{1,40}-[0-9a-f]{12}")  # <slug>-<sha256[:12]>; 40 is _SLUG_CHARS
+_UPLOADING = 0x65637375  # PostgreSQL advisory lock key: one upload is counted and kept at a time
 
 
 class GuideRefused(TutorError):
@@ -56,7 +74,7 @@ class GuideRefused(TutorError):
 
 
 class GuideNotFound(TutorError):
-    """No guide in the library has that key."""
+    """No guide in the library has that key (for that owner)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +83,6 @@ class StoredGuide:
 
     key: str
     title: str
-    path: Path
     items: int
     pairs: int
 
@@ -92,41 +109,10 @@ def read_upload(path: Path | str) -> bytes:
         return handle.read(MAX_GUIDE_BYTES + 1)
 
 
-def store_guide(
-    data_dir: Path | str, filename: str, content: bytes, *, aliases: Path | str = DEFAULT_ALIASES
-) -> StoredGuide:
-    """Check an uploaded guide and store it under ``data_dir/guides``; ``GuideRefused`` if it
-    cannot be studied. The same bytes uploaded again, under any name, give the same file."""
-    return _store(Path(data_dir) / GUIDES_FOLDER, filename, content, aliases)[0]
-
-
-def _store(
-    folder: Path, filename: str, content: bytes, aliases: Path | str
-) -> tuple[StoredGuide, Guide, bool]:
-    """The stored guide, its records, and whether this call stored it (False: it was there)."""
+def check_upload(filename: str, content: bytes, *, aliases: Path | str = DEFAULT_ALIASES) -> Guide:
+    """An upload parsed by the one parser, in a child process with a time and memory limit
+    (it is untrusted); ``GuideRefused`` saying what is wrong and where."""
     name = display_name(filename)
-    guide = _check(name, content, aliases)
-    sha = hashlib.sha256(content).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
-    # One writer at a time, across threads and processes: the count and the write are one step,
-    # so concurrent uploads cannot pass the quota together (eight at 48 stored once left 51).
-    with FileLock(folder / _LOCK_NAME):
-        for path in folder.glob(f"*-{sha[:12]}.md"):
-            if _KEY.fullmatch(path.stem) and path.read_bytes() == content:
-                return _describe(path, guide), guide, False
-        if len(_stored_paths(folder)) >= MAX_STORED_GUIDES:
-            raise GuideRefused(
-                f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
-            )
-        path = folder / f"{_slug(guide.title)}-{sha[:12]}.md"
-        # 0o600: an upload is the learner's; the temporary name is one killed writes'
-        # leftovers are known by (swept here and when the library opens).
-        files.atomic_write(path, content, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, mode=0o600)
-    return _describe(path, guide), guide, True
-
-
-def _check(name: str, content: bytes, aliases: Path | str) -> Guide:
-    """The parsed guide, or ``GuideRefused`` saying what is wrong and where."""
     if not name.lower().endswith(GUIDE_SUFFIXES):
         kinds = ", ".join(GUIDE_SUFFIXES[:-1]) + " or " + GUIDE_SUFFIXES[-1]
         raise GuideRefused(f"{name}: a guide must be a {kinds} file")
@@ -138,7 +124,7 @@ def _check(name: str, content: bytes, aliases: Path | str) -> Guide:
         )
     # The one parser decides what a guide is: bytes that are not UTF-8, or binary content (the
     # parser refuses it before any format error), are refused in its words.
-    try:  # in a child process with a time and memory limit: the upload is untrusted
+    try:
         guide = parse_isolated(content, source=name, aliases=aliases)
     except GuideFormatError as exc:
         raise GuideRefused(str(exc)) from exc
@@ -159,38 +145,19 @@ def _slug(text: str) -> str:
     return slug[:_SLUG_CHARS].strip("-") or "guide"
 
 
-def _describe(path: Path, guide: Guide) -> StoredGuide:
-    # The parser names an untitled guide after its file; the stored file's name has the hash.
-    titled = guide.title != Path(guide.source).stem
-    title = guide.title if titled else _title_of_key(path.stem)
-    return StoredGuide(path.stem, title, path, len(guide.items), len(guide.pairs))
-
-
-def _title_of_key(key: str) -> str:
-    """An untitled guide's name: its key without the hash (``queue-notes-<sha12>``)."""
-    return key.rsplit("-", 1)[0]
-
-
-def _stored_paths(folder: Path) -> list[Path]:
-    """The stored guides: files named by a key (temporary files and anything else are not)."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.glob("*.md")
-        if _KEY.fullmatch(path.stem) and path.is_file() and not path.is_symlink()
-    )
-
-
-_TEMP_PREFIX, _TEMP_SUFFIX = ".upload-", ".tmp"
-_LOCK_NAME = ".store.lock"
+def guide_key(guide: Guide, content: bytes) -> str:
+    """``<slug>-<sha256[:12]>``: the slug of the guide's title, the hash of its bytes."""
+    return f"{_slug(guide.title)}-{hashlib.sha256(content).hexdigest()[:12]}"
 
 
 class GuideLibrary:
-    """The built-in guide and the stored uploads, each with its own tutor; safe across threads.
+    """The built-in guides and the uploads kept in the database, each with its own tutor; safe
+    across threads, and across the replicas of a class server sharing one database.
 
-    All tutors share one embedder, so the model is loaded once. The built-in guide's tutor is the
+    All tutors share one embedder, so the model is loaded once. The built-in guides' tutor is the
     one the app was started with (``builtin``); at most ``max_open`` uploads' tutors are kept.
+    ``owner`` is whose uploads a call lists or changes: a class server's signed-in learner, or ""
+    where nobody signs in.
 
     >>> library = GuideLibrary(settings, embedder, builtin=tutor)
     >>> library.tutor(library.add("eks.md", data).key).check("Pods always run on Fargate")
@@ -209,59 +176,138 @@ class GuideLibrary:
         self.settings = settings
         self.embedder = embedder
         self.max_open = max_open
-        self.folder = Path(settings.data_dir) / GUIDES_FOLDER
+        self.url = store_url(settings)  # the uploads and every guide's progress
+        self.cache = Path(settings.cache_dir) / GUIDES_FOLDER
+        self._engine, self._writer = open_database(self.url, guide=None)
         self._builtin = builtin
         self._open: OrderedDict[str, Tutor] = OrderedDict()
-        self._described: dict[str, tuple[StoredGuide, Guide]] = {}  # parsed once, in a child
-        self._lock = threading.Lock()  # guards _open and _described; held only briefly
+        self._parsed: dict[str, Guide] = {}  # parsed once, in a child
+        self._lock = threading.Lock()  # guards _open and _parsed; held only briefly
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
-        files.sweep(self.folder, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
+        files.sweep(self.cache, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
+        _move_old_uploads(self, Path(settings.data_dir) / GUIDES_FOLDER)
 
-    def guides(self) -> list[StoredGuide]:
-        """The built-in guides (studied together, as one) first, then the stored uploads by
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def guides(self, owner: str = "") -> list[StoredGuide]:
+        """The built-in guides (studied together, as one) first, then the owner's uploads by
         title."""
         own = self.tutor(BUILTIN_KEY).guide
-        first = StoredGuide(
-            BUILTIN_KEY, own.title, Path(self.settings.guides[0]), len(own.items), len(own.pairs)
-        )
-        uploads = [
-            found[0] for path in _stored_paths(self.folder) if (found := self._summary(path))
-        ]
+        first = StoredGuide(BUILTIN_KEY, own.title, len(own.items), len(own.pairs))
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(UploadRow.key, UploadRow.title, UploadRow.content).where(
+                    UploadRow.owner == owner
+                )
+            ).all()
+        uploads = []
+        for key, title, content in rows:
+            guide = self._guide(key, content, title)
+            if guide is not None:  # stored by an older parser that accepted it: not offered
+                uploads.append(StoredGuide(key, title, len(guide.items), len(guide.pairs)))
         return [first, *sorted(uploads, key=lambda stored: (stored.title.casefold(), stored.key))]
 
-    def add(self, filename: str, content: bytes) -> StoredGuide:
-        """Store an uploaded guide and build its index; ``GuideRefused`` if either fails, and then
-        nothing new is left on disk."""
-        stored, guide, new = _store(self.folder, filename, content, self.settings.aliases)
+    def add(self, filename: str, content: bytes, owner: str = "") -> StoredGuide:
+        """Keep an uploaded guide for ``owner`` and build its index; ``GuideRefused`` if either
+        fails, and then nothing new is kept. The same bytes again, under any name, give the same
+        guide."""
+        guide = check_upload(filename, content, aliases=self.settings.aliases)
+        key, title = self._known(content) or (guide_key(guide, content), guide.title)
         with self._lock:
-            self._described[stored.key] = (stored, guide)
+            self._parsed[key] = guide
+        new = self._keep(owner, key, title, content, display_name(filename))
         try:
-            self.tutor(stored.key)
+            self.tutor(key)
         except Exception as exc:
             if new:
-                self._forget(stored.key)
-            name = display_name(filename)
-            raise GuideRefused(f"{name}: the guide could not be indexed") from exc
-        return stored
+                self._drop(owner, key)
+            raise GuideRefused(f"{display_name(filename)}: the guide could not be indexed") from exc
+        return StoredGuide(key, title, len(guide.items), len(guide.pairs))
 
-    def tutor(self, key: str) -> Tutor:
-        """The tutor for a guide's key; ``GuideNotFound`` if the library has no such guide."""
+    def _keep(self, owner: str, key: str, title: str, content: bytes, name: str) -> bool:
+        """The row of ``owner``'s upload, added unless there; whether it was added. Counted and
+        written in one transaction that one writer at a time runs, so concurrent uploads cannot
+        pass the quota together."""
+        with Session(self._writer) as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPLOADING})
+            if session.get(UploadRow, (owner, key)) is not None:
+                return False
+            held = session.scalar(
+                select(func.count()).select_from(UploadRow).where(UploadRow.owner == owner)
+            )
+            if (held or 0) >= MAX_STORED_GUIDES:
+                raise GuideRefused(
+                    f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
+                )
+            now = datetime.now(UTC)
+            session.add(UploadRow(owner=owner, key=key, title=title, content=content, created=now))
+        return True
+
+    def _known(self, content: bytes) -> tuple[str, str] | None:
+        """The key and title these bytes were kept under before, by anyone (an untitled guide
+        takes its name from the first upload's file name)."""
+        sha12 = hashlib.sha256(content).hexdigest()[:12]
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(UploadRow.key, UploadRow.title, UploadRow.content).where(
+                    UploadRow.key.endswith(f"-{sha12}")
+                )
+            )
+            return next(((key, title) for key, title, kept in rows if kept == content), None)
+
+    def owns(self, owner: str, key: str) -> bool:
+        """Whether ``owner`` may study ``key``: the built-in guides, or one of their uploads."""
+        if key == BUILTIN_KEY:
+            return True
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            return False
+        with Session(self._engine) as session:
+            return session.get(UploadRow, (owner, key)) is not None
+
+    def held(self, key: str) -> bool:
+        """Whether anybody still has the upload ``key``."""
+        with Session(self._engine) as session:
+            return (
+                session.scalar(select(UploadRow.key).where(UploadRow.key == key).limit(1))
+                is not None
+            )
+
+    def tutor(self, key: str, owner: str | None = None) -> Tutor:
+        """The tutor for a guide's key; ``GuideNotFound`` if the library has no such guide (of
+        ``owner``'s, when given)."""
         if key == BUILTIN_KEY:
             return self._builtin_tutor()
-        path = self._path_of(key)
+        if owner is not None and not self.owns(owner, key):
+            raise _not_found(key)
         if found := self._cached(key):
             return found
         with self._build:
             if found := self._cached(key):  # opened by another thread while this one waited
                 return found
-            path = self._path_of(key)  # or removed: an upload that could not be indexed
-            cache_dir = Path(self.settings.cache_dir) / GUIDES_FOLDER / key
+            title, content = self._content(key)
+            guide = self._guide(key, content, title)
+            if guide is None:  # stored by an older parser, refused by this one
+                raise _not_found(key)
+            # The text for the index's fingerprint, written once per replica: a cache, like
+            # the index beside it.
+            path = self.cache / f"{key}.md"
+            try:
+                if not path.is_file() or path.read_bytes() != content:
+                    self.cache.mkdir(parents=True, exist_ok=True)
+                    files.atomic_write(
+                        path, content, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, mode=0o600
+                    )
+            except OSError as exc:
+                raise IndexNotSaved(
+                    f"{path.name}: cannot cache the guide: {exc.strerror}"
+                ) from None
             # No labelled examples: they are written for the built-in guides' pairs.
-            settings = self.settings.with_(guides=(path,), cache_dir=cache_dir, examples="none")
-            described = self._summary(path)
-            if described is None:  # stored by an older parser, refused by this one
-                raise GuideNotFound(f"no guide {key!r} in the library: upload it again")
-            opened = Tutor.open(settings, embedder=self.embedder, guide=described[1])
+            settings = self.settings.with_(
+                guides=(path,), cache_dir=self.cache / key, examples="none"
+            )
+            opened = Tutor.open(settings, embedder=self.embedder, guide=guide)
             # Still under _build, so a remove() cannot come between the open and this.
             with self._lock:
                 self._open[key] = opened
@@ -269,27 +315,21 @@ class GuideLibrary:
                     self._open.popitem(last=False)
         return opened
 
-    def remove(self, key: str) -> StoredGuide:
-        """Delete an uploaded guide and its index, and close its tutor; the guide as it was.
-        ``GuideNotFound`` for an unknown key; the built-in guide is never removed
-        (``GuideRefused``). Another session studying the guide is told to upload it again."""
+    def remove(self, key: str, owner: str = "") -> StoredGuide:
+        """Remove ``owner``'s upload; once nobody has it, its index and tutor go too. The guide
+        as it was. ``GuideNotFound`` for a key the owner does not have; the built-in guides are
+        never removed (``GuideRefused``). Its progress stays."""
         if key == BUILTIN_KEY:
             raise GuideRefused("the built-in guide cannot be removed")
-        path = self._path_of(key)
-        found = self._summary(path)
-        gone = found[0] if found else StoredGuide(key, _title_of_key(key), path, 0, 0)
-        self._forget(key)
+        if not self.owns(owner, key):
+            raise _not_found(key)
+        with Session(self._engine) as session:
+            row = session.get(UploadRow, (owner, key))
+            title, content = (row.title, row.content) if row else (key, b"")
+        guide = self._guide(key, content, title)
+        gone = StoredGuide(key, title, *((len(guide.items), len(guide.pairs)) if guide else (0, 0)))
+        self._drop(owner, key)
         return gone
-
-    def progress_url(self, key: str) -> str:
-        """Where a guide's quiz progress is kept: the built-in guide's as the CLI keeps it
-        (``Settings.progress_db``, else ``<data_dir>/progress.db``), an upload's beside it as
-        ``<data_dir>/guides/<key>.progress.db``. Removing an upload keeps its progress, so the
-        same guide uploaded again finds it."""
-        if key == BUILTIN_KEY:
-            return store_url(self.settings)
-        path = self._path_of(key)
-        return progress_url(path.parent, f"{path.stem}.progress.db")
 
     @property
     def open_keys(self) -> tuple[str, ...]:
@@ -310,34 +350,104 @@ class GuideLibrary:
                 self._open.move_to_end(key)
             return self._open.get(key)
 
-    def _path_of(self, key: str) -> Path:
-        """The stored file of a key; the key is checked first, so it cannot name another path."""
-        path = self.folder / f"{key}.md" if isinstance(key, str) and _KEY.fullmatch(key) else None
-        if path is None or not path.is_file() or path.is_symlink():
-            shown = key[:60] if isinstance(key, str) else type(key).__name__
-            raise GuideNotFound(f"no guide {shown!r} in the library: upload it again")
-        return path
+    def _content(self, key: str) -> tuple[str, bytes]:
+        """An upload's title and bytes (the same for every owner: the key names them)."""
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise _not_found(key)
+        with Session(self._engine) as session:
+            found = session.execute(
+                select(UploadRow.title, UploadRow.content).where(UploadRow.key == key).limit(1)
+            ).first()
+        if found is None:
+            raise _not_found(key)
+        return found[0], found[1]
 
-    def _summary(self, path: Path) -> tuple[StoredGuide, Guide] | None:
-        """A stored guide and its records, parsed in a child process the first time."""
+    def _guide(self, key: str, content: bytes, title: str) -> Guide | None:
+        """An upload's records, parsed in a child process the first time; None if this parser
+        refuses it. ``title`` names an untitled guide, as its file's name did when it came."""
         with self._lock:
-            if found := self._described.get(path.stem):
+            if found := self._parsed.get(key):
                 return found
         try:
-            guide = parse_isolated(
-                path.read_bytes(), source=path.name, aliases=self.settings.aliases
-            )
-        except (OSError, GuideFormatError):
-            return None  # stored by an older parser that accepted it; not offered for study
-        found = (_describe(path, guide), guide)
+            source = f"{title}.md"
+            guide = parse_isolated(content, source=source, aliases=self.settings.aliases)
+        except GuideFormatError:
+            return None
         with self._lock:
-            self._described[path.stem] = found
-        return found
+            self._parsed[key] = guide
+        return guide
 
-    def _forget(self, key: str) -> None:
+    def _drop(self, owner: str, key: str) -> None:
+        """Delete the owner's row; the cached text, index and tutor once nobody has the key."""
         with self._build:  # no tutor is opened from these files while they go
+            with Session(self._writer) as session, session.begin():
+                row = session.get(UploadRow, (owner, key))
+                if row is not None:
+                    session.delete(row)
+            if self.held(key):
+                return
             with self._lock:
                 self._open.pop(key, None)
-                self._described.pop(key, None)
-            (self.folder / f"{key}.md").unlink(missing_ok=True)
-            shutil.rmtree(Path(self.settings.cache_dir) / GUIDES_FOLDER / key, ignore_errors=True)
+                self._parsed.pop(key, None)
+            with contextlib.suppress(OSError):  # a cache: what cannot go is made again if needed
+                (self.cache / f"{key}.md").unlink(missing_ok=True)
+            shutil.rmtree(self.cache / key, ignore_errors=True)
+
+
+def _not_found(key: object) -> GuideNotFound:
+    shown = key[:60] if isinstance(key, str) else type(key).__name__
+    return GuideNotFound(f"no guide {shown!r} in the library: upload it again")
+
+
+_TEMP_PREFIX, _TEMP_SUFFIX = ".upload-", ".tmp"
+
+
+def _move_old_uploads(library: GuideLibrary, folder: Path) -> None:
+    """Uploads an earlier version kept as files under ``folder`` (shared: owner ""), moved
+    into the database with their progress (``<key>.progress.db``); each file is removed, or
+    renamed ``.imported``, only once its rows are committed. A file this parser refuses, or a
+    link, is left where it is."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.md")):
+        if not _KEY.fullmatch(path.stem) or not path.is_file() or path.is_symlink():
+            continue
+        content = path.read_bytes()
+        guide = library._guide(path.stem, content, _title_of_key(path.stem))
+        if guide is None:
+            continue
+        library._keep("", path.stem, guide.title, content, path.name)
+        path.unlink()
+    for path in sorted(folder.glob("*.progress.db")):
+        key = path.name.removesuffix(".progress.db")
+        if _KEY.fullmatch(key) and path.is_file() and not path.is_symlink():
+            _move_old_progress(library, key, path)
+            path.rename(path.with_name(path.name + ".imported"))
+
+
+def _move_old_progress(library: GuideLibrary, key: str, path: Path) -> None:
+    """The learners, card states and reviews of an old per-upload progress file, added to the
+    library's database under the upload's key in one transaction (once: not if that key has
+    reviews there already)."""
+    source, _ = open_database(f"sqlite:///{path}", guide=None)
+    try:
+        with Session(source) as reading, Session(library._writer) as writing, writing.begin():
+            if writing.scalar(select(ReviewRow.id).where(ReviewRow.guide == key).limit(1)):
+                return
+            names = dict(reading.execute(select(LearnerRow.id, LearnerRow.name)).all())
+            created = dict(reading.execute(select(LearnerRow.id, LearnerRow.created)).all())
+            ids = {old: learner_id_of(writing, name, created[old]) for old, name in names.items()}
+            for table in (StateRow, ReviewRow):
+                rows = [dict(row._mapping) for row in reading.execute(select(table.__table__))]
+                for row in rows:
+                    row.pop("id", None)
+                    row["learner_id"], row["guide"] = ids[row["learner_id"]], key
+                if rows:
+                    writing.execute(insert(table), rows)
+    finally:
+        source.dispose()
+
+
+def _title_of_key(key: str) -> str:
+    """An untitled guide's name: its key without the hash (``queue-notes-<sha12>``)."""
+    return key.rsplit("-", 1)[0]

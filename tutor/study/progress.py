@@ -29,6 +29,7 @@ from tutor.errors import BadInput
 from tutor.study.exam import LETTERS, Question, Score, score
 from tutor.study.progress_db import (
     SCHEMA,
+    CheckRow,
     LearnerRow,
     ProgressDamaged,
     ProgressError,
@@ -82,6 +83,16 @@ class Answered:
     card_id: str
     reviewed: datetime
     correct: bool | None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One checked claim of one learner that took a side of a pair, as a class view reads it."""
+
+    learner: str
+    pair_id: str
+    checked: datetime
+    held_wrong: bool
 
 
 @dataclass(frozen=True)
@@ -151,32 +162,50 @@ class ProgressStore:
     True
     """
 
-    def __init__(self, url: str, *, quiz: Quiz, scheduler: fsrs.Scheduler | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        quiz: Quiz,
+        scheduler: fsrs.Scheduler | None = None,
+        upload: str | None = None,
+    ):
+        """``upload``: the key of an uploaded guide, whose progress is kept in the same database
+        as the built-in guides', apart from it; None for the guide the database is for."""
         self.quiz = quiz
         self.scheduler = scheduler or fsrs.Scheduler()
-        self._engine, self._writer = open_database(
-            url, guide=quiz.guide.title, parts=quiz.guide.parts
-        )
-        self._adopt_legacy_ids()
+        self.upload = upload
+        self._guide = upload or ""
+        if upload is None:
+            title, parts = quiz.guide.title, quiz.guide.parts
+            self._engine, self._writer = open_database(url, guide=title, parts=parts)
+            self._adopt_legacy_ids()
+        else:
+            self._engine, self._writer = open_database(url, guide=None)
 
     def _adopt_legacy_ids(self) -> None:
         """Rename the cards of a database written before ids stopped naming the answer
         (``quiz.legacy_ids``), in one transaction; a database without them is left alone."""
         renames = legacy_ids(self.quiz)
+        mine = (StateRow.guide == "", ReviewRow.guide == "")
         with Session(self._writer) as session, session.begin():
             found = (
                 session.scalars(
-                    select(StateRow.card_id).where(StateRow.card_id.in_(renames)).limit(1)
+                    select(StateRow.card_id).where(mine[0], StateRow.card_id.in_(renames)).limit(1)
                 ).first()
                 or session.scalars(
-                    select(ReviewRow.card_id).where(ReviewRow.card_id.in_(renames)).limit(1)
+                    select(ReviewRow.card_id)
+                    .where(mine[1], ReviewRow.card_id.in_(renames))
+                    .limit(1)
                 ).first()
             )
             if found is None:
                 return
             for old, new in renames.items():
-                for table in (StateRow, ReviewRow):
-                    session.execute(update(table).where(table.card_id == old).values(card_id=new))
+                for column, where in ((StateRow.card_id, mine[0]), (ReviewRow.card_id, mine[1])):
+                    session.execute(
+                        update(column.class_).where(where, column == old).values(card_id=new)
+                    )
 
     def close(self) -> None:
         self._engine.dispose()
@@ -230,7 +259,7 @@ class ProgressStore:
             rows = list(
                 session.scalars(
                     select(ReviewRow)
-                    .where(ReviewRow.learner_id == learner_id)
+                    .where(ReviewRow.learner_id == learner_id, ReviewRow.guide == self._guide)
                     .order_by(ReviewRow.reviewed, ReviewRow.id)
                 )
             )
@@ -242,7 +271,7 @@ class ProgressStore:
             last.rating = int(wanted)
             history = [_logged(review) for review in rows if review.card_id == card.id]
             *_, (_, state) = replay(self.scheduler, history)
-            kept = session.get(StateRow, (learner_id, card.id), with_for_update=True)
+            kept = session.get(StateRow, (learner_id, self._guide, card.id), with_for_update=True)
             if kept is None:  # a review always has its state
                 raise ProgressDamaged(f"no schedule for {card.id!r}")
             kept.card, kept.due = state.to_json(), state.due
@@ -276,17 +305,18 @@ class ProgressStore:
         duration_ms: int | None,
     ) -> datetime:
         """Schedule ``card`` and log the review, in the caller's transaction."""
-        state = session.get(StateRow, (learner_id, card.id), with_for_update=True)
+        state = session.get(StateRow, (learner_id, self._guide, card.id), with_for_update=True)
         before = fsrs.Card.from_json(state.card) if state else fsrs.Card(card_id=0, due=now)
         recall = self.scheduler.get_card_retrievability(before, now) if state else None
         after, _ = self.scheduler.review_card(before, rating, now, duration_ms)
         if state is None:
-            state = StateRow(learner_id=learner_id, card_id=card.id)
+            state = StateRow(learner_id=learner_id, guide=self._guide, card_id=card.id)
             session.add(state)
         state.card, state.due = after.to_json(), after.due
         session.add(
             ReviewRow(
                 learner_id=learner_id,
+                guide=self._guide,
                 card_id=card.id,
                 reviewed=now,
                 rating=int(rating),
@@ -410,7 +440,7 @@ class ProgressStore:
         """Reviews per UTC day, oldest first, with observed and predicted retention (for a plot)."""
         days: dict[date, list[ReviewRow]] = {}
         with Session(self._engine) as session:
-            for row in session.scalars(_reviews_of(learner)):
+            for row in session.scalars(_reviews_of(learner, self._guide)):
                 days.setdefault(row.reviewed.date(), []).append(row)
         out = []
         for day, rows in days.items():
@@ -466,7 +496,50 @@ class ProgressStore:
     def review_log(self, learner: str) -> list[Logged]:
         """Every review of the learner, oldest first."""
         with Session(self._engine) as session:
-            return [_logged(row) for row in session.scalars(_reviews_of(learner))]
+            return [_logged(row) for row in session.scalars(_reviews_of(learner, self._guide))]
+
+    def record_check(
+        self, learner: str, *, item: str, wrong: str, held_wrong: bool, now: datetime | None = None
+    ) -> str | None:
+        """Keep which side of a pair (named by its ``item`` and ``wrong`` statement) a learner's
+        checked claim took, for the class view: the pair's id, or None when this quiz has no
+        such pair (nothing is kept)."""
+        pair = next(
+            (
+                card.pair_id
+                for card in self.quiz.cards
+                if card.kind == TRUE_FALSE and card.item == item and card.wrong == wrong
+            ),
+            None,
+        )
+        if pair is None:
+            return None
+        learner, now = learner_name(learner), _now(now)
+
+        def keep(session: Session, learner_id: int) -> None:
+            session.add(
+                CheckRow(
+                    learner_id=learner_id,
+                    guide=self._guide,
+                    pair_id=pair,
+                    held_wrong=held_wrong,
+                    checked=now,
+                )
+            )
+
+        self._write(learner, now, keep)
+        return pair
+
+    def checks(self) -> list[Checked]:
+        """Every learner's kept checks of this guide, oldest first (``record_check``)."""
+        query = (
+            select(LearnerRow.name, CheckRow.pair_id, CheckRow.checked, CheckRow.held_wrong)
+            .join(LearnerRow, LearnerRow.id == CheckRow.learner_id)
+            .where(CheckRow.guide == self._guide)
+            .order_by(CheckRow.checked, CheckRow.id)
+        )
+        with Session(self._engine) as session:
+            return [Checked(*row) for row in session.execute(query)]
 
     def answers(self, since: datetime | None = None) -> list[Answered]:
         """Every learner's reviews (from ``since`` on, if given), oldest first: for a teacher's
@@ -474,6 +547,7 @@ class ProgressStore:
         query = (
             select(LearnerRow.name, ReviewRow.card_id, ReviewRow.reviewed, ReviewRow.correct)
             .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
+            .where(ReviewRow.guide == self._guide)
             .order_by(ReviewRow.reviewed, ReviewRow.id)
         )
         if since is not None:
@@ -486,7 +560,7 @@ class ProgressStore:
             rows = session.execute(
                 select(StateRow.card_id, StateRow.card)
                 .join(LearnerRow, LearnerRow.id == StateRow.learner_id)
-                .where(LearnerRow.name == learner)
+                .where(LearnerRow.name == learner, StateRow.guide == self._guide)
             )
             return {card_id: fsrs.Card.from_json(card) for card_id, card in rows}
 
@@ -497,7 +571,11 @@ class ProgressStore:
                 session.scalars(
                     select(ReviewRow.card_id)
                     .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-                    .where(LearnerRow.name == learner, ReviewRow.reviewed >= moment)
+                    .where(
+                        LearnerRow.name == learner,
+                        ReviewRow.guide == self._guide,
+                        ReviewRow.reviewed >= moment,
+                    )
                 )
             )
 
@@ -508,7 +586,7 @@ class ProgressStore:
             rows = session.execute(
                 select(ReviewRow.card_id, ReviewRow.rating)
                 .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-                .where(LearnerRow.name == learner)
+                .where(LearnerRow.name == learner, ReviewRow.guide == self._guide)
             )
             for card_id, rating in rows:
                 reviews, correct = tallies.get(card_id, (0, 0))
@@ -534,12 +612,12 @@ def replay(
     return states
 
 
-def _reviews_of(learner: str):
-    """The query for a learner's reviews, oldest first."""
+def _reviews_of(learner: str, guide: str):
+    """The query for a learner's reviews of a guide ("" the built-in ones), oldest first."""
     return (
         select(ReviewRow)
         .join(LearnerRow, LearnerRow.id == ReviewRow.learner_id)
-        .where(LearnerRow.name == learner_name(learner))
+        .where(LearnerRow.name == learner_name(learner), ReviewRow.guide == guide)
         .order_by(ReviewRow.reviewed, ReviewRow.id)
     )
 

@@ -1,10 +1,13 @@
 """Where quiz progress is kept: the SQL tables, and opening the database they live in.
 
 Any SQLAlchemy URL works: by default a SQLite file ``<data_dir>/progress.db`` (``progress_url``),
-or a PostgreSQL URL where many learners share a server. Three tables: learners, one FSRS card
-state per learner and card (``fsrs.Card.to_json()``), and one row per review; a fourth, ``meta``,
-names the schema version and the one guide the database is for. The tables are made and changed
-by the Alembic migrations in ``migrations/``, run whenever a database is opened.
+or a PostgreSQL URL where many learners share a server. The tables: learners; one FSRS card state
+per learner, guide and card (``fsrs.Card.to_json()``); one row per review; the side of a pair each
+checked claim took; the accounts of a class server; the uploaded guides' text, per owner; and
+``meta``, which names the schema version, the built-in guides the database is for and the
+sessions' signing key. An uploaded guide's progress sits beside the built-in guides', told apart
+by the ``guide`` column (its key; "" for the built-in guides). The tables are made and changed by
+the Alembic migrations in ``migrations/``, run whenever a database is opened.
 
 An existing SQLite file is checked before SQLAlchemy opens it, read only: an empty or damaged one is
 refused (``ProgressDamaged``) and left exactly as it is, never taken for a new database. A missing
@@ -26,6 +29,7 @@ from sqlalchemy import (
     Engine,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -114,6 +118,7 @@ class LearnerRow(Base):
 class StateRow(Base):
     __tablename__ = "card_states"
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    guide: Mapped[str] = mapped_column(String(60), primary_key=True, server_default="")
     card_id: Mapped[str] = mapped_column(String(300), primary_key=True)
     card: Mapped[str] = mapped_column(Text)  # fsrs.Card.to_json()
     due: Mapped[datetime] = mapped_column(_UTC, index=True)
@@ -123,6 +128,7 @@ class ReviewRow(Base):
     __tablename__ = "reviews"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    guide: Mapped[str] = mapped_column(String(60), server_default="")
     card_id: Mapped[str] = mapped_column(String(300))
     reviewed: Mapped[datetime] = mapped_column(_UTC)
     rating: Mapped[int] = mapped_column(Integer)
@@ -132,6 +138,19 @@ class ReviewRow(Base):
     duration_ms: Mapped[int | None]
 
 
+class CheckRow(Base):
+    """A claim a signed-in learner checked that matched a pair with some certainty: which side
+    of it they took (``held_wrong``: they stated the Wrong one). The claim itself is not kept."""
+
+    __tablename__ = "checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    guide: Mapped[str] = mapped_column(String(60), server_default="")
+    pair_id: Mapped[str] = mapped_column(String(300))
+    held_wrong: Mapped[bool]
+    checked: Mapped[datetime] = mapped_column(_UTC)
+
+
 class AccountRow(Base):
     """A learner who signs in (a class server): an argon2 hash of the password, and a role."""
 
@@ -139,6 +158,18 @@ class AccountRow(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), primary_key=True)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(20))  # "learner" or "teacher"
+    created: Mapped[datetime] = mapped_column(_UTC)
+
+
+class UploadRow(Base):
+    """An uploaded guide: its text, and who uploaded it ("" where nobody signs in). The same
+    bytes have the same key for everyone; each owner has their own row."""
+
+    __tablename__ = "uploads"
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
     created: Mapped[datetime] = mapped_column(_UTC)
 
 
@@ -320,7 +351,7 @@ def _refuse(path: Path, why: str) -> NoReturn:
 # --- copying ----------------------------------------------------------------------------------
 
 # Parents before the rows that name them.
-_COPIED = ("meta", "learners", "accounts", "card_states", "reviews")
+_COPIED = ("meta", "learners", "accounts", "uploads", "card_states", "reviews", "checks")
 
 
 def copy_database(source: str, target: str) -> dict[str, int]:
@@ -347,7 +378,7 @@ def copy_database(source: str, target: str) -> dict[str, int]:
                     writing.execute(insert(table), rows)
                 counts[name] = len(rows)
             if dst_engine.dialect.name == "postgresql":  # ids given: move the counters past them
-                for name in ("learners", "reviews"):
+                for name in ("learners", "reviews", "checks"):
                     writing.execute(
                         text(
                             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "

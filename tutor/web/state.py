@@ -91,6 +91,16 @@ class AppState:
     def _lay_out(self, key: str) -> dict:
         return concept_map(self.studying(key).graph)
 
+    def owner(self, request: gr.Request | None) -> str:
+        """Whose uploads a request lists and changes: the signed-in learner's on a class server,
+        else everybody's ("")."""
+        if self.accounts is None:
+            return ""
+        signed_in = getattr(request, "username", None)
+        if not signed_in:
+            raise TutorError("sign in first")
+        return signed_in
+
     def learner(self, typed: str, request: gr.Request | None, *, viewing: bool = False) -> str:
         """Whose progress a request reads or changes: the name typed in the app, or on a server
         with accounts the signed-in learner's own, whatever was typed — but a teacher may view
@@ -137,7 +147,8 @@ class AppState:
             return library.tutor(key).check(claim)
 
         quiz = Quiz(library.tutor(key).guide, load_catalog(self.settings.aliases), check=check)
-        return ProgressStore(library.progress_url(key), quiz=quiz)
+        upload = None if key == BUILTIN_KEY else key
+        return ProgressStore(library.url, quiz=quiz, upload=upload)
 
     def export_path(self, name: str) -> Path:
         """A path named ``name`` in a folder of its own, for a file to download: two sessions

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gradio as gr
 
 from tutor.core import MAX_INPUT_CHARS
+from tutor.study.classview import side_taken
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.state import AppState
@@ -34,10 +35,19 @@ def build(state: AppState) -> None:
         opener = state.open_in_explore = gr.Button("Open in Explore", visible=False)
 
         @friendly_errors
-        def check(claim: str, key: str | None = None) -> dict:
+        def check(claim: str, key: str | None = None, request: gr.Request | None = None) -> dict:
             """Verdict heading, confidence, the Wrong/Right pair, the explanation (markdown),
-            and the verdict's item for "Open in Explore" (a state: not part of the API's answer)."""
+            and the verdict's item for "Open in Explore" (a state: not part of the API's answer).
+            On a class server, the side of the pair the claim took is kept for the class view."""
             found = state.studying(key).check(claim)
+            held_wrong = side_taken(found)
+            if state.accounts is not None and held_wrong is not None and found.title:
+                state.progress_store(key).record_check(
+                    state.learner("", request),
+                    item=found.title,
+                    wrong=found.wrong or "",
+                    held_wrong=held_wrong,
+                )
             return {
                 verdict: render.verdict(found),
                 confidence: found.confidence,

@@ -17,7 +17,7 @@ from tutor.web.state import AppState
 
 _BARS = "▁▂▃▄▅▆▇█"  # a week's share of wrong answers, low to high
 HOLDING = ["Item", "Wrong statement", "Hold it now", "Share %", f"Last {WEEKS} weeks", "Who"]
-EMPTY = "*No answers yet: the class view fills in as learners answer quiz cards.*"
+EMPTY = "*No answers yet: the class view fills in as learners answer quiz cards and check claims.*"
 
 
 def _trend(weekly: tuple[float | None, ...]) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from tutor.errors import BadInput
+from tutor.errors import BadInput, TutorError
 from tutor.study.library import (
     BUILTIN_KEY,
     MAX_GUIDE_BYTES,
@@ -25,13 +25,15 @@ ABOUT = (
     "then works from it in this browser tab, with its own quiz progress. Removing an upload "
     "deletes its stored copy and index (not your file, nor its progress)."
 )
+ABOUT_SIGNED_IN = ABOUT + " Your uploads are yours: nobody else sees or removes them."
 
 
-def _guide_choices(library: GuideLibrary) -> list[tuple[str, str]]:
-    """``(label, key)`` for the Studying dropdown: the built-in guide first, then the uploads."""
+def _guide_choices(library: GuideLibrary, owner: str) -> list[tuple[str, str]]:
+    """``(label, key)`` for the Studying dropdown: the built-in guides first, then the owner's
+    uploads."""
     return [
         (f"{guide.title} ({guide.items} items, {guide.pairs} misconceptions)", guide.key)
-        for guide in library.guides()
+        for guide in library.guides(owner)
     ]
 
 
@@ -54,8 +56,11 @@ def build(state: AppState) -> None:
     ``remove_guide`` endpoints; each switches the session's guide in every tab."""
     library = state.library
     with gr.Tab("Guides", id="guides"):
-        gr.Markdown(ABOUT)
-        picker = gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY, label="Studying")
+        gr.Markdown(ABOUT if state.accounts is None else ABOUT_SIGNED_IN)
+        # On a class server the list is the signed-in learner's, filled when the page loads.
+        shown = _guide_choices(library, "")
+        shown = shown if state.accounts is None else shown[:1]  # the built-in guides
+        picker = gr.Dropdown(choices=shown, value=BUILTIN_KEY, label="Studying")
         upload_box = gr.File(
             label="Upload a guide",
             file_types=[".md", ".markdown", ".txt"],
@@ -68,45 +73,55 @@ def build(state: AppState) -> None:
         status = gr.Markdown()
 
     @friendly_errors
-    def choose_guide(key: str) -> dict:
-        """The learner picked a guide to study in this session."""
-        title = state.studying(key).guide.title
+    def choose_guide(key: str, request: gr.Request) -> dict:
+        """The learner picked a guide to study in this session: the built-in guides or one of
+        their own uploads."""
+        title = library.tutor(key, state.owner(request)).guide.title
         return {status: f"Studying **{raw(title)}**.", **state.follow(key)}
 
     @friendly_errors
-    def add_guide(upload: str | None) -> dict:
+    def add_guide(upload: str | None, request: gr.Request) -> dict:
         """Store and index an uploaded guide, then study it in this session."""
+        owner = state.owner(request)
         if not upload:
             raise BadInput("choose a guide file (.md) to upload first")
         try:
             content = read_upload(upload)
         finally:  # Gradio's copy of the upload is not kept, whether the guide is or not
             delete_upload(Path(upload), Path(state.demo.GRADIO_CACHE))
-        stored = library.add(display_name(Path(upload).name), content)
+        stored = library.add(display_name(Path(upload).name), content, owner)
         return {
             status: f"Added **{raw(stored.title)}**: {stored.items} items, {stored.pairs} "
             "misconceptions. Every tab now uses it.",
-            picker: gr.Dropdown(choices=_guide_choices(library), value=stored.key),
+            picker: gr.Dropdown(choices=_guide_choices(library, owner), value=stored.key),
             **state.follow(stored.key),
         }
 
     @friendly_errors
-    def remove_guide(key: str | None) -> dict:
-        """Delete the chosen upload and its index; this session goes back to the built-in guide."""
+    def remove_guide(key: str | None, request: gr.Request) -> dict:
+        """Delete the chosen upload (and its index once nobody has it); this session goes back
+        to the built-in guides."""
+        owner = state.owner(request)
         if not key or key == BUILTIN_KEY:
             raise BadInput("pick an uploaded guide in Studying first: the built-in one stays")
-        gone = library.remove(key)
-        state.close_store(key)
+        gone = library.remove(key, owner)
+        if not library.held(key):
+            state.close_store(key)
         return {
             status: f"Removed **{raw(gone.title)}** and its index; upload it again to study it "
             "(its quiz progress is kept for then).",
-            picker: gr.Dropdown(choices=_guide_choices(library), value=BUILTIN_KEY),
+            picker: gr.Dropdown(choices=_guide_choices(library, owner), value=BUILTIN_KEY),
             **state.follow(BUILTIN_KEY),
         }
 
-    def list_guides() -> dict:
-        """Guides uploaded in other sessions since the app started, shown on each page load."""
-        return {picker: gr.Dropdown(choices=_guide_choices(library))}
+    def list_guides(request: gr.Request) -> dict:
+        """The guides to study, shown on each page load: with those uploaded in other sessions
+        (or on other replicas) since the app started."""
+        try:
+            owner = state.owner(request)
+        except TutorError:
+            return {picker: gr.Dropdown(choices=[])}
+        return {picker: gr.Dropdown(choices=_guide_choices(library, owner))}
 
     follows = state.following
     picker.select(
