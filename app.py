@@ -47,7 +47,8 @@ def build_app(
 ) -> gr.Blocks:
     """The Gradio app. API endpoints: ``ask``, ``check``, ``explore``, ``relate``, ``next_card``,
     ``answer``, ``start_exam``, ``answer_exam``, ``progress``, ``choose_guide``, ``add_guide``
-    and ``remove_guide``.
+    and ``remove_guide``. Each endpoint that works on a guide takes the guide's key last (the
+    Studying list's value; ``"builtin"`` when left out), checked on every call.
 
     ``tutor`` answers for the built-in guide; ``library`` holds uploaded guides (by default under
     ``settings``' progress database and cache directory, ``settings_from_env()`` when not
@@ -64,6 +65,7 @@ def build_app(
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False, delete_cache=TEMP_SWEEP) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
+            studying = guides.studying_list(library, signed_in=accounts is not None)
             if accounts is not None:
                 gr.Button("Sign out", link="/signout", size="sm", scale=0, min_width=100)
         state = AppState(
@@ -71,7 +73,7 @@ def build_app(
             library=library,
             settings=settings,
             demo=demo,
-            guide_key=gr.State(BUILTIN_KEY),
+            guide_key=studying,
             stores={BUILTIN_KEY: store} if store is not None else {},
             accounts=accounts,
         )

@@ -228,11 +228,11 @@ def _drive(names: list[str], seconds: float, servers: list[subprocess.Popen]) ->
                 began = time.perf_counter()
                 ok = False
                 try:
-                    card = _call(client, "next_card", [name])[0]
+                    card = _call(client, "next_card", [name, "builtin"])[0]
                     if card:
                         # A drill takes True or False; a question, an option's number.
                         options = ["True", "False"] if card.startswith("pair:") else "1234"
-                        _call(client, "answer", [name, card, rng.choice(options)])
+                        _call(client, "answer", [name, card, rng.choice(options), "builtin"])
                         with lock:
                             acked[name] += 1
                     ok = True

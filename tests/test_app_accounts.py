@@ -10,6 +10,7 @@ import pytest
 from conftest import served_app
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from sqlalchemy import create_engine, text
 
 from ingest import load_catalog
 from tutor.study.accounts import TEACHER, Accounts
@@ -120,7 +121,10 @@ def test_the_class_view_is_a_teachers(server):
 def test_a_session_made_on_one_replica_is_good_on_another(server, tutor, module_database):
     url, store = server
     other_accounts = Accounts(module_database)  # a second server on the same database
-    with served_app(tutor, store, accounts=other_accounts) as (_, other):
+    with served_app(tutor, store, accounts=other_accounts, progress_db=module_database) as (
+        _,
+        other,
+    ):
         cookie = _cookie(url, "bo").cookies[COOKIE]
         assert httpx.get(other + "config", cookies={COOKIE: cookie}).status_code == 200
         bo = Client(other, headers={"Cookie": f"{COOKIE}={cookie}"}, verbose=False)
@@ -142,8 +146,8 @@ def _file_of(url: str, name: str, api: str, data: list) -> tuple[httpx.Client, s
 
 def test_a_file_made_for_one_learner_is_not_anothers(server):
     url, _ = server
-    ana, deck = _file_of(url, "ana", "export_anki", ["ana"])
-    tess, table = _file_of(url, "tess", "class_csv", [])
+    ana, deck = _file_of(url, "ana", "export_anki", ["ana", "builtin"])
+    tess, table = _file_of(url, "tess", "class_csv", ["builtin"])
     bo = httpx.Client(cookies={COOKIE: _cookie(url, "bo").cookies[COOKIE]})
     assert deck.endswith("/ecs-tutor-ana.apkg") and table.endswith("/class-misconceptions.csv")
     assert ana.get(deck).status_code == 200 and tess.get(deck).status_code == 200
@@ -181,19 +185,23 @@ def test_a_learners_uploads_are_theirs_alone(server, module_database):
     status, picker, *_ = ana.predict(handle_file(EKS), api_name="/add_guide")
     key = picker["value"]
     assert status.startswith("Added **AWS EKS**") and key.startswith("aws-eks-")
-    # bo neither sees, studies nor removes ana's upload, by any key he sends (Gradio refuses a
-    # value his list does not offer; the library would refuse it behind that)
-    for endpoint in ("/choose_guide", "/remove_guide"):
-        with pytest.raises(AppError, match="not in the list of choices"):
-            bo.predict(key, api_name=endpoint)
-    history, _ = bo.predict("How does a pod get its own IAM permissions?", [], api_name="/ask")
-    assert "IAM Roles for Service Accounts" not in str(history[-1]["content"])
+    # bo neither sees, studies, quizzes on nor removes ana's upload, whatever key he sends
+    refused = "no guide 'aws-eks-[0-9a-f]{12}' in the library: upload it again"
+    for endpoint, args in [
+        ("/choose_guide", ()),
+        ("/remove_guide", ()),
+        ("/ask", ("How does a pod get its own IAM permissions?", [])),
+        ("/check", ("Pods always run on Fargate",)),
+        ("/next_card", ("bo",)),
+        ("/progress", ("bo",)),
+    ]:
+        with pytest.raises(AppError, match=refused):
+            bo.predict(*args, key, api_name=endpoint)
     # ana studies it, with progress kept in the class's database under its key
     ana.predict(key, api_name="/choose_guide")
-    history, _ = ana.predict("How does a pod get its own IAM permissions?", [], api_name="/ask")
+    question = "How does a pod get its own IAM permissions?"
+    history, _ = ana.predict(question, [], key, api_name="/ask")
     assert "IAM Roles for Service Accounts" in str(history[-1]["content"])
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(module_database)
     with engine.connect() as connection:
         owners = connection.execute(text("SELECT owner FROM uploads WHERE key = :k"), {"k": key})
@@ -216,3 +224,28 @@ def test_a_learners_checked_claim_reaches_the_class_view(server, tutor):
     _, held, _ = _as(url, "tess").predict(api_name="/class_view")
     row = next(r for r in held["data"] if r[1] == pair.wrong)
     assert "tess" not in row[5]
+
+
+def test_a_learner_studying_an_upload_carries_on_on_another_replica(server, tutor, module_database):
+    url, store = server
+    ana = _as(url, "ana")
+    _, picker, *_ = ana.predict(handle_file(EKS), api_name="/add_guide")
+    key = picker["value"]
+    card_id, *_ = ana.predict("ana", key, api_name="/next_card")
+    other_accounts = Accounts(module_database)  # the first replica's process is gone for ana
+    with served_app(tutor, store, accounts=other_accounts, progress_db=module_database) as (
+        _,
+        other,
+    ):
+        cookie = _cookie(url, "ana").cookies[COOKIE]
+        again = Client(other, headers={"Cookie": f"{COOKIE}={cookie}"}, verbose=False)
+        # The page sends the guide it studies; this replica builds its index from the database.
+        question = "How does a pod get its own IAM permissions?"
+        history, _ = again.predict(question, [], key, api_name="/ask")
+        assert "IAM Roles for Service Accounts" in str(history[-1]["content"])
+        feedback, *_ = again.predict("ana", card_id, "1", key, api_name="/answer")
+        assert feedback.startswith("### ")
+        *_, summary, _ = again.predict("ana", key, api_name="/progress")
+        assert summary.startswith("*1 review")
+    other_accounts.close()
+    ana.predict(key, api_name="/remove_guide")

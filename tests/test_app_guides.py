@@ -52,9 +52,12 @@ def test_an_uploaded_guide_answers_in_the_session_that_chose_it(client, served, 
     assert picker["value"].startswith("aws-eks-")
     assert [key for _, key in picker["choices"]] == [BUILTIN_KEY, picker["value"]]
     assert ["Worker Nodes", "Worker Nodes"] in concepts["choices"]
-    history, _ = client.predict("How does a pod get its own IAM permissions?", [], api_name="/ask")
+    # The page sends the Studying list's value with every request; so does an API client.
+    key = picker["value"]
+    question = "How does a pod get its own IAM permissions?"
+    history, _ = client.predict(question, [], key, api_name="/ask")
     assert "IAM Roles for Service Accounts" in _sources(history)
-    chosen, details = client.predict("Worker Nodes", api_name="/explore")
+    chosen, details = client.predict("Worker Nodes", key, api_name="/explore")
     assert chosen["focus"].startswith("item:") and details.startswith("## Worker Nodes")
 
     other = Client(served, verbose=False)  # another learner still studies the built-in guide
@@ -69,7 +72,7 @@ def test_an_uploaded_guide_answers_in_the_session_that_chose_it(client, served, 
         other.close()
 
     client.predict(BUILTIN_KEY, api_name="/choose_guide")  # and back to the built-in guide
-    chosen, details = client.predict("Fargate", api_name="/explore")
+    chosen, details = client.predict("Fargate", BUILTIN_KEY, api_name="/explore")
     assert details.startswith("## Fargate")
 
 
@@ -109,9 +112,12 @@ def test_adding_with_no_file_says_what_to_do(client):
         client.predict(None, api_name="/add_guide")
 
 
-def test_an_unknown_guide_key_is_refused_cleanly(client):
-    with pytest.raises(AppError, match="is not in the list of choices"):  # Gradio checks first
-        client.predict("../../etc", api_name="/choose_guide")
+@pytest.mark.parametrize("endpoint", ["/choose_guide", "/explore", "/next_card"])
+def test_an_unknown_guide_key_is_refused_cleanly(client, endpoint):
+    args = {"/choose_guide": (), "/explore": ("Fargate",), "/next_card": ("ana",)}[endpoint]
+    with pytest.raises(AppError) as raised:
+        client.predict(*args, "../../etc", api_name=endpoint)
+    assert str(raised.value) == "no guide '../../etc' in the library: upload it again"
 
 
 def test_a_removed_guide_is_gone_for_every_session_and_this_one_is_back_on_the_builtin(
@@ -142,7 +148,7 @@ def test_a_removed_guide_is_gone_for_every_session_and_this_one_is_back_on_the_b
         assert details.startswith("## Fargate")
 
         with pytest.raises(AppError, match="upload it again") as raised:
-            other.predict("What hides a received message?", [], api_name="/ask")
+            other.predict("What hides a received message?", [], key, api_name="/ask")
         assert "Traceback" not in str(raised.value)
     finally:
         other.close()
@@ -178,12 +184,13 @@ def test_quiz_and_progress_follow_the_guide_and_keep_its_progress_apart(client, 
     # A fresh start on this guide: no card in the Quiz tab, no exam running in Practice exam.
     at = shown.index(quiz_tab.START)
     assert shown[at - 1] == "" and exam_tab.START in shown[at:]
+    key = shown[1]["value"]
 
-    card_id, card, *_ = client.predict("ana", api_name="/next_card")
+    card_id, card, *_ = client.predict("ana", key, api_name="/next_card")
     assert card_id.startswith("pair:Visibility Timeout#") and "Visibility Timeout" in card
-    feedback, *_ = client.predict("ana", card_id, "False", api_name="/answer")
+    feedback, *_ = client.predict("ana", card_id, "False", key, api_name="/answer")
     assert feedback.startswith("### ")
-    sections, items, *_ = client.predict("ana", api_name="/progress")
+    sections, items, *_ = client.predict("ana", key, api_name="/progress")
     assert [row[0] for row in sections["data"]] == ["Queues"]
     assert {row[0] for row in items["data"]} == {"Visibility Timeout", "Retention Period"}
     studied = {row[0]: row[4] for row in items["data"]}  # reviews per item
@@ -198,10 +205,9 @@ def test_quiz_and_progress_follow_the_guide_and_keep_its_progress_apart(client, 
     finally:
         other.close()
 
-    key = client.predict(handle_file(notes), api_name="/add_guide")[1]["value"]
     client.predict(key, api_name="/remove_guide")
     client.predict(handle_file(notes), api_name="/add_guide")  # the same guide again
-    _, items, *_ = client.predict("ana", api_name="/progress")
+    _, items, *_ = client.predict("ana", key, api_name="/progress")
     assert {row[0]: row[4] for row in items["data"]}["Visibility Timeout"] == 1  # kept
     client.predict(key, api_name="/remove_guide")
 

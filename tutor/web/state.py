@@ -56,7 +56,9 @@ class AppState:
     library: GuideLibrary
     settings: Settings
     demo: gr.Blocks
-    guide_key: gr.State  # the guide this browser session studies
+    # The guide this browser session studies: the page's Studying list, so its value comes from
+    # the browser with every request, and a session that moves to another replica keeps it.
+    guide_key: gr.Dropdown
     stores: dict[str, ProgressStore] = field(default_factory=dict)
     # A class server's accounts: then every learner signs in and reaches only their own progress.
     accounts: Accounts | None = None
@@ -80,16 +82,18 @@ class AppState:
         # picks the guide.
         self._maps = functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)(self._lay_out)
 
-    def studying(self, key: str | None) -> Tutor:
-        """The tutor for the session's guide (the built-in one until the learner picks another)."""
-        return self.library.tutor(key or BUILTIN_KEY)
+    def studying(self, key: str | None, request: gr.Request | None) -> Tutor:
+        """The tutor for the session's guide (the built-in ones until the learner picks
+        another): ``GuideNotFound`` for a key that is not the requester's own upload, whatever
+        the browser sent."""
+        return self.library.tutor(key or BUILTIN_KEY, self.owner(request))
 
     def concept_map(self, key: str) -> dict:
         """A guide's concept map, laid out once."""
         return self._maps(key)
 
     def _lay_out(self, key: str) -> dict:
-        return concept_map(self.studying(key).graph)
+        return concept_map(self.library.tutor(key).graph)  # asked for by a checked key
 
     def owner(self, request: gr.Request | None) -> str:
         """Whose uploads a request lists and changes: the signed-in learner's on a class server,
@@ -114,9 +118,11 @@ class AppState:
             return typed
         return signed_in
 
-    def progress_store(self, key: str | None) -> ProgressStore:
-        """The quiz progress of the session's guide (``GuideNotFound`` once it is removed)."""
+    def progress_store(self, key: str | None, request: gr.Request | None) -> ProgressStore:
+        """The quiz progress of the session's guide (``GuideNotFound`` once it is removed, or
+        for a key that is not the requester's own upload)."""
         key = key or BUILTIN_KEY
+        self.studying(key, request)
         with self._lock:
             if key in self.stores:
                 return self.stores[key]

@@ -30,9 +30,11 @@ def build(state: AppState) -> None:
         gr.Examples(EXAMPLE_QUESTIONS, inputs=[question_box])
 
         @friendly_errors
-        def ask(question: str, history: list, key: str | None = None) -> dict:
+        def ask(
+            question: str, history: list, key: str | None = None, request: gr.Request | None = None
+        ) -> dict:
             """Answer a question from the guide: the conversation so far, and an empty textbox."""
-            answer = state.studying(key).ask(question)
+            answer = state.studying(key, request).ask(question)
             turn = [
                 gr.ChatMessage(role="user", content=render.raw(answer.question)),
                 gr.ChatMessage(role="assistant", content=render.escape(answer.text)),

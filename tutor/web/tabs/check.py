@@ -39,10 +39,10 @@ def build(state: AppState) -> None:
             """Verdict heading, confidence, the Wrong/Right pair, the explanation (markdown),
             and the verdict's item for "Open in Explore" (a state: not part of the API's answer).
             On a class server, the side of the pair the claim took is kept for the class view."""
-            found = state.studying(key).check(claim)
+            found = state.studying(key, request).check(claim)
             held_wrong = side_taken(found)
             if state.accounts is not None and held_wrong is not None and found.title:
-                state.progress_store(key).record_check(
+                state.progress_store(key, request).record_check(
                     state.learner("", request),
                     item=found.title,
                     wrong=found.wrong or "",

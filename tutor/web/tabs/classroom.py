@@ -96,7 +96,7 @@ def build(state: AppState) -> None:
     def show(key: str | None = None, request: gr.Request | None = None) -> dict:
         """The pairs the class holds, who holds them, and recall per learner and section."""
         teacher(request)
-        view = class_view(state.progress_store(key), teachers=teachers())
+        view = class_view(state.progress_store(key, request), teachers=teachers())
         held_now = sum(1 for p in view.pairs if p.holding)
         said = (
             f"*{len(view.learners)} learners; {held_now} of the {len(view.pairs)} pairs "
@@ -111,7 +111,7 @@ def build(state: AppState) -> None:
         """The pairs as a CSV file."""
         teacher(request)
         path = state.export_path(CLASS_CSV)
-        view = class_view(state.progress_store(key), teachers=teachers())
+        view = class_view(state.progress_store(key, request), teachers=teachers())
         path.write_text(view.csv(), encoding="utf-8")
         return str(path)
 

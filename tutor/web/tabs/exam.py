@@ -88,13 +88,17 @@ def build(state: AppState) -> None:
             if wanted is None or not 1 <= wanted <= MAX_COUNT:
                 raise BadInput(f"choose from 1 to {MAX_COUNT} questions")
             seed = random.SystemRandom().randrange(10**9)
-            store = state.progress_store(key)
+            store = state.progress_store(key, request)
             questions = store.exam(learner, seed=seed, count=int(wanted))
             return ask(Sitting(learner, questions))
 
         @friendly_errors
         def answer_exam(
-            now: Sitting | None, single: str | None, double: list[str] | None, key: str | None
+            now: Sitting | None,
+            single: str | None,
+            double: list[str] | None,
+            key: str | None,
+            request: gr.Request | None = None,
         ) -> dict:
             """Take the choice and show the next question, or score the exam once all are
             answered (and save the answers to the learner's progress)."""
@@ -109,7 +113,7 @@ def build(state: AppState) -> None:
                 now.answers = answers
                 return ask(now)
             # Saved before the exam ends: if saving fails, the last answer can be given again.
-            result = state.progress_store(key).record_exam(
+            result = state.progress_store(key, request).record_exam(
                 now.learner, answers, seconds=time.monotonic() - now.started
             )
             return idle(render.exam_results(result, answers))

@@ -95,26 +95,28 @@ def build(state: AppState) -> None:
     picture, details = ui.picture, ui.details
 
     @friendly_errors
-    def explore(concept: str, key: str | None = None) -> dict:
+    def explore(concept: str, key: str | None = None, request: gr.Request | None = None) -> dict:
         """The concept chosen on the map (``{"focus": node id, "path": []}``) and its
         neighbourhood as markdown."""
-        found = state.studying(key).explore(concept)
+        found = state.studying(key, request).explore(concept)
         return {picture: {"focus": found.node, "path": []}, details: render.exploration(found)}
 
-    def explore_clicked(chosen: dict | None, key: str | None = None) -> dict:
+    def explore_clicked(
+        chosen: dict | None, key: str | None = None, request: gr.Request | None = None
+    ) -> dict:
         """A node clicked on the map (its id in ``chosen["focus"]``), explored as above, its
         name put in the Concept box."""
         node = (chosen or {}).get("focus") if isinstance(chosen, dict) else None
-        graph = state.studying(key).graph
+        graph = state.studying(key, request).graph
         if not isinstance(node, str) or node not in graph:
             raise gr.Error("Pick a concept on the map.", print_exception=False)
         return {**explore(node, key), ui.concept: gr.Dropdown(value=graph.nodes[node]["label"])}
 
     @friendly_errors
-    def find(text: str, key: str | None = None) -> dict:
+    def find(text: str, key: str | None = None, request: gr.Request | None = None) -> dict:
         """The concepts the text may mean, listed with how each was found (by name, alias,
         spelling or meaning); picking one explores it."""
-        found = state.studying(key).find_concepts(text)
+        found = state.studying(key, request).find_concepts(text)
         choices = [(render.concept_match(match), match.node) for match in found]
         label = f"Matches ({len(found)})" if found else "No concept of the guides matches"
         return {ui.matches: gr.Radio(choices=choices, value=None, label=label)}
@@ -126,11 +128,13 @@ def build(state: AppState) -> None:
         return explore_clicked({"focus": node}, key)
 
     @friendly_errors
-    def relate(start: str, end: str, key: str | None = None) -> dict:
+    def relate(
+        start: str, end: str, key: str | None = None, request: gr.Request | None = None
+    ) -> dict:
         """The path between two concepts, drawn on the map and told as numbered steps, each
         with its explanation; a name that is no concept gets the closest ones instead."""
         try:
-            found = state.studying(key).relate(start, end)
+            found = state.studying(key, request).relate(start, end)
         except (ConceptNotFound, NoPath) as missing:
             return {picture: {"focus": None, "path": []}, details: render.not_related(missing)}
         return {
@@ -149,7 +153,7 @@ def build(state: AppState) -> None:
 
     def reset(key: str) -> dict:
         """The guide's concepts in the three lists, its map, no search and no details yet."""
-        names = state.studying(key).concepts()
+        names = state.library.tutor(key).concepts()  # a key the switch checked
         lists = {
             box: gr.Dropdown(choices=names, value=None) for box in (ui.concept, ui.start, ui.end)
         }

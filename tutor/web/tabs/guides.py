@@ -1,5 +1,6 @@
-"""The Guides tab: upload a guide in the ECS guide's format and study it in this browser
-session, pick the guide to study, or remove an upload. Every tab follows the chosen guide."""
+"""The Studying list at the top of the page, and the Guides tab: upload a guide in the ECS guide's
+format and study it in this browser session, or remove an upload. Every tab follows the guide
+chosen in the list."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from tutor.web.state import AppState
 ABOUT = (
     "Study another guide written in the same format as the ECS guide (see `data/README.md`): a "
     f"UTF-8 `.md`, `.markdown` or `.txt` file of at most {MAX_GUIDE_BYTES // 1024} KB. Every tab "
-    "then works from it in this browser tab, with its own quiz progress. Removing an upload "
-    "deletes its stored copy and index (not your file, nor its progress)."
+    "then works from it in this browser tab, with its own quiz progress; the Studying list at the "
+    "top switches guides. Removing an upload deletes its stored copy and index (not your file, "
+    "nor its progress)."
 )
 ABOUT_SIGNED_IN = ABOUT + " Your uploads are yours: nobody else sees or removes them."
 
@@ -35,6 +37,21 @@ def _guide_choices(library: GuideLibrary, owner: str) -> list[tuple[str, str]]:
         (f"{guide.title} ({guide.items} items, {guide.pairs} misconceptions)", guide.key)
         for guide in library.guides(owner)
     ]
+
+
+def studying_list(library: GuideLibrary, *, signed_in: bool) -> gr.Dropdown:
+    """The Studying list: the built-in guides and, where nobody signs in, every upload (on a
+    class server the signed-in learner's own are added when the page loads). Its value is sent
+    with every request and checked there (``AppState.studying``), so any value is let through
+    here: after a replica goes, the session's choice still comes with the page."""
+    shown = _guide_choices(library, "")
+    return gr.Dropdown(
+        choices=shown[:1] if signed_in else shown,
+        value=BUILTIN_KEY,
+        label="Studying",
+        allow_custom_value=True,
+        scale=2,
+    )
 
 
 def delete_upload(path: Path, folder: Path) -> None:
@@ -54,13 +71,9 @@ def delete_upload(path: Path, folder: Path) -> None:
 def build(state: AppState) -> None:
     """The Studying list, the upload, and the ``choose_guide``, ``add_guide`` and
     ``remove_guide`` endpoints; each switches the session's guide in every tab."""
-    library = state.library
+    library, picker = state.library, state.guide_key
     with gr.Tab("Guides", id="guides"):
         gr.Markdown(ABOUT if state.accounts is None else ABOUT_SIGNED_IN)
-        # On a class server the list is the signed-in learner's, filled when the page loads.
-        shown = _guide_choices(library, "")
-        shown = shown if state.accounts is None else shown[:1]  # the built-in guides
-        picker = gr.Dropdown(choices=shown, value=BUILTIN_KEY, label="Studying")
         upload_box = gr.File(
             label="Upload a guide",
             file_types=[".md", ".markdown", ".txt"],
@@ -76,7 +89,7 @@ def build(state: AppState) -> None:
     def choose_guide(key: str, request: gr.Request) -> dict:
         """The learner picked a guide to study in this session: the built-in guides or one of
         their own uploads."""
-        title = library.tutor(key, state.owner(request)).guide.title
+        title = state.studying(key, request).guide.title
         return {status: f"Studying **{raw(title)}**.", **state.follow(key)}
 
     @friendly_errors
@@ -93,8 +106,8 @@ def build(state: AppState) -> None:
         return {
             status: f"Added **{raw(stored.title)}**: {stored.items} items, {stored.pairs} "
             "misconceptions. Every tab now uses it.",
-            picker: gr.Dropdown(choices=_guide_choices(library, owner), value=stored.key),
             **state.follow(stored.key),
+            picker: gr.Dropdown(choices=_guide_choices(library, owner), value=stored.key),
         }
 
     @friendly_errors
@@ -110,8 +123,8 @@ def build(state: AppState) -> None:
         return {
             status: f"Removed **{raw(gone.title)}** and its index; upload it again to study it "
             "(its quiz progress is kept for then).",
-            picker: gr.Dropdown(choices=_guide_choices(library, owner), value=BUILTIN_KEY),
             **state.follow(BUILTIN_KEY),
+            picker: gr.Dropdown(choices=_guide_choices(library, owner), value=BUILTIN_KEY),
         }
 
     def list_guides(request: gr.Request) -> dict:
@@ -129,8 +142,8 @@ def build(state: AppState) -> None:
     )
     state.demo.load(list_guides, outputs=[picker], api_visibility="private")
     add_button.click(
-        add_guide, inputs=[upload_box], outputs=[status, picker, *follows], api_name="add_guide"
+        add_guide, inputs=[upload_box], outputs=[status, *follows], api_name="add_guide"
     )
     remove_button.click(
-        remove_guide, inputs=[picker], outputs=[status, picker, *follows], api_name="remove_guide"
+        remove_guide, inputs=[picker], outputs=[status, *follows], api_name="remove_guide"
     )

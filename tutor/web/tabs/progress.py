@@ -118,13 +118,15 @@ def build(state: AppState) -> None:
             """Mastery per section and per item (weakest first), what to study next, and the
             reviews and retention per day."""
             learner = state.learner(learner, request, viewing=True)
-            store = state.progress_store(key)
+            store = state.progress_store(key, request)
             report = store.mastery(learner)
             days = store.history(learner)
             return {
                 sections: render.mastery_rows(report.sections, sections=True),
                 items: render.mastery_rows(report.items),
-                study: render.study_next(store.study_next(learner, state.studying(key).graph, k=5)),
+                study: render.study_next(
+                    store.study_next(learner, state.studying(key, request).graph, k=5)
+                ),
                 summary: render.review_summary(days),
                 reviews: _reviews(days),
                 retention: _retention(days),
@@ -137,7 +139,7 @@ def build(state: AppState) -> None:
         ) -> str:
             """The guide as an Anki deck (.apkg) with the learner's reviews in its review log."""
             learner = state.learner(learner, request)
-            store = state.progress_store(key)
+            store = state.progress_store(key, request)
             history = store.review_log(learner)
             path = state.export_path(DECK_NAME.format(learner))
             write_apkg(store.quiz, path, history=history, scheduler=store.scheduler)

@@ -44,7 +44,7 @@ def build(state: AppState) -> None:
             """The learner's next due card: its id, the card as markdown, and cleared answer,
             feedback and due boxes."""
             learner = state.learner(learner, request)
-            store = state.progress_store(key)
+            store = state.progress_store(key, request)
             cards = store.due_cards(learner, limit=1)
             cleared = {
                 rating: gr.Radio(value=None, visible=False),
@@ -70,7 +70,7 @@ def build(state: AppState) -> None:
             learner = state.learner(learner, request)
             if not card_id:
                 raise BadInput("no card yet: press Next card first")
-            store = state.progress_store(key)
+            store = state.progress_store(key, request)
             done = store.review(learner, card_id, text)
             shown = {
                 feedback: render.review(done, text),
@@ -93,7 +93,7 @@ def build(state: AppState) -> None:
             learner = state.learner(learner, request)
             if not card_id:
                 raise BadInput("no card yet: press Next card first")
-            done = state.progress_store(key).rate(learner, card_id, chosen)
+            done = state.progress_store(key, request).rate(learner, card_id, chosen)
             if done.due is None:  # a rating always reschedules; for the type checker
                 return {due: render.NOT_RESCHEDULED}
             return {due: render.when(done.due, datetime.now(UTC))}
