@@ -174,7 +174,8 @@ def _exam_choices(one, two) -> tuple[list, bool]:
 
 def test_a_practice_exam_asks_one_question_at_a_time_and_scores_it_at_the_end(client, store, tutor):
     rights = {d["right"] for _, d in tutor.graph.nodes(data=True) if d["type"] == "misconception"}
-    shown, one, two, results = client.predict("fay", 3, api_name="/start_exam")
+    sitting, shown, one, two, results = client.predict("fay", 3, api_name="/start_exam")
+    assert len(sitting) == 32  # the exam's random id: its questions stay on the server
     answered_right = []
     for number in range(1, 4):
         assert shown.startswith(f"**Question {number} of 3**") and results == ""
@@ -189,7 +190,10 @@ def test_a_practice_exam_asks_one_question_at_a_time_and_scores_it_at_the_end(cl
             ][: len(keyed)]
         answered_right.append(number != 2)
         single, pair = (None, keyed) if double else (keyed[0], [])
-        shown, one, two, results = client.predict(single, pair, api_name="/answer_exam")
+        after, shown, one, two, results = client.predict(
+            sitting, single, pair, api_name="/answer_exam"
+        )
+        assert after == (sitting if number < 3 else "")
     assert results.startswith("### Score: 2 of 3\n\nTime taken: 0 min ")
     assert "| Section | Right |" in results and results.count("(your choice)") >= 3
     assert results.count("#### ✅") == 2 and results.count("#### ❌") == 1
@@ -202,11 +206,13 @@ def test_a_practice_exam_asks_one_question_at_a_time_and_scores_it_at_the_end(cl
 
 def test_an_exam_needs_a_start_and_a_sensible_count(client):
     with pytest.raises(AppError, match="no exam is running"):
-        client.predict(None, [], api_name="/answer_exam")
+        client.predict("", None, [], api_name="/answer_exam")
+    with pytest.raises(AppError, match="no exam is running"):
+        client.predict("0" * 32, None, [], api_name="/answer_exam")
     with pytest.raises(AppError, match="less than minimum value 1"):  # Gradio's own check
         client.predict("gus", 0, api_name="/start_exam")
     with pytest.raises(AppError, match="choose from 1 to 40 questions"):
         client.predict("gus", None, api_name="/start_exam")
-    shown, *_ = client.predict("gus", 1, api_name="/start_exam")
+    sitting, shown, *_ = client.predict("gus", 1, api_name="/start_exam")
     with pytest.raises(AppError, match="choose an answer first"):
-        client.predict(None, [], api_name="/answer_exam")
+        client.predict(sitting, None, [], api_name="/answer_exam")

@@ -15,7 +15,7 @@ from kg.build import MISCONCEPTION
 from tutor.cli import main
 from tutor.config import BUILTIN_GUIDES
 from tutor.errors import BadInput
-from tutor.study.exam import LETTERS, ONE, TWO, exam_questions, read_choice, score
+from tutor.study.exam import LETTERS, ONE, TWO, Question, exam_questions, read_choice, score
 from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
 
@@ -301,6 +301,33 @@ def test_an_exam_saves_one_review_per_scene_all_at_once_or_not_at_all(both, tmp_
         store.record_exam("cy", [(other, other.keys), (stranger, stranger.keys)], seconds=1)
     assert sum(m.reviews for m in store.mastery("cy").items) == 2
     store.close()
+
+
+def test_an_exam_in_progress_is_kept_in_the_database_and_carries_on_elsewhere(both, database):
+    catalog = load_catalog()
+    quiz = Quiz(read_studied_guides(BUILTIN_GUIDES, catalog=catalog), catalog, graph=both)
+    first = ProgressStore(database, quiz=quiz)
+    questions = exam_questions(both, seed=11, count=3)
+    assert [Question.from_dict(q.to_dict()) for q in questions] == questions
+    sitting = first.start_sitting("dee", questions)
+    sitting, score_now = first.answer_sitting(sitting, questions[0].keys)
+    assert score_now is None and len(sitting.answers) == 1
+    first.close()
+
+    other = ProgressStore(database, quiz=quiz)  # another replica, the first one gone
+    with pytest.raises(BadInput, match="no exam is running"):
+        other.sitting(sitting.id, "eve")  # not eve's
+    again = other.sitting(sitting.id, "dee")
+    assert again == sitting and again.current == questions[1]
+    stale, _ = other.answer_sitting(again, questions[1].keys)
+    with pytest.raises(BadInput, match="answered already"):  # a second click on the old page
+        other.answer_sitting(again, questions[1].keys)
+    done, result = other.answer_sitting(stale, (0,) if questions[2].keys != (0,) else (1,))
+    assert done.done and result is not None and result.right == 2 and result.total == 3
+    with pytest.raises(BadInput, match="no exam is running"):
+        other.sitting(sitting.id)  # scored: gone, and its answers in dee's progress
+    assert sum(m.reviews for m in other.mastery("dee").items) == 3
+    other.close()
 
 
 def test_guessing_by_length_or_likeness_does_not_find_the_key(both):

@@ -85,10 +85,18 @@ class Question:
                 for option in self.options
             ],
             "item": self.item,
+            "node": self.node,
             "guide": self.guide,
             "source": self.source,
             "section": self.section,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Question:
+        """The question ``to_dict`` gave."""
+        options = tuple(Option(o["text"], o["right"], o["why"]) for o in data["options"])
+        fields = ("item", "node", "section", "guide", "source")
+        return cls(data["id"], data["stem"], data["question"], options, *(data[f] for f in fields))
 
 
 def exam_questions(

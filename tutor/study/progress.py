@@ -11,7 +11,9 @@ every card's recall is near 1, a week out it tells a card answered once from one
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +21,7 @@ from typing import TypeVar
 
 import fsrs
 import networkx as nx
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,7 @@ from tutor.study.progress_db import (
     ProgressDamaged,
     ProgressError,
     ReviewRow,
+    SittingRow,
     StateRow,
     learner_id_of,
     open_database,
@@ -44,6 +47,7 @@ from tutor.study.progress_db import (
 from tutor.study.quiz import TRUE_FALSE, Card, Grade, Quiz, exam_card_id, legacy_ids
 
 HORIZON = timedelta(days=7)
+SITTING_KEPT = timedelta(days=1)  # an exam left unfinished this long is dropped
 WEAK = 0.8  # an item studied but below this mastery is weak
 MASTERED = 0.9  # a neighbour at or above this is not worth suggesting
 T = TypeVar("T")
@@ -83,6 +87,26 @@ class Answered:
     card_id: str
     reviewed: datetime
     correct: bool | None
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """A practice exam in progress: its questions, the answers given so far (the chosen
+    options' positions) and when it started."""
+
+    id: str
+    learner: str
+    questions: tuple[Question, ...]
+    answers: tuple[tuple[int, ...], ...]
+    started: datetime
+
+    @property
+    def done(self) -> bool:
+        return len(self.answers) == len(self.questions)
+
+    @property
+    def current(self) -> Question:
+        return self.questions[len(self.answers)]
 
 
 @dataclass(frozen=True)
@@ -389,22 +413,101 @@ class ProgressStore:
         question set in it was answered exactly right, Again otherwise), and give its score.
         Nothing is saved if anything fails."""
         learner, now = learner_name(learner), _now(now)
+
+        def save(session: Session, learner_id: int) -> None:
+            self._save_exam(session, learner_id, answers, now)
+
+        if answers:
+            self._write(learner, now, save)
+        return score(answers, seconds=seconds)
+
+    def _save_exam(
+        self,
+        session: Session,
+        learner_id: int,
+        answers: list[tuple[Question, tuple[int, ...]]],
+        now: datetime,
+    ) -> None:
+        """An exam's reviews, one per scene, in the caller's transaction (``record_exam``)."""
         by_scene: dict[str, list[tuple[Question, tuple[int, ...]]]] = {}
         for question, chosen in answers:
             by_scene.setdefault(question.node, []).append((question, chosen))
+        for node, given in by_scene.items():
+            card = self.quiz.card(exam_card_id(node))
+            correct = all(q.is_right(chosen) for q, chosen in given)
+            letters = " / ".join("".join(LETTERS[n] for n in chosen) for _, chosen in given)
+            grade = Grade(card.id, letters, correct, "Right." if correct else "Not quite.")
+            rating = fsrs.Rating.Good if correct else fsrs.Rating.Again
+            self._add_review(session, learner_id, card, rating, grade, now, None)
 
-        def save(session: Session, learner_id: int) -> None:
-            for node, given in by_scene.items():
-                card = self.quiz.card(exam_card_id(node))
-                correct = all(q.is_right(chosen) for q, chosen in given)
-                letters = " / ".join("".join(LETTERS[n] for n in chosen) for _, chosen in given)
-                grade = Grade(card.id, letters, correct, "Right." if correct else "Not quite.")
-                rating = fsrs.Rating.Good if correct else fsrs.Rating.Again
-                self._add_review(session, learner_id, card, rating, grade, now, None)
+    def start_sitting(
+        self, learner: str, questions: list[Question], now: datetime | None = None
+    ) -> Sitting:
+        """A practice exam of ``questions`` begun for the learner, kept in the database (so it
+        carries on on another replica) under a random id; sittings a day old are dropped."""
+        learner, now = learner_name(learner), _now(now)
+        sitting = Sitting(secrets.token_hex(16), learner, tuple(questions), (), now)
 
-        if by_scene:
-            self._write(learner, now, save)
-        return score(answers, seconds=seconds)
+        def keep(session: Session, learner_id: int) -> None:
+            session.execute(delete(SittingRow).where(SittingRow.started < now - SITTING_KEPT))
+            session.add(
+                SittingRow(
+                    id=sitting.id,
+                    learner_id=learner_id,
+                    guide=self._guide,
+                    questions=json.dumps([q.to_dict() for q in questions]),
+                    answers="[]",
+                    started=now,
+                )
+            )
+
+        self._write(learner, now, keep)
+        return sitting
+
+    def sitting(self, sitting_id: str, learner: str | None = None) -> Sitting:
+        """The exam in progress ``sitting_id`` over this guide (``learner``'s, when given);
+        ``BadInput`` when there is none."""
+        with Session(self._engine) as session:
+            found = session.execute(
+                select(SittingRow, LearnerRow.name)
+                .join(LearnerRow, LearnerRow.id == SittingRow.learner_id)
+                .where(SittingRow.id == str(sitting_id or ""), SittingRow.guide == self._guide)
+            ).first()
+        if found is None or (learner is not None and found[1] != learner_name(learner)):
+            raise BadInput("no exam is running: press Start exam first")
+        row, name = found
+        questions = tuple(Question.from_dict(q) for q in json.loads(row.questions))
+        answers = tuple(tuple(chosen) for chosen in json.loads(row.answers))
+        return Sitting(row.id, name, questions, answers, row.started)
+
+    def answer_sitting(
+        self, sitting: Sitting, chosen: tuple[int, ...], now: datetime | None = None
+    ) -> tuple[Sitting, Score | None]:
+        """The sitting with the answer to its current question added; when that was the last,
+        its answers are saved to the learner's progress and the sitting ends, in one
+        transaction, and the score comes too. ``BadInput`` when the question was answered
+        meanwhile (a second click, another tab)."""
+        now = _now(now)
+        answered = (*sitting.answers, tuple(chosen))
+        after = Sitting(sitting.id, sitting.learner, sitting.questions, answered, sitting.started)
+
+        def add(session: Session, learner_id: int) -> None:
+            row = session.get(SittingRow, sitting.id, with_for_update=True)
+            if row is None or len(json.loads(row.answers)) != len(sitting.answers):
+                raise BadInput("that question was answered already: press Start exam again")
+            if not after.done:
+                row.answers = json.dumps(answered)
+                return
+            session.delete(row)
+            self._save_exam(
+                session, learner_id, list(zip(after.questions, answered, strict=True)), now
+            )
+
+        self._write(sitting.learner, now, add)
+        if not after.done:
+            return after, None
+        seconds = (now - sitting.started).total_seconds()
+        return after, score(list(zip(after.questions, answered, strict=True)), seconds=seconds)
 
     def mastery(self, learner: str, now: datetime | None = None) -> MasteryReport:
         """Mastery per item and per section, weakest first (see ``MasteryReport``)."""

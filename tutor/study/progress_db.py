@@ -3,11 +3,12 @@
 Any SQLAlchemy URL works: by default a SQLite file ``<data_dir>/progress.db`` (``progress_url``),
 or a PostgreSQL URL where many learners share a server. The tables: learners; one FSRS card state
 per learner, guide and card (``fsrs.Card.to_json()``); one row per review; the side of a pair each
-checked claim took; the accounts of a class server; the uploaded guides' text, per owner; and
-``meta``, which names the schema version, the built-in guides the database is for and the
-sessions' signing key. An uploaded guide's progress sits beside the built-in guides', told apart
-by the ``guide`` column (its key; "" for the built-in guides). The tables are made and changed by
-the Alembic migrations in ``migrations/``, run whenever a database is opened.
+checked claim took; practice exams in progress; the accounts of a class server; the uploaded
+guides' text, per owner; and ``meta``, which names the schema version, the built-in guides the
+database is for and the sessions' signing key. An uploaded guide's progress sits beside the
+built-in guides', told apart by the ``guide`` column (its key; "" for the built-in guides). The
+tables are made and changed by the Alembic migrations in ``migrations/``, run whenever a
+database is opened.
 
 An existing SQLite file is checked before SQLAlchemy opens it, read only: an empty or damaged one is
 refused (``ProgressDamaged``) and left exactly as it is, never taken for a new database. A missing
@@ -149,6 +150,20 @@ class CheckRow(Base):
     pair_id: Mapped[str] = mapped_column(String(300))
     held_wrong: Mapped[bool]
     checked: Mapped[datetime] = mapped_column(_UTC)
+
+
+class SittingRow(Base):
+    """A practice exam in progress: its questions with their keys (JSON, ``Question.to_dict``)
+    and the chosen options so far, kept here so that it carries on on another replica; deleted
+    when it is scored, or a day after it started."""
+
+    __tablename__ = "sittings"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: names it to the page
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"))
+    guide: Mapped[str] = mapped_column(String(60), server_default="")
+    questions: Mapped[str] = mapped_column(Text)
+    answers: Mapped[str] = mapped_column(Text)  # JSON: the chosen positions, per question
+    started: Mapped[datetime] = mapped_column(_UTC, index=True)
 
 
 class AccountRow(Base):
@@ -351,7 +366,16 @@ def _refuse(path: Path, why: str) -> NoReturn:
 # --- copying ----------------------------------------------------------------------------------
 
 # Parents before the rows that name them.
-_COPIED = ("meta", "learners", "accounts", "uploads", "card_states", "reviews", "checks")
+_COPIED = (
+    "meta",
+    "learners",
+    "accounts",
+    "uploads",
+    "card_states",
+    "reviews",
+    "checks",
+    "sittings",
+)
 
 
 def copy_database(source: str, target: str) -> dict[str, int]:

@@ -81,6 +81,9 @@ class AppState:
         # A guide's key names fixed content: its map's data is made once, not each time a session
         # picks the guide.
         self._maps = functools.lru_cache(maxsize=MAX_STORED_GUIDES + 1)(self._lay_out)
+        # Exports are served from their own folder, not copied into Gradio's: that one holds
+        # uploads waiting to be read, and a class exporting its decks would fill its quota.
+        gr.set_static_paths([self._exports.name])
 
     def studying(self, key: str | None, request: gr.Request | None) -> Tutor:
         """The tutor for the session's guide (the built-in ones until the learner picks

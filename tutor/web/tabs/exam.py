@@ -3,40 +3,26 @@ learner's weak items the likelier to come, answered one by one and scored at the
 option explained, the time taken and the score per section. The answers go to the learner's
 progress (``ProgressStore.record_exam``), as the Quiz tab's do.
 
-The questions, with their keys, stay on the server in the session's ``gr.State``: the page only
-ever holds the scene, the question and the options' texts until the exam is scored.
+The questions, with their keys, stay on the server, in the progress database
+(``ProgressStore.start_sitting``), so an exam carries on when its replica goes: the page holds
+the sitting's random id, the scene, the question and the options' texts until the exam is scored.
 """
 
 from __future__ import annotations
 
 import random
-import time
-from dataclasses import dataclass, field
 
 import gradio as gr
 
 from tutor.errors import BadInput
-from tutor.study.exam import LETTERS, Question, read_choice
+from tutor.study.exam import LETTERS, read_choice
+from tutor.study.progress import Sitting
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.state import AppState, Follower
 
 DEFAULT_COUNT, MAX_COUNT = 10, 40
 START = "*Choose how many questions, then press Start exam. The score comes at the end.*"
-
-
-@dataclass
-class Sitting:
-    """One exam in progress: its questions, the answers so far and when it started."""
-
-    learner: str
-    questions: list[Question]
-    started: float = field(default_factory=time.monotonic)
-    answers: list[tuple[Question, tuple[int, ...]]] = field(default_factory=list)
-
-    @property
-    def current(self) -> Question:
-        return self.questions[len(self.answers)]
 
 
 def build(state: AppState) -> None:
@@ -53,7 +39,7 @@ def build(state: AppState) -> None:
                 scale=1,
             )
             start_button = gr.Button("Start exam", variant="primary", scale=1)
-        sitting = gr.State(None)
+        sitting = gr.Textbox(visible=False)  # the id of the exam in progress
         shown = gr.Markdown(START)
         one = gr.Radio(choices=[], label="Your answer", visible=False)
         two = gr.CheckboxGroup(choices=[], label="Your answers (choose two)", visible=False)
@@ -68,7 +54,7 @@ def build(state: AppState) -> None:
             ]
             single = len(question.keys) == 1
             return {
-                sitting: now,
+                sitting: now.id,
                 shown: render.exam_question(question, len(now.answers) + 1, len(now.questions)),
                 one: gr.Radio(choices=choices, value=None, visible=single),
                 two: gr.CheckboxGroup(choices=choices, value=[], visible=not single),
@@ -90,11 +76,11 @@ def build(state: AppState) -> None:
             seed = random.SystemRandom().randrange(10**9)
             store = state.progress_store(key, request)
             questions = store.exam(learner, seed=seed, count=int(wanted))
-            return ask(Sitting(learner, questions))
+            return ask(store.start_sitting(learner, questions))
 
         @friendly_errors
         def answer_exam(
-            now: Sitting | None,
+            sitting_id: str | None,
             single: str | None,
             double: list[str] | None,
             key: str | None,
@@ -102,26 +88,24 @@ def build(state: AppState) -> None:
         ) -> dict:
             """Take the choice and show the next question, or score the exam once all are
             answered (and save the answers to the learner's progress)."""
-            if now is None or len(now.answers) == len(now.questions):
-                raise BadInput("no exam is running: press Start exam first")
+            store = state.progress_store(key, request)
+            signed_in = None if state.accounts is None else state.learner("", request)
+            now = store.sitting(sitting_id or "", signed_in)
             question = now.current
             typed = " ".join(double or []) if len(question.keys) > 1 else (single or "")
             if not typed:
                 raise BadInput("choose an answer first")
-            answers = [*now.answers, (question, read_choice(question, typed))]
-            if len(answers) < len(now.questions):
-                now.answers = answers
-                return ask(now)
-            # Saved before the exam ends: if saving fails, the last answer can be given again.
-            result = state.progress_store(key, request).record_exam(
-                now.learner, answers, seconds=time.monotonic() - now.started
-            )
+            # Saved as it is given; the last answer saves the exam, or nothing if that fails.
+            after, result = store.answer_sitting(now, read_choice(question, typed))
+            if result is None:
+                return ask(after)
+            answers = list(zip(after.questions, after.answers, strict=True))
             return idle(render.exam_results(result, answers))
 
         def idle(shown_results: str) -> dict:
             """No exam running: the start text, no choices, and ``shown_results``."""
             return {
-                sitting: None,
+                sitting: "",
                 shown: START,
                 one: gr.Radio(choices=[], value=None, visible=False),
                 two: gr.CheckboxGroup(choices=[], value=[], visible=False),

@@ -3,7 +3,8 @@ uploaded them (a class server's learner; "" where nobody signs in), and their pr
 built-in guides' in the same tables, told apart by a ``guide`` column ("" for the built-in
 guides, else the upload's key). A learner's card state is now one per guide and card. And the
 claims a signed-in learner checked, by the pair they matched and the side they took, for the
-teacher's view of the class."""
+teacher's view of the class. And practice exams in progress, so that one carries on when its
+replica goes."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -34,6 +35,16 @@ def upgrade() -> None:
         sa.Column("checked", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_checks_learner_id", "checks", ["learner_id"])
+    op.create_table(
+        "sittings",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("learner_id", sa.Integer, sa.ForeignKey("learners.id"), nullable=False),
+        sa.Column("guide", sa.String(60), nullable=False, server_default=""),
+        sa.Column("questions", sa.Text, nullable=False),
+        sa.Column("answers", sa.Text, nullable=False),
+        sa.Column("started", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_sittings_started", "sittings", ["started"])
     with op.batch_alter_table("reviews") as batch:
         batch.add_column(sa.Column("guide", sa.String(60), nullable=False, server_default=""))
     # A new primary key: the table is made again with it and its rows copied (the same on
