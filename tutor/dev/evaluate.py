@@ -168,14 +168,17 @@ class Report:
         }
 
     def _answerability(self) -> dict:
+        answered = {
+            "answered_right@3": round(self.answered_right_at_3, 4),
+            "answered_plainly_right@3": round(self.answered_plainly_right, 4),
+        }
         if not self.unanswerable:
-            return {}
+            return answered
         return {
             "unanswerable": self.unanswerable,
             "declined": round(self.declined, 4),
             "unanswerable_answered_plainly": round(self.answered_plainly, 4),
-            "answered_right@3": round(self.answered_right_at_3, 4),
-            "answered_plainly_right@3": round(self.answered_plainly_right, 4),
+            **answered,
         }
 
 
@@ -246,9 +249,10 @@ def _rank(ranked: list[str], gold: set[str]) -> int | None:
 
 
 def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
-    """Recall over the questions a guide item answers; for a set that also has questions no
-    item answers (titles []), the share ask declines and the share of answerable ones it answers
-    with a right item in its top 3 (a system that never declines answers them all)."""
+    """Recall over the questions a guide item answers, and the share of them ask answers (does
+    not decline) with a right item in its top 3, with and without a caution (a system that never
+    declines answers them all); for a set that also has questions no item answers (titles []),
+    the share ask declines and the share it answers plainly."""
     reply = getattr(system, "reply", lambda question: PLAIN)  # a system that never declines
     outside = [row for row in rows if not row["titles"]]
     rows = [row for row in rows if row["titles"]]
@@ -268,7 +272,7 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
             report.ask_misses.append(
                 {"id": row["id"], "question": row["question"], "got": titles[:3]}
             )
-        if outside and rank and rank <= 3:
+        if rank and rank <= 3:
             said = reply(row["question"])
             answered_right += said != DECLINED
             plain_right += said == PLAIN
@@ -277,8 +281,8 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
         report.unanswerable = len(outside)
         report.declined = replies.count(DECLINED) / len(outside)
         report.answered_plainly = replies.count(PLAIN) / len(outside)
-        report.answered_right_at_3 = answered_right / len(rows) if rows else 0.0
-        report.answered_plainly_right = plain_right / len(rows) if rows else 0.0
+    report.answered_right_at_3 = answered_right / len(rows) if rows else 0.0
+    report.answered_plainly_right = plain_right / len(rows) if rows else 0.0
     report.questions = len(rows)
     if rows:
         report.recall_at_1, report.recall_at_3 = hits1 / len(rows), hits3 / len(rows)
@@ -386,6 +390,11 @@ def format_report(*reports: Report) -> str:
         row("  recall@1", [r.recall_at_1 for r in reports])
         row("  recall@3", [r.recall_at_3 for r in reports])
         row("  MRR", [r.mrr for r in reports])
+        row("  answered (not declined), right@3", [r.answered_right_at_3 for r in reports])
+        row("  ... of them without a caution", [r.answered_plainly_right for r in reports])
+        if first.unanswerable:
+            row(f"  declined ({first.unanswerable} unanswerable)", [r.declined for r in reports])
+            row("  unanswerable answered plainly", [r.answered_plainly for r in reports])
         for style in sorted(first.ask_by_style):
             n = first.ask_by_style[style].total
             row(f"  recall@3 {style} (n={n})", [r.ask_by_style[style].rate for r in reports])
