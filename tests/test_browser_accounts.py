@@ -1,6 +1,11 @@
 """A class server in a real browser (Debian's Chromium via Playwright): learners and a teacher
 sign in, a learner reviews and sees only their own name and no Class tab, the teacher sees the
-class, and signing out ends the session."""
+class, and signing out ends the session. A learner's upload is theirs alone.
+
+Where the Studying list's options are read, they are read from the list Gradio opens."""
+
+import re
+from pathlib import Path
 
 import pytest
 from conftest import served_app
@@ -12,7 +17,8 @@ from tutor.study.progress import ProgressStore, progress_url
 from tutor.study.quiz import Quiz
 
 pytestmark = BROWSER_MARKS
-PASSWORDS = {"ana": "ana's long password", "tess": "tess teaches ecs"}
+PASSWORDS = {"ana": "ana's long password", "bo": "bo's long password", "tess": "tess teaches ecs"}
+EKS = Path(__file__).parent / "fixtures" / "eks-mini.md"
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +27,9 @@ def server(tutor, tmp_path_factory):
     store = ProgressStore(url, quiz=Quiz(tutor.guide, load_catalog(), check=tutor.check))
     accounts = Accounts(url)
     accounts.add("ana", PASSWORDS["ana"])
+    accounts.add("bo", PASSWORDS["bo"])
     accounts.add("tess", PASSWORDS["tess"], role=TEACHER)
-    with served_app(tutor, store, accounts=accounts) as (_, address):
+    with served_app(tutor, store, accounts=accounts, progress_db=url) as (_, address):
         yield address, store
     accounts.close()
     store.close()
@@ -97,3 +104,32 @@ def test_the_teacher_sees_the_class(browser, server):
     expect(page.get_by_label("Recall in 7 days (%), per section and learner")).to_be_visible()
     save_screenshot(page, "class")
     page.close()
+
+
+def _studying_options(page) -> list[str]:
+    """The options the Studying list offers, as its drop-down shows them."""
+    page.get_by_label("Studying").click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return options
+
+
+def test_a_learners_upload_is_not_in_another_learners_list(browser, server):
+    from playwright.sync_api import expect
+
+    url, _ = server
+    ana = _signed_in(browser, url, "ana")
+    ana.get_by_role("tab", name="Guides").click()
+    ana.locator('input[type="file"][accept*=".md"]').set_input_files(str(EKS))
+    ana.get_by_role("button", name="Add and study this guide").click()
+    expect(ana.get_by_text("Every tab now uses it.")).to_be_visible()
+    expect(ana.get_by_label("Studying")).to_have_value(re.compile(r"^AWS EKS"))
+    ana.reload()  # the list is filled for the signed-in learner when the page loads
+    expect(ana.get_by_role("heading", name="ECS Tutor")).to_be_visible()
+    assert any(option.startswith("AWS EKS") for option in _studying_options(ana))
+
+    bo = _signed_in(browser, url, "bo")
+    options = _studying_options(bo)
+    assert options and not any(option.startswith("AWS EKS") for option in options)
+    bo.close()
+    ana.close()

@@ -43,7 +43,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from tutor import files
@@ -224,13 +224,19 @@ def open_database(
     writer = engine.execution_options(begin_immediate=True)
     try:
         _migrate(writer)
-        with Session(writer) as session, session.begin():
-            _check_meta(
-                session,
-                where,
-                None if guide is None else guide[:_GUIDE_CHARS],
-                [p[:_GUIDE_CHARS] for p in parts],
-            )
+        for attempt in range(2):
+            try:
+                with Session(writer) as session, session.begin():
+                    _check_meta(
+                        session,
+                        where,
+                        None if guide is None else guide[:_GUIDE_CHARS],
+                        [p[:_GUIDE_CHARS] for p in parts],
+                    )
+                break
+            except IntegrityError:  # replicas opening a new database together: one wrote first
+                if attempt:
+                    raise
     except DatabaseError as exc:
         raise ProgressError(f"{where}: cannot open the progress database: {exc.orig}") from None
     return engine, writer
