@@ -181,7 +181,9 @@ class GuideLibrary:
         self._engine, self._writer = open_database(self.url, guide=None)
         self._builtin = builtin
         self._open: OrderedDict[str, Tutor] = OrderedDict()
-        self._parsed: dict[str, Guide] = {}  # parsed once, in a child
+        # Guides parsed (in a child) and not yet opened: the upload just added, say. Bounded:
+        # every learner's uploads would not fit in memory at once.
+        self._parsed: OrderedDict[str, Guide] = OrderedDict()
         self._lock = threading.Lock()  # guards _open and _parsed; held only briefly
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
         files.sweep(self.cache, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
@@ -197,15 +199,11 @@ class GuideLibrary:
         first = StoredGuide(BUILTIN_KEY, own.title, len(own.items), len(own.pairs))
         with Session(self._engine) as session:
             rows = session.execute(
-                select(UploadRow.key, UploadRow.title, UploadRow.content).where(
+                select(UploadRow.key, UploadRow.title, UploadRow.items, UploadRow.pairs).where(
                     UploadRow.owner == owner
                 )
             ).all()
-        uploads = []
-        for key, title, content in rows:
-            guide = self._guide(key, content, title)
-            if guide is not None:  # stored by an older parser that accepted it: not offered
-                uploads.append(StoredGuide(key, title, len(guide.items), len(guide.pairs)))
+        uploads = [StoredGuide(*row) for row in rows]
         return [first, *sorted(uploads, key=lambda stored: (stored.title.casefold(), stored.key))]
 
     def add(self, filename: str, content: bytes, owner: str = "") -> StoredGuide:
@@ -214,9 +212,8 @@ class GuideLibrary:
         guide."""
         guide = check_upload(filename, content, aliases=self.settings.aliases)
         key, title = self._known(content) or (guide_key(guide, content), guide.title)
-        with self._lock:
-            self._parsed[key] = guide
-        new = self._keep(owner, key, title, content, display_name(filename))
+        self._remember(key, guide)
+        new = self._keep(owner, key, title, guide, content, display_name(filename))
         try:
             self.tutor(key)
         except Exception as exc:
@@ -225,7 +222,9 @@ class GuideLibrary:
             raise GuideRefused(f"{display_name(filename)}: the guide could not be indexed") from exc
         return StoredGuide(key, title, len(guide.items), len(guide.pairs))
 
-    def _keep(self, owner: str, key: str, title: str, content: bytes, name: str) -> bool:
+    def _keep(
+        self, owner: str, key: str, title: str, guide: Guide, content: bytes, name: str
+    ) -> bool:
         """The row of ``owner``'s upload, added unless there; whether it was added. Counted and
         written in one transaction that one writer at a time runs, so concurrent uploads cannot
         pass the quota together."""
@@ -242,7 +241,17 @@ class GuideLibrary:
                     f"{name}: the library is full ({MAX_STORED_GUIDES} guides); remove one first"
                 )
             now = datetime.now(UTC)
-            session.add(UploadRow(owner=owner, key=key, title=title, content=content, created=now))
+            session.add(
+                UploadRow(
+                    owner=owner,
+                    key=key,
+                    title=title,
+                    items=len(guide.items),
+                    pairs=len(guide.pairs),
+                    content=content,
+                    created=now,
+                )
+            )
         return True
 
     def _known(self, content: bytes) -> tuple[str, str] | None:
@@ -325,9 +334,7 @@ class GuideLibrary:
             raise _not_found(key)
         with Session(self._engine) as session:
             row = session.get(UploadRow, (owner, key))
-            title, content = (row.title, row.content) if row else (key, b"")
-        guide = self._guide(key, content, title)
-        gone = StoredGuide(key, title, *((len(guide.items), len(guide.pairs)) if guide else (0, 0)))
+            gone = StoredGuide(key, row.title, row.items, row.pairs) if row else _gone(key)
         self._drop(owner, key)
         return gone
 
@@ -367,15 +374,22 @@ class GuideLibrary:
         refuses it. ``title`` names an untitled guide, as its file's name did when it came."""
         with self._lock:
             if found := self._parsed.get(key):
+                self._parsed.move_to_end(key)
                 return found
         try:
             source = f"{title}.md"
             guide = parse_isolated(content, source=source, aliases=self.settings.aliases)
         except GuideFormatError:
             return None
+        self._remember(key, guide)
+        return guide
+
+    def _remember(self, key: str, guide: Guide) -> None:
         with self._lock:
             self._parsed[key] = guide
-        return guide
+            self._parsed.move_to_end(key)
+            while len(self._parsed) > 2 * self.max_open:
+                self._parsed.popitem(last=False)
 
     def _drop(self, owner: str, key: str) -> None:
         """Delete the owner's row; the cached text, index and tutor once nobody has the key."""
@@ -392,6 +406,11 @@ class GuideLibrary:
             with contextlib.suppress(OSError):  # a cache: what cannot go is made again if needed
                 (self.cache / f"{key}.md").unlink(missing_ok=True)
             shutil.rmtree(self.cache / key, ignore_errors=True)
+
+
+def _gone(key: str) -> StoredGuide:
+    """An upload removed meanwhile (by another session of its owner)."""
+    return StoredGuide(key, _title_of_key(key), 0, 0)
 
 
 def _not_found(key: object) -> GuideNotFound:
@@ -416,7 +435,7 @@ def _move_old_uploads(library: GuideLibrary, folder: Path) -> None:
         guide = library._guide(path.stem, content, _title_of_key(path.stem))
         if guide is None:
             continue
-        library._keep("", path.stem, guide.title, content, path.name)
+        library._keep("", path.stem, guide.title, guide, content, path.name)
         path.unlink()
     for path in sorted(folder.glob("*.progress.db")):
         key = path.name.removesuffix(".progress.db")

@@ -184,6 +184,8 @@ class UploadRow(Base):
     owner: Mapped[str] = mapped_column(String(80), primary_key=True)
     key: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
     title: Mapped[str] = mapped_column(String(200))
+    items: Mapped[int]  # counted when it came, so that listing it reads no guide
+    pairs: Mapped[int]
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created: Mapped[datetime] = mapped_column(_UTC)
 

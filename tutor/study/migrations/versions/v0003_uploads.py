@@ -21,6 +21,8 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(80), primary_key=True),
         sa.Column("key", sa.String(60), primary_key=True),
         sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("items", sa.Integer, nullable=False),
+        sa.Column("pairs", sa.Integer, nullable=False),
         sa.Column("content", sa.LargeBinary, nullable=False),
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
     )
