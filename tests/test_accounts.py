@@ -141,3 +141,28 @@ def test_replicas_starting_together_agree_on_one_session_key(database):
     with ThreadPoolExecutor(4) as pool:
         keys = set(pool.map(key, range(4)))
     assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def test_a_password_reset_or_a_new_account_ends_the_sessions_signed_before(
+    accounts, monkeypatch
+):
+    import time
+
+    from tutor.web import signin
+
+    monkeypatch.setattr(signin, "RECHECK_SECONDS", 0.0)  # look the account up every time
+    sessions = signin.Sessions(accounts)
+    accounts.add("ana", "ana's long password")
+    before = sessions.cookie_for("ana")
+    assert sessions.name_in(before) == "ana"
+    time.sleep(1.1)  # a cookie's time is in whole seconds
+    accounts.reset("ana", "ana's new long password")
+    assert sessions.name_in(before) is None  # signed in with the old password
+    after = sessions.cookie_for("ana")
+    assert sessions.name_in(after) == "ana"
+    time.sleep(1.1)
+    accounts.remove("ana")
+    assert sessions.name_in(after) is None
+    accounts.add("ana", "another ana's password")  # the same name, another person
+    assert sessions.name_in(after) is None
+    assert sessions.name_in(sessions.cookie_for("ana")) == "ana"

@@ -65,10 +65,12 @@ class Accounts:
             )
 
     def reset(self, name: str, password: str) -> None:
-        """A new password for the account; ``BadInput`` if there is no such account."""
+        """A new password for the account, which ends every session signed in before it;
+        ``BadInput`` if there is no such account."""
         hashed = self._hasher.hash(_password(password))
         with Session(self._writer) as session, session.begin():
-            self._row(session, name).password_hash = hashed
+            row = self._row(session, name)
+            row.password_hash, row.sessions_from = hashed, datetime.now(UTC)
 
     def remove(self, name: str) -> None:
         """The account is removed (the learner's progress stays); ``BadInput`` if none."""
@@ -127,6 +129,20 @@ class Accounts:
                 .join(LearnerRow, LearnerRow.id == AccountRow.learner_id)
                 .where(LearnerRow.name == name)
             )
+
+    def sessions_from(self, name: str | None) -> datetime | None:
+        """When the account's sessions start to count: its last password reset, else when it was
+        made (so a session of a removed account with the same name does not count); None if
+        ``name`` has no account."""
+        if not name:
+            return None
+        with Session(self._engine) as session:
+            found = session.execute(
+                select(AccountRow.sessions_from, AccountRow.created)
+                .join(LearnerRow, LearnerRow.id == AccountRow.learner_id)
+                .where(LearnerRow.name == name)
+            ).first()
+        return None if found is None else found[0] or found[1]
 
     def names(self) -> list[tuple[str, str]]:
         """Every account as (name, role), by name."""

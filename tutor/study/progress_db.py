@@ -174,6 +174,8 @@ class AccountRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(20))  # "learner" or "teacher"
     created: Mapped[datetime] = mapped_column(_UTC)
+    # Sessions signed before this (a password reset) are no longer good; None: never reset.
+    sessions_from: Mapped[datetime | None] = mapped_column(_UTC, nullable=True)
 
 
 class UploadRow(Base):

@@ -8,8 +8,9 @@ who a request is from (its ``auth_dependency``); ``SignIn``, an ASGI middleware 
 ``/signout`` and sends a browser that is not signed in to the sign-in page.
 
 A session lasts ``SESSION_SECONDS``; signing out removes the cookie from the browser (a copy of
-it taken before stays valid until then), and removing an account ends its sessions within
-``RECHECK_SECONDS``.
+it taken before stays valid until then). Removing an account, or setting its password, ends its
+sessions within ``RECHECK_SECONDS``: a session counts only if it was signed after the account
+was made and after its password was last set.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class Sessions:
         self._accounts = accounts
         self._signer = TimestampSigner(accounts.session_secret(), salt="ecs-tutor-session")
         self._max_age = max_age
-        self._known: dict[str, float] = {}  # name -> when its account was last seen
+        # name -> when its account was last looked up, and the earliest signing time it takes
+        self._known: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def cookie_for(self, name: str) -> str:
@@ -52,29 +54,37 @@ class Sessions:
 
     def name_in(self, value: str | None) -> str | None:
         """The name a cookie value was signed for, if the signature holds, it is younger than
-        the session's age, and the account still exists."""
+        the session's age, the account still exists, and its password was not reset since."""
         if not value:
             return None
         try:
-            name = self._signer.unsign(value, max_age=self._max_age).decode("utf-8")
+            signed, when = self._signer.unsign(value, max_age=self._max_age, return_timestamp=True)
+            name = signed.decode("utf-8")
         except (BadSignature, UnicodeDecodeError):
             return None
-        return name if self._exists(name) else None
+        earliest = self._earliest(name)
+        return name if earliest is not None and when.timestamp() >= earliest else None
 
     def user(self, request) -> str | None:
         """Gradio's ``auth_dependency``: who sent the request, or None."""
         return self.name_in(request.cookies.get(COOKIE))
 
-    def _exists(self, name: str) -> bool:
+    def _earliest(self, name: str) -> float | None:
+        """The earliest signing time (epoch seconds, whole: the cookie's resolution) a session
+        of ``name`` may have; None without an account. Looked up at most every
+        ``RECHECK_SECONDS``."""
         now = time.monotonic()
         with self._lock:
-            if now - self._known.get(name, -RECHECK_SECONDS) < RECHECK_SECONDS:
-                return True
-        if self._accounts.role(name) is None:
-            return False
+            checked, earliest = self._known.get(name, (-RECHECK_SECONDS, 0.0))
+            if now - checked < RECHECK_SECONDS:
+                return earliest
+        found = self._accounts.sessions_from(name)
+        if found is None:
+            return None
+        earliest = float(int(found.timestamp()))
         with self._lock:
-            self._known[name] = now
-        return True
+            self._known[name] = (now, earliest)
+        return earliest
 
 
 class SignIn:

@@ -4,7 +4,7 @@ built-in guides' in the same tables, told apart by a ``guide`` column ("" for th
 guides, else the upload's key). A learner's card state is now one per guide and card. And the
 claims a signed-in learner checked, by the pair they matched and the side they took, for the
 teacher's view of the class. And practice exams in progress, so that one carries on when its
-replica goes."""
+replica goes. And when an account's password was last set: sessions signed before then end."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.Column("started", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_sittings_started", "sittings", ["started"])
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("sessions_from", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("reviews") as batch:
         batch.add_column(sa.Column("guide", sa.String(60), nullable=False, server_default=""))
     # A new primary key: the table is made again with it and its rows copied (the same on
