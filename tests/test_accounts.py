@@ -143,9 +143,7 @@ def test_replicas_starting_together_agree_on_one_session_key(database):
     assert len(keys) == 1 and len(keys.pop()) == 64
 
 
-def test_a_password_reset_or_a_new_account_ends_the_sessions_signed_before(
-    accounts, monkeypatch
-):
+def test_a_password_reset_or_a_new_account_ends_the_sessions_signed_before(accounts, monkeypatch):
     import time
 
     from tutor.web import signin
