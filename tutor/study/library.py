@@ -270,7 +270,7 @@ class GuideLibrary:
         """Whether ``owner`` may study ``key``: the built-in guides, or one of their uploads."""
         if key == BUILTIN_KEY:
             return True
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
+        if not _is_key(key):
             return False
         with Session(self._engine) as session:
             return session.get(UploadRow, (owner, key)) is not None
@@ -330,11 +330,11 @@ class GuideLibrary:
         never removed (``GuideRefused``). Its progress stays."""
         if key == BUILTIN_KEY:
             raise GuideRefused("the built-in guide cannot be removed")
-        if not self.owns(owner, key):
-            raise _not_found(key)
         with Session(self._engine) as session:
-            row = session.get(UploadRow, (owner, key))
-            gone = StoredGuide(key, row.title, row.items, row.pairs) if row else _gone(key)
+            row = session.get(UploadRow, (owner, key)) if _is_key(key) else None
+            if row is None:
+                raise _not_found(key)
+            gone = StoredGuide(key, row.title, row.items, row.pairs)
         self._drop(owner, key)
         return gone
 
@@ -359,7 +359,7 @@ class GuideLibrary:
 
     def _content(self, key: str) -> tuple[str, bytes]:
         """An upload's title and bytes (the same for every owner: the key names them)."""
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
+        if not _is_key(key):
             raise _not_found(key)
         with Session(self._engine) as session:
             found = session.execute(
@@ -408,9 +408,9 @@ class GuideLibrary:
             shutil.rmtree(self.cache / key, ignore_errors=True)
 
 
-def _gone(key: str) -> StoredGuide:
-    """An upload removed meanwhile (by another session of its owner)."""
-    return StoredGuide(key, _title_of_key(key), 0, 0)
+def _is_key(key: object) -> bool:
+    """Whether ``key`` has an upload key's form (so it can name no other path or row)."""
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None
 
 
 def _not_found(key: object) -> GuideNotFound:

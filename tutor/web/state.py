@@ -114,9 +114,7 @@ class AppState:
         (``viewing``) any learner's."""
         if self.accounts is None:
             return typed
-        signed_in = getattr(request, "username", None)
-        if not signed_in:
-            raise TutorError("sign in first")
+        signed_in = self.owner(request)
         if viewing and typed and typed != signed_in and self.accounts.role(signed_in) == TEACHER:
             return typed
         return signed_in
