@@ -5,6 +5,7 @@ from .errors import EcsTutorError, GuideFormatError, IngestError
 from .merge import merge_guides, read_studied_guides
 from .paraphrases import (
     Paraphrases,
+    as_studied,
     load_examples,
     load_paraphrases,
     load_questions,
@@ -15,6 +16,7 @@ from .records import Guide, Item, MisconceptionPair, Scenario, Section, Step
 from .services import ServiceCatalog, load_catalog
 
 __all__ = [
+    "as_studied",
     "decode_guide",
     "Correction",
     "corrected",

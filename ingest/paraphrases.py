@@ -164,6 +164,16 @@ def _earlier(row: dict, known: set[str], titles: list) -> object:
     return None
 
 
+def as_studied(row: dict, known: set[str]) -> dict:
+    """A labelled claim or question as a study of the guides whose item and worked-scenario
+    titles are ``known`` reads it: a row relabelled for a guide not studied takes its earlier
+    label back (a claim becomes ``not_covered``, a question one that nothing answers)."""
+    if "claim" in row:
+        verdict, title = _claim_label(row, known)
+        return row if title == row.get("title") else {**row, "verdict": verdict, "title": title}
+    return row if _titles(row, known) is not None else {**row, "titles": []}
+
+
 def _claim_label(row: dict, known: set[str]) -> tuple[str, str | None]:
     """A labelled claim's verdict and title, as the guide studied here reads it."""
     verdict, title = row["verdict"], row.get("title")

@@ -3,6 +3,7 @@
 import json
 import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from tutor.dev.evaluate import (
     HeldOutSystem,
     accuracy_at_coverage,
     evaluate,
+    guides_by_title,
     load_jsonl,
     macro_f1,
 )
@@ -154,6 +156,24 @@ def test_the_other_sets_hold_their_floors(tutor, folder):
         assert report.check_by_kind["near_topic"].rate >= 0.95, shown
 
 
+ASK_BLIND_DIR = DATA / "ask-blind"  # ask's second blind set (2026-12-06): figures only
+
+
+def test_the_ask_blind_set_is_sound_and_holds_its_floors(tutor):
+    """Measured 2026-12-06 with the answer model that weighs ``away``: answered right@3 0.980,
+    declined 0.639 of 180 unanswerable questions, 3.3 % of them answered without a caution."""
+    rows = load_jsonl(ASK_BLIND_DIR / "questions.jsonl")
+    titles = set(tutor.concepts())
+    assert len({row["id"] for row in rows}) == len(rows) == 330
+    assert all(set(row["titles"]) <= titles for row in rows)
+    assert titles <= {t for row in rows for t in row["titles"]}  # every concept asked about
+    guides = "\n".join(Path(g).read_text(encoding="utf-8") for g in Settings().guides)
+    assert not [row for row in rows if _shingles(row["question"]) & _shingles(guides)]
+    report = evaluate(tutor, ASK_BLIND_DIR)
+    assert report.answered_right_at_3 >= 0.95, "(blind)"
+    assert report.declined >= 0.60 and report.answered_plainly <= 0.06, "(blind)"
+
+
 def test_macro_f1_averages_over_the_gold_verdicts():
     pairs = [("correct", "correct"), ("correct", "not_covered"), ("misconception", "misconception")]
     # correct: tp 1, fn 1 -> 2/3; misconception: tp 1 -> 1.0
@@ -166,6 +186,29 @@ def test_accuracy_at_coverage_keeps_the_most_confident_share():
     curve = accuracy_at_coverage(scored)
     assert curve[0.2] == 1.0 and curve[0.4] == 1.0
     assert curve[0.6] == pytest.approx(2 / 3) and curve[1.0] == pytest.approx(3 / 5)
+
+
+def test_a_row_relabelled_for_a_guide_not_studied_counts_with_its_earlier_label(tutor, tmp_path):
+    """Measured as a study of the seed guide alone (``guide_of`` names its titles only), a claim
+    the in-depth guide came to cover is expected to be outside the guide, as first labelled."""
+    later = {"from": "not_covered", "date": "2026-12-05", "by": "guides/ecs-in-depth.md"}
+    row = {
+        "id": "r1",
+        "claim": "Fargate Spot gives a task a two-minute warning before it is stopped.",
+        "verdict": "correct",
+        "title": "Fargate Spot Interruptions",
+        "kind": "near_topic",
+        "group": "g1",
+        "relabelled": later,
+    }
+    (tmp_path / "claims.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    titles = guides_by_title(tutor.guide)
+    seed_only = {t: g for t, g in titles.items() if g == titles["Clusters"]}  # the seed's own
+    assert "Fargate Spot Interruptions" in titles and "Fargate Spot Interruptions" not in seed_only
+    both = evaluate(tutor, tmp_path, guide_of=titles)
+    alone = evaluate(tutor, tmp_path, guide_of=seed_only)
+    assert both.accuracy == 1.0, both.check_misses  # both guides: judged by its pair, right
+    assert [miss["expected"] for miss in alone.check_misses] == ["not_covered"]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import pytest
 from ingest import (
     IngestError,
     Paraphrases,
+    as_studied,
     load_examples,
     load_paraphrases,
     load_questions,
@@ -154,3 +155,22 @@ def test_a_row_relabelled_for_a_later_guide_keeps_its_earlier_label_without_it(g
     asked = {"question": "How long is the warning?", "titles": ["Spot Warnings"]}
     questions.write_text(json.dumps({**asked, "relabelled": {**later, "from": []}}) + "\n")
     assert load_questions(questions, guide).items == {}
+
+
+def test_a_relabelled_row_is_measured_with_the_label_of_the_guides_studied():
+    """Evaluating a study of the seed guide alone, a row relabelled for the in-depth guide
+    counts with its earlier label; a study that includes the title counts the new one."""
+    later = {"from": "not_covered", "date": "2026-12-05", "by": "guides/ecs-in-depth.md"}
+    claim = {"claim": "Spot tasks get two minutes", "verdict": "correct", "title": "Spot Warnings"}
+    relabelled = {**claim, "relabelled": later}
+    assert as_studied(relabelled, {"Fargate"}) == {
+        **relabelled,
+        "verdict": "not_covered",
+        "title": None,
+    }
+    assert as_studied(relabelled, {"Fargate", "Spot Warnings"}) == relabelled
+    assert as_studied(claim, {"Fargate"}) == claim  # never relabelled: stands as it is
+    asked = {"question": "How long?", "titles": ["Spot Warnings"]}
+    relabelled = {**asked, "relabelled": {**later, "from": []}}
+    assert as_studied(relabelled, {"Fargate"})["titles"] == []
+    assert as_studied(relabelled, {"Spot Warnings"}) == relabelled

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ingest import Guide
+from ingest import Guide, as_studied
 from tutor.check.claims import NOT_COVERED, VERDICTS
 from tutor.check.trust import CERTAINTIES
 from tutor.config import PROJECT_DIR, Settings
@@ -122,6 +122,7 @@ class Report:
     unanswerable: int = 0
     declined: float = 0.0
     answered_plainly: float = 0.0  # ... and the share it answers without a caution
+    declined_by_style: dict[str, Slice] = field(default_factory=dict)  # by the rows' style
     answered_right_at_3: float = 0.0
     answered_plainly_right: float = 0.0  # answerable ones answered right@3 without a caution
 
@@ -177,6 +178,10 @@ class Report:
         return {
             "unanswerable": self.unanswerable,
             "declined": round(self.declined, 4),
+            "declined_by_style": {
+                style: {"declined": round(part.rate, 4), "n": part.total}
+                for style, part in sorted(self.declined_by_style.items())
+            },
             "unanswerable_answered_plainly": round(self.answered_plainly, 4),
             **answered,
         }
@@ -201,8 +206,12 @@ def evaluate(
 ) -> Report:
     """Run every set found in ``folder``: questions.jsonl for ask, claims.jsonl for check.
     ``guide_of``: each item's and worked scenario's guide, by title (``guides_by_title``), to
-    report the figures by guide as well."""
+    report the figures by guide as well. A row relabelled for a guide that is not studied
+    (``ingest.as_studied``) counts with its earlier label: the titles studied are ``guide_of``'s
+    or, without it, the tutor's."""
+    studied = set(guide_of) if guide_of else None
     if isinstance(system, Tutor):
+        studied = studied or set(guides_by_title(system.guide))
         system = TutorSystem(system)
     folder = Path(folder)
     sets = {name: folder / f"{name}.jsonl" for name in ("questions", "claims")}
@@ -212,6 +221,8 @@ def evaluate(
     for name, run in (("questions", _evaluate_ask), ("claims", _evaluate_check)):
         if sets[name].is_file():
             rows = load_jsonl(sets[name])
+            if studied is not None:
+                rows = [as_studied(row, studied) for row in rows]
             if isinstance(system, HeldOutSystem):
                 system.route(rows)
             run(system, rows, report)
@@ -278,6 +289,9 @@ def _evaluate_ask(system: System, rows: list[dict], report: Report) -> None:
             plain_right += said == PLAIN
     if outside:
         replies = [reply(row["question"]) for row in outside]
+        for row, said in zip(outside, replies, strict=True):
+            style = report.declined_by_style.setdefault(row.get("style", "all"), Slice())
+            style.add(said == DECLINED)
         report.unanswerable = len(outside)
         report.declined = replies.count(DECLINED) / len(outside)
         report.answered_plainly = replies.count(PLAIN) / len(outside)
