@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from tutor.answerable import (
+    EARLIER_FEATURES,
     FEATURES,
+    home_services,
     load_answer_model,
     model_features,
     question_features,
@@ -44,7 +46,7 @@ def test_the_shipped_model_weighs_the_features_the_tutor_computes(tutor):
     dimensions = len(tutor.retriever.embed(["a question"])[0])
     assert model is not None and model.model.features == model_features(dimensions)
     assert model.embedder == tutor.retriever.embedder.name and tutor.answer_model is model
-    assert len(tutor.answer_features("what is a task", tutor.search("task"))) == 4 + dimensions
+    assert len(tutor.answer_features("what is a task", tutor.search("task"))) == 5 + dimensions
     assert 0 < model.threshold < 1 and model.fitted["held_out"]["answered_right@3"] >= 0.95
 
 
@@ -64,7 +66,7 @@ def test_weights_fitted_on_another_embedding_model_are_not_used(tmp_path, monkey
 def test_a_model_file_of_the_first_version_weighs_the_four_features_alone(tmp_path):
     old = tmp_path / "answer.json"
     model = {
-        "features": list(FEATURES),
+        "features": list(EARLIER_FEATURES),
         "mean": [0.5] * 4,
         "scale": [0.2] * 4,
         "weights": [2.0, 1.0, -1.0, -1.0],
@@ -74,16 +76,44 @@ def test_a_model_file_of_the_first_version_weighs_the_four_features_alone(tmp_pa
     old.write_text(json.dumps({**data, "sure": 0.8, "fitted": {}}))
     loaded = load_answer_model(old)
     assert loaded.dimensions == 0 and loaded.embedder == ""
+    # It reads the measured features it knows out of the ones the tutor computes now.
+    features = question_features([0.7, 0.5], False, True, "capacity", frozenset({"capacity"}))
+    z = 0.1 + 2.0 * (0.7 - 0.5) / 0.2 + 1.0 * (0.2 - 0.5) / 0.2 - (0 - 0.5) / 0.2 - (0 - 0.5) / 0.2
+    assert loaded.probability(features) == pytest.approx(1 / (1 + np.exp(-z)))
+
+
+def test_a_model_file_of_the_second_version_weighs_four_features_and_the_embedding(tmp_path):
+    second = tmp_path / "answer.json"
+    names = [*EARLIER_FEATURES, "q0", "q1"]
+    ones = [1.0] * 6
+    model = {"features": names, "mean": [0.0] * 6, "scale": ones, "weights": ones, "bias": 0.0}
+    data = {"format": "ecs-tutor answer model", "version": 2, "model": model, "threshold": 0.3}
+    second.write_text(json.dumps({**data, "sure": 0.8, "fitted": {}, "embedder": "m"}))
+    loaded = load_answer_model(second)
+    assert loaded.dimensions == 2 and loaded.embedder == "m"
+    vector = np.array([0.6, 0.8])
+    features = question_features([0.5], True, True, "capacity", frozenset(), vector)
+    # away (1.0) is not weighed: 0.5 + 0.5 + 1 + 1 (unknown share) + 0.6 + 0.8
+    assert loaded.probability(features) == pytest.approx(1 / (1 + np.exp(-4.4)))
+
+
+def test_the_services_at_home_are_those_a_good_share_of_the_items_name(tutor):
+    assert home_services(tutor.guide) == {"Amazon ECS", "AWS Fargate", "Amazon EC2"}
+    s3_alone = tutor.answer_features("how large can an S3 object be", [])
+    with_ecs = tutor.answer_features("can an S3 upload start an ECS task", [])
+    nothing_named = tutor.answer_features("what is a cluster", [])
+    away = FEATURES.index("away")
+    assert (s3_alone[away], with_ecs[away], nothing_named[away]) == (1.0, 0.0, 0.0)
 
 
 def test_features_read_the_best_cosine_its_lead_a_foreign_service_and_unknown_words():
     features = question_features(
-        [0.8, 0.5], True, "what is a capacity provider", frozenset({"capacity"})
+        [0.8, 0.5], True, False, "what is a capacity provider", frozenset({"capacity"})
     )
-    assert features.tolist() == pytest.approx([0.8, 0.3, 1.0, 0.5])
+    assert features.tolist() == pytest.approx([0.8, 0.3, 1.0, 0.5, 0.0])
     vector = np.array([0.6, 0.8])
-    with_vector = question_features([0.8], False, "capacity", frozenset({"capacity"}), vector)
-    assert with_vector.tolist() == pytest.approx([0.8, 0.8, 0.0, 0.0, 0.6, 0.8])
+    with_vector = question_features([0.8], False, True, "capacity", frozenset({"capacity"}), vector)
+    assert with_vector.tolist() == pytest.approx([0.8, 0.8, 0.0, 0.0, 1.0, 0.6, 0.8])
 
 
 def test_the_threshold_answers_all_but_the_slack_of_what_retrieval_gets_right():

@@ -1,13 +1,16 @@
 """Does the guide answer this question at all? A fitted answerability model for ``ask``.
 
 Retrieval always returns its nearest items, so without this an S3 question was answered with an
-ECS item. Four numbers describe how well the best hit fits the question (``FEATURES``): the
+ECS item. Five numbers describe how well the best hit fits the question (``FEATURES``): the
 cosine of the best concept's closest text, its lead over the runner-up, whether the question
-names an AWS service the guide never mentions, and the share of the question's content words the
-guide never uses. Beside them the model weighs the question's own embedding, one weight per
-dimension (``q0``, ``q1``, …): what kind of question the guides answer, learned from labelled
-ones (held out by item, it declined 61 % of the unanswerable questions instead of 38 % at the
-same answer rate). A logistic regression on both, fitted on labelled questions
+names an AWS service the guide never mentions, the share of the question's content words the
+guide never uses, and whether the services it names are all away from the guide's home (the
+services a good share of its items name: ECS, Fargate, EC2; "how large can an S3 object be" names
+S3 alone, which the guide mentions but is not about). Beside them the model weighs the
+question's own embedding, one weight per dimension (``q0``, ``q1``, …): what kind of question the
+guides answer, learned from labelled ones (held out by item, it declined 61 % of the
+unanswerable questions instead of 38 % at the same answer rate; with ``away``, 66 %). A
+logistic regression on both, fitted on labelled questions
 (``python -m tutor.dev.fit_answer``: the training questions and ``data/answerability``, whole
 items held out), gives the probability that the guide answers; below the threshold chosen on its
 risk-coverage curve, ask says the guide does not cover the question and offers the nearest items
@@ -18,12 +21,14 @@ The model is JSON (``data/models/answer.json``), never pickle.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from ingest import Guide
 from tutor.check.model import Logistic, read_model_file
 from tutor.config import resource
 from tutor.errors import TutorError
@@ -32,6 +37,7 @@ from tutor.normalise import content_words
 __all__ = [
     "FEATURES",
     "AnswerModel",
+    "home_services",
     "load_answer_model",
     "model_features",
     "question_features",
@@ -39,8 +45,13 @@ __all__ = [
     "unknown_share",
 ]
 
-FEATURES = ("dense", "lead", "foreign", "unknown")
-FORMAT, VERSION = "ecs-tutor answer model", 2
+FEATURES = ("dense", "lead", "foreign", "unknown", "away")
+EARLIER_FEATURES = FEATURES[:4]  # what versions 1 and 2 of the model file weigh
+FORMAT, VERSION = "ecs-tutor answer model", 3
+# A service is at home in a guide when at least this share of its items names it. Chosen held out
+# (python -m tutor.dev.fit_answer's folds) among 0.05, 0.1, 0.15 and 0.3: declined 0.650, 0.650,
+# 0.662, 0.653 at the same answer rate; 0.15 and 0.2 give the same services on the built-in guides.
+HOME_SHARE = 0.15
 
 
 def model_features(dimensions: int) -> tuple[str, ...]:
@@ -51,18 +62,28 @@ def model_features(dimensions: int) -> tuple[str, ...]:
 DEFAULT_PATH = resource("models/answer.json")
 
 
+def home_services(guide: Guide) -> frozenset[str]:
+    """The services at home in ``guide``: named by at least ``HOME_SHARE`` of its items."""
+    counts = Counter(service for item in guide.items for service in set(item.services))
+    floor = HOME_SHARE * len(guide.items)
+    return frozenset(service for service, count in counts.items() if count >= floor)
+
+
 def question_features(
     dense: list[float],
     foreign: bool,
+    away: bool,
     question: str,
     vocabulary: frozenset[str],
     vector: np.ndarray | None = None,
 ) -> np.ndarray:
     """``FEATURES`` for a question, then its embedding ``vector`` (if given): ``dense`` holds
-    the cosines of its hits, best first."""
+    the cosines of its hits, best first; ``away``: it names services, none at home in the
+    guide (``home_services``)."""
     best = dense[0] if dense else 0.0
     lead = best - dense[1] if len(dense) > 1 else best
-    measured = np.array([best, lead, float(foreign), unknown_share(question, vocabulary)])
+    unknown = unknown_share(question, vocabulary)
+    measured = np.array([best, lead, float(foreign), unknown, float(away)])
     return measured if vector is None else np.concatenate([measured, np.asarray(vector, float)])
 
 
@@ -87,10 +108,15 @@ class AnswerModel:
     @property
     def dimensions(self) -> int:
         """How many of the question's embedding dimensions the model weighs."""
-        return len(self.model.features) - len(FEATURES)
+        return sum(name not in FEATURES for name in self.model.features)
 
     def probability(self, features: np.ndarray) -> float:
-        return self.model.probability(features)
+        """P(the guide answers), from ``FEATURES`` and the question's embedding as
+        ``question_features`` gives them; a model of an earlier version weighs those it knows."""
+        names = model_features(len(features) - len(FEATURES))
+        column = {name: n for n, name in enumerate(names)}
+        weighed = [column[name] for name in self.model.features]
+        return self.model.probability(np.asarray(features)[weighed])
 
     def to_dict(self) -> dict:
         return {
@@ -108,19 +134,30 @@ def load_answer_model(path: Path | str) -> AnswerModel:
     """The answer model saved at ``path``; ``TutorError`` saying what is wrong with it."""
     path = Path(path)
     try:
-        try:
-            data = read_model_file(path, FORMAT, VERSION)
-        except ValueError:  # version 1: the four features alone, fitted on no one model
-            data = {**read_model_file(path, FORMAT, 1), "embedder": ""}
+        data, measured = _read_any_version(path)
         threshold, sure = float(data["threshold"]), float(data.get("sure", 0.0))
         if not 0 <= threshold <= 1 or not 0 <= sure <= 1:
             raise ValueError("threshold out of range")
-        dimensions = len(data["model"]["features"]) - len(FEATURES)
-        model = Logistic.from_dict(data["model"], model_features(dimensions))
+        dimensions = len(data["model"]["features"]) - len(measured)
+        names = measured + model_features(dimensions)[len(FEATURES) :]
+        model = Logistic.from_dict(data["model"], names)
         embedder = str(data["embedder"])
         return AnswerModel(model, threshold, data["fitted"], max(sure, threshold), embedder)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TutorError(f"{path.name}: not a usable answer model ({exc})") from None
+
+
+def _read_any_version(path: Path) -> tuple[dict, tuple[str, ...]]:
+    """The model file's JSON and the measured features it weighs: ``FEATURES`` in this version,
+    the first four in version 2 (with the embedding) and version 1 (alone, on no one model)."""
+    try:
+        return read_model_file(path, FORMAT, VERSION), FEATURES
+    except ValueError:
+        pass
+    try:
+        return read_model_file(path, FORMAT, 2), EARLIER_FEATURES
+    except ValueError:
+        return {**read_model_file(path, FORMAT, 1), "embedder": ""}, EARLIER_FEATURES
 
 
 @cache

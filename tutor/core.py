@@ -24,7 +24,7 @@ from ingest import (
     read_studied_guides,
 )
 from kg import ConceptNotFound, build_graph, find_concept
-from tutor.answerable import AnswerModel, question_features, unknown_share
+from tutor.answerable import AnswerModel, home_services, question_features, unknown_share
 from tutor.answerable import shipped as shipped_answer_model
 from tutor.check.claims import ClaimChecker, Verdict, texts_to_store
 from tutor.check.comparatives import shipped as shipped_comparatives
@@ -140,6 +140,7 @@ class Tutor:
         # they typed is what is shown back.
         self.normalise = Normaliser(_guide_texts(guide))
         self.answer_model = answer_model
+        self._home = home_services(guide)  # the services the guides are about (ask's ``away``)
 
     @classmethod
     def open(
@@ -221,8 +222,7 @@ class Tutor:
         (``tutor.answerable``); ``(None, None)`` without one (a cosine floor decides)."""
         if self.answer_model is None:
             return None, None
-        weighed = len(self.answer_model.model.features)  # a model may weigh no embedding
-        p = self.answer_model.probability(self.answer_features(question, hits)[:weighed])
+        p = self.answer_model.probability(self.answer_features(question, hits))
         covered = p >= self.answer_model.threshold
         return covered, p if covered else 1.0 - p
 
@@ -231,8 +231,11 @@ class Tutor:
         (``answerable.FEATURES``); the fit (``tutor.dev.fit_answer``) reads questions through it."""
         dense = sorted((hit.dense for hit in hits), reverse=True)
         foreign = bool(self.checker.foreign_services(question))
+        named = set(self.catalog.mentions(question)) if self.catalog else set()
+        away = bool(named) and not named & self._home
         vector = self.retriever.embed([question])[0]  # the search's own, from the cache
-        return question_features(dense, foreign, question, self.normalise.vocabulary, vector)
+        vocabulary = self.normalise.vocabulary
+        return question_features(dense, foreign, away, question, vocabulary, vector)
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""

@@ -19,6 +19,7 @@ scikit-learn (fitting) and matplotlib (the figure) are needed here only, never w
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -280,4 +281,6 @@ def fit_main(
     parser.add_argument("--out", type=Path, default=out)
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args(argv)
+    if args.plot and importlib.util.find_spec("matplotlib") is None:  # say so before fitting
+        parser.error("--plot needs matplotlib: pip install -e '.[bench]' (make fit does)")
     print(json.dumps(fit(args.out, args.plot), indent=1))
