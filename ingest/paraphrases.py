@@ -170,7 +170,9 @@ def as_studied(row: dict, known: set[str]) -> dict:
     label back (a claim becomes ``not_covered``, a question one that nothing answers)."""
     if "claim" in row:
         verdict, title = _claim_label(row, known)
-        return row if title == row.get("title") else {**row, "verdict": verdict, "title": title}
+        if (verdict, title) == (row["verdict"], row.get("title")):
+            return row
+        return {**row, "verdict": verdict, "title": title}
     return row if _titles(row, known) is not None else {**row, "titles": []}
 
 

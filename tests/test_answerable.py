@@ -85,20 +85,37 @@ def test_a_model_file_of_the_first_version_weighs_the_four_features_alone(tmp_pa
 def test_a_model_file_of_the_second_version_weighs_four_features_and_the_embedding(tmp_path):
     second = tmp_path / "answer.json"
     names = [*EARLIER_FEATURES, "q0", "q1"]
-    ones = [1.0] * 6
-    model = {"features": names, "mean": [0.0] * 6, "scale": ones, "weights": ones, "bias": 0.0}
-    data = {"format": "ecs-tutor answer model", "version": 2, "model": model, "threshold": 0.3}
-    second.write_text(json.dumps({**data, "sure": 0.8, "fitted": {}, "embedder": "m"}))
+    weights = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]  # one each, so that a column mixed up shows
+    model = {"features": names, "mean": [0.0] * 6, "scale": [1.0] * 6, "weights": weights}
+    data = {"format": "ecs-tutor answer model", "version": 2, "threshold": 0.3, "sure": 0.8}
+    data["fitted"] = {}
+    second.write_text(json.dumps({**data, "model": {**model, "bias": 0.0}, "embedder": "m"}))
     loaded = load_answer_model(second)
     assert loaded.dimensions == 2 and loaded.embedder == "m"
     vector = np.array([0.6, 0.8])
-    features = question_features([0.5], True, True, "capacity", frozenset(), vector)
-    # away (1.0) is not weighed: 0.5 + 0.5 + 1 + 1 (unknown share) + 0.6 + 0.8
-    assert loaded.probability(features) == pytest.approx(1 / (1 + np.exp(-4.4)))
+    features = question_features([0.5], True, False, "capacity", frozenset(), vector)
+    # dense 0.5, lead 0.5, foreign 1, unknown 1 (away, 0, is not weighed), then the embedding
+    z = 0.1 * 0.5 + 0.2 * 0.5 + 0.3 + 0.4 + 0.5 * 0.6 + 0.6 * 0.8
+    assert loaded.probability(features) == pytest.approx(1 / (1 + np.exp(-z)))
+
+
+def test_a_model_file_of_a_later_version_is_refused_with_the_versions_read(tmp_path):
+    later = tmp_path / "answer.json"
+    later.write_text(json.dumps({"format": "ecs-tutor answer model", "version": 4}))
+    with pytest.raises(TutorError, match="version 4; this tutor reads versions 1 to 3"):
+        load_answer_model(later)
 
 
 def test_the_services_at_home_are_those_a_good_share_of_the_items_name(tutor):
-    assert home_services(tutor.guide) == {"Amazon ECS", "AWS Fargate", "Amazon EC2"}
+    from ingest import read_studied_guides
+    from tutor.config import BUILTIN_GUIDES
+
+    home = {"Amazon ECS", "AWS Fargate", "Amazon EC2"}
+    assert home_services(tutor.guide, tutor.catalog) == home
+    for alone in BUILTIN_GUIDES:  # each guide studied alone (as read, corrections and all)
+        guide = read_studied_guides((alone,), catalog=tutor.catalog)
+        assert home_services(guide, tutor.catalog) == home, alone.name
+    assert home_services(tutor.guide, None) == frozenset()  # no catalog: nothing is away
     s3_alone = tutor.answer_features("how large can an S3 object be", [])
     with_ecs = tutor.answer_features("can an S3 upload start an ECS task", [])
     nothing_named = tutor.answer_features("what is a cluster", [])

@@ -189,7 +189,7 @@ def test_accuracy_at_coverage_keeps_the_most_confident_share():
 
 
 def test_a_row_relabelled_for_a_guide_not_studied_counts_with_its_earlier_label(tutor, tmp_path):
-    """Measured as a study of the seed guide alone (``guide_of`` names its titles only), a claim
+    """Measured as a study of the seed guide alone (``studied`` names its titles only), a claim
     the in-depth guide came to cover is expected to be outside the guide, as first labelled."""
     later = {"from": "not_covered", "date": "2026-12-05", "by": "guides/ecs-in-depth.md"}
     row = {
@@ -205,8 +205,8 @@ def test_a_row_relabelled_for_a_guide_not_studied_counts_with_its_earlier_label(
     titles = guides_by_title(tutor.guide)
     seed_only = {t: g for t, g in titles.items() if g == titles["Clusters"]}  # the seed's own
     assert "Fargate Spot Interruptions" in titles and "Fargate Spot Interruptions" not in seed_only
-    both = evaluate(tutor, tmp_path, guide_of=titles)
-    alone = evaluate(tutor, tmp_path, guide_of=seed_only)
+    both = evaluate(tutor, tmp_path)  # the tutor's own titles: both guides
+    alone = evaluate(tutor, tmp_path, studied=seed_only)
     assert both.accuracy == 1.0, both.check_misses  # both guides: judged by its pair, right
     assert [miss["expected"] for miss in alone.check_misses] == ["not_covered"]
 

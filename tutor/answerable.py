@@ -21,6 +21,7 @@ The model is JSON (``data/models/answer.json``), never pickle.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,13 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import Guide
-from tutor.check.model import Logistic, read_model_file
+from ingest import Guide, ServiceCatalog
+from tutor.check.model import Logistic
 from tutor.config import resource
 from tutor.errors import TutorError
 from tutor.normalise import content_words
 
 __all__ = [
+    "EARLIER_FEATURES",
     "FEATURES",
     "AnswerModel",
     "home_services",
@@ -49,8 +51,9 @@ FEATURES = ("dense", "lead", "foreign", "unknown", "away")
 EARLIER_FEATURES = FEATURES[:4]  # what versions 1 and 2 of the model file weigh
 FORMAT, VERSION = "ecs-tutor answer model", 3
 # A service is at home in a guide when at least this share of its items names it. Chosen held out
-# (python -m tutor.dev.fit_answer's folds) among 0.05, 0.1, 0.15 and 0.3: declined 0.650, 0.650,
-# 0.662, 0.653 at the same answer rate; 0.15 and 0.2 give the same services on the built-in guides.
+# (python -m tutor.dev.fit_answer's folds) among 0.05, 0.1 and 0.15: declined 0.633, 0.650 and
+# 0.662 at the same answer rate (0.609 without ``away``); 0.15 to 0.3 give the same three services,
+# for the seed guide alone, the in-depth guide alone and both together.
 HOME_SHARE = 0.15
 
 
@@ -62,9 +65,19 @@ def model_features(dimensions: int) -> tuple[str, ...]:
 DEFAULT_PATH = resource("models/answer.json")
 
 
-def home_services(guide: Guide) -> frozenset[str]:
-    """The services at home in ``guide``: named by at least ``HOME_SHARE`` of its items."""
-    counts = Counter(service for item in guide.items for service in set(item.services))
+def home_services(guide: Guide, catalog: ServiceCatalog | None) -> frozenset[str]:
+    """The services at home in ``guide``: named by at least ``HOME_SHARE`` of its items, an
+    item's text read whole (title, description, example and its pairs). ECS, Fargate and EC2 for
+    the seed guide, the in-depth guide and both together alike (an item's ``services`` alone
+    names Fargate in one seed item of 28)."""
+    if catalog is None or not guide.items:
+        return frozenset()
+    counts: Counter[str] = Counter()
+    for item in guide.items:
+        pairs = [f"{pair.wrong} {pair.right}" for pair in guide.pairs_of(item.title)]
+        counts.update(
+            set(catalog.mentions(" ".join([item.title, item.description, item.example, *pairs])))
+        )
     floor = HOME_SHARE * len(guide.items)
     return frozenset(service for service, count in counts.items() if count >= floor)
 
@@ -150,14 +163,15 @@ def load_answer_model(path: Path | str) -> AnswerModel:
 def _read_any_version(path: Path) -> tuple[dict, tuple[str, ...]]:
     """The model file's JSON and the measured features it weighs: ``FEATURES`` in this version,
     the first four in version 2 (with the embedding) and version 1 (alone, on no one model)."""
-    try:
-        return read_model_file(path, FORMAT, VERSION), FEATURES
-    except ValueError:
-        pass
-    try:
-        return read_model_file(path, FORMAT, 2), EARLIER_FEATURES
-    except ValueError:
-        return {**read_model_file(path, FORMAT, 1), "embedder": ""}, EARLIER_FEATURES
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"not {FORMAT!r}")
+    version = data.get("version")
+    if version == VERSION:
+        return data, FEATURES
+    if version in (1, 2):
+        return {"embedder": "", **data}, EARLIER_FEATURES
+    raise ValueError(f"version {version!r}; this tutor reads versions 1 to {VERSION}")
 
 
 @cache

@@ -140,7 +140,7 @@ class Tutor:
         # they typed is what is shown back.
         self.normalise = Normaliser(_guide_texts(guide))
         self.answer_model = answer_model
-        self._home = home_services(guide)  # the services the guides are about (ask's ``away``)
+        self._home = home_services(guide, catalog)  # what the guides are about (ask: away)
 
     @classmethod
     def open(

@@ -90,10 +90,10 @@ def _eval(args: argparse.Namespace) -> int:
         held_out = HeldOutSystem(
             settings(args), examples, folds=args.held_out, embedder=tutor.retriever.embedder
         )
-        reports.append(evaluate(held_out, folder, guide_of=by_guide))
+        reports.append(evaluate(held_out, folder, guide_of=by_guide, studied=by_guide))
     if not args.no_baseline:
         baseline = NaiveBaseline(tutor.guide, tutor.retriever.embedder)
-        reports.append(evaluate(baseline, folder, guide_of=by_guide))
+        reports.append(evaluate(baseline, folder, guide_of=by_guide, studied=by_guide))
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=1))
     else:

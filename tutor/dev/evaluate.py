@@ -11,7 +11,7 @@ import json
 import tempfile
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -127,11 +127,7 @@ class Report:
     answered_plainly_right: float = 0.0  # answerable ones answered right@3 without a caution
 
     def to_dict(self) -> dict:
-        def slices(table: dict[str, Slice]) -> dict:
-            return {
-                k: {"accuracy": round(s.rate, 4), "n": s.total} for k, s in sorted(table.items())
-            }
-
+        slices = _slices
         return {
             "system": self.system,
             "ask": {
@@ -178,13 +174,17 @@ class Report:
         return {
             "unanswerable": self.unanswerable,
             "declined": round(self.declined, 4),
-            "declined_by_style": {
-                style: {"declined": round(part.rate, 4), "n": part.total}
-                for style, part in sorted(self.declined_by_style.items())
-            },
+            "declined_by_style": _slices(self.declined_by_style, "declined"),
             "unanswerable_answered_plainly": round(self.answered_plainly, 4),
             **answered,
         }
+
+
+def _slices(table: dict[str, Slice], rate: str = "accuracy") -> dict:
+    """Each slice's rate (under the key ``rate``) and size, by name."""
+    return {
+        name: {rate: round(part.rate, 4), "n": part.total} for name, part in sorted(table.items())
+    }
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -203,15 +203,15 @@ def evaluate(
     folder: Path | str = DEFAULT_EVAL_DIR,
     *,
     guide_of: Mapping[str, str] | None = None,
+    studied: Collection[str] | None = None,
 ) -> Report:
     """Run every set found in ``folder``: questions.jsonl for ask, claims.jsonl for check.
     ``guide_of``: each item's and worked scenario's guide, by title (``guides_by_title``), to
-    report the figures by guide as well. A row relabelled for a guide that is not studied
-    (``ingest.as_studied``) counts with its earlier label: the titles studied are ``guide_of``'s
-    or, without it, the tutor's."""
-    studied = set(guide_of) if guide_of else None
+    report the figures by guide as well. ``studied``: the titles of the items and worked
+    scenarios studied (for a tutor, by default its guides'): a row relabelled for a guide not
+    studied counts with its earlier label (``ingest.as_studied``)."""
     if isinstance(system, Tutor):
-        studied = studied or set(guides_by_title(system.guide))
+        studied = set(guides_by_title(system.guide)) if studied is None else studied
         system = TutorSystem(system)
     folder = Path(folder)
     sets = {name: folder / f"{name}.jsonl" for name in ("questions", "claims")}
@@ -222,7 +222,7 @@ def evaluate(
         if sets[name].is_file():
             rows = load_jsonl(sets[name])
             if studied is not None:
-                rows = [as_studied(row, studied) for row in rows]
+                rows = [as_studied(row, set(studied)) for row in rows]
             if isinstance(system, HeldOutSystem):
                 system.route(rows)
             run(system, rows, report)
@@ -409,6 +409,11 @@ def format_report(*reports: Report) -> str:
         if first.unanswerable:
             row(f"  declined ({first.unanswerable} unanswerable)", [r.declined for r in reports])
             row("  unanswerable answered plainly", [r.answered_plainly for r in reports])
+            for style, part in sorted(first.declined_by_style.items()):
+                row(
+                    f"  declined {style} (n={part.total})",
+                    [r.declined_by_style[style].rate for r in reports],
+                )
         for style in sorted(first.ask_by_style):
             n = first.ask_by_style[style].total
             row(f"  recall@3 {style} (n={n})", [r.ask_by_style[style].rate for r in reports])
