@@ -15,7 +15,7 @@ from tutor.answerable import (
     shipped,
 )
 from tutor.dev.evaluate import expected_calibration_error
-from tutor.dev.fit_answer import choose_threshold
+from tutor.dev.fit_answer import _least_cost_sure, choose_threshold
 from tutor.errors import TutorError
 
 
@@ -140,6 +140,16 @@ def test_the_threshold_answers_all_but_the_slack_of_what_retrieval_gets_right():
     chosen = choose_threshold(p, answerable, right)
     assert chosen["threshold"] == 0.6  # the highest that still answers the four right ones
     assert chosen["declined"] == pytest.approx(2 / 3) and chosen["answered_right@3"] == 0.8
+
+
+def test_the_sure_level_weighs_a_plain_wrong_answer_as_ten_cautioned_right_ones():
+    """Plain above 0.95 costs 2 (two right answers cautioned); plain from 0.9 down takes in a
+    wrong answer (10); nothing plain costs 4."""
+    p = np.array([0.99, 0.95, 0.9, 0.8, 0.7])
+    good = np.array([True, True, False, True, True])
+    assert _least_cost_sure(p, good) == 0.95
+    assert _least_cost_sure(p, np.ones(5, dtype=bool)) == 0.7  # all right: all plain
+    assert _least_cost_sure(p, np.zeros(5, dtype=bool)) == 1.0  # none right: nothing plain
 
 
 def test_a_perfectly_calibrated_model_has_no_calibration_error():

@@ -40,6 +40,7 @@ def _with(tutor, recorder) -> Tutor:
         tutor.graph,
         tutor.index,
         tutor.retriever.embedder,
+        tutor.catalog,
         llm=recorder.model,
         answer_model=tutor.answer_model,
     )

@@ -17,10 +17,10 @@
    right item in the top three, all but ``ANSWER_SLACK`` of the answerable questions that the
    retrieval gets right at all: declining is cheap, a wrong answer is not, but a tutor that
    declines what it knows is no tutor.
-   The sure level, above which answers are given without a caution: the lowest probability
-   above which ``SURE_PRECISION`` of the held-out answered questions got a right answer, and
-   no more than ``SURE_UNANSWERABLE`` of the unanswerable ones were answered plainly (the
-   precision alone lets more of them through as the answerable share grows).
+   The sure level, above which answers are given without a caution: the one with the least
+   held-out cost, counting ``WRONG_COST`` for each question answered plainly but wrongly (not
+   answerable, or without a right item in the top three) and 1 for each right answer given
+   with the caution.
 5. The model is refitted on every question and saved with the held-out figures
    (``data/models/answer.json``); ``--plot`` draws the risk-coverage and reliability curves.
 
@@ -44,8 +44,11 @@ from tutor.dev.fit import fit_main
 from tutor.files import atomic_write
 
 ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decline
-SURE_PRECISION = 0.90  # answers above the sure level: at least this share answered right
-SURE_UNANSWERABLE = 0.05  # and at most this share of unanswerable questions answered plainly
+# What a plain wrong answer costs against a right answer given with a caution. The brief: one
+# confident wrong answer costs more than ten abstentions, and a caution costs less than an
+# abstention, so 10 is the least it can be. Until 2026-12-06 the sure level was the lowest at
+# which 90 % of plain answers were right and 5 % of unanswerable questions were answered plainly.
+WRONG_COST = 10
 FOLDS = 5
 # Inverse L2 strength on the raw features (cosines, shares and a unit-length embedding, all of
 # one order): chosen from 0.3, 1 and 3 on the held-out figures (declined 0.53, 0.59, 0.61 at the
@@ -114,27 +117,31 @@ def choose_threshold(p: np.ndarray, answerable: np.ndarray, right: np.ndarray) -
         answered_right = ((p >= t) & right)[answerable].mean()
         if answered_right >= reachable - ANSWER_SLACK:
             best = max(best, float(t))
-    # The sure level: the lowest probability above which held-out answered questions were
-    # answerable and answered with a right item in the top three at least SURE_PRECISION of times,
-    # and that lets at most SURE_UNANSWERABLE of the unanswerable questions through.
-    order = np.argsort(-p)
-    good = np.cumsum((answerable & right)[order]) / np.arange(1, len(p) + 1)
-    plain_unanswerable = np.cumsum((~answerable)[order]) / max(1, int((~answerable).sum()))
-    meets = np.flatnonzero(
-        (good >= SURE_PRECISION) & (plain_unanswerable <= SURE_UNANSWERABLE) & (p[order] >= best)
-    )
-    sure = float(p[order][meets.max()]) if meets.size else 1.0
+    sure = _least_cost_sure(p[p >= best], (answerable & right)[p >= best])
     said_sure = p >= sure
     return {
         "threshold": best,
         "sure": sure,
         "answered_sure": float(said_sure[answerable].mean()),
         "sure_but_unanswerable": float(said_sure[~answerable].mean()),
+        "sure_but_wrong": int((said_sure & ~(answerable & right)).sum()),
         "declined": float((p[~answerable] < best).mean()),
         "answered_right@3": float(((p >= best) & right)[answerable].mean()),
         "right@3": float(reachable),
         "ece": expected_calibration_error(p, answerable),
     }
+
+
+def _least_cost_sure(p: np.ndarray, good: np.ndarray) -> float:
+    """Of the answered questions' probabilities ``p`` (``good``: answerable and answered right),
+    the sure level with the least cost (step 4); 1.0 (nothing plain) when no level costs less."""
+    best_cost, sure = float(good.sum()), 1.0  # nothing plain: every right answer cautioned
+    for level in np.unique(p):
+        plain = p >= level
+        cost = WRONG_COST * float((plain & ~good).sum()) + float((~plain & good).sum())
+        if cost < best_cost:
+            best_cost, sure = cost, float(level)
+    return sure
 
 
 def fit(out: Path, plot: Path | None = None) -> dict:
