@@ -195,3 +195,19 @@ def test_a_declined_question_has_no_certainty_word(tutor):
 def test_the_sure_level_lies_between_the_threshold_and_one():
     model = shipped()
     assert model.threshold <= model.sure < 1
+
+
+@pytest.mark.slow  # a refit (about ten seconds)
+def test_refitting_from_the_labelled_questions_reproduces_the_shipped_model(tmp_path):
+    """The shipped file is what the current code fits (its features, threshold and sure level);
+    lbfgs may differ in the eighth digit from run to run, so the comparison allows for that."""
+    from tutor.dev.fit_answer import fit
+
+    fit(tmp_path / "answer.json")
+    mine, theirs = load_answer_model(tmp_path / "answer.json"), shipped()
+    assert mine.model.features == theirs.model.features and mine.embedder == theirs.embedder
+    np.testing.assert_allclose(mine.model.weights, theirs.model.weights, atol=1e-5)
+    assert mine.model.bias == pytest.approx(theirs.model.bias, abs=1e-5)
+    assert mine.threshold == pytest.approx(theirs.threshold, abs=1e-5)
+    assert mine.sure == pytest.approx(theirs.sure, abs=1e-5)
+    assert mine.fitted["questions"] == theirs.fitted["questions"]
