@@ -46,7 +46,7 @@ def test_the_shipped_model_weighs_the_features_the_tutor_computes(tutor):
     dimensions = len(tutor.retriever.embed(["a question"])[0])
     assert model is not None and model.model.features == model_features(dimensions)
     assert model.embedder == tutor.retriever.embedder.name and tutor.answer_model is model
-    assert len(tutor.answer_features("what is a task", tutor.search("task"))) == 5 + dimensions
+    assert len(tutor.answer_features("what is a task", tutor.search("task"))) == 6 + dimensions
     assert 0 < model.threshold < 1 and model.fitted["held_out"]["answered_right@3"] >= 0.95
 
 
@@ -99,10 +99,22 @@ def test_a_model_file_of_the_second_version_weighs_four_features_and_the_embeddi
     assert loaded.probability(features) == pytest.approx(1 / (1 + np.exp(-z)))
 
 
+def test_a_model_file_of_the_third_version_weighs_five_features(tmp_path):
+    third = tmp_path / "answer.json"
+    names = [*FEATURES[:5], "q0"]
+    model = {"features": names, "mean": [0.0] * 6, "scale": [1.0] * 6, "bias": 0.0}
+    model["weights"] = [0.0, 0.0, 0.0, 0.0, 1.0, 0.5]  # away and the embedding's one dimension
+    data = {"format": "ecs-tutor answer model", "version": 3, "threshold": 0.3, "sure": 0.8}
+    third.write_text(json.dumps({**data, "model": model, "fitted": {}, "embedder": "m"}))
+    loaded = load_answer_model(third)
+    features = question_features([0.5], False, True, "x", frozenset(), np.array([0.4]), outside=9)
+    assert loaded.probability(features) == pytest.approx(1 / (1 + np.exp(-(1.0 + 0.2))))
+
+
 def test_a_model_file_of_a_later_version_is_refused_with_the_versions_read(tmp_path):
     later = tmp_path / "answer.json"
-    later.write_text(json.dumps({"format": "ecs-tutor answer model", "version": 4}))
-    with pytest.raises(TutorError, match="version 4; this tutor reads versions 1 to 3"):
+    later.write_text(json.dumps({"format": "ecs-tutor answer model", "version": 5}))
+    with pytest.raises(TutorError, match="version 5; this tutor reads versions 1 to 4"):
         load_answer_model(later)
 
 
@@ -127,10 +139,35 @@ def test_features_read_the_best_cosine_its_lead_a_foreign_service_and_unknown_wo
     features = question_features(
         [0.8, 0.5], True, False, "what is a capacity provider", frozenset({"capacity"})
     )
-    assert features.tolist() == pytest.approx([0.8, 0.3, 1.0, 0.5, 0.0])
+    assert features[:5].tolist() == pytest.approx([0.8, 0.3, 1.0, 0.5, 0.0])
+    assert np.isnan(features[5])  # outside: no claims labelled as outside the guide known
     vector = np.array([0.6, 0.8])
-    with_vector = question_features([0.8], False, True, "capacity", frozenset({"capacity"}), vector)
-    assert with_vector.tolist() == pytest.approx([0.8, 0.8, 0.0, 0.0, 1.0, 0.6, 0.8])
+    with_vector = question_features(
+        [0.8], False, True, "capacity", frozenset({"capacity"}), vector, outside=0.7
+    )
+    assert with_vector.tolist() == pytest.approx([0.8, 0.8, 0.0, 0.0, 1.0, 0.7, 0.6, 0.8])
+
+
+def test_a_question_near_a_claim_labelled_outside_the_guides_reads_so(tutor):
+    """``outside`` is the question's cosine to the nearest claim labelled as outside the guides
+    (data/near-train): one about the ECS agent's own configuration sits nearer those."""
+    outside = FEATURES.index("outside")
+    agent = tutor.answer_features("Where does the ECS container agent keep its settings?", [])
+    cluster = tutor.answer_features("Can one cluster run several applications?", [])
+    assert agent[outside] > cluster[outside] > 0
+
+
+def test_an_uploaded_guide_without_outside_claims_counts_the_feature_as_average():
+    """NaN (nothing known outside the guide) weighs as the fitted mean, not as zero."""
+    model = shipped()
+    column = list(model.model.features).index("outside")
+    features = np.zeros(len(model.model.features))
+    features[: len(FEATURES)] = model.model.mean[: len(FEATURES)]
+    at_mean = model.probability(features)
+    features[column] = np.nan
+    assert model.probability(features) == pytest.approx(at_mean)
+    features[column] = 0.0
+    assert model.probability(features) != pytest.approx(at_mean)
 
 
 def test_the_threshold_answers_all_but_the_slack_of_what_retrieval_gets_right():

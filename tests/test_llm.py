@@ -42,6 +42,7 @@ def _with(tutor, recorder) -> Tutor:
         tutor.retriever.embedder,
         tutor.catalog,
         llm=recorder.model,
+        uncovered=tutor.retriever.uncovered,
         answer_model=tutor.answer_model,
     )
 

@@ -1,12 +1,14 @@
 """Does the guide answer this question at all? A fitted answerability model for ``ask``.
 
 Retrieval always returns its nearest items, so without this an S3 question was answered with an
-ECS item. Five numbers describe how well the best hit fits the question (``FEATURES``): the
+ECS item. Six numbers describe how well the best hit fits the question (``FEATURES``): the
 cosine of the best concept's closest text, its lead over the runner-up, whether the question
 names an AWS service the guide never mentions, the share of the question's content words the
 guide never uses, and whether the services it names are all away from the guide's home (the
 services a good share of its items name: ECS, Fargate, EC2; "how large can an S3 object be" names
-S3 alone, which the guide mentions but is not about). Beside them the model weighs the
+S3 alone, which the guide mentions but is not about), and the question's cosine to the nearest
+claim labelled as outside the guides (the claim checker's memory: ECS topics the guides leave
+out). Beside them the model weighs the
 question's own embedding, one weight per dimension (``q0``, ``q1``, …): what kind of question the
 guides answer, learned from labelled ones (held out by item, it declined 61 % of the
 unanswerable questions instead of 38 % at the same answer rate; with ``away``, 66 %). A
@@ -22,6 +24,7 @@ The model is JSON (``data/models/answer.json``), never pickle.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -47,9 +50,10 @@ __all__ = [
     "unknown_share",
 ]
 
-FEATURES = ("dense", "lead", "foreign", "unknown", "away")
+FEATURES = ("dense", "lead", "foreign", "unknown", "away", "outside")
 EARLIER_FEATURES = FEATURES[:4]  # what versions 1 and 2 of the model file weigh
-FORMAT, VERSION = "ecs-tutor answer model", 3
+FORMAT, VERSION = "ecs-tutor answer model", 4
+_MEASURED = {1: EARLIER_FEATURES, 2: EARLIER_FEATURES, 3: FEATURES[:5], VERSION: FEATURES}
 # A service is at home in a guide when at least this share of its items names it. Chosen held out
 # (python -m tutor.dev.fit_answer's folds) among 0.05, 0.1 and 0.15: declined 0.633, 0.650 and
 # 0.662 at the same answer rate (0.609 without ``away``); 0.15 to 0.3 give the same three services,
@@ -89,14 +93,18 @@ def question_features(
     question: str,
     vocabulary: frozenset[str],
     vector: np.ndarray | None = None,
+    *,
+    outside: float = math.nan,
 ) -> np.ndarray:
     """``FEATURES`` for a question, then its embedding ``vector`` (if given): ``dense`` holds
     the cosines of its hits, best first; ``away``: it names services, none at home in the
-    guide (``home_services``)."""
+    guide (``home_services``); ``outside``: its cosine to the nearest claim labelled as outside
+    the guides (NaN where none is known, as for an uploaded guide: the model then counts it as
+    average)."""
     best = dense[0] if dense else 0.0
     lead = best - dense[1] if len(dense) > 1 else best
     unknown = unknown_share(question, vocabulary)
-    measured = np.array([best, lead, float(foreign), unknown, float(away)])
+    measured = np.array([best, lead, float(foreign), unknown, float(away), outside])
     return measured if vector is None else np.concatenate([measured, np.asarray(vector, float)])
 
 
@@ -162,16 +170,15 @@ def load_answer_model(path: Path | str) -> AnswerModel:
 
 def _read_any_version(path: Path) -> tuple[dict, tuple[str, ...]]:
     """The model file's JSON and the measured features it weighs: ``FEATURES`` in this version,
-    the first four in version 2 (with the embedding) and version 1 (alone, on no one model)."""
+    the first five in version 3, the first four in version 2 (with the embedding) and version 1
+    (alone, on no one model)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"not {FORMAT!r}")
     version = data.get("version")
-    if version == VERSION:
-        return data, FEATURES
-    if version in (1, 2):
-        return {"embedder": "", **data}, EARLIER_FEATURES
-    raise ValueError(f"version {version!r}; this tutor reads versions 1 to {VERSION}")
+    if version not in _MEASURED:
+        raise ValueError(f"version {version!r}; this tutor reads versions 1 to {VERSION}")
+    return {"embedder": "", **data}, _MEASURED[version]
 
 
 @cache

@@ -235,7 +235,10 @@ class Tutor:
         away = bool(named) and not named & self._home
         vector = self.retriever.embed([question])[0]  # the search's own, from the cache
         vocabulary = self.normalise.vocabulary
-        return question_features(dense, foreign, away, question, vocabulary, vector)
+        outside = self.checker.nearest_uncovered(vector)
+        return question_features(
+            dense, foreign, away, question, vocabulary, vector, outside=outside
+        )
 
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""

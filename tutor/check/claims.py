@@ -370,7 +370,7 @@ class ClaimChecker:
             return None
         nearest = candidates[0]
         foreign = self.foreign_services(claim)
-        cover = np.array([nearest.score, float(bool(foreign)), self._nearest_uncovered(query)])
+        cover = np.array([nearest.score, float(bool(foreign)), self.nearest_uncovered(query)])
         return Reading(claim, nearest, foreign, cover), rows, parts, contents, query
 
     def _stage2(
@@ -413,7 +413,7 @@ class ClaimChecker:
             mixed=bool(clause.negations) and clause.quantifier is not None,
         )
 
-    def _nearest_uncovered(self, query: np.ndarray) -> float:
+    def nearest_uncovered(self, query: np.ndarray) -> float:
         """The cosine of the claim's content to the nearest claim labelled as outside the guide,
         compared content to content like the pairs' phrasings (NaN when none is known)."""
         if not self.retriever.uncovered:
