@@ -157,6 +157,31 @@ def test_a_question_near_a_claim_labelled_outside_the_guides_reads_so(tutor):
     assert agent[outside] > cluster[outside] > 0
 
 
+def test_the_fit_measures_outside_against_the_shipped_tutors_own_memory(tutor):
+    from tutor.dev.fit_answer import outside_claims
+
+    assert [claim.strip() for claim, _ in outside_claims()] == list(tutor.retriever.uncovered)
+
+
+def test_a_tutor_that_knows_nothing_outside_its_guide_still_answers_with_a_confidence(tutor):
+    """As for an uploaded guide: no claims labelled as outside it, so ``outside`` is NaN, and
+    the answer model weighs it as average."""
+    from tutor.core import Tutor
+
+    alone = Tutor(
+        tutor.guide,
+        tutor.graph,
+        tutor.index,
+        tutor.retriever.embedder,
+        tutor.catalog,
+        answer_model=tutor.answer_model,
+    )
+    question = "How do tasks get their own IAM permissions?"
+    assert np.isnan(alone.answer_features(question, alone.search(question))[5])
+    answer = alone.ask(question)
+    assert answer.covered and 0 < answer.confidence <= 1
+
+
 def test_an_uploaded_guide_without_outside_claims_counts_the_feature_as_average():
     """NaN (nothing known outside the guide) weighs as the fitted mean, not as zero."""
     model = shipped()

@@ -8,11 +8,11 @@ guide never uses, and whether the services it names are all away from the guide'
 services a good share of its items name: ECS, Fargate, EC2; "how large can an S3 object be" names
 S3 alone, which the guide mentions but is not about), and the question's cosine to the nearest
 claim labelled as outside the guides (the claim checker's memory: ECS topics the guides leave
-out). Beside them the model weighs the
-question's own embedding, one weight per dimension (``q0``, ``q1``, …): what kind of question the
-guides answer, learned from labelled ones (held out by item, it declined 61 % of the
-unanswerable questions instead of 38 % at the same answer rate; with ``away``, 66 %). A
-logistic regression on both, fitted on labelled questions
+out). Beside them the model weighs the question's own embedding, one weight per dimension
+(``q0``, ``q1``, …): what kind of question the guides answer, learned from labelled ones (held
+out by item, it declined 61 % of the unanswerable questions instead of 38 % at the same answer
+rate; with ``away``, 66 %; with ``outside``, 68 %). A logistic regression on both, fitted on
+labelled questions
 (``python -m tutor.dev.fit_answer``: the training questions and ``data/answerability``, whole
 items held out), gives the probability that the guide answers; below the threshold chosen on its
 risk-coverage curve, ask says the guide does not cover the question and offers the nearest items
@@ -178,7 +178,9 @@ def _read_any_version(path: Path) -> tuple[dict, tuple[str, ...]]:
     version = data.get("version")
     if version not in _MEASURED:
         raise ValueError(f"version {version!r}; this tutor reads versions 1 to {VERSION}")
-    return {"embedder": "", **data}, _MEASURED[version]
+    if version == 1:  # fitted on no one embedding model; later versions must name theirs
+        data = {"embedder": "", **data}
+    return data, _MEASURED[version]
 
 
 @cache

@@ -414,14 +414,20 @@ class ClaimChecker:
         )
 
     def nearest_uncovered(self, query: np.ndarray) -> float:
-        """The cosine of the claim's content to the nearest claim labelled as outside the guide,
-        compared content to content like the pairs' phrasings (NaN when none is known)."""
+        """The cosine of ``query`` (a claim's content, or a question) to the nearest claim
+        labelled as outside the guide, whose content is compared (NaN when none is known)."""
+        cosines = self.uncovered_cosines(query)
+        return float(cosines.max()) if len(cosines) else float("nan")
+
+    def uncovered_cosines(self, query: np.ndarray) -> np.ndarray:
+        """The cosine of ``query`` to each claim labelled as outside the guide (the contents of
+        ``retriever.uncovered``, in its order; none when none is known)."""
         if not self.retriever.uncovered:
-            return float("nan")
+            return np.zeros(0)
         if self._uncovered is None:
             texts = [strip_negation(text) for text in self.retriever.uncovered]
             self._uncovered = self.retriever.embed(texts)
-        return float((self._uncovered @ query).max())
+        return self._uncovered @ query
 
     def foreign_services(self, claim: str) -> tuple[str, ...]:
         """AWS services the claim names that the guide never mentions."""

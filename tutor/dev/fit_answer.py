@@ -9,7 +9,8 @@
    (about ECS and its neighbours, outside both built-in guides).
 2. Features. Each question is read by a tutor that indexes none of the labelled questions or
    claims but knows the claims labelled as outside the guides (``reading_tutor``), through the
-   same path ``Tutor.ask`` takes (``answer_features``).
+   same path ``Tutor.ask`` takes (``answer_features``); ``outside`` is measured without the
+   claims of the question's own set, written with it on the same topics (``_apart``).
 3. Held out. The questions are split into five folds by item (an answerable question by its first
    title, an unanswerable one by its ``near`` item, or by itself), a logistic regression is fitted
    on four folds and predicts the fifth, so every probability comes from a model that never saw
@@ -52,13 +53,13 @@ ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decl
 # which 90 % of plain answers were right and 5 % of unanswerable questions were answered plainly.
 WRONG_COST = 10
 FOLDS = 5
-# Inverse L2 strength on the raw features (cosines, shares and a unit-length embedding, all of
-# one order). With four measured features it was chosen from 0.3, 1 and 3 on the held-out figures
-# (declined 0.53, 0.59, 0.61 at the same answer rate; calibration error 0.10, 0.08, 0.04). With
-# ``outside`` (2026-12-06), from 1, 3, 10, 30 and 100: declined 0.723, 0.732, 0.717, 0.697,
-# 0.659; calibration error 0.101, 0.054, 0.035, 0.039, 0.058; plain wrong answers 10, 8, 3, 5, 2.
-# 10 declines nearly as much as 3 and keeps the calibration and the plain wrong answers of the
-# model without ``outside`` (0.039, 3). Standardising the embedding's dimensions overfitted.
+# Inverse L2 strength (the measured features centred, the unit-length embedding as it is). With
+# four measured features it was chosen from 0.3, 1 and 3 on the held-out figures (declined 0.53,
+# 0.59, 0.61 at the same answer rate; calibration error 0.10, 0.08, 0.04). With ``outside``
+# (2026-12-06, measured apart from its own set's claims), from 1, 3, 10 and 30: declined 0.668,
+# 0.697, 0.676, 0.630; calibration error 0.081, 0.048, 0.019, 0.038; plain wrong answers 7, 6,
+# 3, 0. 10 keeps the plain wrong answers of the model without ``outside`` (3, declining 0.662,
+# error 0.039) and is the best calibrated. Standardising the embedding's dimensions overfitted.
 ANSWER_C = 10.0
 _DATA = PROJECT_DIR / "data"
 
@@ -76,20 +77,24 @@ def fold_of(group: str) -> int:
 
 
 def labelled(data: Path = _DATA) -> list[dict]:
-    """Every labelled question with ``answerable`` and the group it is held out with."""
+    """Every labelled question with ``answerable``, the group it is held out with and the
+    ``set`` (folder) it comes from."""
     rows = []
     answerable = ("train", "depth-train")  # each built-in guide's labelled questions
     for path in (
         *(data / name / "questions.jsonl" for name in answerable),
         data / "answerability/answerable.jsonl",
     ):
-        rows += [{**r, "answerable": True, "group": r["titles"][0]} for r in load_jsonl(path)]
+        rows += [
+            {**r, "answerable": True, "group": r["titles"][0], "set": path.parent.name}
+            for r in load_jsonl(path)
+        ]
     # Both kinds in one file: the questions written as beyond the seed guide (some of which the
     # second guide now answers: those carry titles) and the questions typed as learners type.
     for name in ("answerability", "learner", "near-train"):
         for r in load_jsonl(data / name / "questions.jsonl"):
             group = r["titles"][0] if r["titles"] else r.get("near") or r["id"]
-            rows.append({**r, "answerable": bool(r["titles"]), "group": group})
+            rows.append({**r, "answerable": bool(r["titles"]), "group": group, "set": name})
     return rows
 
 
@@ -152,30 +157,51 @@ def _least_cost_sure(p: np.ndarray, good: np.ndarray) -> float:
     return sure
 
 
-def reading_tutor(scratch: Path) -> Tutor:
-    """The tutor that reads the fitting questions (step 2): it indexes none of the labelled
-    claims and questions, but knows the claims labelled as outside the guides, as the shipped
-    tutor does (``outside`` is measured against them); its index is built in ``scratch``."""
-    outside = [
-        row
+def outside_claims() -> list[tuple[str, str]]:
+    """The claims labelled as outside the guides that the shipped tutor knows (the built-in
+    guides' labelled claims, ``not_covered`` as labelled for both), with the set each is from."""
+    return [
+        (row["claim"], path.parent.name)
         for path in Settings().examples_paths()
         for row in load_jsonl(path)
         if row["verdict"] == "not_covered"
     ]
+
+
+def reading_tutor(scratch: Path, outside: list[tuple[str, str]]) -> Tutor:
+    """The tutor that reads the fitting questions (step 2): it indexes none of the labelled
+    claims and questions, but knows the ``outside`` claims, as the shipped tutor does
+    (``outside`` is measured against them); its index is built in ``scratch``."""
+    rows = [{"claim": claim, "verdict": "not_covered", "title": None} for claim, _ in outside]
     claims = scratch / "claims.jsonl"
-    claims.write_text("".join(json.dumps(row) + "\n" for row in outside), encoding="utf-8")
+    claims.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return Tutor.open(Settings(examples=str(claims), cache_dir=scratch / "cache"))
 
 
 def fit(out: Path, plot: Path | None = None) -> dict:
+    outside = outside_claims()
     with tempfile.TemporaryDirectory() as scratch:
-        return _fit(reading_tutor(Path(scratch)), out, plot)
+        return _fit(reading_tutor(Path(scratch), outside), outside, out, plot)
 
 
-def _fit(tutor: Tutor, out: Path, plot: Path | None) -> dict:
+def _apart(tutor: Tutor, rows: list[dict], outside: list[tuple[str, str]]) -> np.ndarray:
+    """``outside`` for each question, measured without the claims of its own set: the questions
+    and claims of one set were written together, on the same topics (a question of
+    ``data/near-train`` has a near twin among its claims), which a learner's question has not."""
+    sets = np.array([name for _, name in outside])
+    found = np.full(len(rows), np.nan)
+    for i, row in enumerate(rows):
+        vector = tutor.retriever.embed([tutor.normalise(row["question"])])[0]
+        others = tutor.checker.uncovered_cosines(vector)[sets != row["set"]]
+        found[i] = others.max() if len(others) else np.nan
+    return found
+
+
+def _fit(tutor: Tutor, outside: list[tuple[str, str]], out: Path, plot: Path | None) -> dict:
     rows = labelled()
     read = [answer_features(tutor, row["question"]) for row in rows]
     x = np.array([features for features, _ in read])
+    x[:, FEATURES.index("outside")] = _apart(tutor, rows, outside)
     y = np.array([row["answerable"] for row in rows])
     tops = [top for _, top in read]
     right = np.array([bool(set(top) & set(r["titles"])) for top, r in zip(tops, rows, strict=True)])
