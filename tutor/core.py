@@ -230,9 +230,9 @@ class Tutor:
         """What the answer model weighs for a question (as read) and its hits
         (``answerable.FEATURES``); the fit (``tutor.dev.fit_answer``) reads questions through it."""
         dense = sorted((hit.dense for hit in hits), reverse=True)
-        foreign = bool(self.checker.foreign_services(question))
-        named = set(self.catalog.mentions(question)) if self.catalog else set()
-        away = bool(named) and not named & self._home
+        named = tuple(self.catalog.mentions(question)) if self.catalog else ()
+        foreign = bool(self.checker.foreign_services(question, named))
+        away = bool(named) and not set(named) & self._home
         vector = self.retriever.embed([question])[0]  # the search's own, from the cache
         vocabulary = self.normalise.vocabulary
         outside = self.checker.nearest_uncovered(vector)

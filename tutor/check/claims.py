@@ -429,11 +429,13 @@ class ClaimChecker:
             self._uncovered = self.retriever.embed(texts)
         return self._uncovered @ query
 
-    def foreign_services(self, claim: str) -> tuple[str, ...]:
-        """AWS services the claim names that the guide never mentions."""
+    def foreign_services(self, claim: str, named: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """AWS services the claim names that the guide never mentions (``named``: the services
+        it names, when the caller has read them already)."""
         if self._catalog is None:
             return ()
-        return tuple(s for s in self._catalog.mentions(claim) if s not in self._guide_services)
+        named = self._catalog.mentions(claim) if named is None else named
+        return tuple(s for s in named if s not in self._guide_services)
 
     def _pair(self, node: str) -> Pair:
         if node not in self._pairs:

@@ -127,7 +127,6 @@ class Report:
     answered_plainly_right: float = 0.0  # answerable ones answered right@3 without a caution
 
     def to_dict(self) -> dict:
-        slices = _slices
         return {
             "system": self.system,
             "ask": {
@@ -135,20 +134,20 @@ class Report:
                 "recall@1": round(self.recall_at_1, 4),
                 "recall@3": round(self.recall_at_3, 4),
                 "mrr": round(self.mrr, 4),
-                "recall@3_by_style": slices(self.ask_by_style),
-                "recall@3_by_guide": slices(self.ask_by_guide),
+                "recall@3_by_style": _slices(self.ask_by_style),
+                "recall@3_by_guide": _slices(self.ask_by_guide),
                 **self._answerability(),
                 "misses": self.ask_misses,
             },
             "check": {
                 "claims": self.claims,
                 "accuracy": round(self.accuracy, 4),
-                "by_kind": slices(self.check_by_kind),
-                "by_guide": slices(self.check_by_guide),
+                "by_kind": _slices(self.check_by_kind),
+                "by_guide": _slices(self.check_by_guide),
                 "macro_f1_by_kind": {
                     k: round(v, 4) for k, v in sorted(self.macro_f1_by_kind.items())
                 },
-                "by_verdict": slices(self.check_by_verdict),
+                "by_verdict": _slices(self.check_by_verdict),
                 "paired_accuracy": round(self.paired_accuracy, 4),
                 "pair_title_accuracy": round(self.pair_title_accuracy, 4),
                 "pair_recall@1": round(self.pair_recall_at_1, 4),
@@ -158,7 +157,7 @@ class Report:
                     str(c): round(a, 4) for c, a in self.accuracy_at_coverage.items()
                 },
                 "ece": round(self.ece, 4),
-                "by_certainty": slices(self.check_by_certainty),
+                "by_certainty": _slices(self.check_by_certainty),
                 "sure_wrong_judged": self.sure_wrong_judged,
                 "misses": self.check_misses,
             },
@@ -211,8 +210,9 @@ def evaluate(
     scenarios studied (for a tutor, by default its guides'): a row relabelled for a guide not
     studied counts with its earlier label (``ingest.as_studied``)."""
     if isinstance(system, Tutor):
-        studied = set(guides_by_title(system.guide)) if studied is None else studied
+        studied = guides_by_title(system.guide) if studied is None else studied
         system = TutorSystem(system)
+    known = None if studied is None else set(studied)
     folder = Path(folder)
     sets = {name: folder / f"{name}.jsonl" for name in ("questions", "claims")}
     if not any(path.is_file() for path in sets.values()):
@@ -221,8 +221,8 @@ def evaluate(
     for name, run in (("questions", _evaluate_ask), ("claims", _evaluate_check)):
         if sets[name].is_file():
             rows = load_jsonl(sets[name])
-            if studied is not None:
-                rows = [as_studied(row, set(studied)) for row in rows]
+            if known is not None:
+                rows = [as_studied(row, known) for row in rows]
             if isinstance(system, HeldOutSystem):
                 system.route(rows)
             run(system, rows, report)
