@@ -164,3 +164,25 @@ def test_a_password_reset_or_a_new_account_ends_the_sessions_signed_before(accou
     accounts.add("ana", "another ana's password")  # the same name, another person
     assert sessions.name_in(after) is None
     assert sessions.name_in(sessions.cookie_for("ana")) == "ana"
+
+
+def test_signing_out_ends_every_session_of_the_account_at_once_on_this_replica(accounts):
+    import time
+
+    from tutor.web import signin
+
+    here, elsewhere = signin.Sessions(accounts), signin.Sessions(accounts)
+    accounts.add("ana", "ana's long password")
+    accounts.add("bo", "bo's long password")
+    laptop, phone, bos = (here.cookie_for(n) for n in ("ana", "ana", "bo"))
+    assert here.name_in(laptop) == here.name_in(phone) == "ana"  # now known for a minute
+    time.sleep(1.1)  # a cookie's time is in whole seconds
+    here.end(laptop)
+    assert here.name_in(laptop) is None and here.name_in(phone) is None
+    assert here.name_in(bos) == "bo"  # another learner's session goes on
+    # Another replica had not looked ana up yet: it refuses her old sessions too.
+    assert elsewhere.name_in(phone) is None
+    assert here.name_in(here.cookie_for("ana")) == "ana"  # signing in again opens a new one
+    here.end("ana.forged.cookie")  # a cookie that is not a session ends nothing
+    here.end(None)
+    assert here.name_in(bos) == "bo"

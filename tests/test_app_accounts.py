@@ -3,6 +3,7 @@ gradio_client as signed-in learners and a teacher, on SQLite and on PostgreSQL. 
 reaches only their own progress, whatever name they send."""
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -62,7 +63,7 @@ def test_nothing_is_reachable_without_signing_in(server):
     assert forged.status_code == 401
 
 
-def test_a_session_is_a_signed_cookie_any_replica_reads(server):
+def test_a_session_is_a_signed_cookie_any_replica_reads_and_signing_out_ends(server):
     url, _ = server
     signed = _cookie(url, "ana")
     assert (signed.status_code, signed.headers["location"]) == (303, "/")
@@ -70,8 +71,14 @@ def test_a_session_is_a_signed_cookie_any_replica_reads(server):
     assert httpx.get(url + "config", cookies={COOKIE: cookie}).status_code == 200
     tampered = cookie.replace("ana", "tess", 1)
     assert httpx.get(url + "config", cookies={COOKIE: tampered}).status_code == 401
+    time.sleep(1.0)  # cookies carry whole seconds: one signed in the second of signing out counts
     out = httpx.get(url + "signout", cookies={COOKIE: cookie}, follow_redirects=False)
     assert out.headers["location"] == "/signin" and "Max-Age=0" in out.headers["set-cookie"]
+    # A copy of the cookie taken before signing out opens nothing after it ...
+    assert httpx.get(url + "config", cookies={COOKIE: cookie}).status_code == 401
+    # ... and signing in again opens a new session.
+    again = _cookie(url, "ana").cookies[COOKIE]
+    assert httpx.get(url + "config", cookies={COOKIE: again}).status_code == 200
 
 
 def test_a_learner_reaches_only_their_own_progress_whatever_name_is_sent(server):

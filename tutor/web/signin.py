@@ -7,10 +7,13 @@ who a request is from (its ``auth_dependency``); ``SignIn``, an ASGI middleware 
 ``RequestGuard`` (which throttles wrong sign-ins per address), serves ``/signin`` and
 ``/signout`` and sends a browser that is not signed in to the sign-in page.
 
-A session lasts ``SESSION_SECONDS``; signing out removes the cookie from the browser (a copy of
-it taken before stays valid until then). Removing an account, or setting its password, ends its
-sessions within ``RECHECK_SECONDS``: a session counts only if it was signed after the account
-was made and after its password was last set.
+A session lasts ``SESSION_SECONDS``. A session counts only if it was signed after the account
+was made, after its password was last set and after its learner last signed out: signing out
+removes the cookie from the browser and ends every session of that account, on every device (a
+copy of the cookie taken before is refused). The replica that signs a learner out refuses their
+old sessions at once; the others, like all replicas after an account is removed or its password
+set, within ``RECHECK_SECONDS``. (Cookies carry whole seconds: a session signed in the very
+second of signing out still counts.)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from itsdangerous import BadSignature, TimestampSigner
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tutor.errors import BadInput
 from tutor.study.accounts import TEACHER, Accounts
 from tutor.web.state import safe_filename
 
@@ -64,6 +68,18 @@ class Sessions:
             return None
         earliest = self._earliest(name)
         return name if earliest is not None and when.timestamp() >= earliest else None
+
+    def end(self, value: str | None) -> None:
+        """Sign out the learner whose cookie value this is: every session of theirs ends."""
+        name = self.name_in(value)
+        if name is None:
+            return
+        try:
+            self._accounts.end_sessions(name)
+        except BadInput:  # the account went meanwhile: its sessions are over anyway
+            pass
+        with self._lock:
+            self._known.pop(name, None)
 
     def user(self, request) -> str | None:
         """Gradio's ``auth_dependency``: who sent the request, or None."""
@@ -104,6 +120,7 @@ class SignIn:
         elif path == "/signin":
             await _page(send, 200, _form(""))
         elif path == "/signout":
+            await anyio.to_thread.run_sync(self.sessions.end, _cookies(scope).get(COOKIE))
             await _redirect(
                 send, "/signin", f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
             )
