@@ -503,6 +503,36 @@ def test_a_learner_sees_studies_and_removes_only_their_own_uploads(shared):
     assert not two.held(stored.key)
 
 
+def test_a_guide_removed_on_one_replica_leaves_the_others_cache_and_memory(
+    shared, database, tmp_path, embedder, tutor
+):
+    one, two = shared
+    gone = one.add("eks-mini.md", EKS, "ana")
+    kept = one.add("notes.md", _notes("Kept Notes"), "ana")
+    two.tutor(gone.key, "ana")  # replica two studies it: its own text, index and tutor
+    two.tutor(kept.key, "ana")
+    cached = two.cache / gone.key
+    assert cached.is_dir() and gone.key in two.open_keys
+    one.remove(gone.key, "ana")
+    assert cached.is_dir()  # replica two has not looked since
+    # The next index replica two builds, it first forgets what nobody has now ...
+    two.tutor(one.add("other.md", _notes("Other Notes"), "ana").key, "ana")
+    assert not cached.exists() and not (two.cache / f"{gone.key}.md").exists()
+    assert gone.key not in two.open_keys and kept.key in two.open_keys
+    assert (two.cache / kept.key).is_dir()
+    # ... and so does a replica that was down while it went.
+    one.tutor(kept.key, "ana")
+    two.remove(kept.key, "ana")
+    assert (one.cache / kept.key).is_dir()
+    settings = Settings(
+        data_dir=tmp_path / "one", cache_dir=tmp_path / "one" / "cache", progress_db=database
+    )
+    restarted = GuideLibrary(settings, embedder, builtin=tutor)
+    assert not (restarted.cache / kept.key).exists()
+    assert not (restarted.cache / f"{kept.key}.md").exists()
+    restarted.close()
+
+
 def test_uploads_kept_as_files_by_an_older_version_move_into_the_database_with_progress(
     settings, embedder, tutor
 ):

@@ -13,9 +13,10 @@ sees and removes only their own; where nobody signs in, the owner is ""). Its ke
 only ``[a-z0-9-]``, so the same bytes always get the same key and no upload name reaches a path.
 Each replica writes the text to ``<cache_dir>/guides/<key>.md`` and builds its index in
 ``<cache_dir>/guides/<key>/``, apart from every other index: a cache, made again from the database
-when it is missing. Quiz progress of an upload sits in the same database, under its key
-(``ProgressStore(upload=key)``). Removing a guide removes the owner's copy, not its progress: the
-same bytes uploaded again get the same key and find it.
+when it is missing, and removed by any replica that finds nobody has the upload any more (when
+it starts, and before it builds an index). Quiz progress of an upload sits in the same database,
+under its key (``ProgressStore(upload=key)``). Removing a guide removes the owner's copy, not its
+progress: the same bytes uploaded again get the same key and find it.
 
 Uploads stored by earlier versions as files (``<data_dir>/guides/<key>.md``, with their progress
 in ``<key>.progress.db``) are moved into the database the first time the library opens.
@@ -188,6 +189,8 @@ class GuideLibrary:
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
         files.sweep(self.cache, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
         _move_old_uploads(self, Path(settings.data_dir) / GUIDES_FOLDER)
+        with self._build:
+            self._prune()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -296,6 +299,7 @@ class GuideLibrary:
             if found := self._cached(key):  # opened by another thread while this one waited
                 return found
             title, content = self._content(key)
+            self._prune()  # before a new index, the old ones of uploads nobody has now
             guide = self._guide(key, content, title)
             if guide is None:  # stored by an older parser, refused by this one
                 raise _not_found(key)
@@ -398,14 +402,32 @@ class GuideLibrary:
                 row = session.get(UploadRow, (owner, key))
                 if row is not None:
                     session.delete(row)
-            if self.held(key):
-                return
-            with self._lock:
-                self._open.pop(key, None)
-                self._parsed.pop(key, None)
-            with contextlib.suppress(OSError):  # a cache: what cannot go is made again if needed
-                (self.cache / f"{key}.md").unlink(missing_ok=True)
-            shutil.rmtree(self.cache / key, ignore_errors=True)
+            if not self.held(key):
+                self._forget(key)
+
+    def _prune(self) -> None:
+        """Forget every upload this replica has cached that nobody has now: removed on another
+        replica, or while this one was down. Called with ``_build`` held. The cache is listed
+        before the database is asked, so an upload added meanwhile is held already."""
+        if not self.cache.is_dir():
+            return
+        cached = {path.name.removesuffix(".md") for path in self.cache.iterdir()}
+        cached = {key for key in cached if _is_key(key)}
+        if not cached:
+            return
+        with Session(self._engine) as session:
+            held = set(session.scalars(select(UploadRow.key).where(UploadRow.key.in_(cached))))
+        for key in cached - held:
+            self._forget(key)
+
+    def _forget(self, key: str) -> None:
+        """Close an upload's tutor and remove its cached text and index (``_build`` held)."""
+        with self._lock:
+            self._open.pop(key, None)
+            self._parsed.pop(key, None)
+        with contextlib.suppress(OSError):  # a cache: what cannot go is made again if needed
+            (self.cache / f"{key}.md").unlink(missing_ok=True)
+        shutil.rmtree(self.cache / key, ignore_errors=True)
 
 
 def _is_key(key: object) -> bool:
