@@ -194,6 +194,32 @@ def test_wrong_logins_from_one_address_are_throttled(tmp_path):
     assert client.post("/login", data=right).status_code == 200
 
 
+def test_one_names_wrong_logins_do_not_lock_out_another_name_from_the_same_address(tmp_path):
+    client = _small_app(tmp_path, login_attempts=3, login_window=30, address_attempts=8)
+    wrong = {"username": "ana", "password": "no"}
+    assert [client.post("/login", data=wrong).status_code for _ in range(4)] == [400] * 3 + [429]
+    # " ANA " is the same name to the throttle
+    assert client.post("/login", data={"username": " ANA ", "password": "x"}).status_code == 429
+    # bo signs in from the same school address, and may mistype as often as ana did
+    assert client.post("/login", data={"username": "bo", "password": "right"}).status_code == 200
+    codes = [client.post("/login", data={"username": "bo", "password": "no"}) for _ in range(3)]
+    assert [code.status_code for code in codes] == [400] * 3
+    # ... but guessing across names from one address stops at the address's limit (8 wrong)
+    others = [
+        client.post("/login", data={"username": f"n{i}", "password": "no"}).status_code
+        for i in range(4)
+    ]
+    assert others == [400, 400, 429, 429]
+    assert client.post("/login", data={"username": "cy", "password": "right"}).status_code == 429
+
+
+def test_a_login_body_with_many_fields_counts_under_no_name(tmp_path):
+    client = _small_app(tmp_path, login_attempts=2, login_window=30)
+    crowded = "&".join(f"f{i}=x" for i in range(12))  # a login form has two
+    codes = [client.post("/login", content=crowded).status_code for _ in range(3)]
+    assert codes[-1] == 429
+
+
 @pytest.mark.parametrize("path", ["/", "/gradio_api/runs"])
 @pytest.mark.parametrize("auth", [True, False])
 def test_the_page_before_sign_in_carries_no_api_description(tmp_path, auth, path):

@@ -7,8 +7,11 @@ passwords as fast as they come. ``RequestGuard`` refuses those before Gradio see
 * a body over ``body_limit`` (``upload_limit`` for uploads) gets 413;
 * an event number the app does not have gets 404 instead of a server error;
 * an upload while the temporary upload folder holds over ``upload_quota`` bytes gets 507;
-* after ``login_attempts`` wrong logins from one address within ``login_window`` seconds, further
-  logins from it get 429 until the window has passed;
+* after ``login_attempts`` wrong logins for one name from one address within ``login_window``
+  seconds, further logins for that name from that address get 429 until the window has passed,
+  and after ``address_attempts`` wrong logins from one address (whatever the names), every login
+  from it does. A class signs in from behind one school address: one learner's typos must not
+  lock the others out, while guessing many names' passwords from one address is still slowed;
 * with a login required, the page sent before sign-in carries no API description (Gradio embeds
   one, with every concept name and stored guide key, in the page it sends to anyone).
 """
@@ -25,6 +28,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -36,6 +40,9 @@ BODY_LIMIT = 256 * 1024
 DRAIN_LIMIT = 64 * 1024 * 1024  # past this a refused body is not even read to its end
 UPLOAD_QUOTA = 64 * 1024 * 1024  # uploads waiting in the temporary folder, all sessions together
 LOGIN_ATTEMPTS, LOGIN_WINDOW = 5, 60.0
+ADDRESS_ATTEMPTS = 50  # wrong logins in the window from one address, all names together
+_NAME_CHARS = 80  # a name longer than the sign-in form takes counts by its first characters
+_KEYS_KEPT = 10_000  # past this many counted names and addresses, the stale ones are forgotten
 _API_INFO = re.compile(rb"<script>window\.gradio_api_info = .*?</script>", re.DOTALL)
 _AUTH_REQUIRED = re.compile(rb'"auth_required"\s*:\s*true')
 
@@ -54,15 +61,18 @@ class RequestGuard:
         upload_quota: int = UPLOAD_QUOTA,
         login_attempts: int = LOGIN_ATTEMPTS,
         login_window: float = LOGIN_WINDOW,
+        address_attempts: int = ADDRESS_ATTEMPTS,
     ):
         self.app = app
         self.events = events
         self.body_limit, self.upload_limit = body_limit, upload_limit
         self.upload_dir, self.upload_quota = Path(upload_dir), upload_quota
         self.login_attempts, self.login_window = login_attempts, login_window
-        # Login attempts per client address in the window: each counts from the moment it arrives
-        # (so a burst sent at once is throttled too) and is taken back if it succeeds.
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+        self.address_attempts = address_attempts
+        # Login attempts in the window per (address, name) and per (address, None): each counts
+        # from the moment it arrives (so a burst sent at once is throttled too) and is taken back
+        # if it succeeds.
+        self._failures: defaultdict[tuple[str, str | None], deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,11 +94,12 @@ class RequestGuard:
         login = method == "POST" and (path.endswith("/login") or path == "/signin")
         client = (scope.get("client") or ("?", 0))[0]
         if login:
-            attempt = self._attempt(client)
+            keys = ((client, _login_name(body)), (client, None))
+            attempt = self._attempt(keys)
             if attempt is None:
                 await _refuse(send, 429, "too many wrong logins: wait a minute and try again")
                 return
-            send = self._watch_login(send, client, attempt)
+            send = self._watch_login(send, keys, attempt)
         # Gradio's page and its run-history page both embed the API description.
         if method == "GET" and (path == "" or path.endswith("/runs")):
             send = _without_api_info_before_login(send)
@@ -101,30 +112,53 @@ class RequestGuard:
             return True  # not ours to judge: Gradio answers a malformed body with 422
         return number is None or (type(number) is int and number in self.events())
 
-    def _attempt(self, client: str) -> float | None:
-        """Count a login attempt from ``client``; None if it already has its fill this window."""
+    def _attempt(self, keys: tuple[tuple[str, str | None], ...]) -> float | None:
+        """Count a login attempt under each of ``keys`` (the address with the name, the address
+        alone); None, counting nothing, if any of them has its fill this window."""
         with self._lock:
             now = time.monotonic()
-            failures = self._failures[client]
-            while failures and failures[0] < now - self.login_window:
-                failures.popleft()
-            if len(failures) >= self.login_attempts:
-                return None
-            failures.append(now)
+            for key in keys:
+                failures = self._failures[key]
+                while failures and failures[0] < now - self.login_window:
+                    failures.popleft()
+                limit = self.address_attempts if key[1] is None else self.login_attempts
+                if len(failures) >= limit:
+                    return None
+            for key in keys:
+                self._failures[key].append(now)
+            if len(self._failures) > _KEYS_KEPT:  # names tried once and never again
+                self._sweep(now)
             return now
 
-    def _watch_login(self, send: Send, client: str, attempt: float) -> Send:
+    def _sweep(self, now: float) -> None:
+        """Forget the keys whose attempts are all older than the window (lock held)."""
+        for key in [k for k, kept in self._failures.items() if kept[-1] < now - self.login_window]:
+            del self._failures[key]
+
+    def _watch_login(
+        self, send: Send, keys: tuple[tuple[str, str | None], ...], attempt: float
+    ) -> Send:
         async def watching(message: dict) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
-                with self._lock:  # a successful login is not held against the address
-                    failures = self._failures[client]
-                    if attempt in failures:
-                        failures.remove(attempt)
-                    if not failures:
-                        del self._failures[client]
+                with self._lock:  # a successful login is not held against the name or address
+                    for key in keys:
+                        failures = self._failures[key]
+                        if attempt in failures:
+                            failures.remove(attempt)
+                        if not failures:
+                            del self._failures[key]
             await send(message)
 
         return watching
+
+
+def _login_name(body: bytes) -> str:
+    """The name a login form was sent for, as the throttle counts it ("" if it has none)."""
+    try:
+        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    except ValueError:  # more fields than a login form has: counted under no name
+        return ""
+    return (form.get("username") or [""])[0].strip().casefold()[:_NAME_CHARS]
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
