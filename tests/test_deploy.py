@@ -113,8 +113,11 @@ def test_cfn_lint_finds_nothing_in_the_template():
 def test_the_service_runs_at_least_two_fargate_tasks_across_two_private_subnets(template):
     service = _props(template, "AWS::ECS::Service")
     assert service["LaunchType"] == "FARGATE"
-    desired = template["Parameters"][service["DesiredCount"]["Ref"]]
-    assert desired["MinValue"] >= 2 and desired["Default"] >= 2
+    # The count is Auto Scaling's alone: a stack update must not set it back.
+    assert "DesiredCount" not in service and "DesiredCount" not in template["Parameters"]
+    target = _props(template, "AWS::ApplicationAutoScaling::ScalableTarget")
+    fewest = template["Parameters"][target["MinCapacity"]["Ref"]]
+    assert fewest["MinValue"] >= 2 and fewest["Default"] >= 2
     network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
     assert network["Subnets"] == [{"Ref": "PrivateSubnet1"}, {"Ref": "PrivateSubnet2"}]
     assert network["AssignPublicIp"] == "DISABLED"
