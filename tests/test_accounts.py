@@ -182,7 +182,14 @@ def test_signing_out_ends_every_session_of_the_account_at_once_on_this_replica(a
     assert here.name_in(bos) == "bo"  # another learner's session goes on
     # Another replica had not looked ana up yet: it refuses her old sessions too.
     assert elsewhere.name_in(phone) is None
-    assert here.name_in(here.cookie_for("ana")) == "ana"  # signing in again opens a new one
-    here.end("ana.forged.cookie")  # a cookie that is not a session ends nothing
+    # A lookup that began before the sign-out and ends after it does not bring them back.
+    here._remember("ana", time.monotonic(), 0.0)
+    assert here.name_in(phone) is None
+    fresh = here.cookie_for("ana")  # signing in again opens a new session
+    assert here.name_in(fresh) == "ana"
+    expired = signin.Sessions(accounts, max_age=0)
+    time.sleep(1.1)  # so that ending ana's sessions now would end ``fresh`` too
+    here.end("ana.forged.cookie")  # a cookie that is not a session ends nothing,
     here.end(None)
-    assert here.name_in(bos) == "bo"
+    expired.end(fresh)  # nor does one past its age
+    assert here.name_in(fresh) == "ana" and here.name_in(bos) == "bo"

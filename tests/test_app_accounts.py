@@ -72,6 +72,11 @@ def test_a_session_is_a_signed_cookie_any_replica_reads_and_signing_out_ends(ser
     tampered = cookie.replace("ana", "tess", 1)
     assert httpx.get(url + "config", cookies={COOKIE: tampered}).status_code == 401
     time.sleep(1.0)  # cookies carry whole seconds: one signed in the second of signing out counts
+    # A sign-out another site sent (a link elsewhere) only removes the cookie from the browser.
+    forged = {"Sec-Fetch-Site": "cross-site"}
+    out = httpx.get(url + "signout", cookies={COOKIE: cookie}, headers=forged)
+    assert "Max-Age=0" in out.headers["set-cookie"]
+    assert httpx.get(url + "config", cookies={COOKIE: cookie}).status_code == 200
     out = httpx.get(url + "signout", cookies={COOKIE: cookie}, follow_redirects=False)
     assert out.headers["location"] == "/signin" and "Max-Age=0" in out.headers["set-cookie"]
     # A copy of the cookie taken before signing out opens nothing after it ...

@@ -161,6 +161,7 @@ def _small_app(tmp_path: Path, *, auth: bool = False, **limits) -> TestClient:
         Route("/gradio_api/upload", echo, methods=["POST"]),
         Route("/gradio_api/queue/join", echo, methods=["POST"]),
         Route("/login", login, methods=["POST"]),
+        Route("/signin", login, methods=["POST"]),
         Route("/", page),
         Route("/gradio_api/runs", page),
     ]
@@ -194,30 +195,55 @@ def test_wrong_logins_from_one_address_are_throttled(tmp_path):
     assert client.post("/login", data=right).status_code == 200
 
 
-def test_one_names_wrong_logins_do_not_lock_out_another_name_from_the_same_address(tmp_path):
+def test_one_names_wrong_sign_ins_do_not_lock_out_another_name_from_the_same_address(tmp_path):
     client = _small_app(tmp_path, login_attempts=3, login_window=30, address_attempts=8)
-    wrong = {"username": "ana", "password": "no"}
-    assert [client.post("/login", data=wrong).status_code for _ in range(4)] == [400] * 3 + [429]
-    # " ANA " is the same name to the throttle
-    assert client.post("/login", data={"username": " ANA ", "password": "x"}).status_code == 429
+
+    def sign_in(name: str, password: str = "no") -> int:
+        return client.post("/signin", data={"username": name, "password": password}).status_code
+
+    assert [sign_in("ana") for _ in range(4)] == [400] * 3 + [429]
+    assert sign_in(" ANA ", "right") == 429  # the same name to the throttle
     # bo signs in from the same school address, and may mistype as often as ana did
-    assert client.post("/login", data={"username": "bo", "password": "right"}).status_code == 200
-    codes = [client.post("/login", data={"username": "bo", "password": "no"}) for _ in range(3)]
-    assert [code.status_code for code in codes] == [400] * 3
+    assert sign_in("bo", "right") == 200
+    assert [sign_in("bo") for _ in range(3)] == [400] * 3
     # ... but guessing across names from one address stops at the address's limit (8 wrong)
-    others = [
-        client.post("/login", data={"username": f"n{i}", "password": "no"}).status_code
-        for i in range(4)
-    ]
-    assert others == [400, 400, 429, 429]
-    assert client.post("/login", data={"username": "cy", "password": "right"}).status_code == 429
+    assert [sign_in(f"n{i}") for i in range(4)] == [400, 400, 429, 429]
+    assert sign_in("cy", "right") == 429
 
 
-def test_a_login_body_with_many_fields_counts_under_no_name(tmp_path):
+def test_a_sign_in_form_that_does_not_name_one_learner_counts_under_no_name(tmp_path):
     client = _small_app(tmp_path, login_attempts=2, login_window=30)
-    crowded = "&".join(f"f{i}=x" for i in range(12))  # a login form has two
-    codes = [client.post("/login", content=crowded).status_code for _ in range(3)]
-    assert codes[-1] == 429
+    fillers = "&".join(f"f{i}=x" for i in range(10))  # a sign-in form has two fields
+    bodies = [
+        f"username=n{i}&{fillers}"
+        for i in range(2)  # too many fields
+    ] + [f"username=decoy{i}&username=ana&password=no" for i in range(2)]  # two names
+    codes = [client.post("/signin", content=body).status_code for body in bodies]
+    assert codes == [400, 400, 429, 429]  # all four under "", whose fill is 2
+
+
+def test_gradios_own_login_counts_per_address_whatever_the_name(tmp_path):
+    client = _small_app(tmp_path, login_attempts=3, login_window=30)
+    codes = [client.post("/login", data={"username": f"n{i}", "password": "no"}) for i in range(4)]
+    assert [code.status_code for code in codes] == [400] * 3 + [429]
+
+
+def test_names_tried_long_ago_are_forgotten_and_refusals_add_none(tmp_path, monkeypatch):
+    from tutor.web import guard as guard_module
+
+    monkeypatch.setattr(guard_module, "_KEYS_KEPT", 5)
+    client = _small_app(tmp_path, login_attempts=3, login_window=2, address_attempts=4)
+    names = [f"n{i}" for i in range(6)]
+    codes = [client.post("/signin", data={"username": n, "password": "no"}) for n in names]
+    assert [code.status_code for code in codes] == [400] * 4 + [429] * 2
+    time.sleep(2.1)  # the window has passed: every key is stale
+    again = [client.post("/signin", data={"username": n, "password": "no"}) for n in names]
+    assert [code.status_code for code in again] == [400] * 4 + [429] * 2
+    assert client.post("/signin", data={"username": "bo", "password": "no"}).status_code == 429
+    guard = client.app.middleware_stack
+    while not isinstance(guard, guard_module.RequestGuard):
+        guard = guard.app
+    assert len(guard._failures) <= 5 + 1  # swept past _KEYS_KEPT; the 429s added no key
 
 
 @pytest.mark.parametrize("path", ["/", "/gradio_api/runs"])

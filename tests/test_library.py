@@ -110,7 +110,7 @@ def test_an_uploaded_guide_is_stored_listed_and_studied_with_its_own_tutor(libra
     key = f"aws-eks-{_sha12(EKS)}"
     assert stored == StoredGuide(key, "AWS EKS", items=10, pairs=8)
     assert library._content(key) == ("AWS EKS", EKS)  # in the database
-    assert (library.settings.cache_dir / "guides" / f"{key}.md").read_bytes() == EKS  # a cache
+    assert (library.cache / f"{key}.md").read_bytes() == EKS  # a cache
     assert not (library.settings.data_dir / "guides").exists()
     assert library.guides() == [
         StoredGuide(
@@ -127,7 +127,7 @@ def test_an_uploaded_guide_is_stored_listed_and_studied_with_its_own_tutor(libra
     assert (verdict.verdict, verdict.title) == ("misconception", "Worker Nodes")
     answer = eks.ask("How does a pod get its own IAM permissions?")
     assert answer.sources[0].title == "IAM Roles for Service Accounts"
-    index_dirs = [path.name for path in (library.settings.cache_dir / "guides" / key).iterdir()]
+    index_dirs = [path.name for path in (library.cache / key).iterdir()]
     index_dirs.remove(".index.lock")  # the build lock's file, which stays
     assert [name.startswith("index-") for name in index_dirs] == [True]
 
@@ -224,10 +224,12 @@ def test_an_upload_writes_no_file_but_its_cached_text_and_index(library, tmp_pat
     stored = library.add("../../etc/passwd.md", UNTITLED)
     assert stored.key == f"passwd-{_sha12(UNTITLED)}"
     written = {name for name in _files(tmp_path) if not name.startswith("data/progress.db")}
+    folder = library.cache.relative_to(tmp_path)
+    assert folder.parent == Path("cache/guides") and folder.name.startswith("db-")
     assert {name.split("/index-")[0] for name in written} == {
-        f"cache/guides/{stored.key}.md",
-        f"cache/guides/{stored.key}",
-        f"cache/guides/{stored.key}/.index.lock",
+        f"{folder}/{stored.key}.md",
+        f"{folder}/{stored.key}",
+        f"{folder}/{stored.key}/.index.lock",
     }
 
 
@@ -413,8 +415,9 @@ def test_an_uploaded_guide_gets_no_labelled_examples_and_paraphrases_only_from_b
     settings = Settings(
         data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", examples=str(DEFAULT_EXAMPLES)
     )
-    stored = GuideLibrary(settings, embedder, builtin=tutor).add("notes.md", _notes())
-    cached = settings.cache_dir / "guides" / f"{stored.key}.md"
+    library = GuideLibrary(settings, embedder, builtin=tutor)
+    stored = library.add("notes.md", _notes())
+    cached = library.cache / f"{stored.key}.md"
     beside = paraphrases_path(cached)
     assert beside == cached.parent / f"{stored.key}.paraphrases.json"
     fresh = GuideLibrary(settings, embedder, builtin=tutor)
@@ -427,7 +430,7 @@ def test_an_uploaded_guide_gets_no_labelled_examples_and_paraphrases_only_from_b
 
 
 def test_a_dead_writes_old_temp_file_is_swept_and_a_young_one_is_left(settings, embedder, tutor):
-    folder = Path(settings.cache_dir) / library_module.GUIDES_FOLDER
+    folder = GuideLibrary(settings, embedder, builtin=tutor).cache
     folder.mkdir(parents=True)
     old, young = folder / ".upload-dead.tmp", folder / ".upload-busy.tmp"
     old.write_bytes(b"half a gui")
@@ -481,7 +484,7 @@ def test_an_upload_on_one_replica_is_studied_on_another_from_the_database(shared
         "Every worker node in a cluster must use the same instance type"
     )
     assert verdict.verdict == "misconception"
-    assert (two.cache.parent / "guides" / f"{stored.key}.md").read_bytes() == EKS
+    assert (two.cache / f"{stored.key}.md").read_bytes() == EKS
 
 
 def test_a_learner_sees_studies_and_removes_only_their_own_uploads(shared):
@@ -531,6 +534,21 @@ def test_a_guide_removed_on_one_replica_leaves_the_others_cache_and_memory(
     assert not (restarted.cache / kept.key).exists()
     assert not (restarted.cache / f"{kept.key}.md").exists()
     restarted.close()
+
+
+def test_servers_on_two_databases_sharing_a_cache_folder_leave_each_others_uploads(
+    tmp_path, embedder, tutor
+):
+    def library(name: str) -> GuideLibrary:
+        settings = Settings(data_dir=tmp_path / name, cache_dir=tmp_path / "shared-cache")
+        return GuideLibrary(settings, embedder, builtin=tutor)
+
+    mine = library("mine")
+    stored = mine.add("notes.md", _notes())
+    loadtest = library("loadtest")  # starts, and forgets what its own database no longer has
+    loadtest.tutor(loadtest.add("eks-mini.md", EKS).key)
+    assert loadtest.cache != mine.cache
+    assert (mine.cache / stored.key).is_dir() and stored.key in mine.open_keys
 
 
 def test_uploads_kept_as_files_by_an_older_version_move_into_the_database_with_progress(

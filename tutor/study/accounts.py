@@ -72,11 +72,13 @@ class Accounts:
             row = self._row(session, name)
             row.password_hash, row.sessions_from = hashed, datetime.now(UTC)
 
-    def end_sessions(self, name: str) -> None:
-        """Every session of the account signed in before now stops counting (signing out);
-        ``BadInput`` if there is no such account."""
+    def end_sessions(self, name: str) -> datetime:
+        """Every session of the account signed in before now stops counting (signing out); when
+        that is. ``BadInput`` if there is no such account."""
+        now = datetime.now(UTC)
         with Session(self._writer) as session, session.begin():
-            self._row(session, name).sessions_from = datetime.now(UTC)
+            self._row(session, name).sessions_from = now
+        return now
 
     def remove(self, name: str) -> None:
         """The account is removed (the learner's progress stays); ``BadInput`` if none."""

@@ -11,10 +11,11 @@ class server sees it: its text, its title and who uploaded it (on a class server
 sees and removes only their own; where nobody signs in, the owner is ""). Its key is
 ``<slug>-<sha256[:12]>``: the slug comes from the guide's title (else the file name) and holds
 only ``[a-z0-9-]``, so the same bytes always get the same key and no upload name reaches a path.
-Each replica writes the text to ``<cache_dir>/guides/<key>.md`` and builds its index in
-``<cache_dir>/guides/<key>/``, apart from every other index: a cache, made again from the database
-when it is missing, and removed by any replica that finds nobody has the upload any more (when
-it starts, and before it builds an index). Quiz progress of an upload sits in the same database,
+Each replica writes the text to ``<cache_dir>/guides/db-<hash>/<key>.md`` and builds its index
+in ``<cache_dir>/guides/db-<hash>/<key>/`` (``<hash>`` names the database), apart from every
+other index: a cache, made again from the database when it is missing, and removed by any
+replica that finds nobody has the upload any more (when it starts, and before it builds an
+index). Quiz progress of an upload sits in the same database,
 under its key (``ProgressStore(upload=key)``). Removing a guide removes the owner's copy, not its
 progress: the same bytes uploaded again get the same key and find it.
 
@@ -178,7 +179,7 @@ class GuideLibrary:
         self.embedder = embedder
         self.max_open = max_open
         self.url = store_url(settings)  # the uploads and every guide's progress
-        self.cache = Path(settings.cache_dir) / GUIDES_FOLDER
+        self.cache = Path(settings.cache_dir) / GUIDES_FOLDER / _database_folder(self.url)
         self._engine, self._writer = open_database(self.url, guide=None)
         self._builtin = builtin
         self._open: OrderedDict[str, Tutor] = OrderedDict()
@@ -428,6 +429,14 @@ class GuideLibrary:
         with contextlib.suppress(OSError):  # a cache: what cannot go is made again if needed
             (self.cache / f"{key}.md").unlink(missing_ok=True)
         shutil.rmtree(self.cache / key, ignore_errors=True)
+
+
+def _database_folder(url: str) -> str:
+    """The cache folder, under ``guides``, of the uploads kept in the database at ``url``. Two
+    servers may share one cache folder (a learner's own and a load test's, by default), and each
+    forgets only what its own database no longer has; a hash, so that no password in the URL
+    reaches a path."""
+    return "db-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
 
 
 def _is_key(key: object) -> bool:

@@ -7,11 +7,14 @@ passwords as fast as they come. ``RequestGuard`` refuses those before Gradio see
 * a body over ``body_limit`` (``upload_limit`` for uploads) gets 413;
 * an event number the app does not have gets 404 instead of a server error;
 * an upload while the temporary upload folder holds over ``upload_quota`` bytes gets 507;
-* after ``login_attempts`` wrong logins for one name from one address within ``login_window``
-  seconds, further logins for that name from that address get 429 until the window has passed,
-  and after ``address_attempts`` wrong logins from one address (whatever the names), every login
-  from it does. A class signs in from behind one school address: one learner's typos must not
-  lock the others out, while guessing many names' passwords from one address is still slowed;
+* on a class server's sign-in page (``/signin``), after ``login_attempts`` wrong sign-ins for one
+  name from one address within ``login_window`` seconds, further sign-ins for that name from that
+  address get 429 until the window has passed, and after ``address_attempts`` from one address
+  (whatever the names), every sign-in from it does: a class signs in from behind one school
+  address, and one learner's typos must not lock the others out, while guessing many names'
+  passwords from one address is still slowed. A form that does not name exactly one learner
+  counts under no name. Gradio's own login (``--auth``: one account) counts ``login_attempts``
+  per address;
 * with a login required, the page sent before sign-in carries no API description (Gradio embeds
   one, with every concept name and stored guide key, in the page it sends to anyone).
 """
@@ -94,7 +97,13 @@ class RequestGuard:
         login = method == "POST" and (path.endswith("/login") or path == "/signin")
         client = (scope.get("client") or ("?", 0))[0]
         if login:
-            keys = ((client, _login_name(body)), (client, None))
+            if path == "/signin":
+                keys: tuple[tuple[str, str | None], ...] = (
+                    (client, _login_name(body)),
+                    (client, None),
+                )
+            else:
+                keys = ((client, ""),)
             attempt = self._attempt(keys)
             if attempt is None:
                 await _refuse(send, 429, "too many wrong logins: wait a minute and try again")
@@ -117,12 +126,12 @@ class RequestGuard:
         alone); None, counting nothing, if any of them has its fill this window."""
         with self._lock:
             now = time.monotonic()
-            for key in keys:
-                failures = self._failures[key]
+            for key in keys:  # read without adding a key: a refused attempt leaves nothing
+                failures = self._failures.get(key)
                 while failures and failures[0] < now - self.login_window:
                     failures.popleft()
                 limit = self.address_attempts if key[1] is None else self.login_attempts
-                if len(failures) >= limit:
+                if failures is not None and len(failures) >= limit:
                     return None
             for key in keys:
                 self._failures[key].append(now)
@@ -132,7 +141,8 @@ class RequestGuard:
 
     def _sweep(self, now: float) -> None:
         """Forget the keys whose attempts are all older than the window (lock held)."""
-        for key in [k for k, kept in self._failures.items() if kept[-1] < now - self.login_window]:
+        cutoff = now - self.login_window
+        for key in [k for k, kept in self._failures.items() if not kept or kept[-1] < cutoff]:
             del self._failures[key]
 
     def _watch_login(
@@ -153,12 +163,14 @@ class RequestGuard:
 
 
 def _login_name(body: bytes) -> str:
-    """The name a login form was sent for, as the throttle counts it ("" if it has none)."""
+    """The name a sign-in form was sent for, as the throttle counts it: "" unless the body is a
+    form with exactly one name (a second one could be the name the password is checked for)."""
     try:
         form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
-    except ValueError:  # more fields than a login form has: counted under no name
+    except ValueError:  # more fields than a sign-in form has
         return ""
-    return (form.get("username") or [""])[0].strip().casefold()[:_NAME_CHARS]
+    names = form.get("username", [])
+    return names[0].strip().casefold()[:_NAME_CHARS] if len(names) == 1 else ""
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -4,7 +4,7 @@ The cookie holds the learner's name and when they signed in, signed with the key
 database (``Accounts.session_secret``): any replica of the server reads it, so a learner whose
 replica goes carries on with another without signing in again. Gradio asks ``Sessions.user``
 who a request is from (its ``auth_dependency``); ``SignIn``, an ASGI middleware behind
-``RequestGuard`` (which throttles wrong sign-ins per address), serves ``/signin`` and
+``RequestGuard`` (which throttles wrong sign-ins per name and address), serves ``/signin`` and
 ``/signout`` and sends a browser that is not signed in to the sign-in page.
 
 A session lasts ``SESSION_SECONDS``. A session counts only if it was signed after the account
@@ -13,7 +13,9 @@ removes the cookie from the browser and ends every session of that account, on e
 copy of the cookie taken before is refused). The replica that signs a learner out refuses their
 old sessions at once; the others, like all replicas after an account is removed or its password
 set, within ``RECHECK_SECONDS``. (Cookies carry whole seconds: a session signed in the very
-second of signing out still counts.)
+second of signing out still counts.) A sign-out that a browser says another site sent (its
+``Sec-Fetch-Site`` header) only removes the cookie: a link elsewhere cannot end a learner's
+sessions on their other devices.
 """
 
 from __future__ import annotations
@@ -75,11 +77,10 @@ class Sessions:
         if name is None:
             return
         try:
-            self._accounts.end_sessions(name)
+            ended = self._accounts.end_sessions(name)
         except BadInput:  # the account went meanwhile: its sessions are over anyway
-            pass
-        with self._lock:
-            self._known.pop(name, None)
+            return
+        self._remember(name, time.monotonic(), float(int(ended.timestamp())))
 
     def user(self, request) -> str | None:
         """Gradio's ``auth_dependency``: who sent the request, or None."""
@@ -97,10 +98,15 @@ class Sessions:
         found = self._accounts.sessions_from(name)
         if found is None:
             return None
-        earliest = float(int(found.timestamp()))
+        return self._remember(name, now, float(int(found.timestamp())))
+
+    def _remember(self, name: str, checked: float, earliest: float) -> float:
+        """Keep ``earliest`` for ``name`` as looked up at ``checked``, unless a later one is
+        kept already: a lookup that began before a sign-out must not bring its sessions back."""
         with self._lock:
-            self._known[name] = (now, earliest)
-        return earliest
+            _, kept = self._known.get(name, (checked, 0.0))
+            self._known[name] = (checked, max(earliest, kept))
+            return max(earliest, kept)
 
 
 class SignIn:
@@ -120,7 +126,8 @@ class SignIn:
         elif path == "/signin":
             await _page(send, 200, _form(""))
         elif path == "/signout":
-            await anyio.to_thread.run_sync(self.sessions.end, _cookies(scope).get(COOKIE))
+            if not _cross_site(scope):
+                await anyio.to_thread.run_sync(self.sessions.end, _cookies(scope).get(COOKIE))
             await _redirect(
                 send, "/signin", f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
             )
@@ -158,7 +165,7 @@ class SignIn:
         name = (form.get("username") or [""])[0].strip()
         password = (form.get("password") or [""])[0]
         ok = await anyio.to_thread.run_sync(self.accounts.verify, name, password)
-        if not ok:  # 400: RequestGuard counts it as a wrong sign-in from this address
+        if not ok:  # 400: RequestGuard counts it as a wrong sign-in for this name and address
             await _page(send, 400, _form("Wrong name or password."))
             return
         secure = "; Secure" if _https(scope) else ""
@@ -171,6 +178,13 @@ class SignIn:
 
 def _cookies(scope: Scope) -> dict[str, str]:
     return Request(scope).cookies
+
+
+def _cross_site(scope: Scope) -> bool:
+    """Whether the browser says another site sent the request (``Sec-Fetch-Site``; a client
+    that does not say, not being a browser, is nobody's forgery)."""
+    sent_by = dict(scope.get("headers", [])).get(b"sec-fetch-site", b"same-origin")
+    return sent_by not in (b"same-origin", b"none")
 
 
 def _https(scope: Scope) -> bool:
