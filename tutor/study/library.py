@@ -15,9 +15,9 @@ Each replica writes the text to ``<cache_dir>/guides/db-<hash>/<key>.md`` and bu
 in ``<cache_dir>/guides/db-<hash>/<key>/`` (``<hash>`` names the database), apart from every
 other index: a cache, made again from the database when it is missing, and removed by any
 replica that finds nobody has the upload any more (when it starts, and before it builds an
-index). Quiz progress of an upload sits in the same database,
-under its key (``ProgressStore(upload=key)``). Removing a guide removes the owner's copy, not its
-progress: the same bytes uploaded again get the same key and find it.
+index). Quiz progress of an upload sits in the same database, under its key
+(``ProgressStore(upload=key)``). Removing a guide removes the owner's copy, not its progress: the
+same bytes uploaded again get the same key and find it.
 
 Uploads stored by earlier versions as files (``<data_dir>/guides/<key>.md``, with their progress
 in ``<key>.progress.db``) are moved into the database the first time the library opens.
