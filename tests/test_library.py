@@ -225,7 +225,7 @@ def test_an_upload_writes_no_file_but_its_cached_text_and_index(library, tmp_pat
     assert stored.key == f"passwd-{_sha12(UNTITLED)}"
     written = {name for name in _files(tmp_path) if not name.startswith("data/progress.db")}
     folder = library.cache.relative_to(tmp_path)
-    assert folder.parent == Path("cache/guides") and folder.name.startswith("db-")
+    assert folder.parent == Path("cache/guides") and folder.name.startswith("db_")
     assert {name.split("/index-")[0] for name in written} == {
         f"{folder}/{stored.key}.md",
         f"{folder}/{stored.key}",
@@ -549,6 +549,20 @@ def test_servers_on_two_databases_sharing_a_cache_folder_leave_each_others_uploa
     loadtest.tutor(loadtest.add("eks-mini.md", EKS).key)
     assert loadtest.cache != mine.cache
     assert (mine.cache / stored.key).is_dir() and stored.key in mine.open_keys
+
+
+def test_uploads_cached_before_the_per_database_folders_are_removed(settings, embedder, tutor):
+    folder = Path(settings.cache_dir) / library_module.GUIDES_FOLDER
+    key = f"queue-notes-{_sha12(_notes())}"
+    (folder / key / "index-old").mkdir(parents=True)
+    (folder / key / "index-old" / "vectors.faiss").write_bytes(b"old")
+    (folder / f"{key}.md").write_bytes(_notes())
+    (folder / "README.txt").write_text("not a cached upload")
+    library = GuideLibrary(settings, embedder, builtin=tutor)
+    assert not (folder / key).exists() and not (folder / f"{key}.md").exists()
+    assert (folder / "README.txt").is_file()
+    stored = library.add("notes.md", _notes())  # cached anew, in the database's own folder
+    assert stored.key == key and (library.cache / f"{key}.md").is_file()
 
 
 def test_uploads_kept_as_files_by_an_older_version_move_into_the_database_with_progress(

@@ -11,8 +11,8 @@ class server sees it: its text, its title and who uploaded it (on a class server
 sees and removes only their own; where nobody signs in, the owner is ""). Its key is
 ``<slug>-<sha256[:12]>``: the slug comes from the guide's title (else the file name) and holds
 only ``[a-z0-9-]``, so the same bytes always get the same key and no upload name reaches a path.
-Each replica writes the text to ``<cache_dir>/guides/db-<hash>/<key>.md`` and builds its index
-in ``<cache_dir>/guides/db-<hash>/<key>/`` (``<hash>`` names the database), apart from every
+Each replica writes the text to ``<cache_dir>/guides/db_<hash>/<key>.md`` and builds its index
+in ``<cache_dir>/guides/db_<hash>/<key>/`` (``<hash>`` names the database), apart from every
 other index: a cache, made again from the database when it is missing, and removed by any
 replica that finds nobody has the upload any more (when it starts, and before it builds an
 index). Quiz progress of an upload sits in the same database, under its key
@@ -190,6 +190,7 @@ class GuideLibrary:
         self._build = threading.Lock()  # one index build at a time (same model, same disk)
         files.sweep(self.cache, f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}")
         _move_old_uploads(self, Path(settings.data_dir) / GUIDES_FOLDER)
+        _forget_old_layout(self.cache.parent)
         with self._build:
             self._prune()
 
@@ -431,12 +432,27 @@ class GuideLibrary:
         shutil.rmtree(self.cache / key, ignore_errors=True)
 
 
+def _forget_old_layout(folder: Path) -> None:
+    """Remove the uploads cached straight under ``folder`` (``guides/<key>.md`` and
+    ``guides/<key>/``) by versions before the per-database folders: nothing reads them now."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if not _is_key(path.name.removesuffix(".md")):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def _database_folder(url: str) -> str:
     """The cache folder, under ``guides``, of the uploads kept in the database at ``url``. Two
     servers may share one cache folder (a learner's own and a load test's, by default), and each
     forgets only what its own database no longer has; a hash, so that no password in the URL
-    reaches a path."""
-    return "db-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    reaches a path. The underscore keeps the name out of an upload key's form."""
+    return "db_" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
 
 
 def _is_key(key: object) -> bool:
