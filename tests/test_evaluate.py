@@ -14,6 +14,7 @@ from tutor.dev.evaluate import (
     HeldOutSystem,
     accuracy_at_coverage,
     evaluate,
+    format_report,
     guides_by_title,
     load_jsonl,
     macro_f1,
@@ -210,6 +211,41 @@ def test_a_row_relabelled_for_a_guide_not_studied_counts_with_its_earlier_label(
     alone = evaluate(tutor, tmp_path, studied=seed_only)
     assert both.accuracy == 1.0, both.check_misses  # both guides: judged by its pair, right
     assert [miss["expected"] for miss in alone.check_misses] == ["not_covered"]
+
+
+class _Said:
+    """A system that gives each claim the verdict and certainty written beside it."""
+
+    name = "said"
+
+    def __init__(self, said: dict[str, tuple[str, str]]):
+        self.said = said
+
+    def rank_pairs(self, claim: str, k: int = 10) -> list[str]:
+        return ["Clusters"]
+
+    def judge(self, claim: str) -> tuple[str, str | None, float, str | None]:
+        verdict, certainty = self.said[claim]
+        return verdict, "Clusters", 0.9, certainty
+
+
+def test_stated_verdicts_are_the_sure_and_likely_ones_and_their_accuracy_is_reported(tmp_path):
+    said = {  # claim -> (verdict given, certainty); every claim's right verdict is "correct"
+        "a": ("correct", "sure"),
+        "b": ("misconception", "likely"),
+        "c": ("correct", "likely"),
+        "d": ("misconception", "unsure"),
+    }
+    rows = [
+        {"id": c, "claim": c, "verdict": "correct", "title": "Clusters", "kind": "paraphrase"}
+        for c in said
+    ]
+    (tmp_path / "claims.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = evaluate(_Said(said), tmp_path)
+    assert report.to_dict()["check"]["stated"] == {"share": 0.75, "accuracy": round(2 / 3, 4)}
+    assert report.accuracy == 0.5  # all four, the unsure one among them
+    stated = r"stated \(sure or likely\): share / accuracy +0\.75 / 0\.67$"
+    assert re.search(stated, format_report(report), re.MULTILINE)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import numpy as np
 
 from ingest import Guide, as_studied
 from tutor.check.claims import NOT_COVERED, VERDICTS
-from tutor.check.trust import CERTAINTIES
+from tutor.check.trust import CERTAINTIES, UNSURE
 from tutor.config import PROJECT_DIR, Settings
 from tutor.core import Tutor
 from tutor.errors import TutorError
@@ -115,6 +115,8 @@ class Report:
     ece: float = 0.0
     check_by_certainty: dict[str, Slice] = field(default_factory=dict)
     sure_wrong_judged: int = 0  # misconception or correct verdicts stated as sure and wrong
+    # Verdicts the tutor states (sure or likely); below, it says it cannot tell and shows the pair.
+    check_stated: Slice = field(default_factory=Slice)
     ask_misses: list[dict] = field(default_factory=list)
     check_misses: list[dict] = field(default_factory=list)
     # Questions the guide does not answer (titles []), in sets that have them: how many, and the
@@ -159,6 +161,10 @@ class Report:
                 "ece": round(self.ece, 4),
                 "by_certainty": _slices(self.check_by_certainty),
                 "sure_wrong_judged": self.sure_wrong_judged,
+                "stated": {
+                    "share": round(self.check_stated.total / self.claims, 4) if self.claims else 0,
+                    "accuracy": round(self.check_stated.rate, 4),
+                },
                 "misses": self.check_misses,
             },
         }
@@ -316,6 +322,8 @@ def _evaluate_check(system: System, rows: list[dict], report: Report) -> None:
         if certainty is not None:
             report.check_by_certainty.setdefault(certainty, Slice()).add(ok)
             report.sure_wrong_judged += certainty == "sure" and not ok and verdict != NOT_COVERED
+            if certainty != UNSURE:
+                report.check_stated.add(ok)
         scored.append((confidence, ok))
         by_kind[row["kind"]].append((row["verdict"], verdict))
         report.check_by_kind.setdefault(row["kind"], Slice()).add(ok)
@@ -452,6 +460,10 @@ def format_report(*reports: Report) -> str:
                     ],
                 )
         row("  sure and wrong (judged)", [str(r.sure_wrong_judged) for r in reports])
+        if any(r.check_stated.total for r in reports):
+            stated = [(r.check_stated.total / r.claims, r.check_stated.rate) for r in reports]
+            label = "  stated (sure or likely): share / accuracy"
+            row(label, [f"{share:.2f} / {rate:.2f}" for share, rate in stated])
     return "\n".join(lines)
 
 
