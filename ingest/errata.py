@@ -1,13 +1,15 @@
 """Corrections to a guide, kept as data beside it: where AWS has changed since it was written.
 
 ``data/guides/ecs.errata.json`` holds, per item or worked scenario, what the guide says, what is
-true now, since when, and the AWS documentation page that says so; and, where the item's Right or
-Wrong statement itself is stale, the statement to use instead. ``corrected(guide, corrections)``
-gives the guide as the tutor teaches it: every statement replaced, and each corrected item
-carrying its correction in words, so that answers, verdicts, the map, quiz cards and Anki notes
-all say what changed. An optional ``disputed`` list names pairs that are not wrong enough to
-correct but that a careful reader could argue either way: they stay in the guide and are never
-made options of a practice exam.
+true now, since when, and the AWS documentation page that says so; where the item's Right or
+Wrong statement itself is stale, the statement to use instead; and, where the guide states the
+mistake outside its pairs (a worked scenario's step), an optional ``pair`` that names it, added
+to the item's pairs so that check judges a claim by what is true now. ``corrected(guide,
+corrections)`` gives the guide as the tutor teaches it: every statement replaced, every added
+pair in place, and each corrected item carrying its correction in words, so that answers,
+verdicts, the map, quiz cards and Anki notes all say what changed. An optional ``disputed`` list
+names pairs that are not wrong enough to correct but that a careful reader could argue either
+way: they stay in the guide and are never made options of a practice exam.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from .errors import IngestError
 from .parser import read_guide
-from .records import Guide
+from .records import Guide, MisconceptionPair
 from .services import ServiceCatalog
 
 FORMAT = "ecs-tutor errata v1"
@@ -36,6 +38,7 @@ class Correction:
     source_url: str
     right: str | None = None
     wrong: str | None = None
+    pair: tuple[str, str] | None = None  # (wrong, right): a pair the guide lacks, to add
 
     @property
     def text(self) -> str:
@@ -87,12 +90,28 @@ def _correction(entry: dict) -> Correction:
         source_url=entry["source"]["url"],
         right=entry.get("right"),
         wrong=entry.get("wrong"),
+        pair=_added_pair(entry.get("pair")),
     )
 
 
-def corrected(guide: Guide, corrections: tuple[Correction, ...]) -> Guide:
-    """``guide`` as it is true now: each corrected item's pair statements replaced and its
-    correction's words kept on the item (``Item.correction``, ``Scenario.correction``)."""
+def _added_pair(entry: object) -> tuple[str, str] | None:
+    """A correction's ``pair`` ({"wrong": ..., "right": ...}) as (wrong, right), or None."""
+    if entry is None:
+        return None
+    if not isinstance(entry, dict):
+        raise ValueError("a correction's pair must be an object with wrong and right")
+    wrong, right = entry.get("wrong"), entry.get("right")
+    if not all(isinstance(text, str) and text.strip() for text in (wrong, right)):
+        raise ValueError("a correction's pair needs a wrong and a right statement, as text")
+    return wrong.strip(), right.strip()
+
+
+def corrected(
+    guide: Guide, corrections: tuple[Correction, ...], catalog: ServiceCatalog | None = None
+) -> Guide:
+    """``guide`` as it is true now: each corrected item's pair statements replaced, each added
+    pair after the item's own (its services read with ``catalog``), and its correction's words
+    kept on the item (``Item.correction``, ``Scenario.correction``)."""
     if not corrections:
         return guide
     by_item = {correction.item: correction for correction in corrections}
@@ -103,6 +122,7 @@ def corrected(guide: Guide, corrections: tuple[Correction, ...]) -> Guide:
             return p
         return replace(p, right=fix.right or p.right, wrong=fix.wrong or p.wrong)
 
+    added = _added_pairs(guide, corrections, catalog)
     return replace(
         guide,
         items=tuple(
@@ -113,8 +133,27 @@ def corrected(guide: Guide, corrections: tuple[Correction, ...]) -> Guide:
             replace(s, correction=by_item[s.title].text) if s.title in by_item else s
             for s in guide.scenarios
         ),
-        pairs=tuple(pair(p) for p in guide.pairs),
+        pairs=tuple(pair(p) for p in guide.pairs) + added,
+        services=tuple(dict.fromkeys([*guide.services, *(s for p in added for s in p.services)])),
     )
+
+
+def _added_pairs(
+    guide: Guide, corrections: tuple[Correction, ...], catalog: ServiceCatalog | None
+) -> tuple[MisconceptionPair, ...]:
+    """The pairs the corrections add, each owned by the item or worked scenario it corrects
+    and placed at its line."""
+    owners = {item.title: (item.section, item.line) for item in guide.items}
+    owners.update({s.title: (s.section, s.line) for s in guide.scenarios})
+    added = []
+    for correction in corrections:
+        if correction.pair is None:
+            continue
+        wrong, right = correction.pair
+        section, line = owners[correction.item]
+        services = catalog.mentions(f"{wrong} {right}") if catalog else ()
+        added.append(MisconceptionPair(wrong, right, correction.item, section, line, services))
+    return tuple(added)
 
 
 def load_disputes(path: Path | str, guide: Guide) -> dict[str, str]:
@@ -152,4 +191,5 @@ def read_studied_guide(path: Path | str, *, catalog: ServiceCatalog | None = Non
     """The guide at ``path`` with the corrections kept beside it applied: what the tutor teaches."""
     guide = read_guide(path, catalog=catalog)
     errata = errata_path(path)
-    return disputed(corrected(guide, load_errata(errata, guide)), load_disputes(errata, guide))
+    fixed = corrected(guide, load_errata(errata, guide), catalog)
+    return disputed(fixed, load_disputes(errata, guide))

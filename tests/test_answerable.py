@@ -212,6 +212,10 @@ def test_the_sure_level_weighs_a_plain_wrong_answer_as_ten_cautioned_right_ones(
     assert _least_cost_sure(p, good) == 0.95
     assert _least_cost_sure(p, np.ones(5, dtype=bool)) == 0.7  # all right: all plain
     assert _least_cost_sure(p, np.zeros(5, dtype=bool)) == 1.0  # none right: nothing plain
+    # Ties go to caution: plain from 0.99 (ten right ones cautioned) costs 10, and so does plain
+    # from 0.8 (the wrong one at 0.9 plain).
+    tied = np.array([0.99, 0.9] + [0.8] * 10)
+    assert _least_cost_sure(tied, np.array([True, False] + [True] * 10)) == 0.99
 
 
 def test_a_perfectly_calibrated_model_has_no_calibration_error():

@@ -100,6 +100,48 @@ def test_broken_errata_are_one_clear_line(tmp_path, guide, content, message):
         load_errata(path, guide)
 
 
+def test_a_correction_adds_the_pair_the_guide_lacks_to_the_item_it_corrects(errata, guide):
+    studied = corrected(guide, errata, load_catalog())
+    own, added = studied.pairs_of("Batch Processing with Fargate")
+    assert own == guide.pairs_of("Batch Processing with Fargate")[0]  # the scenario's own, kept
+    assert added.wrong.startswith("An S3 bucket's event notification can launch an ECS task")
+    assert "EventBridge" in added.right
+    (batch,) = [s for s in guide.scenarios if s.title == "Batch Processing with Fargate"]
+    assert (added.section, added.line) == (batch.section, batch.line)
+    assert {"Amazon S3", "Amazon EventBridge"} <= set(added.services) <= set(studied.services)
+    assert len(studied.pairs) == len(guide.pairs) + 1
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("S3 starts tasks", "must be an object with wrong and right"),
+        ({"wrong": "S3 starts tasks"}, "needs a wrong and a right statement"),
+        ({"wrong": "S3 starts tasks", "right": " "}, "needs a wrong and a right statement"),
+    ],
+)
+def test_a_broken_added_pair_is_one_clear_line(tmp_path, guide, pair, message):
+    correction = {
+        "item": "Clusters",
+        "says": "a",
+        "now": "b",
+        "source": {"title": "t", "url": "u"},
+        "pair": pair,
+    }
+    path = tmp_path / "x.errata.json"
+    path.write_text(json.dumps({"format": "ecs-tutor errata v1", "corrections": [correction]}))
+    with pytest.raises(IngestError, match=message):
+        load_errata(path, guide)
+
+
+def test_a_claim_the_added_pair_decides_is_judged_by_what_is_true_now(tutor):
+    verdict = tutor.check("Uploading a file to S3 can fire off an ECS task straight from a bucket")
+    assert (verdict.verdict, verdict.title) == ("misconception", "Batch Processing with Fargate")
+    assert "EventBridge" in verdict.right and "Correction: True now" in verdict.explanation
+    fixed = tutor.check("You need EventBridge between an S3 upload and the ECS task it starts")
+    assert (fixed.verdict, fixed.title) == ("correct", "Batch Processing with Fargate")
+
+
 def test_a_guide_without_errata_is_taught_as_written(tmp_path):
     guide = read_guide(DEFAULT_GUIDE)
     assert load_errata(tmp_path / "none.errata.json", guide) == ()

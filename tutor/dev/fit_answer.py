@@ -22,7 +22,7 @@
    The sure level, above which answers are given without a caution: the one with the least
    held-out cost, counting ``WRONG_COST`` for each question answered plainly but wrongly (not
    answerable, or without a right item in the top three) and 1 for each right answer given
-   with the caution.
+   with the caution; of levels that cost the same, the most cautious.
 5. The model is refitted on every question and saved with the held-out figures
    (``data/models/answer.json``); ``--plot`` draws the risk-coverage and reliability curves.
 
@@ -147,14 +147,15 @@ def choose_threshold(p: np.ndarray, answerable: np.ndarray, right: np.ndarray) -
 
 def _least_cost_sure(p: np.ndarray, good: np.ndarray) -> float:
     """Of the answered questions' probabilities ``p`` (``good``: answerable and answered right),
-    the sure level with the least cost (step 4); 1.0 (nothing plain) when no level costs less."""
-    best_cost, sure = float(good.sum()), 1.0  # nothing plain: every right answer cautioned
+    the sure level with the least cost (step 4); of levels that cost the same, the most cautious
+    (1.0, nothing plain, when no level costs less)."""
+    costs = {1.0: float(good.sum())}  # nothing plain: every right answer cautioned
     for level in np.unique(p):
         plain = p >= level
-        cost = WRONG_COST * float((plain & ~good).sum()) + float((~plain & good).sum())
-        if cost < best_cost:
-            best_cost, sure = cost, float(level)
-    return sure
+        wrong, cautioned = float((plain & ~good).sum()), float((~plain & good).sum())
+        costs[float(level)] = WRONG_COST * wrong + cautioned
+    least = min(costs.values())
+    return max(level for level, cost in costs.items() if cost == least)
 
 
 def outside_claims() -> list[tuple[str, str]]:
