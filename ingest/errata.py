@@ -101,7 +101,7 @@ def _added_pair(entry: object) -> tuple[str, str] | None:
     if not isinstance(entry, dict):
         raise ValueError("a correction's pair must be an object with wrong and right")
     wrong, right = entry.get("wrong"), entry.get("right")
-    if not all(isinstance(text, str) and text.strip() for text in (wrong, right)):
+    if not (isinstance(wrong, str) and isinstance(right, str) and wrong.strip() and right.strip()):
         raise ValueError("a correction's pair needs a wrong and a right statement, as text")
     return wrong.strip(), right.strip()
 
