@@ -42,8 +42,9 @@ def test_faiss_agrees_with_brute_force_cosine(tutor, embedder):
 
 def test_every_item_misconception_side_and_step_is_indexed(tutor):
     fields = {(d.node, d.field) for d in tutor.index.docs}
-    studied = tutor.guide  # both built-in guides: 31 + 63 pairs, 28 + 59 items
-    assert len(studied.pairs) == 94 and len(studied.items) == 87
+    # both built-in guides: 31 + 1 (the errata's) + 63 pairs, 28 + 59 items
+    studied = tutor.guide
+    assert len(studied.pairs) == 95 and len(studied.items) == 87
     assert sum(1 for _, f in fields if f == "wrong") == len(studied.pairs)
     assert sum(1 for _, f in fields if f == "right") == len(studied.pairs)
     assert sum(1 for _, f in fields if f == "item") == len(studied.items)
