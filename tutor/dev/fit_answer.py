@@ -185,14 +185,16 @@ def fit(out: Path, plot: Path | None = None) -> dict:
         return _fit(reading_tutor(Path(scratch), outside), outside, out, plot)
 
 
-def _apart(tutor: Tutor, rows: list[dict], outside: list[tuple[str, str]]) -> np.ndarray:
-    """``outside`` for each question, measured without the claims of its own set: the questions
-    and claims of one set were written together, on the same topics (a question of
-    ``data/near-train`` has a near twin among its claims), which a learner's question has not."""
+def _apart(
+    tutor: Tutor, rows: list[dict], vectors: np.ndarray, outside: list[tuple[str, str]]
+) -> np.ndarray:
+    """``outside`` for each question (``vectors``: their embeddings, as read), measured without
+    the claims of its own set: the questions and claims of one set were written together, on the
+    same topics (a question of ``data/near-train`` has a near twin among its claims), which a
+    learner's question has not."""
     sets = np.array([name for _, name in outside])
     found = np.full(len(rows), np.nan)
-    for i, row in enumerate(rows):
-        vector = tutor.retriever.embed([tutor.normalise(row["question"])])[0]
+    for i, (row, vector) in enumerate(zip(rows, vectors, strict=True)):
         others = tutor.checker.uncovered_cosines(vector)[sets != row["set"]]
         found[i] = others.max() if len(others) else np.nan
     return found
@@ -202,7 +204,10 @@ def _fit(tutor: Tutor, outside: list[tuple[str, str]], out: Path, plot: Path | N
     rows = labelled()
     read = [answer_features(tutor, row["question"]) for row in rows]
     x = np.array([features for features, _ in read])
-    x[:, FEATURES.index("outside")] = _apart(tutor, rows, outside)
+    # The question's embedding follows the measured features (``question_features``), as the
+    # float32 the embedder gave.
+    vectors = x[:, len(FEATURES) :].astype(np.float32)
+    x[:, FEATURES.index("outside")] = _apart(tutor, rows, vectors, outside)
     y = np.array([row["answerable"] for row in rows])
     tops = [top for _, top in read]
     right = np.array([bool(set(top) & set(r["titles"])) for top, r in zip(tops, rows, strict=True)])
