@@ -411,10 +411,7 @@ class GuideLibrary:
         """Forget every upload this replica has cached that nobody has now: removed on another
         replica, or while this one was down. Called with ``_build`` held. The cache is listed
         before the database is asked, so an upload added meanwhile is held already."""
-        if not self.cache.is_dir():
-            return
-        cached = {path.name.removesuffix(".md") for path in self.cache.iterdir()}
-        cached = {key for key in cached if _is_key(key)}
+        cached = _cached_keys(self.cache)
         if not cached:
             return
         with Session(self._engine) as session:
@@ -427,24 +424,35 @@ class GuideLibrary:
         with self._lock:
             self._open.pop(key, None)
             self._parsed.pop(key, None)
-        with contextlib.suppress(OSError):  # a cache: what cannot go is made again if needed
-            (self.cache / f"{key}.md").unlink(missing_ok=True)
-        shutil.rmtree(self.cache / key, ignore_errors=True)
+        _remove_cached(self.cache, key)
+
+
+def _cached_keys(folder: Path) -> set[str]:
+    """The upload keys with a cached text or index in ``folder`` (none if there is no folder)."""
+    if not folder.is_dir():
+        return set()
+    names = {path.name.removesuffix(".md") for path in folder.iterdir()}
+    return {name for name in names if _is_key(name)}
+
+
+def _remove_cached(folder: Path, key: str) -> None:
+    """An upload's cached text and index in ``folder``. A cache: what cannot go is made again if
+    needed. A link is removed, never followed."""
+    with contextlib.suppress(OSError):
+        (folder / f"{key}.md").unlink(missing_ok=True)
+    index = folder / key
+    if index.is_dir() and not index.is_symlink():
+        shutil.rmtree(index, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            index.unlink(missing_ok=True)
 
 
 def _forget_old_layout(folder: Path) -> None:
     """Remove the uploads cached straight under ``folder`` (``guides/<key>.md`` and
     ``guides/<key>/``) by versions before the per-database folders: nothing reads them now."""
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        if not _is_key(path.name.removesuffix(".md")):
-            continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                path.unlink()
+    for key in _cached_keys(folder):
+        _remove_cached(folder, key)
 
 
 def _database_folder(url: str) -> str:
