@@ -162,12 +162,17 @@ class Report:
                 "by_certainty": _slices(self.check_by_certainty),
                 "sure_wrong_judged": self.sure_wrong_judged,
                 "stated": {
-                    "share": round(self.check_stated.total / self.claims, 4) if self.claims else 0,
+                    "share": round(self.stated_share, 4),
                     "accuracy": round(self.check_stated.rate, 4),
                 },
                 "misses": self.check_misses,
             },
         }
+
+    @property
+    def stated_share(self) -> float:
+        """The share of claims given a stated verdict (sure or likely)."""
+        return self.check_stated.total / self.claims if self.claims else 0.0
 
     def _answerability(self) -> dict:
         answered = {
@@ -461,9 +466,10 @@ def format_report(*reports: Report) -> str:
                 )
         row("  sure and wrong (judged)", [str(r.sure_wrong_judged) for r in reports])
         if any(r.check_stated.total for r in reports):
-            stated = [(r.check_stated.total / r.claims, r.check_stated.rate) for r in reports]
-            label = "  stated (sure or likely): share / accuracy"
-            row(label, [f"{share:.2f} / {rate:.2f}" for share, rate in stated])
+            stated: list[float | str] = [
+                f"{r.stated_share:.2f} / {r.check_stated.rate:.2f}" for r in reports
+            ]
+            row("  stated (sure or likely): share / accuracy", stated)
     return "\n".join(lines)
 
 

@@ -46,6 +46,8 @@ LOGIN_ATTEMPTS, LOGIN_WINDOW = 5, 60.0
 ADDRESS_ATTEMPTS = 50  # wrong logins in the window from one address, all names together
 _NAME_CHARS = 80  # a name longer than the sign-in form takes counts by its first characters
 _KEYS_KEPT = 10_000  # past this many counted names and addresses, the stale ones are forgotten
+# What a login attempt counts under: (address, name), (address, None) for the address alone.
+_Keys = tuple[tuple[str, str | None], ...]
 _API_INFO = re.compile(rb"<script>window\.gradio_api_info = .*?</script>", re.DOTALL)
 _AUTH_REQUIRED = re.compile(rb'"auth_required"\s*:\s*true')
 
@@ -98,10 +100,7 @@ class RequestGuard:
         client = (scope.get("client") or ("?", 0))[0]
         if login:
             if path == "/signin":
-                keys: tuple[tuple[str, str | None], ...] = (
-                    (client, _login_name(body)),
-                    (client, None),
-                )
+                keys: _Keys = ((client, _login_name(body)), (client, None))
             else:
                 keys = ((client, ""),)
             attempt = self._attempt(keys)
@@ -121,7 +120,7 @@ class RequestGuard:
             return True  # not ours to judge: Gradio answers a malformed body with 422
         return number is None or (type(number) is int and number in self.events())
 
-    def _attempt(self, keys: tuple[tuple[str, str | None], ...]) -> float | None:
+    def _attempt(self, keys: _Keys) -> float | None:
         """Count a login attempt under each of ``keys`` (the address with the name, the address
         alone); None, counting nothing, if any of them has its fill this window."""
         with self._lock:
@@ -145,9 +144,7 @@ class RequestGuard:
         for key in [k for k, kept in self._failures.items() if not kept or kept[-1] < cutoff]:
             del self._failures[key]
 
-    def _watch_login(
-        self, send: Send, keys: tuple[tuple[str, str | None], ...], attempt: float
-    ) -> Send:
+    def _watch_login(self, send: Send, keys: _Keys, attempt: float) -> Send:
         async def watching(message: dict) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
                 with self._lock:  # a successful login is not held against the name or address

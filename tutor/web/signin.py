@@ -183,14 +183,17 @@ def _cookies(scope: Scope) -> dict[str, str]:
 def _cross_site(scope: Scope) -> bool:
     """Whether the browser says another site sent the request (``Sec-Fetch-Site``; a client
     that does not say, not being a browser, is nobody's forgery)."""
-    sent_by = dict(scope.get("headers", [])).get(b"sec-fetch-site", b"same-origin")
-    return sent_by not in (b"same-origin", b"none")
+    return _header(scope, b"sec-fetch-site", b"same-origin") not in (b"same-origin", b"none")
 
 
 def _https(scope: Scope) -> bool:
     """Whether the browser reached us over HTTPS (directly, or through a proxy that says so)."""
-    forwarded = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"")
-    return scope.get("scheme") == "https" or forwarded == b"https"
+    return scope.get("scheme") == "https" or _header(scope, b"x-forwarded-proto") == b"https"
+
+
+def _header(scope: Scope, name: bytes, default: bytes = b"") -> bytes:
+    """A request header's value (``name`` in lower case, as ASGI gives it)."""
+    return dict(scope.get("headers", [])).get(name, default)
 
 
 async def _redirect(send: Send, where: str, cookie: str = "") -> None:
