@@ -262,6 +262,33 @@ def test_a_closing_or_opening_judgement_negates_what_it_judges(claim):
     assert "wrong" not in strip_negation(claim) and "refuse" not in strip_negation(claim)
 
 
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "I doubt that Fargate can't mount EFS.",
+        "We'd dispute that Fargate can't mount EFS.",
+        "It's doubtful that Fargate can't mount EFS.",
+        "My lead insists Fargate can't mount EFS, but I disagree with her.",
+        "Fargate can't mount EFS? I doubt it.",
+        "A colleague says Fargate can't mount EFS, which I doubt.",
+        "Someone on the forum wrote that Fargate can't mount EFS, but I don't buy it.",
+        "Fargate can't mount EFS - utter nonsense!",
+    ],
+)
+def test_the_speakers_own_disagreement_negates_what_it_judges(claim):
+    assert polarity(claim)[0] == 2  # the disagreement and "can't"
+    content = strip_negation(claim).lower()
+    assert "fargate can mount efs" in content
+    assert not any(word in content for word in ("doubt", "disagree", "dispute", "buy", "nonsense"))
+
+
+def test_agreeing_or_doubting_nothing_is_no_frame():
+    assert polarity("A colleague says Fargate can mount EFS, and I agree.")[0] == 0
+    assert polarity("No doubt Fargate can mount EFS.")[0] == 0  # it asserts
+    assert polarity("Without a doubt, Fargate can mount EFS.")[0] == 0
+    assert polarity("Doubt about EFS on Fargate is common.")[0] == 0
+
+
 def test_hedges_are_no_part_of_the_content_and_no_clause_of_their_own():
     for hedge in ("As far as I know,", "I'm pretty sure that", "The best answer is that"):
         claim = f"{hedge} tasks can stop."

@@ -18,6 +18,7 @@ _IDIOMS = [
     (re.compile(r"\b(?:no|not|never)(\s+\w+)?\s+more than\b", re.I), r"\1 at most"),
     (re.compile(r"\b(\w+)n't(\s+\w+)?\s+more than\b", re.I), r"\1\2 at most"),
     (re.compile(r"\bnothing but\b", re.I), "only"),
+    (re.compile(r"\b(?:no|without(?:\s+a)?)\s+doubt\b", re.I), "certainly"),  # it asserts
     (re.compile(r"\bnot (?:to mention|least)\b", re.I), "also"),
     # "EC2 instances and nothing else", "one copy, no more": the claim says "only"
     (re.compile(r"(?:,\s*|\s+)(?:and |but )?(?:nothing|none|no one) else\b", re.I), " only"),
@@ -162,6 +163,14 @@ FALSITY_FRAME = re.compile(
     r"|\bthere(?:'s|\s+is)\s+no\s+(?:basis|reason|ground|grounds)\s+(?:for\s+(?:saying|"
     r"thinking|believing|claiming)|to\s+(?:say|think|believe|claim))(?:\s+that)?\b"
     r"|\b(?:(?:i|we)\s+)?(?:refuse to believe|reject the (?:notion|idea|claim|view))(?:\s+that)?\b"
+    # the speaker's own disagreement, before or after what it judges: "I doubt that ...",
+    # "..., but I disagree with her", "..., which I doubt", "..., but I don't buy it"
+    r"|\b(?:which\s+)?(?:i|we)(?:'d|\s+would)?\s+(?:(?:strongly|really|totally|completely)\s+)?"
+    r"(?:disagree|doubt|dispute)(?:\s+with\s+(?:him|her|them|that|this|it|you))?"
+    r"(?:\s+(?:the\s+(?:idea|claim|notion|view)\s+)?that\b|\s+(?:it|that|this)\b)?"
+    r"|\b(?:i|we)\s+(?:don't|do not|dont)\s+buy\s+(?:it|that|this)\b"
+    r"|\bit(?:'s|\s+is)\s+(?:very\s+|highly\s+)?doubtful\s+(?:that|whether)\b"
+    r"|(?<=[-:,.!?])\s*(?:(?:total|complete|utter)\s+)?(?:nonsense|rubbish)\s*[.!]*\s*$"
     r"|^\s*(?:myth|misconception|false)\s*:"
     # a closing judgement: "..., and she's got it wrong", "which is false", "he is mistaken"
     r"|(?:\b(?:that|this|which|it|he|she|they|you)\s*)?(?:'s|'re|\bis|\bare|\bhas|\bhave)\s+"
