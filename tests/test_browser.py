@@ -22,16 +22,15 @@ pytestmark = BROWSER_MARKS
 
 
 def _seed(store: ProgressStore, learner: str, *, days: int = 10) -> None:
-    """Ten days of reviews, so the Progress tab has something to plot: four cards a day out of
-    twelve, one in four forgotten."""
+    """Ten days of reviews, so the Progress tab has something to plot: four cards a day, the
+    due ones first, one in four forgotten."""
     start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     start -= timedelta(days=days)
-    cards = store.quiz.cards[:12]
     for day in range(days):
-        for n in range(4):
-            card = cards[(day * 3 + n) % len(cards)]
+        morning = start + timedelta(days=day)
+        for n, card in enumerate(store.due_cards(learner, morning, limit=4)):
             rating = fsrs.Rating.Again if (day + n) % 4 == 0 else fsrs.Rating.Good
-            store.review(learner, card.id, rating, start + timedelta(days=day, minutes=n))
+            store.review(learner, card.id, rating, morning + timedelta(minutes=n))
 
 
 @pytest.fixture(scope="module")
@@ -681,15 +680,16 @@ def test_an_uploaded_guide_is_studied_and_mapped(browser_page):
     expect(page.get_by_role("heading", name=label, exact=True)).to_be_visible()
 
 
-def test_the_quiz_follows_the_uploaded_guide(browser_page):
+def test_the_quiz_follows_the_uploaded_guide(browser_page, tmp_path):
     from playwright.sync_api import expect
 
     from ingest import read_guide
+    from tutor.study.progress import ProgressStore, progress_url
 
     page, _ = browser_page
     _study_eks(page)
-    eks = read_guide(EKS)
-    first = Quiz(eks, load_catalog()).cards[0]
+    eks = ProgressStore(progress_url(tmp_path), quiz=Quiz(read_guide(EKS), load_catalog()))
+    first = eks.due_cards("a new learner")[0]
     _tab(page, "Quiz")
     expect(page.get_by_text("Press Next card to start.")).to_be_visible()
     page.get_by_role("button", name="Next card").click()

@@ -52,10 +52,19 @@ def test_the_default_store_is_a_sqlite_file_in_the_data_dir(tmp_path):
 
 def test_a_new_learner_gets_new_cards_in_guide_order(store, quiz):
     # In guide order, one drill per pair: a card's sibling waits while it is in the round.
-    firsts = list({c.pair_id: c for c in reversed(quiz.cards)}.values())[::-1]
-    assert store.due_cards("ana", NOW, limit=5) == firsts[:5]
-    assert firsts[:2] == [quiz.cards[0], quiz.cards[2]]
+    dealt = store.due_cards("ana", NOW)
+    places = {pair: n for n, pair in reversed(list(enumerate(c.pair_id for c in quiz.cards)))}
+    assert [places[c.pair_id] for c in dealt] == sorted(places.values())
     assert store.learners() == []  # looking does not create a learner
+
+
+def test_new_drills_do_not_all_state_the_right_side(store):
+    """Of a pair's two drills, a new learner meets the Wrong statement first for some pairs:
+    answering "True" to every new drill is no way through a round."""
+    drills = [c for c in store.due_cards("ana", NOW) if c.kind == "true_false"]
+    answers = [c.answer for c in drills]
+    assert 0.25 < answers.count("False") / len(answers) < 0.75
+    assert store.due_cards("bo", NOW) == store.due_cards("ana", NOW)  # the same for everyone
 
 
 def test_a_review_is_scheduled_exactly_as_fsrs_does(store, scheduler):
@@ -69,12 +78,13 @@ def test_a_review_is_scheduled_exactly_as_fsrs_does(store, scheduler):
 
 
 def test_due_cards_come_first_most_overdue_first_then_new_ones(store, quiz):
+    next_pair = store.due_cards("bo", NOW, limit=2)[1].id  # the first new card after Clusters
     store.review("ana", CLUSTERS_FALSE, "false", NOW)  # Good: due in 10 minutes
     store.review("ana", CLUSTERS_TRUE, "false", NOW)  # Again: due in 1 minute
     later = [c.id for c in store.due_cards("ana", NOW + timedelta(minutes=30), limit=3)]
-    assert later == [CLUSTERS_TRUE, CLUSTERS_FALSE, quiz.cards[2].id]
+    assert later == [CLUSTERS_TRUE, CLUSTERS_FALSE, next_pair]
     soon = [c.id for c in store.due_cards("ana", NOW + timedelta(seconds=30), limit=1)]
-    assert soon == [quiz.cards[2].id]
+    assert soon == [next_pair]
     # The new cards after them: one drill of each pair (the other waits), and the questions.
     dealt = store.due_cards("ana", NOW + timedelta(seconds=30))
     pairs = {c.pair_id for c in quiz.cards if c.kind == "true_false"} - {quiz.cards[0].pair_id}
@@ -89,6 +99,17 @@ def test_a_drill_waits_a_day_once_its_sibling_was_seen(store, quiz):
     assert len({c.pair_id for c in store.due_cards("ana", NOW)}) == len(store.due_cards("ana", NOW))
     tomorrow = [c.id for c in store.due_cards("ana", NOW + timedelta(days=1))]
     assert CLUSTERS_FALSE in tomorrow
+
+
+def test_a_card_is_answered_once_until_it_is_due_again(store):
+    """A second try at the card just answered (a learner fixing a wrong answer, a double click)
+    is refused and saves nothing; once due again, the card is answered as usual."""
+    first = store.review("ana", CLUSTERS_TRUE, "false", NOW)  # wrong: Again, due in a minute
+    with pytest.raises(BadInput, match="answered already"):
+        store.review("ana", CLUSTERS_TRUE, "true", NOW + timedelta(seconds=5))
+    assert [d.reviews for d in store.history("ana")] == [1]
+    assert store.review("ana", CLUSTERS_TRUE, "true", first.due).rating == "Good"
+    assert [d.reviews for d in store.history("ana")] == [2]
 
 
 def test_a_rating_or_a_grade_can_be_given_directly(store):
@@ -116,18 +137,20 @@ def test_naive_datetimes_are_refused(store):
 
 
 def test_learners_progress_apart(store, quiz):
-    store.review("ana", CLUSTERS_TRUE, "true", NOW)
-    assert store.due_cards("bo", NOW, limit=1)[0].id == CLUSTERS_TRUE
-    assert store.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[2].id  # [1]: its sibling
+    first, second = store.due_cards("ana", NOW, limit=2)
+    store.review("ana", first.id, first.answer, NOW)
+    assert store.due_cards("bo", NOW, limit=1) == [first]
+    assert store.due_cards("ana", NOW, limit=1) == [second]  # not first's sibling
 
 
 def test_progress_is_there_when_the_store_is_opened_again(database, quiz, scheduler):
     first = ProgressStore(database, quiz=quiz, scheduler=scheduler)
-    first.review("ana", CLUSTERS_TRUE, "true", NOW)
+    clusters, definitions = first.due_cards("ana", NOW, limit=2)
+    first.review("ana", clusters.id, clusters.answer, NOW)
     first.close()
     again = ProgressStore(database, quiz=quiz, scheduler=scheduler)
     assert [d.reviews for d in again.history("ana")] == [1]
-    assert again.due_cards("ana", NOW, limit=1)[0].id == quiz.cards[2].id  # Clusters seen
+    assert again.due_cards("ana", NOW, limit=1) == [definitions]  # Clusters seen
 
 
 def test_another_schema_version_is_refused(database, quiz):
@@ -253,7 +276,9 @@ start = datetime(2026, 3, 2, 9, tzinfo=UTC)
 n = 0
 while True:
     card = cards[n % len(cards)]
-    store.review("ana", card, fsrs.Rating.Good, start + timedelta(seconds=n))
+    # each round ten years on, when every card is due again (a card is answered only when due)
+    now = start + timedelta(days=3650 * (n // len(cards)), seconds=n)
+    store.review("ana", card, fsrs.Rating.Good, now)
     print(n, card, flush=True)  # printed only once the review is committed
     n += 1
 """
@@ -299,7 +324,7 @@ def test_a_killed_session_loses_no_committed_review(tmp_path, quiz):
 
     fresh = ProgressStore(progress_url(tmp_path), quiz=quiz)
     assert sum(d.reviews for d in fresh.history("ana")) == total
-    later = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    later = datetime(2046, 3, 2, 10, tzinfo=UTC)  # past the second round (2036)
     assert fresh.review("ana", committed[-1], fsrs.Rating.Good, later).recorded
     fresh.close()
 

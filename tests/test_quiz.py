@@ -178,9 +178,16 @@ def test_a_service_question_is_not_headed_by_its_item(quiz):
     assert render.card(quiz.cards[0]).startswith(f"**{quiz.cards[0].item}** · *")
 
 
+def _first_dealt(folder, count: int) -> list:
+    """The first ``count`` cards the terminal quiz deals a new learner (the built-in guides)."""
+    studied = Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog())  # as the command does
+    return ProgressStore(progress_url(folder), quiz=studied).due_cards("nobody")[:count]
+
+
 def test_an_empty_line_asks_before_the_terminal_quiz_stops(tmp_path, monkeypatch, capsys):
     # Right, rated Easy; an empty line, not meant; right, Enter keeps Good; empty, stop.
-    monkeypatch.setattr("sys.stdin", io.StringIO("true\ne\n\nn\n1\n\n\ny\n"))
+    first, second = (card.answer.lower() for card in _first_dealt(tmp_path / "look", 2))
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{first}\ne\n\nn\n{second}\n\n\ny\n"))
     argv = ["quiz", "--no-check", "--learner", "bo", "--data-dir", str(tmp_path), "-n", "5"]
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -191,16 +198,19 @@ def test_an_empty_line_asks_before_the_terminal_quiz_stops(tmp_path, monkeypatch
 
 
 def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, quiz):
-    # Clusters (right; Enter keeps Good), "7" (neither True nor False), Task Definitions.
-    monkeypatch.setattr("sys.stdin", io.StringIO("true\n\n7\n1\n\n"))
+    # Clusters (right; Enter keeps Good), "7" (neither True nor False), Task Definitions by the
+    # number of its option.
+    clusters, definitions, after = _first_dealt(tmp_path / "look", 3)
+    number = definitions.options.index(definitions.answer) + 1
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{clusters.answer}\n\n7\n{number}\n\n"))
     argv = ["quiz", "--no-check", "--learner", "ana", "--data-dir", str(tmp_path), "-n", "3"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "[Clusters] True or false? Clusters can host multiple applications" in out
+    assert f"[Clusters] {clusters.prompt}" in out
     assert "answer True or False" in out  # "7" is neither: asked again
     assert "2 answered, 2 correct; saved for ana." in out
     studied = Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog())  # as the command does
     store = ProgressStore(progress_url(tmp_path), quiz=studied)
     assert [d.reviews for d in store.history("ana")] == [2]
-    # Both drills answered were true ones; their false siblings wait for another day.
-    assert store.due_cards("ana")[0].id == card_id("pair:Tasks#1:true")
+    # The siblings of both drills answered wait for another day.
+    assert store.due_cards("ana")[0] == after

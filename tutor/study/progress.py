@@ -11,6 +11,7 @@ every card's recall is near 1, a week out it tells a card answered once from one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -248,7 +249,9 @@ class ProgressStore:
         duration_ms: int | None = None,
     ) -> Review:
         """Grade ``answer`` (text, a ``Grade``, or an FSRS rating given directly), schedule the
-        card and commit the review. An answer that cannot be judged is not recorded."""
+        card and commit the review. An answer that cannot be judged is not recorded, and a card
+        is answered only while it is due (``BadInput`` once answered: no second try for credit,
+        and a double click counts once)."""
         learner = learner_name(learner)
         now = _now(now)
         card = self.quiz.card(card_id)
@@ -330,6 +333,8 @@ class ProgressStore:
     ) -> datetime:
         """Schedule ``card`` and log the review, in the caller's transaction."""
         state = session.get(StateRow, (learner_id, self._guide, card.id), with_for_update=True)
+        if state is not None and state.due > now:
+            raise BadInput("this card was answered already: press Next card for the next one")
         before = fsrs.Card.from_json(state.card) if state else fsrs.Card(card_id=0, due=now)
         recall = self.scheduler.get_card_retrievability(before, now) if state else None
         after, _ = self.scheduler.review_card(before, rating, now, duration_ms)
@@ -370,7 +375,13 @@ class ProgressStore:
             (c for c in self.quiz.cards if c.id in states and states[c.id].due <= now),
             key=lambda c: states[c.id].due,
         )
-        new = [c for c in self.quiz.cards if c.id not in states]
+        first: dict[str, int] = {}  # each pair's (or question's) place in the guide
+        for n, card in enumerate(self.quiz.cards):
+            first.setdefault(card.pair_id, n)
+        new = sorted(
+            (c for c in self.quiz.cards if c.id not in states),
+            key=lambda c: (first[c.pair_id], c.kind == TRUE_FALSE and c.answer != _lead(c)),
+        )
         pairs_today = {self.quiz.card(i).pair_id for i in today if i in self.quiz}
         chosen: list[Card] = []
         listed: set[str] = set()
@@ -760,6 +771,13 @@ def _mean(values: list[float]) -> float | None:
 
 def _start_of_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _lead(drill: Card) -> str:
+    """Which of a pair's two drills a new learner meets first: "True" (its Right statement) for
+    some pairs, "False" for others, by a hash of the pair. Always the Right one first, a learner
+    answering "True" to every new drill scored 100 %."""
+    return "False" if hashlib.sha256(drill.pair_id.encode()).digest()[0] % 2 else "True"
 
 
 def _now(now: datetime | None) -> datetime:
