@@ -20,14 +20,13 @@ def from_json(data: dict) -> nx.DiGraph:
 
 
 def write_graph(graph: nx.DiGraph, path: Path | str, *, fmt: str) -> Path:
-    """Write ``graph`` to ``path`` in ``fmt`` ("graphml" or "json") through a temp file + rename."""
+    """Write ``graph`` to ``path`` in ``fmt`` ("graphml" or "json"). To replace a file whole,
+    write to a temporary one and rename it (the CLI does, with ``tutor.files.replacing``)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     if fmt == "graphml":
-        nx.write_graphml(graph, tmp)
+        nx.write_graphml(graph, path)
     else:
-        tmp.write_text(json.dumps(to_json(graph), indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+        path.write_text(json.dumps(to_json(graph), indent=1, ensure_ascii=False), encoding="utf-8")
     return path

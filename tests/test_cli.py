@@ -96,6 +96,19 @@ def test_explore_and_export(run, tmp_path):
     assert len(json.loads(out.read_text())["nodes"]) > 100
 
 
+@pytest.mark.parametrize("fmt", ["json", "graphml", "anki"])
+def test_an_export_to_a_folder_or_a_missing_one_is_one_clear_line(run, tmp_path, fmt):
+    """No traceback, exit status 1, and nothing written anywhere (an export to a folder once left
+    "<folder>.tmp" beside it)."""
+    before = set(tmp_path.parent.iterdir())
+    for out, says in ((tmp_path, "is a folder"), (tmp_path / "none" / "g.out", "no folder")):
+        done = run("export", "--format", fmt, "--out", str(out))
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1 and says in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert set(tmp_path.parent.iterdir()) == before and not list(tmp_path.iterdir())
+
+
 def test_explore_to_tells_how_two_concepts_relate(run):
     done = run("explore", "Fargate", "--to", "IAM Roles for Tasks")
     assert done.returncode == 0, done.stderr

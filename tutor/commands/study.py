@@ -73,20 +73,36 @@ def _export(args: argparse.Namespace) -> int:
     from ingest import load_catalog, read_studied_guides
     from kg import build_graph
 
+    from tutor.files import replacing
+
     chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
+    default = "ecs-deck.apkg" if args.format == "anki" else f"ecs-graph.{args.format}"
+    out = _output_file(args.out or Path(default))
     catalog = load_catalog(chosen.aliases)
     guide = read_studied_guides(chosen.guides, catalog=catalog)
-    if args.format == "anki":
-        from tutor.study.quiz import Quiz
+    try:
+        if args.format == "anki":
+            from tutor.study.quiz import Quiz
 
-        return _export_anki(Quiz(guide, catalog), args.out or Path("ecs-deck.apkg"), args, chosen)
-    if args.learner:
-        raise TutorError("--learner goes with --format anki: a graph holds no reviews")
-    graph = build_graph(guide)
-    out = args.out or Path(f"ecs-graph.{args.format}")
-    write_graph(graph, out, fmt=args.format)
+            return _export_anki(Quiz(guide, catalog), out, args, chosen)
+        if args.learner:
+            raise TutorError("--learner goes with --format anki: a graph holds no reviews")
+        graph = build_graph(guide)
+        with replacing(out) as tmp:
+            write_graph(graph, tmp, fmt=args.format)
+    except OSError as exc:  # a full disk, a folder it may not write to
+        raise TutorError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")
     return 0
+
+
+def _output_file(out: Path) -> Path:
+    """``--out`` if a file can be written there: its folder exists and it is no folder itself."""
+    if out.is_dir():
+        raise TutorError(f"--out {out} is a folder: name a file in it")
+    if not out.parent.is_dir():
+        raise TutorError(f"--out {out}: there is no folder {out.parent}")
+    return out
 
 
 def _export_anki(quiz, out: Path, args: argparse.Namespace, chosen) -> int:
