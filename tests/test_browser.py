@@ -116,6 +116,24 @@ def test_check_shows_the_verdict(browser_page):
     save_screenshot(page, "check")
 
 
+def test_a_claim_too_long_is_refused_whole_not_cut(browser_page):
+    """The box takes a long paste as it is and the tutor refuses it with its limit; the browser
+    once cut it at the limit without a word, and the first part was judged."""
+    from playwright.sync_api import expect
+
+    from tutor.core import MAX_INPUT_CHARS
+
+    page, _ = browser_page
+    _tab(page, "Check")
+    claim = page.get_by_label("Claim", exact=True)
+    pasted = "Fargate runs containers without servers. " * 100
+    claim.fill(pasted)
+    assert len(claim.input_value()) == len(pasted) > MAX_INPUT_CHARS
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_text(f"the limit is {MAX_INPUT_CHARS}").first).to_be_visible()
+    claim.fill("")
+
+
 def test_a_claim_the_tutor_is_unsure_of_gets_no_verdict_but_both_statements(browser_page, tutor):
     from playwright.sync_api import expect
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.core import MAX_INPUT_CHARS
 from tutor.web import render
 from tutor.web.friendly import friendly_errors
 from tutor.web.state import AppState
@@ -21,9 +20,9 @@ def build(state: AppState) -> None:
     """The conversation, the question box, and the ``ask`` endpoint."""
     with gr.Tab("Chat", id="chat"):
         chatbot = gr.Chatbot(label="Conversation", height=460)
-        question_box = gr.Textbox(
-            label="Question", placeholder="Ask about Amazon ECS…", max_length=MAX_INPUT_CHARS
-        )
+        # No max_length: the browser would cut a long paste without a word; the tutor refuses
+        # it with a clear message instead (``MAX_INPUT_CHARS``).
+        question_box = gr.Textbox(label="Question", placeholder="Ask about what you study…")
         with gr.Row():
             send = gr.Button("Ask", variant="primary")
             gr.ClearButton([question_box, chatbot])  # emptied in the browser: no server function
