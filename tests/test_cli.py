@@ -96,6 +96,20 @@ def test_explore_and_export(run, tmp_path):
     assert len(json.loads(out.read_text())["nodes"]) > 100
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("ask", "-k", "0", "Fargate"), "-k: at least 1, not 0"),
+        (("ask", "-k", "-3", "Fargate"), "-k: at least 1, not -3"),
+        (("exam", "--json", "--count", "2.5"), "--count: a whole number, not '2.5'"),
+        (("quiz", "-n", "0"), "-n: at least 1, not 0"),
+    ],
+)
+def test_a_count_below_one_or_not_whole_is_refused_before_anything_runs(run, args, says):
+    done = run(*args)
+    assert done.returncode == 2 and says in done.stderr and not done.stdout
+
+
 @pytest.mark.parametrize("fmt", ["json", "graphml", "anki"])
 def test_an_export_to_a_folder_or_a_missing_one_is_one_clear_line(run, tmp_path, fmt):
     """No traceback, exit status 1, and nothing written anywhere (an export to a folder once left

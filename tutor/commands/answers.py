@@ -7,7 +7,14 @@ import argparse
 import time
 
 from kg import ConceptNotFound, NoPath
-from tutor.commands.shared import add_io, answer_each, open_tutor, print_json, print_markdown
+from tutor.commands.shared import (
+    add_io,
+    answer_each,
+    at_least_one,
+    open_tutor,
+    print_json,
+    print_markdown,
+)
 from tutor.explore import not_related
 
 
@@ -18,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     ask = commands.add_parser("ask", help="answer a question from the guide")
     add_io(ask, "question")
-    ask.add_argument("-k", type=int, default=5, help="how many sources (default 5)")
+    ask.add_argument("-k", type=at_least_one, default=5, help="how many sources (default 5)")
     ask.set_defaults(run=_ask)
 
     check = commands.add_parser(

@@ -31,6 +31,17 @@ def open_tutor(args: argparse.Namespace, **options):
     return Tutor.open(settings(args), **options)
 
 
+def at_least_one(text: str) -> int:
+    """An option's whole number of 1 or more ("-k 0" would ask for no sources at all)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, not {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
+
+
 def print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=1))
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from kg import FORMATS, write_graph
-from tutor.commands.shared import open_tutor, settings
+from tutor.commands.shared import at_least_one, open_tutor, settings
 from tutor.config import DEFAULT_LEARNER
 from tutor.errors import TutorError
 
@@ -31,7 +31,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     quiz = commands.add_parser("quiz", help="study the due quiz cards in the terminal")
     _add_progress(quiz)
-    quiz.add_argument("-n", type=int, default=20, help="at most this many cards (default 20)")
+    quiz.add_argument(
+        "-n", type=at_least_one, default=20, help="at most this many cards (default 20)"
+    )
     quiz.add_argument(
         "--no-check",
         action="store_true",
@@ -42,7 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     exam = commands.add_parser(
         "exam", help="a practice exam of scenario questions, or the questions as JSON Lines"
     )
-    exam.add_argument("--count", type=int, default=10, help="how many questions (default 10)")
+    exam.add_argument(
+        "--count", type=at_least_one, default=10, help="how many questions (default 10)"
+    )
     exam.add_argument(
         "--seed",
         type=int,
@@ -65,14 +69,17 @@ def _add_progress(
     """Whose progress, and where it is kept."""
     default = f" (default: {learner})" if learner else ""
     command.add_argument("--learner", default=learner, help=help + default)
-    command.add_argument("--data-dir", type=Path, help="where progress.db is kept (default: .data)")
+    command.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where progress.db is kept (default: ECS_TUTOR_DATA, else ~/.local/share/ecs-tutor)",
+    )
     command.add_argument("--db", metavar="URL", help="a SQLAlchemy URL instead of progress.db")
 
 
 def _export(args: argparse.Namespace) -> int:
     from ingest import load_catalog, read_studied_guides
     from kg import build_graph
-
     from tutor.files import replacing
 
     chosen = settings(args).with_(data_dir=args.data_dir, progress_db=args.db)
