@@ -35,6 +35,14 @@ def test_explore_something_unrelated_fails_cleanly(tutor):
         tutor.explore("knitting patterns for winter scarves")
 
 
+@pytest.mark.parametrize("name", ["Kubernetes", "Docker Swarm", "Terraform"])
+def test_a_technology_the_guides_leave_out_is_not_swapped_for_their_nearest_item(tutor, name):
+    """Near the container words, far from any item: ask declines it, so explore does too."""
+    assert not tutor.ask(name).covered
+    with pytest.raises(ConceptNotFound):
+        tutor.explore(name)
+
+
 def test_langchain_retriever_returns_documents_from_the_same_retrieval(tutor):
     retriever = TutorRetriever(tutor=tutor, k=3)
     question = "Can tasks assume their own IAM permissions?"

@@ -300,14 +300,18 @@ class Tutor:
         )
 
     def _find(self, concept: str) -> tuple[str, bool]:
-        """The node for a concept, and whether it was found by meaning rather than by name."""
+        """The node for a concept, and whether it was found by meaning rather than by name. By
+        meaning only when the guides cover the text, as ask decides it: "Kubernetes" is no
+        concept of theirs, and its nearest item (an ECR cache rule) is no stand-in for it."""
         try:
             return find_concept(self.graph, concept), False
         except ConceptNotFound as missing:
             if missing.suggestions:  # a name spelt close to a concept's: ask, never swap it
                 raise
-            hits = self.retriever.search(concept, k=1)
-            if not hits or hits[0].score < MEANING_FLOOR:
+            read = self.normalise(concept)
+            hits = self.retriever.search(read, k=5)
+            covered, _ = self._answerable(read, hits)
+            if not hits or hits[0].score < MEANING_FLOOR or covered is False:
                 raise missing from None
             return hits[0].node, True
 
