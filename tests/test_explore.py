@@ -66,6 +66,19 @@ def test_relate_gives_the_path_between_two_concepts(tutor):
     assert found.to_dict()["nodes"] == list(found.nodes)
 
 
+def test_a_path_through_a_corrected_concept_tells_its_correction_once(tutor):
+    """The batch scenario's S3 step is corrected by the errata: a path through the scenario says
+    what is true now, once, in the app's and the CLI's text and in the JSON."""
+    from tutor.web import render
+
+    found = tutor.relate("Fargate", "IAM Roles for Tasks")
+    assert "scenario:Batch Processing with Fargate" in found.nodes
+    told = [link.correction for link in found.links if link.correction]
+    assert len(told) == 1 and "EventBridge" in told[0]
+    assert render.relation(found).count("**Correction.**") == 1
+    assert sum("correction" in hop for hop in found.to_dict()["hops"]) == 1
+
+
 def test_relate_takes_names_in_any_case_singular_or_plural_and_service_aliases(tutor):
     assert tutor.relate("Fargate", "fargate").links == ()
     found = tutor.relate("capacity provider", "ALB")

@@ -11,7 +11,7 @@ import networkx as nx
 
 from ingest import ServiceCatalog
 from kg import NoPath, explain_path, neighbourhood
-from kg.build import MISCONCEPTION, SCENARIO, SERVICE, title_words
+from kg.build import MISCONCEPTION, SCENARIO, SERVICE, STEP, title_words
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class Link:
     relation: str
     target: Neighbour
     explanation: str = ""
+    correction: str = ""  # what has changed since the guide wrote what this hop quotes
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Relation:
                     "relation": link.relation,
                     "to": link.target.label,
                     "explanation": link.explanation,
+                    **({"correction": link.correction} if link.correction else {}),
                 }
                 for link in self.links
             ],
@@ -156,11 +158,29 @@ def relate_nodes(
         raise NoPath(f"{start.label!r} and {end.label!r} are not connected in the guide") from None
     links: list[Link] = []
     said: set[str] = set()  # a sentence explains one hop: the next one finds another
+    corrected: set[str] = set()  # a correction is told once, at the first hop it concerns
     for u, relation, v in steps:
         explanation = explain_hop(graph, u, relation, v, catalog, avoid=said)
         said.add(explanation)
-        links.append(Link(named(u), relation, named(v), explanation))
+        correction = next((c for c in map(_correction_of(graph), (u, v)) if c), "")
+        if correction in corrected:
+            correction = ""
+        corrected.add(correction)
+        links.append(Link(named(u), relation, named(v), explanation, correction))
     return Relation(start, end, tuple(links))
+
+
+def _correction_of(graph: nx.DiGraph):
+    """A node's correction (``ingest.errata``): its own, or for a worked scenario's step, its
+    scenario's (the step's sentence is what the correction is about)."""
+
+    def of(node: str) -> str:
+        data = graph.nodes[node]
+        if data["type"] == STEP:
+            return next((graph.nodes[s].get("correction", "") for s in graph.successors(node)), "")
+        return data.get("correction", "")
+
+    return of
 
 
 def not_related(start: str, end: str, missing: Exception) -> dict:

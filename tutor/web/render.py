@@ -177,6 +177,8 @@ def relation(found) -> str:
         )
         # Two spaces: a line break inside the step, so the explanation sits under its hop.
         lines.append(f"{step}  \n   {raw(link.explanation)}" if link.explanation else step)
+        if link.correction:  # on a line of its own under the hop
+            lines[-1] += f"  \n   **Correction.** {raw(link.correction)}"
     if not found.links:
         lines.append("*They are the same concept.*")
     return "\n".join(lines)
