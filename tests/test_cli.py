@@ -110,6 +110,14 @@ def test_a_count_below_one_or_not_whole_is_refused_before_anything_runs(run, arg
     assert done.returncode == 2 and says in done.stderr and not done.stdout
 
 
+def test_a_claim_beside_a_batch_is_refused_not_ignored(run, tmp_path):
+    batch = tmp_path / "claims.txt"
+    batch.write_text("Fargate runs containers without servers\n", encoding="utf-8")
+    done = run("check", "--batch", str(batch), "Only EC2 instances can have IAM roles")
+    assert done.returncode == 1 and not done.stdout
+    assert "as words or in --batch FILE, not both" in done.stderr
+
+
 @pytest.mark.parametrize("fmt", ["json", "graphml", "anki"])
 def test_an_export_to_a_folder_or_a_missing_one_is_one_clear_line(run, tmp_path, fmt):
     """No traceback, exit status 1, and nothing written anywhere (an export to a folder once left

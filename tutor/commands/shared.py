@@ -82,6 +82,8 @@ def answer_each(
         else:
             print_markdown(show(result))
         return 0
+    if getattr(args, what):  # it would be left unanswered without a word
+        raise TutorError(f"give the {what} as words or in --batch FILE, not both")
     failures = 0
     for line in _lines(args.batch):
         try:
