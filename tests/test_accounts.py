@@ -113,6 +113,8 @@ def test_the_cli_adds_lists_resets_and_removes_accounts(tmp_path, monkeypatch, c
     assert run("add", "ana", stdin=PASSWORD + "\n") == 0
     assert run("reset", "ana", stdin="a brand new phrase\n") == 0
     capsys.readouterr()
+    assert run("reset", "nobody", stdin="too short\n") == 1  # the name, before the password
+    assert "no account named 'nobody'" in capsys.readouterr().err
     assert run("list") == 0
     assert capsys.readouterr().out == "ana\tlearner\ntess\tteacher\n"
     accounts = Accounts(f"sqlite:///{tmp_path / 'progress.db'}")

@@ -56,6 +56,8 @@ def _users(args: argparse.Namespace) -> int:
             accounts.add(args.name, _password(), role=role)
             print(f"added {args.name} ({role})")
         elif args.action == "reset":
+            if accounts.role(args.name) is None:  # before asking for a password it cannot use
+                raise BadInput(f"no account named {args.name!r}")
             accounts.reset(args.name, _password())
             print(f"new password for {args.name}")
         else:
