@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from kg import FORMATS, write_graph
-from tutor.commands.shared import at_least_one, open_tutor, settings
+from tutor.commands.shared import at_least_one, open_tutor, print_markdown, settings
 from tutor.config import DEFAULT_LEARNER
 from tutor.errors import TutorError
 
@@ -264,7 +264,7 @@ def _study(store, learner: str, *, limit: int) -> tuple[int, int]:
             except TutorError as exc:  # not an option, empty: ask again
                 print(exc)
                 continue
-            print(review.feedback)
+            print_markdown(review.feedback)  # bold as bold, not "**"
             if review.recorded:
                 answered, correct = answered + 1, correct + bool(review.correct)
                 if review.correct:
