@@ -80,6 +80,21 @@ def _legacy_ids() -> dict[str, str]:
     return legacy_ids(Quiz(read_studied_guides(BUILTIN_GUIDES, catalog=catalog), catalog))
 
 
+def endpoints(demo) -> dict:
+    """The app's endpoints called in this process: each returns its outputs in the API's order
+    (a handler returns ``{component: value}``). Each call runs its handler once: an answer is
+    saved once."""
+
+    def call(event):
+        def outputs(*args):
+            given = event.fn(*args)
+            return [given[output] for output in event.outputs]
+
+        return outputs
+
+    return {event.api_name: call(event) for event in demo.fns.values() if event.fn}
+
+
 def card_id(name: str) -> str:
     """A quiz card's id, from the readable name ids had before they stopped naming the answer:
     ``card_id("pair:Clusters#1:true")`` is the Clusters pair's Right statement's card."""

@@ -4,7 +4,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import served_app
+from conftest import endpoints, served_app
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
@@ -17,16 +17,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:::gradio.queueing"),
     pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
 ]
-
-
-def endpoints(demo) -> dict:
-    """The app's endpoints called in this process: each returns its outputs in the API's order
-    (a handler returns ``{component: value}``)."""
-
-    def call(event):
-        return lambda *args: [event.fn(*args)[output] for output in event.outputs]
-
-    return {event.api_name: call(event) for event in demo.fns.values() if event.fn}
 
 
 @pytest.fixture(scope="module")

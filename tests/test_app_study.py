@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import served_app
+from conftest import endpoints, served_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -23,20 +23,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:::gradio.queueing"),
     pytest.mark.filterwarnings("ignore:::gradio.components.native_plot"),
 ]
-
-
-def endpoints(demo) -> dict:
-    """The app's endpoints called in this process: each returns its outputs in the API's order
-    (a handler returns ``{component: value}``)."""
-
-    def call(event):
-        def outputs(*args):
-            given = event.fn(*args)  # once: an answer is saved once
-            return [given[output] for output in event.outputs]
-
-        return outputs
-
-    return {event.api_name: call(event) for event in demo.fns.values() if event.fn}
 
 
 @pytest.fixture(scope="module")
