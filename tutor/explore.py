@@ -162,7 +162,7 @@ def relate_nodes(
     for u, relation, v in steps:
         explanation = explain_hop(graph, u, relation, v, catalog, avoid=said)
         said.add(explanation)
-        correction = next((c for c in map(_correction_of(graph), (u, v)) if c), "")
+        correction = _correction_of(graph, u) or _correction_of(graph, v)
         if correction in corrected:
             correction = ""
         corrected.add(correction)
@@ -170,17 +170,13 @@ def relate_nodes(
     return Relation(start, end, tuple(links))
 
 
-def _correction_of(graph: nx.DiGraph):
+def _correction_of(graph: nx.DiGraph, node: str) -> str:
     """A node's correction (``ingest.errata``): its own, or for a worked scenario's step, its
     scenario's (the step's sentence is what the correction is about)."""
-
-    def of(node: str) -> str:
-        data = graph.nodes[node]
-        if data["type"] == STEP:
-            return next((graph.nodes[s].get("correction", "") for s in graph.successors(node)), "")
-        return data.get("correction", "")
-
-    return of
+    data = graph.nodes[node]
+    if data["type"] == STEP:
+        return next((graph.nodes[s].get("correction", "") for s in graph.successors(node)), "")
+    return data.get("correction", "")
 
 
 def not_related(start: str, end: str, missing: Exception) -> dict:

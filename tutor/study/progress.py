@@ -198,6 +198,7 @@ class ProgressStore:
         """``upload``: the key of an uploaded guide, whose progress is kept in the same database
         as the built-in guides', apart from it; None for the guide the database is for."""
         self.quiz = quiz
+        self._new_rank = _new_rank(quiz)  # the order new cards are dealt in, made once
         self.scheduler = scheduler or fsrs.Scheduler()
         self.upload = upload
         self._guide = upload or ""
@@ -375,12 +376,8 @@ class ProgressStore:
             (c for c in self.quiz.cards if c.id in states and states[c.id].due <= now),
             key=lambda c: states[c.id].due,
         )
-        first: dict[str, int] = {}  # each pair's (or question's) place in the guide
-        for n, card in enumerate(self.quiz.cards):
-            first.setdefault(card.pair_id, n)
         new = sorted(
-            (c for c in self.quiz.cards if c.id not in states),
-            key=lambda c: (first[c.pair_id], c.kind == TRUE_FALSE and c.answer != _lead(c)),
+            (c for c in self.quiz.cards if c.id not in states), key=lambda c: self._new_rank[c.id]
         )
         pairs_today = {self.quiz.card(i).pair_id for i in today if i in self.quiz}
         chosen: list[Card] = []
@@ -771,6 +768,19 @@ def _mean(values: list[float]) -> float | None:
 
 def _start_of_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _new_rank(quiz: Quiz) -> dict[str, int]:
+    """Each card's place among new cards: guide order, and of a pair's two drills the one
+    ``_lead`` names first."""
+    first: dict[str, int] = {}  # each pair's (or question's) place in the guide
+    for n, card in enumerate(quiz.cards):
+        first.setdefault(card.pair_id, n)
+    ranked = sorted(
+        quiz.cards,
+        key=lambda c: (first[c.pair_id], c.kind == TRUE_FALSE and c.answer != _lead(c)),
+    )
+    return {card.id: rank for rank, card in enumerate(ranked)}
 
 
 def _lead(drill: Card) -> str:
