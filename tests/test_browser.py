@@ -24,8 +24,10 @@ pytestmark = BROWSER_MARKS
 def _seed(store: ProgressStore, learner: str, *, days: int = 10) -> None:
     """Ten days of reviews, so the Progress tab has something to plot: four cards a day, the
     due ones first, one in four forgotten."""
-    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
-    start -= timedelta(days=days)
+    # Counted back from now, not from a time of day, so what is due, and how much further Easy
+    # puts a card off than Good, do not depend on the hour the tests run at; the last day's
+    # reviews are a little over a day old (FSRS counts whole days since the last review).
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=days, hours=2)
     for day in range(days):
         morning = start + timedelta(days=day)
         for n, card in enumerate(store.due_cards(learner, morning, limit=4)):

@@ -300,6 +300,10 @@ def test_an_exam_saves_one_review_per_scene_all_at_once_or_not_at_all(both, tmp_
     with pytest.raises(BadInput):
         store.record_exam("cy", [(other, other.keys), (stranger, stranger.keys)], seconds=1)
     assert sum(m.reviews for m in store.mastery("cy").items) == 2
+    # A second exam the same day over the same scene is saved too (a quiz card, by contrast,
+    # is answered once until it is due again).
+    store.record_exam("cy", [(one, one.keys), (two, two.keys)], seconds=3)
+    assert {m.node: m.reviews for m in store.mastery("cy").items}[node] == 2
     store.close()
 
 

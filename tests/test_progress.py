@@ -112,6 +112,21 @@ def test_a_card_is_answered_once_until_it_is_due_again(store):
     assert [d.reviews for d in store.history("ana")] == [2]
 
 
+def test_the_default_schedule_is_the_same_each_time_and_easy_is_never_sooner(database, quiz):
+    """The store as shipped: re-rating an answer replays the card's log, so any random fuzz in
+    the scheduler would move its due date each time, and could put Easy before Good."""
+    store = ProgressStore(database, quiz=quiz)
+    when = NOW
+    for _ in range(4):  # a short history, so the last answer has intervals to stretch
+        when = store.review("bo", CLUSTERS_TRUE, fsrs.Rating.Good, when).due
+    store.review("bo", CLUSTERS_TRUE, "true", when)
+    easy = [store.rate("bo", CLUSTERS_TRUE, "Easy").due for _ in range(3)]
+    good = [store.rate("bo", CLUSTERS_TRUE, "Good").due for _ in range(3)]
+    store.close()
+    assert len(set(easy)) == 1 and len(set(good)) == 1
+    assert easy[0] > good[0]
+
+
 def test_a_rating_or_a_grade_can_be_given_directly(store):
     assert store.review("ana", CLUSTERS_TRUE, fsrs.Rating.Easy, NOW).rating == "Easy"
     grade = Grade(CLUSTERS_FALSE, "my words", True, "fine")

@@ -34,7 +34,7 @@ import genanki
 from ingest.records import PATH_SEP
 from tutor import files
 from tutor.study.exam import LETTERS, ONE, Question
-from tutor.study.progress import Logged, replay
+from tutor.study.progress import Logged, default_scheduler, replay
 from tutor.study.quiz import SERVICE, TRUE_FALSE, Card, Quiz, exam_card_id
 
 MODEL_ID = 1_607_392_319  # fixed forever: Anki matches note types by these ids
@@ -182,14 +182,14 @@ def write_apkg(
 ) -> Export:
     """Write the deck to ``path`` whole (``tutor.files.replacing``: a temporary file and a
     rename, nothing half-written left whatever stops it), with ``history`` in its review log
-    and its cards scheduled by ``scheduler`` (FSRS's defaults when None)."""
+    and its cards scheduled by ``scheduler`` (``default_scheduler`` when None)."""
     path = Path(path)
     deck, stands_for = build_deck(quiz)
     reviews: dict[str, list[Logged]] = {}
     for review in history:
         if review.card_id in stands_for:
             reviews.setdefault(stands_for[review.card_id], []).append(review)
-    package = _Package(deck, reviews, scheduler or fsrs.Scheduler())
+    package = _Package(deck, reviews, scheduler or default_scheduler())
     with files.replacing(path) as tmp:
         package.write_to_file(str(tmp))
     return Export(path, len(deck.notes), sum(len(r) for r in reviews.values()))

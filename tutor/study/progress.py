@@ -199,7 +199,7 @@ class ProgressStore:
         as the built-in guides', apart from it; None for the guide the database is for."""
         self.quiz = quiz
         self._new_rank = _new_rank(quiz)  # the order new cards are dealt in, made once
-        self.scheduler = scheduler or fsrs.Scheduler()
+        self.scheduler = scheduler or default_scheduler()
         self.upload = upload
         self._guide = upload or ""
         if upload is None:
@@ -269,7 +269,7 @@ class ProgressStore:
             learner,
             now,
             lambda session, learner_id: self._add_review(
-                session, learner_id, card, rating, grade, now, duration_ms
+                session, learner_id, card, rating, grade, now, duration_ms, only_due=True
             ),
         )
         return Review(card.id, True, grade.correct, rating.name, grade.feedback, due)
@@ -331,10 +331,14 @@ class ProgressStore:
         grade: Grade,
         now: datetime,
         duration_ms: int | None,
+        *,
+        only_due: bool = False,
     ) -> datetime:
-        """Schedule ``card`` and log the review, in the caller's transaction."""
+        """Schedule ``card`` and log the review, in the caller's transaction; ``only_due``
+        refuses a card that is not due (a quiz answer). An exam reviews a scene's card whenever
+        the scene comes up: a second exam the same day is scored and saved as well."""
         state = session.get(StateRow, (learner_id, self._guide, card.id), with_for_update=True)
-        if state is not None and state.due > now:
+        if only_due and state is not None and state.due > now:
             raise BadInput("this card was answered already: press Next card for the next one")
         before = fsrs.Card.from_json(state.card) if state else fsrs.Card(card_id=0, due=now)
         recall = self.scheduler.get_card_retrievability(before, now) if state else None
@@ -708,6 +712,13 @@ class ProgressStore:
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def default_scheduler() -> fsrs.Scheduler:
+    """FSRS's default parameters, without fuzz. py-fsrs draws its fuzz afresh on every call,
+    so with it Easy could come due sooner than Good, and re-rating an answer (which replays
+    the card's whole log) moved the card's other intervals too."""
+    return fsrs.Scheduler(enable_fuzzing=False)
+
+
 def replay(
     scheduler: fsrs.Scheduler, reviews: list[Logged]
 ) -> list[tuple[fsrs.Card | None, fsrs.Card]]:
@@ -808,6 +819,7 @@ __all__ = [
     "ProgressStore",
     "Review",
     "Suggestion",
+    "default_scheduler",
     "exam_weight",
     "progress_url",
     "store_url",
