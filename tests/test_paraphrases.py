@@ -20,6 +20,7 @@ from tutor.config import (
     DEFAULT_EXAMPLES,
     DEFAULT_GUIDE,
     OUTSIDE_EXAMPLES,
+    SWAP_EXAMPLES,
 )
 
 
@@ -127,12 +128,16 @@ def test_labelled_claims_for_another_guide_are_refused_with_their_line(guide, tm
 
 def test_each_built_in_guide_learns_from_its_own_claims_and_other_guides_from_none(tmp_path):
     """Claims outside every built-in guide are learnt from too, unless another guide (which may
-    cover them) is studied."""
+    cover them) is studied; claims that swap what the two guides set against each other, when
+    both are studied."""
     seed, in_depth = BUILTIN_GUIDES
     own = (DEFAULT_EXAMPLES, BUILTIN_EXAMPLES[in_depth.name])
-    assert Settings().examples_paths() == (*own, OUTSIDE_EXAMPLES)
+    assert Settings().examples_paths() == (*own, SWAP_EXAMPLES, OUTSIDE_EXAMPLES)
     in_depth_alone = Settings(guides=(in_depth,)).examples_paths()
     assert in_depth_alone == (BUILTIN_EXAMPLES[in_depth.name], OUTSIDE_EXAMPLES)
+    assert Settings(guides=(tmp_path / "eks.md", seed, in_depth)).examples_paths() == own + (
+        SWAP_EXAMPLES,
+    )
     assert Settings(guides=(tmp_path / "eks.md", seed)).examples_paths() == (DEFAULT_EXAMPLES,)
     assert Settings(guides=(tmp_path / "eks.md",)).examples_paths() == ()
     assert Settings(examples="none").examples_paths() == ()

@@ -49,6 +49,10 @@ BUILTIN_EXAMPLES = {
     DEFAULT_GUIDE.name: DEFAULT_EXAMPLES,
     BUILTIN_GUIDES[1].name: resource("depth-train/claims.jsonl"),
 }
+# Claims that swap two things the guides set against each other (the task role and the
+# execution role, base and weight...), about items of both built-in guides: learnt from when both
+# are studied (data/swap-train/README.md).
+SWAP_EXAMPLES = resource("swap-train/claims.jsonl")
 # Claims about ECS and its neighbours that no built-in guide covers, learnt from (as labelled
 # outside the guides) whenever only built-in guides are studied.
 OUTSIDE_EXAMPLES = resource("near-train/claims.jsonl")
@@ -97,13 +101,16 @@ class Settings:
 
     def examples_paths(self) -> tuple[Path, ...]:
         """The labelled claims to learn from: as set, else each built-in guide's own set (none
-        for any other guide)."""
+        for any other guide), the swapped claims when both are studied, and the claims outside
+        them when only built-in guides are."""
         if self.examples is not None:
             chosen = self.examples.strip()
             return () if chosen.lower() in ("", "none") else (Path(chosen),)
         builtin = {guide.resolve(): guide.name for guide in BUILTIN_GUIDES}
         names = [builtin.get(Path(g).resolve(), "") for g in self.guides]
         found = [BUILTIN_EXAMPLES.get(name) for name in names]
+        if set(BUILTIN_EXAMPLES) <= set(names):
+            found.append(SWAP_EXAMPLES)
         if all(names):  # claims outside every built-in guide: outside these too
             found.append(OUTSIDE_EXAMPLES)
         return tuple(path for path in found if path is not None and path.is_file())

@@ -3,10 +3,10 @@ levels at which a verdict is called ``sure`` or ``likely``.
 
 1. Verdicts. Every claim of the fitting sets is checked through ``Tutor.check`` (the path a
    learner's claim takes: normalised, comparatives read, then judged), by a tutor that never saw it:
-   ``data/train`` and ``data/depth-train`` claims by the held-out tutor of their item's fold
+   the claims it learns from (``HELD_OUT_SETS``) by the held-out tutor of their item's fold
    (``evaluate.HeldOutSystem``: the tutor indexes training claims as phrasings, so otherwise a
-   claim would find itself); the other
-   sets (``data/dev``, ``data/learner``: never indexed) by the tutor as shipped. Each verdict
+   claim would find itself); the other sets (``data/dev``, ``data/learner``: never indexed) by
+   the tutor as shipped. Each verdict
    records the numbers the trust model weighs (``Verdict.features``) and whether it was right.
 2. Held out. Five folds by item (a not_covered claim by its group); the judged and the abstained
    regressions are fitted on four folds and predict the fifth.
@@ -42,7 +42,7 @@ LIKELY_ACCURACY = 0.90  # at least this share of stated ("sure" or "likely") ver
 MIN_SURE = 30  # "sure" must cover at least this many held-out verdicts to be measured at all
 _DATA = PROJECT_DIR / "data"
 # Indexed by the shipped tutor (each guide's labelled claims): checked by fold tutors instead.
-HELD_OUT_SETS = ("train", "depth-train", "near-train")
+HELD_OUT_SETS = ("train", "depth-train", "swap-train", "near-train")
 SHIPPED_SETS = ("dev", "learner")  # checked by the shipped tutor: never indexed, never fitted on
 
 
