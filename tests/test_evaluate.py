@@ -196,9 +196,9 @@ def test_a_row_relabelled_for_a_guide_not_studied_counts_with_its_earlier_label(
     later = {"from": "not_covered", "date": "2026-12-05", "by": "guides/ecs-in-depth.md"}
     row = {
         "id": "r1",
-        "claim": "Fargate Spot gives a task a two-minute warning before it is stopped.",
+        "claim": "ECS Exec lets you run commands inside a running container.",
         "verdict": "correct",
-        "title": "Fargate Spot Interruptions",
+        "title": "ECS Exec Access",
         "kind": "near_topic",
         "group": "g1",
         "relabelled": later,
@@ -206,7 +206,7 @@ def test_a_row_relabelled_for_a_guide_not_studied_counts_with_its_earlier_label(
     (tmp_path / "claims.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
     titles = guides_by_title(tutor.guide)
     seed_only = {t: g for t, g in titles.items() if g == titles["Clusters"]}  # the seed's own
-    assert "Fargate Spot Interruptions" in titles and "Fargate Spot Interruptions" not in seed_only
+    assert "ECS Exec Access" in titles and "ECS Exec Access" not in seed_only
     both = evaluate(tutor, tmp_path)  # the tutor's own titles: both guides
     alone = evaluate(tutor, tmp_path, studied=seed_only)
     assert both.accuracy == 1.0, both.check_misses  # both guides: judged by its pair, right
