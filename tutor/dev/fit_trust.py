@@ -6,8 +6,8 @@ levels at which a verdict is called ``sure`` or ``likely``.
    the claims it learns from (``HELD_OUT_SETS``) by the held-out tutor of their item's fold
    (``evaluate.HeldOutSystem``: the tutor indexes training claims as phrasings, so otherwise a
    claim would find itself); the other sets (``data/dev``, ``data/learner``: never indexed) by
-   the tutor as shipped. Each verdict
-   records the numbers the trust model weighs (``Verdict.features``) and whether it was right.
+   the tutor as shipped. Each verdict records the numbers the trust model weighs
+   (``Verdict.features``) and whether it was right.
 2. Held out. Five folds by item (a not_covered claim by its group); the judged and the abstained
    regressions are fitted on four folds and predict the fifth.
 3. Levels, on the held-out probabilities of judged verdicts ranked by it: ``sure`` is the lowest
