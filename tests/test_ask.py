@@ -54,6 +54,8 @@ def test_sources_come_in_order_of_relevance_with_section_and_kind(tutor):
         "section": "AWS ECS > Configuration and Management > Service Management",
         "kind": "concept",
         "score": round(answer.sources[0].score, 4),
+        "guide": "AWS ECS",
+        "source": None,  # the seed guide names no pages
     }
 
 

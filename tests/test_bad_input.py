@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from conftest import served_app
+from contract import ASK_KEYS, CHECK_KEYS, MATCH_KEYS, SOURCE_KEYS
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from hypothesis import HealthCheck, given, settings
@@ -74,22 +75,24 @@ def _message(what: str, end: str) -> str:
 def _valid_answer(answer, question: str) -> None:
     assert answer.question == clean_input(question)
     data = answer.to_dict()
-    assert set(data) == {"question", "answer", "sources", "covered", "confidence", "certainty"}
+    assert set(data) == ASK_KEYS
     assert data["answer"]
     for source in data["sources"]:
-        assert set(source) == {"title", "section", "kind", "score"}
+        assert set(source) == SOURCE_KEYS
 
 
 def _valid_verdict(verdict, claim: str) -> None:
     assert verdict.claim == clean_input(claim, what="claim")
     data = verdict.to_dict()
-    assert set(data) == {"claim", "verdict", "confidence", "certainty", "match", "explanation"}
+    assert set(data) == CHECK_KEYS
     assert data["verdict"] in VERDICTS
     assert 0.0 <= data["confidence"] <= 1.0
     assert data["explanation"]
     if data["match"] is None:
         assert data["verdict"] == "not_covered"
-    elif data["verdict"] == "not_covered":  # not sure the guides are silent: the nearest pair
+        return
+    assert set(data["match"]) == MATCH_KEYS
+    if data["verdict"] == "not_covered":  # not sure the guides are silent: the nearest pair
         assert data["certainty"] == "unsure"
 
 

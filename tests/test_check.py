@@ -69,6 +69,9 @@ def test_explanation_quotes_the_right_statement_and_names_the_item(tutor, guide)
         "section": "AWS ECS > Configuration and Management > Service Management",
         "wrong": pair.wrong,
         "right": pair.right,
+        "guide": "AWS ECS",
+        "source": None,  # the seed guide names no pages and has no correction for this item
+        "correction": None,
     }
     assert pair.right in result.explanation
     assert "Service Auto Scaling" in result.explanation

@@ -10,18 +10,7 @@ import threading
 import urllib.request
 
 import pytest
-
-ASK_KEYS = {
-    "question",
-    "answer",
-    "sources",
-    "covered",
-    "confidence",
-    "certainty",
-}  # issue 17 grew it
-SOURCE_KEYS = {"title", "section", "kind", "score"}
-CHECK_KEYS = {"claim", "verdict", "confidence", "certainty", "match", "explanation"}
-MATCH_KEYS = {"title", "section", "wrong", "right"}
+from contract import ASK_KEYS, CHECK_KEYS, MATCH_KEYS, SOURCE_KEYS
 
 
 @pytest.fixture(scope="module")

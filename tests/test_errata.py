@@ -42,6 +42,7 @@ def test_a_verdict_follows_what_is_true_now_and_says_so(seed_tutor, tutor):
     assert verdict.verdict == "correct" and verdict.title == "EBS Volumes"
     assert verdict.right.startswith(EBS_NOW)
     assert "Correction: True now (changed 2024-01)" in verdict.explanation
+    assert verdict.to_dict()["match"]["correction"].startswith("True now (changed 2024-01)")
     # With the in-depth guide beside it, its item on launch-time volumes agrees.
     assert tutor.check(claim).verdict == "correct"
 

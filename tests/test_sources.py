@@ -31,12 +31,19 @@ def test_an_answer_names_the_page_its_facts_come_from(depth):
     answer = depth.ask("Does Fargate Spot warn a task before it is stopped?")
     assert answer.sources[0].title == "Fargate Spot Interruptions"
     assert "*Source: " in answer.text and DOCS in shown(answer.text)
+    # The JSON names the page and the guide as plain text, with no markdown backslash in the URL.
+    source = answer.to_dict()["sources"][0]
+    assert source["source"].endswith(".html)") and f"({DOCS}" in source["source"]
+    assert source["guide"] == "Amazon ECS in Depth"
 
 
 def test_a_verdict_names_the_page_of_its_pair(depth):
     verdict = depth.check("When Spot capacity is reclaimed, Fargate reruns the task on demand")
     assert verdict.title == "Fargate Spot Interruptions"
     assert "Source: " in verdict.explanation and DOCS in shown(verdict.explanation)
+    match = verdict.to_dict()["match"]
+    assert f"({DOCS}" in match["source"] and match["guide"] == "Amazon ECS in Depth"
+    assert match["correction"] is None  # the in-depth guide has no errata
 
 
 def test_the_map_panel_and_its_json_name_the_page(depth):

@@ -83,7 +83,7 @@ from tutor.check.verdict import (
 from tutor.errors import TutorError
 from tutor.normalise import stems
 from tutor.search.index import Doc, side_of
-from tutor.search.retrieve import PairHit, Retriever
+from tutor.search.retrieve import PairHit, Retriever, owner_of
 
 # The verdict's records live in ``verdict``; importers of this module find them here too.
 __all__ = [
@@ -188,6 +188,7 @@ class ClaimChecker:
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
         notes = notes_of_pair(graph, reading.pair.node)
+        owner = graph.nodes[owner_of(graph, reading.pair.node)]
         if p_cover is None:
             topical = min(1.0, (reading.pair.score - COVER_FLOOR) / (0.85 - COVER_FLOOR))
             confidence = 0.5 + 0.5 * topical * (2 * p_side - 1)
@@ -211,6 +212,9 @@ class ClaimChecker:
             node=reading.pair.node,
             similarity=reading.pair.score,
             cues=reading.cues,
+            guide=data.get("guide") or None,
+            source=owner.get("source"),
+            correction=owner.get("correction"),
         )
         features = self._judged_features(reading, p_cover, side, p_side, signals)
         trusted = self._trusted(found, features)

@@ -45,6 +45,11 @@ class Verdict:
     # weighed (what ``tutor/dev/fit_trust.py`` fits on).
     certainty: str = "sure"
     features: tuple[float, ...] = field(default=(), compare=False, repr=False)
+    # The matched pair's guide, and its item's documentation page and correction, as plain text
+    # (the explanation has them as markdown): None when the guide gives none.
+    guide: str | None = None
+    source: str | None = None
+    correction: str | None = None
 
     def match(self) -> dict | None:
         if self.title is None:
@@ -54,6 +59,9 @@ class Verdict:
             "section": self.section,
             "wrong": self.wrong,
             "right": self.right,
+            "guide": self.guide,
+            "source": self.source,
+            "correction": self.correction,
         }
 
     def to_dict(self) -> dict:

@@ -59,6 +59,9 @@ class Hit:
     score: float
     matched: str = ""
     dense: float = 0.0  # the cosine of the concept's closest text, without the lexical share
+    # The concept's guide and documentation page, as plain text ("" / None when it has none).
+    guide: str = ""
+    source: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -66,6 +69,8 @@ class Hit:
             "section": self.section,
             "kind": self.kind,
             "score": round(self.score, 4),
+            "guide": self.guide or None,
+            "source": self.source,
         }
 
 
@@ -209,7 +214,17 @@ class Retriever:
         kind = (
             "worked scenario" if data.get("kind") == "worked" else data.get("kind") or data["type"]
         )
-        return Hit(node, data["label"], data["section"], kind, float(score), field, float(dense))
+        return Hit(
+            node,
+            data["label"],
+            data["section"],
+            kind,
+            float(score),
+            field,
+            float(dense),
+            guide=data.get("guide", ""),
+            source=data.get("source"),
+        )
 
 
 def owner_of(graph: nx.DiGraph, node: str) -> str:
