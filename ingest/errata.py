@@ -4,7 +4,9 @@
 true now, since when, and the AWS documentation page that says so; where the item's Right or
 Wrong statement itself is stale, the statement to use instead; and, where the guide states the
 mistake outside its pairs (a worked scenario's step), an optional ``pair`` that names it, added
-to the item's pairs so that check judges a claim by what is true now. ``corrected(guide,
+to the item's pairs so that check judges a claim by what is true now, and ``steps``, the numbers
+of the steps whose text is stale: they carry the correction themselves, and no quiz card is made
+of them (a card would drill the stale sentence). ``corrected(guide,
 corrections)`` gives the guide as the tutor teaches it: every statement replaced, every added
 pair in place, and each corrected item carrying its correction in words, so that answers,
 verdicts, the map, quiz cards and Anki notes all say what changed. An optional ``disputed`` list
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from .errors import IngestError
 from .parser import read_guide
-from .records import Guide, MisconceptionPair
+from .records import Guide, MisconceptionPair, Scenario
 from .services import ServiceCatalog
 
 FORMAT = "ecs-tutor errata v1"
@@ -39,6 +41,7 @@ class Correction:
     right: str | None = None
     wrong: str | None = None
     pair: tuple[str, str] | None = None  # (wrong, right): a pair the guide lacks, to add
+    steps: tuple[int, ...] = ()  # the worked scenario's steps whose text is stale
 
     @property
     def text(self) -> str:
@@ -70,9 +73,14 @@ def load_errata(path: Path | str, guide: Guide) -> tuple[Correction, ...]:
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IngestError(f"{path.name}: not a guide's errata ({exc})") from None
     titles = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
+    steps = {s.title: {step.number for step in s.steps} for s in guide.scenarios}
     for correction in found:
         if correction.item not in titles:
             raise IngestError(f"{path.name}: no item {correction.item!r} in the guide to correct")
+        if missing := set(correction.steps) - steps.get(correction.item, set()):
+            raise IngestError(
+                f"{path.name}: {correction.item!r} has no step {min(missing)} to correct"
+            )
     return found
 
 
@@ -91,7 +99,17 @@ def _correction(entry: dict) -> Correction:
         right=entry.get("right"),
         wrong=entry.get("wrong"),
         pair=_added_pair(entry.get("pair")),
+        steps=_steps(entry.get("steps", [])),
     )
+
+
+def _steps(entry: object) -> tuple[int, ...]:
+    """A correction's ``steps`` (a list of step numbers) as a tuple."""
+    if not isinstance(entry, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in entry
+    ):
+        raise ValueError("a correction's steps must be a list of step numbers")
+    return tuple(entry)
 
 
 def _added_pair(entry: object) -> tuple[str, str] | None:
@@ -111,7 +129,7 @@ def corrected(
 ) -> Guide:
     """``guide`` as it is true now: each corrected item's pair statements replaced, each added
     pair after the item's own (its services read with ``catalog``), and its correction's words
-    kept on the item (``Item.correction``, ``Scenario.correction``)."""
+    kept on the item (``Item.correction``, ``Scenario.correction``) and on each stale step."""
     if not corrections:
         return guide
     by_item = {correction.item: correction for correction in corrections}
@@ -130,12 +148,20 @@ def corrected(
             for i in guide.items
         ),
         scenarios=tuple(
-            replace(s, correction=by_item[s.title].text) if s.title in by_item else s
+            _corrected_scenario(s, by_item[s.title]) if s.title in by_item else s
             for s in guide.scenarios
         ),
         pairs=tuple(pair(p) for p in guide.pairs) + added,
         services=tuple(dict.fromkeys([*guide.services, *(s for p in added for s in p.services)])),
     )
+
+
+def _corrected_scenario(scenario: Scenario, correction: Correction) -> Scenario:
+    steps = tuple(
+        replace(step, correction=correction.text) if step.number in correction.steps else step
+        for step in scenario.steps
+    )
+    return replace(scenario, correction=correction.text, steps=steps)
 
 
 def _added_pairs(

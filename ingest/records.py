@@ -70,6 +70,7 @@ class Step:
     text: str
     line: int
     services: tuple[str, ...] = ()
+    correction: str = ""  # what has changed since the guide was written (``ingest.errata``)
 
 
 @dataclass(frozen=True)

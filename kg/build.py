@@ -176,6 +176,7 @@ def _add_scenario(graph: nx.DiGraph, scenario: Scenario, guide: str) -> None:
             line=step.line,
             number=step.number,
             guide=guide,
+            **({"correction": step.correction} if step.correction else {}),
         )
         graph.add_edge(step_node, node, relation=STEP_OF)
         _add_mentions(graph, step_node, step.services)

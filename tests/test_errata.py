@@ -71,6 +71,22 @@ def test_quiz_cards_and_anki_notes_of_a_corrected_item_carry_the_correction(tuto
         assert "True now" in note.fields[explanation], note.model.name
 
 
+def test_a_stale_step_is_marked_in_answers_and_the_map_and_drilled_by_no_card(tutor):
+    step = "step:Batch Processing with Fargate#3"
+    assert tutor.graph.nodes[step]["correction"].startswith("True now: S3 event notifications")
+    assert "correction" not in tutor.graph.nodes["step:Batch Processing with Fargate#4"]
+    answer = tutor.ask("design for transcoding a large pile of videos without servers")
+    assert answer.sources[0].title == "Batch Processing with Fargate"
+    stale = [line for line in answer.text.splitlines() if "(Out of date" in line]
+    assert len(stale) == 1 and stale[0].startswith("3. ") and "S3 events" in stale[0]
+    quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
+    prompts = [card.prompt for card in quiz.cards if card.item == "Batch Processing with Fargate"]
+    assert not [p for p in prompts if "triggering ECS tasks via" in p]
+    assert [p for p in prompts if "monitor task execution" in p]  # a sound step keeps its card
+    deck, _ = build_deck(quiz)
+    assert not [n for n in deck.notes if any("{{c1::S3}} events" in f for f in n.fields)]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -91,6 +107,40 @@ def test_quiz_cards_and_anki_notes_of_a_corrected_item_carry_the_correction(tuto
                 }
             ),
             r"no item 'Nope' in the guide to correct",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": "ecs-tutor errata v1",
+                    "corrections": [
+                        {
+                            "item": "Batch Processing with Fargate",
+                            "says": "a",
+                            "now": "b",
+                            "source": {"title": "t", "url": "u"},
+                            "steps": [9],
+                        }
+                    ],
+                }
+            ),
+            r"'Batch Processing with Fargate' has no step 9 to correct",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": "ecs-tutor errata v1",
+                    "corrections": [
+                        {
+                            "item": "Clusters",
+                            "says": "a",
+                            "now": "b",
+                            "source": {"title": "t", "url": "u"},
+                            "steps": "3",
+                        }
+                    ],
+                }
+            ),
+            r"steps must be a list of step numbers",
         ),
     ],
 )

@@ -19,6 +19,8 @@ UNSURE_ANSWER = (
     "*I am not sure the guide answers exactly this: below is its closest item. Check that it "
     "answers your question before you rely on it.*"
 )
+# After a worked scenario's step that the errata say is out of date (the correction follows).
+STALE_STEP = " *(Out of date: see the correction below.)*"
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,10 @@ def _direct(graph: nx.DiGraph, node: str) -> str:
             (graph.nodes[s] for s, _, r in graph.in_edges(node, data="relation") if r == STEP_OF),
             key=lambda d: d["number"],
         )
-        text += "\n\n" + "\n".join(f"{d['number']}. {literal(d['text'])}" for d in steps)
+        text += "\n\n" + "\n".join(
+            f"{d['number']}. {literal(d['text'])}" + (STALE_STEP if d.get("correction") else "")
+            for d in steps
+        )
     return text
 
 

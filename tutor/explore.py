@@ -171,10 +171,10 @@ def relate_nodes(
 
 
 def _correction_of(graph: nx.DiGraph, node: str) -> str:
-    """A node's correction (``ingest.errata``): its own, or for a worked scenario's step, its
-    scenario's (the step's sentence is what the correction is about)."""
+    """A node's correction (``ingest.errata``): its own, or for a worked scenario's step that has
+    none, its scenario's (the errata may not say which step's sentence is stale)."""
     data = graph.nodes[node]
-    if data["type"] == STEP:
+    if data["type"] == STEP and "correction" not in data:
         return next((graph.nodes[s].get("correction", "") for s in graph.successors(node)), "")
     return data.get("correction", "")
 

@@ -284,7 +284,7 @@ def _uncorrected_cards(guide: Guide, catalog: ServiceCatalog) -> Iterator[Card]:
         yield from _drills(guide, scenario.title, scenario.section, node, explanation)
         for step in scenario.steps:
             answer = _answer_service(step.text, catalog)
-            if not answer:
+            if not answer or step.correction:  # a card would drill the stale sentence
                 continue
 
             yield _question(
