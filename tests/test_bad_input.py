@@ -308,7 +308,8 @@ def test_the_app_answers_or_shows_one_escaped_line(client, name, text, end):
     assert shown.tags == ["p"]  # no link, image, heading, list or script: the text as typed
     assert "".join(shown.text).strip() == clean_input(text)
     verdict, _, _, _ = client.predict(text, api_name="/check")
-    for note in filter(None, render.CERTAINTY_NOTES.values()):  # how sure, in the tutor's words
+    notes = [*render.CERTAINTY_NOTES.values(), *render.UNPAIRED_NOTES.values()]
+    for note in filter(None, notes):  # how sure, in the tutor's words
         verdict = verdict.removesuffix(f"\n\n{note}")
     shown = _rendered(verdict)
     assert shown.tags == ["h3", "blockquote", "p"]

@@ -560,7 +560,11 @@ def test_a_tagged_claim_gets_the_verdict_of_its_statement_and_is_shown_as_typed(
         plain.confidence,
     )
     assert tagged.claim == "EFS can be used with Fargate tasks, right?"
-    assert tutor.check("Is ECS serverless?").explanation.startswith("This reads as a question")
+    asked = tutor.check("Is ECS serverless?")
+    assert asked.explanation.startswith("This reads as a question") and asked.question
+    # Nothing was judged, so nothing is claimed about it: not "sure" that the guides are silent.
+    assert (asked.verdict, asked.certainty, asked.confidence) == ("not_covered", "unsure", 0.0)
+    assert not tagged.question
 
 
 def test_a_not_covered_the_tutor_is_unsure_of_shows_the_nearest_pair_and_no_verdict(tutor):

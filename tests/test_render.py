@@ -51,7 +51,22 @@ def test_an_unsure_verdict_is_no_verdict_but_an_unsure_not_covered_stays_one():
     assert render.verdict(_verdict(certainty="unsure")) == f"### {render.CANT_TELL}\n\n> {SHOWN}"
     silent = _verdict(verdict="not_covered", certainty="unsure", title=None)
     assert render.verdict(silent).startswith("### ⚪ Not covered by the guide\n\n> ")
-    assert render.verdict(silent).endswith(render.CERTAINTY_NOTES["unsure"])
+    # No pair is shown below it, so the note does not point at statements.
+    assert render.verdict(silent).endswith(render.UNPAIRED_NOTES["unsure"])
+    assert "statements" not in " ".join(render.UNPAIRED_NOTES.values())
+    likely = render.verdict(_verdict(verdict="not_covered", certainty="likely", title=None))
+    assert likely.endswith(render.UNPAIRED_NOTES["likely"])
+
+
+def test_a_question_is_no_verdict_and_shows_no_confidence_or_pair():
+    asked = _verdict(
+        verdict="not_covered", certainty="unsure", confidence=0.0, title=None, question=True
+    )
+    assert render.verdict(asked) == f"### {render.NOT_A_CLAIM}\n\n> {SHOWN}"
+    assert render.verdict_pair(asked) == ""
+    page = render.verdict_document(asked)
+    assert "Confidence" not in page and render.NO_PAIR not in page
+    assert page.endswith("A &lt; B.")  # the explanation says why
 
 
 def test_a_verdict_without_an_item_says_there_is_nothing_to_compare():

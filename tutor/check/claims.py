@@ -166,7 +166,14 @@ class ClaimChecker:
             # asserts nothing to judge.
             statement = as_statement(claim)
             if statement is None:
-                return Verdict(claim, NOT_COVERED, 1.0, explanation=QUESTION_NOT_CLAIM)
+                return Verdict(
+                    claim,
+                    NOT_COVERED,
+                    0.0,
+                    explanation=QUESTION_NOT_CLAIM,
+                    certainty=UNSURE,
+                    question=True,
+                )
             return replace(self.check(statement, signals), claim=claim)
         stage1 = self._stage1(claim)
         if stage1 is None:

@@ -50,6 +50,9 @@ class Verdict:
     guide: str | None = None
     source: str | None = None
     correction: str | None = None
+    # Nothing was judged: the text is a question, not a claim. Its verdict is not_covered and
+    # unsure, at confidence 0 (it is no reading of the guides), and front ends say why instead.
+    question: bool = False
 
     def match(self) -> dict | None:
         if self.title is None:

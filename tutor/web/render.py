@@ -53,10 +53,18 @@ VERDICT_HEADINGS = {
     NOT_COVERED: "⚪ Not covered by the guide",
 }
 CANT_TELL = "🟡 Can't tell: compare it with the guide yourself"
+NOT_A_CLAIM = "❔ A question, not a claim: nothing to judge"
 CERTAINTY_NOTES = {  # how sure the tutor is, in words, under the heading (none when sure)
     "sure": "",
     "likely": "*Likely, not certain: check the guide's statements below.*",
     "unsure": "*Unsure: read the guide's statements below.*",
+}
+# The same for a "not covered" that names no pair: there are no statements below it to read.
+UNPAIRED_NOTES = {
+    "sure": "",
+    "likely": "*Likely, not certain: an item's text may still say it (the closest topic is "
+    "named below).*",
+    "unsure": "*Unsure: the guides may say it after all; read the closest topic, named below.*",
 }
 GRADE_HEADINGS = {True: "✅ Correct", False: "❌ Not quite", None: "⚪ Not graded"}
 NO_PAIR = "*No misconception in the guide is close enough to compare.*"
@@ -111,15 +119,19 @@ def verdict(found) -> str:
     """The verdict's heading and the claim it judged, quoted, and how sure the tutor is: a
     verdict it is unsure of is no verdict ("can't tell"), and neither is a "not covered" it is
     unsure of when it shows the nearest pair."""
+    if found.question:
+        return f"### {NOT_A_CLAIM}\n\n> {raw(found.claim)}"
     if found.certainty == "unsure" and found.title is not None:
         return f"### {CANT_TELL}\n\n> {raw(found.claim)}"
-    note = CERTAINTY_NOTES[found.certainty]
+    note = (CERTAINTY_NOTES if found.title else UNPAIRED_NOTES)[found.certainty]
     heading = f"### {VERDICT_HEADINGS[found.verdict]}\n\n> {raw(found.claim)}"
     return f"{heading}\n\n{note}" if note else heading
 
 
 def verdict_pair(found) -> str:
     """The item the verdict compared the claim with, and its Wrong/Right statements."""
+    if found.question:
+        return ""
     if found.title is None:
         return NO_PAIR
     return (
@@ -131,6 +143,8 @@ def verdict_pair(found) -> str:
 
 def verdict_document(found) -> str:
     """The whole verdict on one page (the CLI): heading, confidence, pair and explanation."""
+    if found.question:
+        return f"{verdict(found)}\n\n{escape(found.explanation)}"
     confidence = f"*Confidence {found.confidence:.2f} ({found.certainty})*"
     parts = [verdict(found), confidence, verdict_pair(found)]
     return "\n\n".join([*parts, escape(found.explanation)])

@@ -47,7 +47,7 @@ def build(state: AppState) -> None:
                 )
             return {
                 verdict: render.verdict(found),
-                confidence: found.confidence,
+                confidence: None if found.question else found.confidence,
                 pair: render.verdict_pair(found),
                 explanation: render.escape(found.explanation),
                 title: found.title,
