@@ -43,7 +43,7 @@ def test_a_verdict_names_the_page_of_its_pair(depth):
     assert "Source: " in verdict.explanation and DOCS in shown(verdict.explanation)
     match = verdict.to_dict()["match"]
     assert f"({DOCS}" in match["source"] and match["guide"] == "Amazon ECS in Depth"
-    assert match["correction"] is None  # the in-depth guide has no errata
+    assert match["correction"] is None  # the in-depth guide's errata leave this item alone
 
 
 def test_the_map_panel_and_its_json_name_the_page(depth):
@@ -61,3 +61,15 @@ def test_quiz_feedback_and_anki_notes_name_the_page(depth):
         names = [field["name"] for field in note.model.fields]
         named = "Explanation" if "Explanation" in names else "Source"
         assert DOCS in note.fields[names.index(named)], note.model.name
+
+
+def test_the_in_depth_guides_errata_say_app_mesh_support_has_ended(depth):
+    """A date the guide gave as still to come has passed: the correction beside the guide says
+    so wherever the item appears, and the pair, still true, is kept."""
+    answer = depth.ask("Is App Mesh still supported for ECS service meshes?")
+    assert answer.sources[0].title == "App Mesh End of Support"
+    assert "**Correction.** True now (changed 2026-09): That date has passed" in answer.text
+    verdict = depth.check("App Mesh is the mesh AWS recommends for new ECS services")
+    assert verdict.title == "App Mesh End of Support" and verdict.verdict == "misconception"
+    assert verdict.to_dict()["match"]["correction"].startswith("True now (changed 2026-09)")
+
