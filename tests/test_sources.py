@@ -72,4 +72,3 @@ def test_the_in_depth_guides_errata_say_app_mesh_support_has_ended(depth):
     verdict = depth.check("App Mesh is the mesh AWS recommends for new ECS services")
     assert verdict.title == "App Mesh End of Support" and verdict.verdict == "misconception"
     assert verdict.to_dict()["match"]["correction"].startswith("True now (changed 2026-09)")
-
