@@ -170,6 +170,24 @@ def test_a_sentence_is_judged_by_check_against_the_cards_pair(
         assert "“Clusters can only host a single application.”" in grade.feedback
 
 
+@pytest.mark.parametrize("typed", ["no idea", "I don't know", "idk", "?"])
+def test_i_dont_know_is_a_wrong_answer_that_shows_the_answer(quiz, typed):
+    drill = quiz.grade(CLUSTERS_FALSE, typed)
+    assert drill.correct is False and drill.verdict is None  # no check ran
+    assert drill.feedback.startswith("Here is the answer: the statement is false")
+    efs = quiz.card(card_id("example:EFS Integration"))
+    question = quiz.grade(efs.id, typed)
+    assert question.correct is False
+    assert question.feedback.startswith(f"Here is the answer. The answer is **{efs.answer}**")
+
+
+@pytest.mark.parametrize("typed", ["g", "h e", "ok sure"])
+def test_a_drill_answer_of_a_word_or_two_is_asked_again_not_checked(tutor, guide, catalog, typed):
+    quiz = Quiz(guide, catalog, check=tutor.check)
+    with pytest.raises(BadInput, match="say in a sentence what is true"):
+        quiz.grade(CLUSTERS_FALSE, typed)
+
+
 def test_a_service_question_is_not_headed_by_its_item(quiz):
     from tutor.web import render
 
@@ -195,6 +213,17 @@ def test_an_empty_line_asks_before_the_terminal_quiz_stops(tmp_path, monkeypatch
     assert out.count("Stop here? [y/N]") == 2
     assert out.count("How well did you know it?") == 2 and "Rated Easy: due " in out
     assert "2 answered, 2 correct; saved for bo." in out
+
+
+def test_an_answer_typed_at_the_stop_prompt_is_kept(tmp_path, monkeypatch, capsys):
+    # An empty line by mistake, then the answer typed at "Stop here?": it is graded, not lost.
+    (first,) = (card.answer.lower() for card in _first_dealt(tmp_path / "look", 1))
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"\n{first}\n\n\ny\n"))
+    argv = ["quiz", "--no-check", "--learner", "cy", "--data-dir", str(tmp_path), "-n", "2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("Stop here? [y/N]") == 2
+    assert "1 answered, 1 correct; saved for cy." in out
 
 
 def test_the_terminal_quiz_saves_every_answer(tmp_path, monkeypatch, capsys, quiz):

@@ -193,24 +193,24 @@ def _take(questions) -> tuple[list, float]:
 
 def _next_line() -> str | None:
     """The learner's next answer, or None once they confirm that an empty line means stop (or
-    the input ends)."""
+    the input ends). Anything but yes or no typed at the "Stop here?" prompt is the answer."""
     while True:
-        try:
-            typed = input("> ").strip()
-        except EOFError:
-            typed = ""
-        if typed:
+        typed = _read("> ")
+        if typed is None or typed:
             return typed
-        if _stop():
+        confirm = _read("Stop here? [y/N] ")
+        if confirm is None or confirm.casefold() in {"y", "yes"}:
             return None
+        if confirm.casefold() not in {"", "n", "no"}:
+            return confirm
 
 
-def _stop() -> bool:
-    """After an empty line: does the learner want to stop? (The end of input says yes.)"""
+def _read(prompt: str) -> str | None:
+    """A line typed at ``prompt``, stripped; None at the end of input."""
     try:
-        return input("Stop here? [y/N] ").strip().casefold() in {"y", "yes"}
+        return input(prompt).strip()
     except EOFError:
-        return True
+        return None
 
 
 def _quiz(args: argparse.Namespace) -> int:

@@ -21,14 +21,19 @@ def both_sides(card: Card) -> str:
     )
 
 
-def drill_feedback(card: Card, correct: bool) -> str:
+def drill_feedback(card: Card, correct: bool | None) -> str:
+    """The statement's truth and both sides; ``correct`` None for "I don't know"."""
     truth = "true" if card.answer == "True" else "false: it is the misconception"
-    lead = "Correct" if correct else "Not quite"
+    lead = {True: "Correct", False: "Not quite", None: "Here is the answer"}[correct]
     return f"{lead}: the statement is {truth}. {both_sides(card)}"
 
 
-def question_feedback(card: Card, chosen: str) -> str:
-    lead = "Correct" if chosen == card.answer else f"Not quite: not {literal(chosen)}"
+def question_feedback(card: Card, chosen: str | None) -> str:
+    """The answer, and why each other option is not it; ``chosen`` None for "I don't know"."""
+    if chosen is None:
+        lead = "Here is the answer"
+    else:
+        lead = "Correct" if chosen == card.answer else f"Not quite: not {literal(chosen)}"
     lines = [
         f"{lead}. The answer is **{literal(card.answer)}**, as the guide says: "
         f"“{literal(card.right)}”"

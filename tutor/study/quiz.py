@@ -46,6 +46,9 @@ BLANK = "____"
 UMBRELLA = "Amazon ECS"  # the guide's subject: never the answer to "which service?"
 _TRUE = {"true", "t", "yes", "y"}
 _FALSE = {"false", "f", "no", "n"}
+# "I don't know", as learners type it (``_word``'s form): a wrong answer that shows the answer.
+_DONT_KNOW = {"idk", "dunno", "noidea", "dontknow", "idontknow", "notsure", ""}
+_SENTENCE_WORDS = 3  # fewer words are no sentence to check against the statement
 _STOP = {"amazon", "aws", "elastic"}  # words that do not make two services alike
 _MAX_ANSWER = 2000
 
@@ -178,6 +181,10 @@ class Quiz:
             raise BadInput("the answer is empty: pick an option or write a sentence")
         if card.kind == EXAM:
             raise BadInput("a scenario question is answered in a practice exam")
+        if _word(text) in _DONT_KNOW:  # "?" too: nothing but punctuation
+            if card.kind == TRUE_FALSE:
+                return Grade(card.id, text, False, drill_feedback(card, None))
+            return Grade(card.id, text, False, question_feedback(card, None))
         if card.kind == TRUE_FALSE:
             return self._grade_drill(card, text)
         return self._grade_question(card, text)
@@ -193,6 +200,11 @@ class Quiz:
             return Grade(card.id, text, correct, drill_feedback(card, correct))
         if self.check is None:
             raise BadInput("answer True or False")
+        if len(text.split()) < _SENTENCE_WORDS:
+            raise BadInput(
+                "answer True or False (t or f), say in a sentence what is true, "
+                "or type 'no idea' to see the answer"
+            )
         verdict = self.check(text)
         if verdict.title != card.item or verdict.right != card.right:
             where = f"**{literal(verdict.title)}**" if verdict.title else "nothing in the guide"
