@@ -3,6 +3,7 @@
 import pytest
 
 from tutor import MAX_INPUT_CHARS, BadInput
+from tutor.compose import UNSURE_ANSWER
 
 
 @pytest.mark.parametrize(
@@ -82,3 +83,34 @@ def test_control_characters_are_dropped_not_fatal(tutor):
     answer = tutor.ask("what\x00 is\x1b a cluster")
     assert answer.question == "what is a cluster"
     assert answer.sources[0].title == "Clusters"
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("what is fargate", "Fargate"),
+        ("What are IAM roles for tasks?", "IAM Roles for Tasks"),
+        ("whats a capacity provider", "Capacity Providers"),
+        ("Tell me about ENI trunking.", "ENI Trunking"),
+    ],
+)
+def test_a_question_asking_what_an_item_is_is_answered_by_it_without_a_caution(
+    tutor, question, title
+):
+    answer = tutor.ask(question)
+    assert answer.sources[0].title == title
+    assert answer.covered and answer.certainty == "sure"
+    assert answer.confidence >= tutor.answer_model.sure
+    assert not answer.text.startswith(UNSURE_ANSWER)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the Fargate Spot discount?",  # more than a title: the model decides
+        "whats ECS anywhere",  # less than a title
+        "How does Fargate work?",  # no definition question
+    ],
+)
+def test_only_a_whole_title_makes_a_definition_question(tutor, question):
+    assert tutor.retriever.defined(question) is None

@@ -6,6 +6,7 @@ it illustrates or belongs to, the worked scenario of a step, the section of an o
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,6 +35,12 @@ _SUPPORT_BONUS = 0.02  # per extra doc of the same concept among the hits, at mo
 # longer titles named in full are more specific ("Task Definitions" over "Tasks").
 _TITLE_BONUS_PER_WORD, _TITLE_BONUS_MAX = 0.06, 0.15
 _GENERIC_TITLE_WORDS = {"amazon", "aws"}
+# "What is X?", "what are the Xs", "define X", "tell me about X": a question asking what X is.
+_DEFINITION = re.compile(
+    r"^\s*(?:what(?:'s|s|\s+is|\s+are)|define|explain|describe|tell\s+me\s+about)\s+"
+    r"(?:an?\s+|the\s+)?(?P<subject>.+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
 # How much the best lexical (BM25) match adds to a cosine, chosen on the development sets
 # (data/train: ask recall@3 0.93 -> 0.98, pair recall@1 0.95 -> 0.96).
 _LEXICAL_WEIGHT = 0.15
@@ -192,6 +199,17 @@ class Retriever:
     def search(self, query: str, *, k: int = 5) -> list[Hit]:
         """The ``k`` concepts that best answer ``query``."""
         return self.concepts(self.doc_hits(query), k=k, query=query)
+
+    def defined(self, query: str) -> str | None:
+        """The concept a definition question asks about ("what is ENI trunking?"): the one
+        whose title is exactly the question's subject, words for words (none if it is no such
+        question, or its subject is more or less than a title)."""
+        found = _DEFINITION.match(query)
+        if found is None:
+            return None
+        words = frozenset(title_words(found["subject"])) - _GENERIC_TITLE_WORDS
+        named = [node for node, title in self._titles.items() if title and title == words]
+        return named[0] if len(named) == 1 else None
 
     def _named_titles(self, query: str) -> dict[str, float]:
         """Bonus for concepts whose whole title the query names, unless a longer named title
