@@ -260,9 +260,12 @@ SMALL = """\
 """
 
 
-def _small_graph(tmp_path, count: int):
+def _small_graph(tmp_path, count: int, *, lonely: bool = False):
+    """A guide of ``count`` items; ``lonely``: each in a section of its own, so that no item is
+    near another in the graph (an upload's items can be so)."""
+    section = "\n#### Part {n}\n\n1. " if lonely else "{n}. "
     items = "\n".join(
-        f"{n}. **Thing {n}**: What thing {n} does.\n"
+        section.format(n=n) + f"**Thing {n}**: What thing {n} does.\n"
         f"   * **Example Scenario**: A team uses thing {n} for job {n}.\n"
         f"   * **Misconceptions**:\n"
         f"     * **Wrong**: Thing {n} is made of {n * 3} cheese wheels.\n"
@@ -279,6 +282,14 @@ def test_a_small_guide_gets_whole_questions_or_a_clear_no(tmp_path):
         exam_questions(_small_graph(tmp_path, 2), seed=1, count=5)
     assert exam_questions(_small_graph(tmp_path, 2), seed=1) == []
     questions = exam_questions(_small_graph(tmp_path, 4), seed=1, count=10)
+    assert questions and all(len(q.options) == len(q.keys) + 3 for q in questions)
+
+
+def test_items_near_nothing_still_make_an_exam_or_a_clear_no(tmp_path):
+    # Every distractor's nearness is 0 here: it once divided by that, and an upload's exam failed.
+    with pytest.raises(BadInput, match="no scenario questions in this guide"):
+        exam_questions(_small_graph(tmp_path, 3, lonely=True), seed=1, count=5)
+    questions = exam_questions(_small_graph(tmp_path, 5, lonely=True), seed=1, count=10)
     assert questions and all(len(q.options) == len(q.keys) + 3 for q in questions)
 
 

@@ -225,7 +225,7 @@ def _distractors(
     seeds vary the options."""
     words = set(tokens(topic))
     near = _nearest(graph, scene)
-    top = max(near.values(), default=1.0)
+    top = max(near.values(), default=0.0) or 1.0  # a lonely scene's fill-ins all weigh 0
     ranked = []
     for other, weight in near.items():
         pair = rng.choice(_pairs(graph, other))
