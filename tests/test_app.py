@@ -278,6 +278,7 @@ def test_error_messages_name_no_server_folder(message, shown):
 def test_an_answer_is_echoed_without_its_control_characters(client):
     client.predict("learner", api_name="/next_card")
     card_id = client.predict("learner", api_name="/next_card")[0]
-    feedback, *_ = client.predict("learner", card_id, "true\x1b[31m\x07 indeed", api_name="/answer")
+    typed = "true\x1b[31m\x07 indeed it is"  # a sentence: a word or two is asked again
+    feedback, *_ = client.predict("learner", card_id, typed, api_name="/answer")
     assert "\x1b" not in feedback and "\x07" not in feedback
     assert "true [31m  indeed" in feedback.replace("\\[", "[")

@@ -125,7 +125,8 @@ def test_a_learner_downloads_their_anki_deck_with_their_reviews(client, store, t
 
 def test_answer_echo_is_escaped(client, store):
     card = next(c for c in store.quiz.cards if c.kind == "true_false")
-    feedback, *_ = client.predict("eve", card.id, "<b>True</b>", api_name="/answer")
+    typed = "<b>True</b> is my answer"  # a sentence: a word or two is asked again
+    feedback, *_ = client.predict("eve", card.id, typed, api_name="/answer")
     assert "<b>" not in feedback
     assert "&lt;b&gt;True&lt;/b&gt;" in feedback
 

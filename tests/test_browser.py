@@ -106,6 +106,27 @@ def test_chat_answers_with_sources(browser_page):
     save_screenshot(page, "chat")
 
 
+def test_a_refused_question_leaves_the_conversation_and_the_box_usable(browser_page):
+    """Told in a toast: no "Error" badge covers the conversation or the question box (a
+    browser probe found both hidden until the badge was closed)."""
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    box = page.get_by_label("Question", exact=True)
+    box.fill("what is it")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_test_id("toast-text").first).to_contain_text("say what it is about")
+    conversation = page.get_by_label("Conversation")
+    expect(conversation.get_by_text("Sources", exact=True).first).to_be_visible()  # still there
+    assert not conversation.locator(".error").count()
+    box.click()
+    page.keyboard.type(" now")
+    assert box.input_value() == "what is it now"  # kept, and typed into
+    for close in page.locator(".toast-close").all():
+        close.click()
+    box.fill("")
+
+
 def test_check_shows_the_verdict(browser_page):
     from playwright.sync_api import expect
 

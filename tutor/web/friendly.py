@@ -14,11 +14,16 @@ import gradio as gr
 from ingest.errors import EcsTutorError
 from tutor.web.render import escape
 
-__all__ = ["UNEXPECTED", "friendly_errors", "no_paths"]
+__all__ = ["ERRORS_IN_A_TOAST", "UNEXPECTED", "friendly_errors", "no_paths"]
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something went wrong on our side; the details are in the server log."
+# An event's ``show_progress`` where the learner types into what it updates (all quick): no status
+# over its outputs, so an error is told by its toast alone and leaves the answer box, the options
+# and the last answer usable (Gradio's default covers every output with an "Error" badge until
+# it is closed, the question box too).
+ERRORS_IN_A_TOAST = "hidden"
 _PATH = re.compile(r"(?<![\w.])/(?:[^\s/:'\"]+/)+([^\s/:'\"]*)")
 
 

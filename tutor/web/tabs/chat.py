@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from tutor.core import clean_input
 from tutor.web import render
-from tutor.web.friendly import friendly_errors
+from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
 from tutor.web.state import AppState
 
 EXAMPLE_QUESTIONS = [
@@ -46,10 +47,24 @@ def build(state: AppState) -> None:
             kept = list(history or [])[-(MAX_HISTORY - len(turn)) :]
             return {chatbot: [*kept, *turn], question_box: ""}
 
+        @friendly_errors
+        def read(question: str) -> None:
+            """The question read before it is asked: text the tutor refuses (empty, too long,
+            "what is it") stops here, told in a toast, and leaves the conversation in view (an
+            error in ``ask`` itself covers the conversation with an "Error" badge)."""
+            clean_input(question, what="question")
+
         gr.on(
             [send.click, question_box.submit],
+            read,
+            inputs=[question_box],
+            outputs=None,
+            api_name=False,
+            show_progress=ERRORS_IN_A_TOAST,
+        ).success(
             ask,
             inputs=[question_box, chatbot, state.guide_key],
             outputs=[chatbot, question_box],
             api_name="ask",
+            show_progress=ERRORS_IN_A_TOAST,
         )

@@ -7,7 +7,7 @@ import gradio as gr
 
 from tutor.study.classview import side_taken
 from tutor.web import render
-from tutor.web.friendly import friendly_errors
+from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
 from tutor.web.state import AppState
 
 EXAMPLE_CLAIMS = [  # one of each verdict the guide can give
@@ -69,6 +69,7 @@ def build(state: AppState) -> None:
             inputs=[claim_box, state.guide_key],
             outputs=[verdict, confidence, pair, explanation, title],
             api_name="check",
+            show_progress=ERRORS_IN_A_TOAST,
         )
         # No model call: not behind the queue's checks.
         checked.success(

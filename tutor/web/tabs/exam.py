@@ -18,7 +18,7 @@ from tutor.errors import BadInput
 from tutor.study.exam import LETTERS, read_choice
 from tutor.study.progress import Sitting
 from tutor.web import render
-from tutor.web.friendly import friendly_errors
+from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
 from tutor.web.state import AppState, Follower
 
 DEFAULT_COUNT, MAX_COUNT = 10, 40
@@ -124,10 +124,12 @@ def build(state: AppState) -> None:
             inputs=[state.quiz_learner, count, state.guide_key],
             outputs=parts,
             api_name="start_exam",
+            show_progress=ERRORS_IN_A_TOAST,
         )
         answer_button.click(
             answer_exam,
             inputs=[sitting, one, two, state.guide_key],
             outputs=parts,
             api_name="answer_exam",
+            show_progress=ERRORS_IN_A_TOAST,
         )

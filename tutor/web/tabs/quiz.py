@@ -10,7 +10,7 @@ import gradio as gr
 from tutor.errors import BadInput
 from tutor.study.progress import DEFAULT_LEARNER, RATINGS
 from tutor.web import render
-from tutor.web.friendly import friendly_errors
+from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
 from tutor.web.state import AppState, Follower
 
 START = "*Press Next card to start.*"
@@ -117,6 +117,7 @@ def build(state: AppState) -> None:
             inputs=[learner_box, state.guide_key],
             outputs=list(parts),
             api_name="next_card",
+            show_progress=ERRORS_IN_A_TOAST,
         )
         gr.on(
             [answer_button.click, reply.submit],
@@ -124,10 +125,12 @@ def build(state: AppState) -> None:
             inputs=[learner_box, card_box, reply, state.guide_key],
             outputs=[feedback, due, counts, rating],
             api_name="answer",
+            show_progress=ERRORS_IN_A_TOAST,
         )
         rating.input(
             rate,
             inputs=[learner_box, card_box, rating, state.guide_key],
             outputs=[due],
             api_name="rate",
+            show_progress=ERRORS_IN_A_TOAST,
         )
