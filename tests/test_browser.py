@@ -663,6 +663,30 @@ def test_progress_shows_mastery_and_plots(browser_page, served):
             _widen(page)
 
 
+def test_progress_draws_a_learners_plots_after_one_with_no_reviews(browser_page, served):
+    """A plot keeps what it reads from the first data it gets: an empty table for a learner
+    with no reviews once left the next learner's plot with numbers for days and no bars."""
+    from playwright.sync_api import expect
+
+    shared, _ = browser_page
+    url, _ = served
+    context = shared.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()  # its plots not drawn yet
+    try:
+        page.goto(url)
+        _tab(page, "Quiz")
+        page.get_by_label("Learner", exact=True).first.fill("nobody-yet")
+        _tab(page, "Progress")  # its plots' first data: none
+        expect(page.get_by_text("No reviews yet").first).to_be_visible()
+        page.get_by_label("Learner", exact=True).last.fill(app.DEFAULT_LEARNER)
+        page.get_by_role("button", name="Refresh", exact=True).click()
+        reviews = page.locator(".block").filter(has_text="Reviews per day").last
+        expect(reviews.get_by_text("first time").first).to_be_attached()  # legend: bars drawn
+        assert not reviews.get_by_text(re.compile(r"^\d{12,}$")).count()  # no day in ms
+    finally:
+        context.close()
+
+
 def test_progress_exports_the_learners_anki_deck(browser_page, served, tmp_path):
     from playwright.sync_api import expect
 

@@ -17,40 +17,47 @@ from tutor.web.state import AppState
 _MIRROR = "(name) => name"
 
 
-def _reviews(days) -> pd.DataFrame:
+def _frame(rows: list[dict], types: dict[str, str]) -> pd.DataFrame | None:
+    """``rows`` with their columns' types, or no data at all when there are none: a plot keeps
+    what it read from the first frame it got, and an empty frame once turned a learner's later
+    days into numbers, the counts into names, and hid the bars."""
+    return pd.DataFrame(rows, columns=list(types)).astype(types) if rows else None
+
+
+def _reviews(days) -> pd.DataFrame | None:
     """New and repeat reviews per day, for the bar plot."""
-    return pd.DataFrame(
+    return _frame(
         [
             {"day": pd.Timestamp(d.day), "reviews": count, "kind": kind}
             for d in days
             for kind, count in (("first time", d.new), ("repeat", d.reviews - d.new))
         ],
-        columns=["day", "reviews", "kind"],
+        {"day": "datetime64[ns]", "reviews": "int64", "kind": "object"},
     )
 
 
-def _retention(days) -> pd.DataFrame:
+def _retention(days) -> pd.DataFrame | None:
     """Observed and predicted retention of repeat reviews per day (in %), for the line plot."""
-    return pd.DataFrame(
+    return _frame(
         [
             {"day": pd.Timestamp(d.day), "recalled": round(100 * value, 1), "series": series}
             for d in days
             for series, value in (("you", d.retention), ("FSRS predicted", d.predicted))
             if value is not None
         ],
-        columns=["day", "recalled", "series"],
+        {"day": "datetime64[ns]", "recalled": "float64", "series": "object"},
     )
 
 
-def _section_mastery(sections) -> pd.DataFrame:
+def _section_mastery(sections) -> pd.DataFrame | None:
     """Recall in 7 days per section studied (in %), for the bar plot."""
-    return pd.DataFrame(
+    return _frame(
         [
             {"section": m.name.rsplit(" > ", 1)[-1], "recall": round(100 * m.recall, 1)}
             for m in sections
             if m.recall is not None
         ],
-        columns=["section", "recall"],
+        {"section": "object", "recall": "float64"},
     )
 
 
