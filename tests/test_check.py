@@ -91,6 +91,16 @@ def test_explanation_teaches_the_trap_the_cue_the_example_and_where_to_read_more
     )
 
 
+@pytest.mark.parametrize("title", ["Standard <i>Queues</i> & Topics", "Tick `marks`"])
+def test_a_title_a_code_span_would_garble_gets_no_command_hint(title):
+    """In a code span the app's HTML escaping would show "&lt;i&gt;" (a browser probe saw it),
+    and a backtick would end the span: such a title is named in bold only."""
+    from tutor.check.explain import _open_in_explore
+
+    said = _open_in_explore({"owner": title}, "to see how it connects")
+    assert "ecs-tutor explore" not in said and said.startswith("Open **")
+
+
 @pytest.mark.parametrize(
     ("claim", "why"),
     [

@@ -227,3 +227,15 @@ def test_a_broken_dispute_is_one_clear_line(tmp_path, guide, disputed, message):
     )
     with pytest.raises(IngestError, match=message):
         load_disputes(path, guide)
+
+
+def test_a_disputed_pairs_wrong_statement_is_not_drilled(tutor):
+    """A careful reader can argue it either way ("task definitions cannot be updated" holds of a
+    revision), so no drill marks a learner wrong on it; its Right statement is still drilled."""
+    quiz = Quiz(tutor.guide, load_catalog())
+    disputed = [pair for pair in tutor.guide.pairs if pair.disputed]
+    assert len(disputed) == 3
+    prompts = {card.prompt for card in quiz.cards if card.kind == "true_false"}
+    for pair in disputed:
+        assert f"True or false? {pair.wrong}" not in prompts
+        assert f"True or false? {pair.right}" in prompts

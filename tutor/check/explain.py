@@ -107,8 +107,10 @@ def example_of_pair(graph: nx.DiGraph, pair: str) -> str | None:
 
 
 def _open_in_explore(data: dict, why: str) -> str:
-    # A code span shows its text as it is (no link can form in it) unless the text ends it.
-    command = "" if "`" in data["owner"] else f' (or `ecs-tutor explore "{data["owner"]}"`)'
+    # A code span shows its text as it is (no link can form in it) unless the text ends it, and
+    # the app's HTML escaping would show a title's "<" or "&" in it as "&lt;" or "&amp;".
+    literal_title = not any(ch in data["owner"] for ch in "`<>&")
+    command = f' (or `ecs-tutor explore "{data["owner"]}"`)' if literal_title else ""
     return f"Open **{literal(data['owner'])}** in Explore{command} {why}."
 
 

@@ -335,6 +335,8 @@ def legacy_ids(quiz: Quiz) -> dict[str, str]:
 def _drills(guide: Guide, owner: str, section: str, node: str, explanation: str) -> Iterator[Card]:
     for number, pair in enumerate(guide.pairs_of(owner), start=1):
         for side, statement in (("true", pair.right), ("false", pair.wrong)):
+            if side == "false" and pair.disputed:  # its Wrong can be read as true: not drilled
+                continue
             yield Card(
                 id=f"pair:{owner}#{number}:{opaque(statement)}",
                 kind=TRUE_FALSE,
