@@ -240,7 +240,7 @@ def test_the_cli_exports_anki_and_still_the_graph(tmp_path, capsys):
     guide = read_studied_guides(BUILTIN_GUIDES)
     quiz = Quiz(guide, load_catalog())
     notes = (
-        sum(not pair.disputed for pair in guide.pairs)  # a disputed Wrong is not drilled
+        len(guide.pairs)
         + sum(card.kind == SERVICE for card in quiz.cards)
         + len(quiz.exam(seed=EXAM_SEED, count=None))
     )

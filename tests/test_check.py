@@ -597,3 +597,20 @@ def test_a_not_covered_the_tutor_is_unsure_of_shows_the_nearest_pair_and_no_verd
     sure = tutor.check("The Danube flows into the Black Sea.")
     assert (sure.verdict, sure.certainty, sure.match()) == ("not_covered", "sure", None)
     assert render.CANT_TELL not in render.verdict(sure)
+
+
+def test_a_pairs_own_statement_pasted_is_judged_surely_by_its_side(tutor):
+    """Every Wrong statement of the guides is a misconception and every Right one correct, sure,
+    typed as the guide has it (the check tab's example, the Fargate Wrong word for word, was
+    "can't tell"); a disputed pair is read as any claim."""
+    graph = tutor.graph
+    pairs = [d for _, d in graph.nodes(data=True) if d["type"] == "misconception"]
+    for data in pairs:
+        for side, verdict in (("wrong", "misconception"), ("right", "correct")):
+            if data.get("disputed"):
+                continue
+            found = tutor.check(data[side].upper() if side == "wrong" else data[side])
+            assert (found.verdict, found.certainty) == (verdict, "sure"), data[side]
+            assert found.wrong == data["wrong"]
+            assert found.confidence >= tutor.checker.trust.levels["sure"]
+            assert "word for word" in found.explanation

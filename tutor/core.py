@@ -248,7 +248,7 @@ class Tutor:
     def check(self, claim: str) -> Verdict:
         """``misconception``, ``correct`` or ``not_covered``, with the pair and an explanation."""
         typed = clean_input(claim, what="claim")
-        verdict = self.checker.check(*self.read_claim(typed))
+        verdict = self.checker.check(*self.read_claim(typed), typed=typed)
         return verdict if verdict.claim == typed else replace(verdict, claim=typed)
 
     def read_claim(self, typed: str) -> tuple[str, Signals]:

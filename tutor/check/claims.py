@@ -25,6 +25,7 @@ verdict is right, which is the verdict's ``confidence``, and its ``certainty`` i
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -63,7 +64,7 @@ from tutor.check.pairs import (
     tokens,
     top_mean,
 )
-from tutor.check.trust import DEFAULT_LEVELS, UNSURE, Signals, TrustModel, certainty_of
+from tutor.check.trust import DEFAULT_LEVELS, SURE, UNSURE, Signals, TrustModel, certainty_of
 from tutor.check.trust import shipped as shipped_trust
 from tutor.check.verdict import (
     CORRECT,
@@ -98,6 +99,8 @@ __all__ = [
     "Verdict",
     "texts_to_store",
 ]
+
+_WORDS = re.compile(r"[a-z0-9]+")  # a statement's words, for repeating it word for word
 
 
 def texts_to_store(docs: list[Doc], uncovered: tuple[str, ...]) -> list[str]:
@@ -157,9 +160,10 @@ class ClaimChecker:
             raise TutorError("side 'model' needs a fitted check model (run `ecs-tutor dev fit`)")
         return mode
 
-    def check(self, claim: str, signals: Signals | None = None) -> Verdict:
+    def check(self, claim: str, signals: Signals | None = None, *, typed: str = "") -> Verdict:
         """Decide whether ``claim`` is a known misconception, correct, or not covered, and how far
-        to trust that (``trust``); ``signals``: what reading the learner's text showed."""
+        to trust that (``trust``); ``signals``: what reading the learner's text showed, and
+        ``typed`` the text as the learner wrote it (``claim`` is it as read)."""
         signals = signals or Signals()
         if claim.rstrip().endswith("?"):
             # "Fargate is serverless, right?" puts a statement forward; "is Fargate serverless?"
@@ -174,7 +178,7 @@ class ClaimChecker:
                     certainty=UNSURE,
                     question=True,
                 )
-            return replace(self.check(statement, signals), claim=claim)
+            return replace(self.check(statement, signals, typed=typed), claim=claim)
         stage1 = self._stage1(claim)
         if stage1 is None:
             return Verdict(claim, NOT_COVERED, 1.0, explanation=NO_PAIRS)
@@ -193,6 +197,8 @@ class ClaimChecker:
         side, p_side = self._decide_side(reading)
         if self.nli is not None:  # a clear NLI vote overrules
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
+        if verbatim := _verbatim_side(typed or claim, data):  # the guide's statement, pasted
+            side, p_side = verbatim, 1.0
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
         notes = notes_of_pair(graph, reading.pair.node)
         owner = graph.nodes[owner_of(graph, reading.pair.node)]
@@ -212,7 +218,9 @@ class ClaimChecker:
             explanation=explain_verdict(
                 verdict,
                 data,
-                self._why_for(reading, side),
+                f"Why: it is {STATEMENT[side]}, word for word."
+                if verbatim
+                else self._why_for(reading, side),
                 example_of_pair(graph, reading.pair.node),
                 notes,
             ),
@@ -225,6 +233,9 @@ class ClaimChecker:
         )
         features = self._judged_features(reading, p_cover, side, p_side, signals)
         trusted = self._trusted(found, features)
+        if verbatim:  # which statement it is, is known: no reading to distrust
+            sure = (self.trust.levels if self.trust is not None else DEFAULT_LEVELS)[SURE]
+            return replace(trusted, certainty=SURE, confidence=max(trusted.confidence, sure))
         if trusted.certainty != UNSURE:
             return trusted
         return replace(
@@ -535,6 +546,17 @@ class ClaimChecker:
         if decided is None:  # ``clauses`` gives at least the whole claim
             raise ValueError("a claim without a clause has no side")
         return decided
+
+
+def _verbatim_side(claim: str, data: dict) -> str | None:
+    """The side of the pair whose Wrong or Right statement the claim repeats word for word (case,
+    spaces and punctuation aside), unless the errata dispute the pair. The check tab's own
+    example, the seed's Fargate Wrong word for word, was "can't tell" (its comparative made the
+    trust model wary), and learners paste the guide's statements to check them."""
+    if data.get("disputed"):
+        return None
+    said = _WORDS.findall(claim.casefold())
+    return next((side for side in OTHER if _WORDS.findall(data[side].casefold()) == said), None)
 
 
 def _with_pair(found: Verdict, data: dict, node: str, graph) -> Verdict:

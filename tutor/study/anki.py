@@ -151,10 +151,13 @@ def build_deck(quiz: Quiz) -> tuple[genanki.Deck, dict[str, str]]:
         return guid
 
     drills = [card for card in quiz.cards if card.kind == TRUE_FALSE]
-    for card in drills:
-        if card.answer == "False":  # a pair has a True and a False drill; one note for both
-            guid = add(_MISCONCEPTION, _misconception_fields(card), card, card.pair_id)
-            stands_for |= {c.id: guid for c in drills if c.pair_id == card.pair_id}
+    noted: set[str] = set()
+    for card in drills:  # one note per pair, for its True and its False drill (a disputed
+        if card.pair_id in noted:  # pair has only the True one: Anki's learner grades
+            continue  # themself, so its note shows both sides, as the others do)
+        noted.add(card.pair_id)
+        guid = add(_MISCONCEPTION, _misconception_fields(card), card, card.pair_id)
+        stands_for |= {c.id: guid for c in drills if c.pair_id == card.pair_id}
     for card in quiz.cards:
         if card.kind == SERVICE:
             stands_for[card.id] = add(_CLOZE, _cloze_fields(card), card, card.id)
