@@ -150,14 +150,15 @@ def build_deck(quiz: Quiz) -> tuple[genanki.Deck, dict[str, str]]:
         )
         return guid
 
-    drills = [card for card in quiz.cards if card.kind == TRUE_FALSE]
-    noted: set[str] = set()
-    for card in drills:  # one note per pair, for its True and its False drill (a disputed
-        if card.pair_id in noted:  # pair has only the True one: Anki's learner grades
-            continue  # themself, so its note shows both sides, as the others do)
-        noted.add(card.pair_id)
-        guid = add(_MISCONCEPTION, _misconception_fields(card), card, card.pair_id)
-        stands_for |= {c.id: guid for c in drills if c.pair_id == card.pair_id}
+    # One note per pair, for its True and its False drill (a disputed pair has only the True
+    # one: Anki's learner grades themself, so its note shows both sides, as the others do).
+    pairs: dict[str, list[Card]] = {}
+    for card in quiz.cards:
+        if card.kind == TRUE_FALSE:
+            pairs.setdefault(card.pair_id, []).append(card)
+    for pair_id, drills in pairs.items():
+        guid = add(_MISCONCEPTION, _misconception_fields(drills[0]), drills[0], pair_id)
+        stands_for |= dict.fromkeys((c.id for c in drills), guid)
     for card in quiz.cards:
         if card.kind == SERVICE:
             stands_for[card.id] = add(_CLOZE, _cloze_fields(card), card, card.id)
