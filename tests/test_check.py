@@ -156,6 +156,25 @@ def test_a_never_against_an_implicit_negation_is_still_read(tutor):
 
 
 @pytest.mark.parametrize(
+    "claim",
+    ["A Fargate task can have at most 4 vCPU", "Fargate maxes out at 4 vCPU per task"],
+)
+def test_a_limit_the_wrong_statement_states_is_not_judged_correct(tutor, claim):
+    """The Fargate Task Sizes pair: Wrong "tops out at 4 vCPU", Right "up to 16 vCPU". The
+    embedding hardly tells 4 from 16, and the claim shares "Fargate tasks can" with the Right: it
+    was judged correct (likely, 0.83). Its bound is the Wrong's; where the reading says otherwise,
+    the checker leans to the Wrong and does not state it."""
+    result = tutor.check(claim)
+    assert (result.verdict, result.title) == ("misconception", "Fargate Task Sizes")
+    assert result.certainty != "sure"
+
+
+def test_a_limit_the_right_statement_states_is_not_judged_a_misconception(tutor):
+    result = tutor.check("Linux tasks on Fargate can go past 4 vCPU and 30 GB of memory")
+    assert (result.verdict, result.title) == ("correct", "Fargate Task Sizes")
+
+
+@pytest.mark.parametrize(
     ("claim", "verdict"),
     [
         # The pair ties "always" to Wrong: its contrary "sometimes" speaks for Right.

@@ -21,6 +21,7 @@ import ingest.parser
 import kg.build
 import tutor.check.claims
 import tutor.check.cues
+import tutor.check.quantities
 import tutor.core
 import tutor.markdown
 import tutor.search.lexical
@@ -33,7 +34,8 @@ from tutor.core import MAX_INPUT_CHARS
 pytestmark = pytest.mark.slow  # fuzzes every pattern
 
 # Modules whose patterns read typed text (questions, claims, answers, names) or guide text.
-TYPED = (app, tutor.check.claims, tutor.check.cues, tutor.core, tutor.markdown)
+TYPED = (app, tutor.check.claims, tutor.check.cues, tutor.check.quantities, tutor.core)
+TYPED += (tutor.markdown,)
 TYPED += (tutor.search.lexical, tutor.study.library, tutor.study.progress, tutor.web.friendly)
 GUIDE = (ingest.parser, kg.build)
 GUIDE_LINE_CHARS = 50_000  # a guide's line can be as long as the upload limit; 50k shows the trend

@@ -16,7 +16,9 @@ negations then turn the content side once per negation. The same reading gives t
 (``SIDE_FEATURES``) that the fitted side model weighs (``side="model"``), with one the rules do
 not use: where the content falls on the pair's own Wrong-versus-Right direction, a ridge
 regression over its phrasings' contents. The model file says which of the two decides. An
-optional NLI cross-encoder (``nli``) overrules both when it is clear.
+optional NLI cross-encoder (``nli``) overrules both when it is clear. Last of all, the claim's
+bounds ("at most 4 vCPU") are held against the pair's own (``quantities``): where they side with
+one statement and the reading with the other, the verdict takes the numbers' side, unsure.
 
 Last, the trust model (``trust``, ``data/models/trust.json``) gives the probability that the
 verdict is right, which is the verdict's ``confidence``, and its ``certainty`` in words; below the
@@ -64,7 +66,16 @@ from tutor.check.pairs import (
     tokens,
     top_mean,
 )
-from tutor.check.trust import DEFAULT_LEVELS, SURE, UNSURE, Signals, TrustModel, certainty_of
+from tutor.check.quantities import bound_side, stated_bounds
+from tutor.check.trust import (
+    DEFAULT_LEVELS,
+    LIKELY,
+    SURE,
+    UNSURE,
+    Signals,
+    TrustModel,
+    certainty_of,
+)
 from tutor.check.trust import shipped as shipped_trust
 from tutor.check.verdict import (
     CORRECT,
@@ -197,8 +208,12 @@ class ClaimChecker:
         side, p_side = self._decide_side(reading)
         if self.nli is not None:  # a clear NLI vote overrules
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
+        numbered = bound_side(stated_bounds(claim), {s: stated_bounds(data[s]) for s in OTHER})
+        overruled = numbered not in (None, side)
+        if numbered is not None and overruled:  # "at most 4 vCPU" is the Wrong's "tops out at
+            side, p_side = numbered, 0.5  # 4 vCPU", whatever it shares with the Right's words
         if verbatim := _verbatim_side(typed or claim, data):  # the guide's statement, pasted
-            side, p_side = verbatim, 1.0
+            side, p_side, overruled = verbatim, 1.0, False
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
         notes = notes_of_pair(graph, reading.pair.node)
         owner = graph.nodes[owner_of(graph, reading.pair.node)]
@@ -236,6 +251,13 @@ class ClaimChecker:
         if verbatim:  # which statement it is, is known: no reading to distrust
             sure = (self.trust.levels if self.trust is not None else DEFAULT_LEVELS)[SURE]
             return replace(trusted, certainty=SURE, confidence=max(trusted.confidence, sure))
+        if overruled:  # the numbers speak against the reading: lean, do not state
+            likely = (self.trust.levels if self.trust is not None else DEFAULT_LEVELS)[LIKELY]
+            trusted = replace(
+                trusted,
+                certainty=UNSURE,
+                confidence=min(trusted.confidence, round(likely, 3) - 0.001),
+            )
         if trusted.certainty != UNSURE:
             return trusted
         return replace(

@@ -1,0 +1,88 @@
+"""Reading the quantities and bounds a claim states, and which statement its bounds side with."""
+
+import pytest
+
+from tutor.check.quantities import (
+    ABOVE,
+    LEAST,
+    MOST,
+    Bound,
+    Quantity,
+    bound_side,
+    quantities,
+    stated_bounds,
+)
+
+# A pair in the in-depth guide's style, written here so that the test does not move with the guide.
+WRONG = "Fargate tops out at 4 vCPU and 30 GB of memory, so big jobs have to move to EC2."
+RIGHT = "Linux Fargate tasks can use up to 16 vCPU and 120 GB of memory."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4 vCPU and 30 GB", [Quantity(4, "vcpu"), Quantity(30, "gb")]),
+        ("30gb or 512 MiB", [Quantity(30, "gb"), Quantity(0.5, "gb")]),
+        ("a two-minute warning", [Quantity(120, "second")]),
+        ("at most 5,000 services", [Quantity(5000, "service")]),
+        ("platform version 1.4.0", [Quantity(0, "version", "1.4.0")]),
+        ("1, 2 or 4 vCPU", [Quantity(1), Quantity(2), Quantity(4, "vcpu")]),
+        ("50% healthy", [Quantity(50, "percent")]),
+        # Not numbers: digits inside a name, a number word inside a longer word, "one".
+        ("S3 and EC2 with thousands of tasks, no one else", []),
+    ],
+)
+def test_quantities_are_read_with_their_units(text, expected):
+    assert list(quantities(text)) == expected
+
+
+def test_a_unit_written_another_way_is_the_same_quantity():
+    assert Quantity(120, "second").matches(quantities("2 minutes")[0])
+    assert quantities("20 GiB")[0].matches(quantities("20 GB")[0])
+    assert not quantities("4 GB")[0].matches(quantities("4 vCPU")[0])
+    assert Quantity(4).matches(Quantity(4, "vcpu"))  # a bare number fits any unit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fargate tops out at 4 vCPU and 30 GB", [(MOST, 4, "vcpu"), (MOST, 30, "gb")]),
+        ("tasks can use more than 4 vCPU", [(ABOVE, 4, "vcpu")]),
+        ("No Fargate task can ever go past 4 vCPU", [(MOST, 4, "vcpu")]),
+        ("Fargate is not limited to 4 vCPU", [(ABOVE, 4, "vcpu")]),
+        ("A task can't use more than 30 GB", [(MOST, 30, "gb")]),
+        ("between the 20 GiB default and the 200 GiB maximum", [(MOST, 200, "gb")]),
+        ("tasks get at least 20 GiB", [(LEAST, 20, "gb")]),
+        ("It is not true that Fargate tops out at 4 vCPU", [(ABOVE, 4, "vcpu")]),
+        ("the desired count of 2 rounds up to 2 tasks", []),  # "rounds up to" is no bound
+        ("tasks run 16 vCPU", []),  # a size, not a bound
+    ],
+)
+def test_bounds_are_read_with_the_clause_negations(text, expected):
+    assert [(b.kind, b.quantity.value, b.quantity.unit) for b in stated_bounds(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "side"),
+    [
+        ("A Fargate task can have at most 4 vCPU", "wrong"),
+        ("No Fargate task can go past 30 GB of memory", "wrong"),
+        ("Fargate tasks can use more than 4 vCPU", "right"),
+        ("A Linux Fargate task can have as much as 120 GB of memory", "right"),
+        ("Fargate is not capped at 4 vCPU", "right"),
+        # Neither statement states this bound, or it fits both: no side.
+        ("A Fargate task can have at most 8 vCPU", None),
+        ("Fargate tasks can use more than 2 vCPU", None),
+        ("A Fargate task needs at least 1 vCPU", None),
+        ("Fargate tasks run on ARM64", None),
+    ],
+)
+def test_a_claims_bounds_side_with_the_statement_that_states_them(claim, side):
+    statements = {"wrong": stated_bounds(WRONG), "right": stated_bounds(RIGHT)}
+    assert bound_side(stated_bounds(claim), statements) == side
+
+
+def test_bounds_that_point_both_ways_decide_nothing():
+    statements = {"wrong": stated_bounds(WRONG), "right": stated_bounds(RIGHT)}
+    both = (Bound(MOST, Quantity(4, "vcpu")), Bound(MOST, Quantity(120, "gb")))
+    assert bound_side(both, statements) is None
