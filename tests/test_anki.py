@@ -272,6 +272,23 @@ def test_the_cli_exports_a_learners_deck_with_their_reviews(tmp_path, capsys):
     assert _collection(deck, tmp_path).execute("SELECT COUNT(*) FROM revlog").fetchone() == (2,)
 
 
+def test_the_cli_refuses_a_learner_it_has_no_progress_for(tmp_path, capsys):
+    """A misspelt name would export a deck with none of the reviews the learner expects."""
+    data = tmp_path / "data"
+    quiz = Quiz(read_studied_guides(BUILTIN_GUIDES), load_catalog())
+    store = ProgressStore(progress_url(data), quiz=quiz)
+    try:
+        store.review("cy", quiz.cards[0].id, fsrs.Rating.Good, NOW)
+    finally:
+        store.close()
+    deck = tmp_path / "deck.apkg"
+    argv = ["export", "--format", "anki", "--out", str(deck), "--learner", "ci"]
+    assert main([*argv, "--data-dir", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "--learner ci: no progress under that name; learners here: cy" in err
+    assert not deck.exists()
+
+
 def test_anki_itself_imports_the_deck_with_the_learners_schedule(quiz, store, tmp_path):
     """The deck read by Anki's own library (the ``anki`` package, a test dependency): every note,
     every review, the reviewed card due when FSRS said, and a cloze that hides its answer."""

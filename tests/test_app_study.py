@@ -202,8 +202,11 @@ def test_an_exam_needs_a_start_and_a_sensible_count(client):
         client.predict("0" * 32, None, [], api_name="/answer_exam")
     with pytest.raises(AppError, match="less than minimum value 1"):  # Gradio's own check
         client.predict("gus", 0, api_name="/start_exam")
-    with pytest.raises(AppError, match="choose from 1 to 40 questions"):
-        client.predict("gus", None, api_name="/start_exam")
+    with pytest.raises(AppError, match="greater than maximum value 40"):
+        client.predict("gus", 41, api_name="/start_exam")
+    for wanted in (None, 2.5):
+        with pytest.raises(AppError, match="choose a whole number of questions, from 1 to 40"):
+            client.predict("gus", wanted, api_name="/start_exam")
     sitting, shown, *_ = client.predict("gus", 1, api_name="/start_exam")
     with pytest.raises(AppError, match="choose an answer first"):
         client.predict(sitting, None, [], api_name="/answer_exam")

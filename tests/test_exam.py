@@ -178,6 +178,7 @@ def test_the_terminal_exam_explains_each_answer_scores_it_and_saves_it(
     for question in questions:
         assert all(o["why"] in out for o in question["options"])
     assert re.search(r"Score: 2 of 3 in 0 min \d+ s\.", out)
+    assert f"To go over: 2 ({', '.join(keyed[1])})." in out  # the missed one, with its keys
     sections = {}
     for number, question in enumerate(questions):
         right, total = sections.get(question["section"], (0, 0))
@@ -201,6 +202,17 @@ def test_an_empty_line_and_yes_stop_the_exam_with_what_was_answered(capsys, monk
     assert main(["exam", "--count", "2", "--seed", "5", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Stopped" in out and "Score: 1 of 1" in out
+
+
+def test_asking_for_more_questions_than_the_guides_make_says_so(capsys, monkeypatch, tmp_path):
+    assert main(["exam", "--json", "--count", "1000", "--seed", "5"]) == 0
+    captured = capsys.readouterr()
+    made = len(captured.out.splitlines())
+    assert 100 < made < 1000
+    assert f"the studied guides make {made} questions, no more" in captured.err
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # the end of input: stop at once
+    assert main(["exam", "--count", "1000", "--seed", "5", "--data-dir", str(tmp_path)]) == 0
+    assert f"the studied guides make {made} questions, no more" in capsys.readouterr().out
 
 
 def test_an_exam_shows_a_scenario_once_while_it_has_others(both):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -122,6 +123,10 @@ def _export_anki(quiz, out: Path, args: argparse.Namespace, chosen) -> int:
         return 0
     store = ProgressStore(store_url(chosen), quiz=quiz)
     try:
+        if args.learner not in (known := store.learners()):
+            # A misspelt name would give a deck with none of the reviews the learner expects.
+            others = f"; learners here: {', '.join(known)}" if known else "; nobody has any yet"
+            raise TutorError(f"--learner {args.learner}: no progress under that name{others}")
         history = store.review_log(args.learner)
         export = write_apkg(quiz, out, history=history, scheduler=store.scheduler)
     finally:
@@ -143,13 +148,18 @@ def _exam(args: argparse.Namespace) -> int:
     quiz = Quiz(read_studied_guides(chosen.guides, catalog=catalog), catalog)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     if args.json:
-        for question in quiz.exam(seed=seed, count=args.count):
+        questions = quiz.exam(seed=seed, count=args.count)
+        for question in questions:
             print(json.dumps(question.to_dict(), ensure_ascii=False))
+        if len(questions) < args.count:
+            print(_fewer(len(questions), args.count), file=sys.stderr)
         return 0
     store = ProgressStore(store_url(chosen), quiz=quiz)
     try:
         questions = store.exam(args.learner, seed=seed, count=args.count)
         print(f"{len(questions)} questions (seed {seed}) for {args.learner}.")
+        if len(questions) < args.count:
+            print(_fewer(len(questions), args.count))
         answers, seconds = _take(questions)
         result = store.record_exam(args.learner, answers, seconds=seconds)
     finally:
@@ -158,9 +168,26 @@ def _exam(args: argparse.Namespace) -> int:
     print(f"\nScore: {result.right} of {result.total} in {minutes} min {seconds} s.")
     for section, (right, total) in result.sections.items():
         print(f"  {section}: {right} of {total}")
+    if missed := _missed(answers):
+        print(f"To go over: {missed}.")
     if answers:
         print(f"Saved for {args.learner}.")
     return 0
+
+
+def _missed(answers) -> str:
+    """The questions answered wrongly, by number, each with its right letters: "2 (c), 5 (a, d)"."""
+    from tutor.study.exam import LETTERS
+
+    return ", ".join(
+        f"{number} ({', '.join(LETTERS[key] for key in question.keys)})"
+        for number, (question, chosen) in enumerate(answers, start=1)
+        if not question.is_right(chosen)
+    )
+
+
+def _fewer(made: int, asked: int) -> str:
+    return f"(You asked for {asked}: the studied guides make {made} questions, no more.)"
 
 
 def _take(questions) -> tuple[list, float]:

@@ -35,7 +35,7 @@ def build(state: AppState) -> None:
                 value=DEFAULT_COUNT,
                 minimum=1,
                 maximum=MAX_COUNT,
-                precision=0,
+                precision=None,  # 2.5 is refused (start_exam), not rounded out of sight
                 scale=1,
             )
             start_button = gr.Button("Start exam", variant="primary", scale=1)
@@ -71,8 +71,8 @@ def build(state: AppState) -> None:
         ) -> dict:
             """A new exam of ``wanted`` questions for the learner: the first question."""
             learner = state.learner(learner, request)
-            if wanted is None or not 1 <= wanted <= MAX_COUNT:
-                raise BadInput(f"choose from 1 to {MAX_COUNT} questions")
+            if wanted is None or not 1 <= wanted <= MAX_COUNT or wanted != int(wanted):
+                raise BadInput(f"choose a whole number of questions, from 1 to {MAX_COUNT}")
             seed = random.SystemRandom().randrange(10**9)
             store = state.progress_store(key, request)
             questions = store.exam(learner, seed=seed, count=int(wanted))
