@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--examples",
         metavar="FILE|none",
-        help="labelled claims to learn from (default: data/train/claims.jsonl for the ECS guide)",
+        help="labelled claims to learn from (default: each built-in guide's own, with "
+        "data/swap-train when both are studied and data/near-train when only built-in ones are; "
+        "none for another guide)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in (answers, study, serve, users, dev):
