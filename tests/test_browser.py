@@ -132,9 +132,13 @@ def test_check_shows_the_verdict(browser_page):
 
     page, _ = browser_page
     _tab(page, "Check")
+    confidence = page.get_by_label("Confidence", exact=True)
+    expect(confidence).to_have_count(0)  # no box reading "0" before anything is checked
     page.get_by_label("Claim", exact=True).fill("Only EC2 instances can have IAM roles.")
     page.get_by_role("button", name="Check", exact=True).click()
     expect(page.get_by_text("🔴 Misconception")).to_be_visible()
+    expect(confidence).to_be_visible()
+    assert 0.5 < float(confidence.input_value()) <= 1
     expect(page.get_by_text("ECS tasks can be assigned IAM roles").first).to_be_visible()
     save_screenshot(page, "check")
 

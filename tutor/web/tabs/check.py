@@ -25,7 +25,8 @@ def build(state: AppState) -> None:
         check_button = gr.Button("Check", variant="primary")
         gr.Examples(EXAMPLE_CLAIMS, inputs=[claim_box])
         verdict = gr.Markdown()
-        confidence = gr.Number(label="Confidence", precision=2, interactive=False)
+        # Shown with a verdict only: an empty box before any check read as "0".
+        confidence = gr.Number(label="Confidence", precision=2, interactive=False, visible=False)
         pair = gr.Markdown()
         explanation = gr.Markdown()
         title = state.checked_title = gr.State(None)  # not part of the API's answer
@@ -53,14 +54,19 @@ def build(state: AppState) -> None:
                 title: found.title,
             }
 
-        def show_opener(item: str | None) -> dict:
+        def show_opener(item: str | None, value: float | None) -> dict:
             """The "Open in Explore" button, shown only when the verdict has an item (the item is
-            kept on the server, so this cannot run in the browser)."""
-            return {opener: gr.Button(visible=item is not None)}
+            kept on the server, so this cannot run in the browser), and the confidence box when
+            there is a confidence (a question typed here has none)."""
+            return {
+                opener: gr.Button(visible=item is not None),
+                confidence: gr.Number(visible=value is not None),
+            }
 
         def clear() -> dict:
             """A claim that could not be checked leaves no verdict on screen and no item to open."""
-            cleared = {verdict: "", confidence: None, pair: "", explanation: "", title: None}
+            cleared = {verdict: "", pair: "", explanation: "", title: None}
+            cleared[confidence] = gr.Number(None, visible=False)  # hidden, as before a check
             return {**cleared, opener: gr.Button(visible=False)}
 
         checked = gr.on(
@@ -74,8 +80,8 @@ def build(state: AppState) -> None:
         # No model call: not behind the queue's checks.
         checked.success(
             show_opener,
-            inputs=[title],
-            outputs=[opener],
+            inputs=[title, confidence],
+            outputs=[opener, confidence],
             api_visibility="private",
             queue=False,
             show_progress="hidden",
