@@ -66,8 +66,8 @@ def build(state: AppState) -> None:
         def clear() -> dict:
             """A claim that could not be checked leaves no verdict on screen and no item to open."""
             cleared = {verdict: "", pair: "", explanation: "", title: None}
-            cleared[confidence] = gr.Number(None, visible=False)  # hidden, as before a check
-            return {**cleared, opener: gr.Button(visible=False)}
+            hidden = {confidence: gr.Number(None, visible=False), opener: gr.Button(visible=False)}
+            return {**cleared, **hidden}  # as before any check
 
         checked = gr.on(
             [check_button.click, claim_box.submit],
