@@ -150,6 +150,21 @@ def test_a_free_choice_any_is_not_read_as_the_rights_every(tutor):
     assert (result.verdict, result.title) == ("misconception", "Fargate awsvpc Networking")
 
 
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("Tasks in subnets without a NAT gateway also need an S3 gateway endpoint", "correct"),
+        ("Tasks in subnets with no NAT need only the two ECR interface endpoints", "misconception"),
+    ],
+)
+def test_without_a_nat_gateway_says_where_the_tasks_are_and_denies_nothing(tutor, claim, verdict):
+    """A learner's "without a NAT gateway" claim was judged a misconception (likely, 0.91): the
+    "without" was read as a negation and turned the claim around."""
+    assert polarity(claim)[0] == 0
+    result = tutor.check(claim)
+    assert (result.verdict, result.title) == (verdict, "ECR Access Without NAT")
+
+
 def test_a_never_against_an_implicit_negation_is_still_read(tutor):
     result = tutor.check("Spot capacity is never fit for anything in production")
     assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")

@@ -15,6 +15,12 @@ _APOSTROPHE = str.maketrans({"\u2019": "'", "\u2018": "'"})
 # Phrases that contain a negation word but do not negate: removed before anything is counted.
 _IDIOMS = [
     (re.compile(r"\bno matter\b", re.I), "whatever"),
+    # "subnets without a NAT gateway", "with no NAT": where the tasks are, not a denial (the
+    # in-depth guide's items on private subnets are named so)
+    (
+        re.compile(r"\b(?:without|with no|no)\s+(?:a\s+|any\s+)?NAT(?:\s+gateways?)?\b", re.I),
+        "NAT-less",
+    ),
     (re.compile(r"\b(?:no|not|never)(\s+\w+)?\s+more than\b", re.I), r"\1 at most"),
     (re.compile(r"\b(\w+)n't(\s+\w+)?\s+more than\b", re.I), r"\1\2 at most"),
     (re.compile(r"\bnothing but\b", re.I), "only"),
