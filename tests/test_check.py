@@ -184,6 +184,19 @@ def test_a_limit_the_wrong_statement_states_is_not_judged_correct(tutor, claim):
     assert result.certainty != "sure"
 
 
+def test_a_limit_no_item_gives_is_no_verdict_on_the_nearest_pair(tutor):
+    """A learner's "at most 5000 services" was judged against the Clusters pair (misconception,
+    likely), for its "at most" against the pair's "only"; the guides give no such limit."""
+    result = tutor.check("An ECS cluster can hold at most 5000 services")
+    assert (result.verdict, result.certainty) == ("not_covered", "unsure")
+    assert "it gives a limit (5000 services) that the guide's nearest item never" in " ".join(
+        result.explanation.split()
+    )
+    assert result.wrong and result.right  # the nearest pair, to compare
+    # A limit the item gives is judged as before.
+    assert tutor.check("Linux Fargate tasks can use up to 16 vCPU").verdict == "correct"
+
+
 def test_a_limit_the_right_statement_states_is_not_judged_a_misconception(tutor):
     result = tutor.check("Linux tasks on Fargate can go past 4 vCPU and 30 GB of memory")
     assert (result.verdict, result.title) == ("correct", "Fargate Task Sizes")

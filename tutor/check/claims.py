@@ -66,7 +66,7 @@ from tutor.check.pairs import (
     tokens,
     top_mean,
 )
-from tutor.check.quantities import bound_side, stated_bounds
+from tutor.check.quantities import Quantity, bound_side, quantities, stated_bounds
 from tutor.check.trust import (
     DEFAULT_LEVELS,
     LIKELY,
@@ -148,6 +148,7 @@ class ClaimChecker:
         self._guide_services = set(guide_services)
         self._pairs: dict[str, Pair] = {}
         self._uncovered: np.ndarray | None = None  # embedded when first needed
+        self._stated: dict[str, tuple[Quantity, ...]] = {}  # an item's quantities, once read
         if side is not None and side not in SIDE_MODES:
             raise TutorError(f"side: expected one of {', '.join(SIDE_MODES)}, got {side!r}")
         # The shipped model is loaded at the first check, not here: `read` (all that fitting
@@ -196,13 +197,19 @@ class ClaimChecker:
         reading, *embedded = stage1
         covered, p_cover = self._coverage(reading)
         graph = self.retriever.graph
-        if not covered:
+        # "A cluster holds at most 5000 services": a limit the nearest item never gives is no
+        # verdict on that item's pair, whatever words the two share.
+        beyond = self._unstated_bound(claim, reading.pair.node) if covered else None
+        if not covered or beyond:
             found = not_covered(claim, graph, reading, p_cover)
             found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
+            if beyond:  # the coverage model thought it covered: a coin toss, no more
+                found = replace(found, certainty=UNSURE, confidence=0.5)
             if found.certainty != UNSURE or reading.foreign:
                 return found
             # Not sure the guides are silent on it: the nearest pair, for the learner to compare.
-            return _with_pair(found, graph.nodes[reading.pair.node], reading.pair.node, graph)
+            data = graph.nodes[reading.pair.node]
+            return _with_pair(found, data, reading.pair.node, graph, figure=beyond)
         reading = self._stage2(reading, *embedded)
         data = graph.nodes[reading.pair.node]
         side, p_side = self._decide_side(reading)
@@ -249,20 +256,43 @@ class ClaimChecker:
         features = self._judged_features(reading, p_cover, side, p_side, signals)
         trusted = self._trusted(found, features)
         if verbatim:  # which statement it is, is known: no reading to distrust
-            sure = (self.trust.levels if self.trust is not None else DEFAULT_LEVELS)[SURE]
+            sure = self._levels()[SURE]
             return replace(trusted, certainty=SURE, confidence=max(trusted.confidence, sure))
         if overruled:  # the numbers speak against the reading: lean, do not state
-            likely = (self.trust.levels if self.trust is not None else DEFAULT_LEVELS)[LIKELY]
-            trusted = replace(
-                trusted,
-                certainty=UNSURE,
-                confidence=min(trusted.confidence, round(likely, 3) - 0.001),
-            )
+            below = round(self._levels()[LIKELY], 3) - 0.001
+            trusted = replace(trusted, certainty=UNSURE, confidence=min(trusted.confidence, below))
         if trusted.certainty != UNSURE:
             return trusted
         return replace(
             trusted,
             explanation=explain_unsure(data, side, notes),
+        )
+
+    def _levels(self) -> dict[str, float]:
+        return self.trust.levels if self.trust is not None else DEFAULT_LEVELS
+
+    def _unstated_bound(self, claim: str, pair: str) -> str | None:
+        """A limit the claim states ("at most 5000 services") that the item owning ``pair``
+        never gives, as the claim writes it; None if there is none."""
+        owner = owner_of(self.retriever.graph, pair)
+        if owner not in self._stated:
+            graph = self.retriever.graph
+            data = graph.nodes[owner]
+            texts = [data["text"], example_of_pair(graph, pair) or "", data.get("correction", "")]
+            texts += [
+                graph.nodes[near]["text"]
+                for near in (*graph.successors(owner), *graph.predecessors(owner))
+                if graph.nodes[near]["type"] in ("misconception", "step")
+            ]
+            self._stated[owner] = tuple(q for text in texts for q in quantities(text))
+        stated = self._stated[owner]
+        return next(
+            (
+                bound.quantity.text
+                for bound in stated_bounds(claim)
+                if not any(bound.quantity.matches(q) for q in stated)
+            ),
+            None,
         )
 
     def _trusted(self, found: Verdict, features: np.ndarray) -> Verdict:
@@ -581,9 +611,10 @@ def _verbatim_side(claim: str, data: dict) -> str | None:
     return next((side for side in OTHER if _WORDS.findall(data[side].casefold()) == said), None)
 
 
-def _with_pair(found: Verdict, data: dict, node: str, graph) -> Verdict:
+def _with_pair(found: Verdict, data: dict, node: str, graph, figure: str | None = None) -> Verdict:
     """An unsure ``not_covered`` verdict that shows the nearest pair instead of saying flatly
-    that the guides are silent."""
+    that the guides are silent (``figure``: the limit the claim gives that the pair's item
+    does not)."""
     return replace(
         found,
         title=data["owner"],
@@ -591,5 +622,5 @@ def _with_pair(found: Verdict, data: dict, node: str, graph) -> Verdict:
         wrong=data["wrong"],
         right=data["right"],
         node=node,
-        explanation=explain_unsure_cover(data, notes_of_pair(graph, node)),
+        explanation=explain_unsure_cover(data, notes_of_pair(graph, node), figure=figure),
     )

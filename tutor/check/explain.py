@@ -131,14 +131,19 @@ def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str
     return "\n\n".join(lines)
 
 
-def explain_unsure_cover(data: dict, notes: tuple[str, ...] = ()) -> str:
+def explain_unsure_cover(data: dict, notes: tuple[str, ...] = (), figure: str | None = None) -> str:
     """No verdict, for a claim the checker leans to call not covered but cannot be sure of: the
-    nearest pair, for the learner to compare."""
+    nearest pair, for the learner to compare (``figure``: a limit the claim gives that the
+    pair's item never states, which is why)."""
     owner = literal(data["owner"])
+    why = (
+        f"it gives a limit ({literal(figure)}) that the guide's nearest item never states"
+        if figure
+        else "it reads as going beyond the guide, but claims read like this are often misjudged"
+    )
     lines = [
-        f"I can't tell whether the guide covers this: it reads as going beyond the guide, but "
-        f"claims read like this are often misjudged. The nearest the guide comes is the pair from "
-        f"**{owner}** ({literal(data['section'])}); compare it yourself:",
+        f"I can't tell whether the guide covers this: {why}. The nearest the guide comes is the "
+        f"pair from **{owner}** ({literal(data['section'])}); compare it yourself:",
         f"Right: “{literal(data['right'])}”",
         f"Wrong (the misconception): “{literal(data['wrong'])}”",
         *(literal(note) for note in notes),

@@ -14,7 +14,7 @@ has no unit and matches any quantity of the same value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tutor.check.cues import clauses, normalise, polarity
 
@@ -102,6 +102,7 @@ class Quantity:
     value: float
     unit: str | None = None
     version: str | None = None
+    text: str = field(default="", compare=False)  # as written: "5,000 services"
 
     def matches(self, other: Quantity) -> bool:
         """The same value, and the same unit unless one of them has none."""
@@ -116,17 +117,18 @@ def quantities(text: str) -> tuple[Quantity, ...]:
     found = []
     for match in _QUANTITY.finditer(text):
         raw, unit_word = match["value"].lower(), (match["unit"] or "").lower()
+        written = match.group(0)
         if raw.count(".") > 1:
-            found.append(Quantity(0.0, "version", raw))
+            found.append(Quantity(0.0, "version", raw, match["value"]))
             continue
         value = float(_WORD_VALUES.get(raw) or raw.replace(",", ""))
         if unit_word in _UNITS:
             unit, factor = _UNITS[unit_word]
-            found.append(Quantity(value * factor, unit))
+            found.append(Quantity(value * factor, unit, text=written))
         elif unit_word and unit_word not in _NOT_UNITS:
-            found.append(Quantity(value, unit_word.removesuffix("s")))
+            found.append(Quantity(value, unit_word.removesuffix("s"), text=written))
         else:
-            found.append(Quantity(value))
+            found.append(Quantity(value, text=match["value"]))
     return tuple(found)
 
 
