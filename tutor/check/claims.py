@@ -66,7 +66,7 @@ from tutor.check.pairs import (
     tokens,
     top_mean,
 )
-from tutor.check.quantities import Quantity, bound_side, quantities, stated_bounds
+from tutor.check.quantities import Bound, Quantity, bound_side, quantities, stated_bounds
 from tutor.check.trust import (
     DEFAULT_LEVELS,
     LIKELY,
@@ -199,7 +199,8 @@ class ClaimChecker:
         graph = self.retriever.graph
         # "A cluster holds at most 5000 services": a limit the nearest item never gives is no
         # verdict on that item's pair, whatever words the two share.
-        beyond = self._unstated_bound(claim, reading.pair.node) if covered else None
+        claimed = stated_bounds(claim)
+        beyond = self._unstated_bound(claimed, reading.pair.node) if covered and claimed else None
         if not covered or beyond:
             found = not_covered(claim, graph, reading, p_cover)
             found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
@@ -215,7 +216,7 @@ class ClaimChecker:
         side, p_side = self._decide_side(reading)
         if self.nli is not None:  # a clear NLI vote overrules
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
-        numbered = bound_side(stated_bounds(claim), {s: stated_bounds(data[s]) for s in OTHER})
+        numbered = bound_side(claimed, self._pair(reading.pair.node).bounds) if claimed else None
         overruled = numbered not in (None, side)
         if numbered is not None and overruled:  # "at most 4 vCPU" is the Wrong's "tops out at
             side, p_side = numbered, 0.5  # 4 vCPU", whatever it shares with the Right's words
@@ -271,9 +272,9 @@ class ClaimChecker:
     def _levels(self) -> dict[str, float]:
         return self.trust.levels if self.trust is not None else DEFAULT_LEVELS
 
-    def _unstated_bound(self, claim: str, pair: str) -> str | None:
-        """A limit the claim states ("at most 5000 services") that the item owning ``pair``
-        never gives, as the claim writes it; None if there is none."""
+    def _unstated_bound(self, claimed: tuple[Bound, ...], pair: str) -> str | None:
+        """A limit the claim states (``claimed``: "at most 5000 services") that the item owning
+        ``pair`` never gives, as the claim writes it; None if there is none."""
         owner = owner_of(self.retriever.graph, pair)
         if owner not in self._stated:
             graph = self.retriever.graph
@@ -289,7 +290,7 @@ class ClaimChecker:
         return next(
             (
                 bound.quantity.text
-                for bound in stated_bounds(claim)
+                for bound in claimed
                 if not any(bound.quantity.matches(q) for q in stated)
             ),
             None,
@@ -536,6 +537,7 @@ class ClaimChecker:
                 *direction(vectors[:n], content_sides),
                 words=frozenset(stem for _, text in phrasings for stem in stems(text)),
                 token_sets=tuple((side, tokens(text)) for side, text in phrasings),
+                bounds={side: stated_bounds(data[side]) for side in OTHER},
             )
         return self._pairs[node]
 

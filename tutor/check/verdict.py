@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tutor.check.quantities import Bound
 from tutor.search.retrieve import PairHit
 
 MISCONCEPTION, CORRECT, NOT_COVERED = "misconception", "correct", "not_covered"
@@ -111,6 +112,7 @@ class Pair:
     offset: float
     words: frozenset[str] = frozenset()  # the stems of its phrasings' content words
     token_sets: tuple[tuple[str, frozenset[str]], ...] = ()  # each phrasing's side and ``tokens``
+    bounds: dict[str, tuple[Bound, ...]] = field(default_factory=dict)  # side -> bounds
 
 
 @dataclass(frozen=True)
