@@ -186,6 +186,17 @@ def test_terminal_output_is_rendered_markdown_not_raw(run, args, shown):
     assert all(line == line.rstrip() for line in lines)  # no padding to a pipe
 
 
+def test_output_to_a_pipe_keeps_a_sources_url_whole(run, tutor):
+    """Rich wrapped at 80 columns and cut a source's URL in two; a pipe gets a paragraph to a
+    line, for whatever reads it to wrap."""
+    claim = "Fargate tasks can use up to 16 vCPU"
+    source = tutor.check(claim).source
+    url = re.search(r"https://\S+?(?=\)|$)", source).group(0)
+    done = run("check", claim)
+    assert done.returncode == 0, done.stderr
+    assert any(url in line for line in done.stdout.splitlines())
+
+
 def test_help_says_what_the_tool_does_in_whole_sentences(run):
     done = run("--help")
     assert done.returncode == 0

@@ -46,9 +46,13 @@ def print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=1))
 
 
+_UNWRAPPED = 100_000  # a width no paragraph reaches: to a pipe, rich wraps nothing
+
+
 def print_markdown(text: str) -> None:
     """Markdown the way a terminal shows it: bold, headings and lists styled, not ``**``. To a
-    pipe or a file it is plain text, without the spaces rich pads lines with."""
+    pipe or a file it is plain text, a paragraph to a line, without the spaces rich pads lines
+    with: whatever reads it wraps it, and a source's URL is never cut in two."""
     from rich.console import Console
     from rich.markdown import Markdown
 
@@ -56,6 +60,7 @@ def print_markdown(text: str) -> None:
     if console.is_terminal:
         console.print(Markdown(text))
         return
+    console = Console(highlight=False, width=_UNWRAPPED)
     with console.capture() as captured:
         console.print(Markdown(text))
     print("\n".join(line.rstrip() for line in captured.get().splitlines()))
