@@ -24,7 +24,9 @@ RIGHT = "Linux Fargate tasks can use up to 16 vCPU and 120 GB of memory."
         ("4 vCPU and 30 GB", [Quantity(4, "vcpu"), Quantity(30, "gb")]),
         ("30gb or 512 MiB", [Quantity(30, "gb"), Quantity(0.5, "gb")]),
         ("a two-minute warning", [Quantity(120, "second")]),
-        ("at most 5,000 services", [Quantity(5000, "service")]),
+        ("at most 5,000 services", [Quantity(5000)]),  # a count: the word may be "old"
+        ("ten thousand tasks or twenty-five", [Quantity(10_000), Quantity(25)]),
+        ("400 ms", [Quantity(0.4, "second")]),
         ("platform version 1.4.0", [Quantity(0, "version", "1.4.0")]),
         ("1, 2 or 4 vCPU", [Quantity(1), Quantity(2), Quantity(4, "vcpu")]),
         ("50% healthy", [Quantity(50, "percent")]),
@@ -56,6 +58,12 @@ def test_a_unit_written_another_way_is_the_same_quantity():
         ("It is not true that Fargate tops out at 4 vCPU", [(ABOVE, 4, "vcpu")]),
         ("the desired count of 2 rounds up to 2 tasks", []),  # "rounds up to" is no bound
         ("tasks run 16 vCPU", []),  # a size, not a bound
+        ("A Fargate task gets 4 vCPU at most", [(MOST, 4, "vcpu")]),
+        ("Fargate supports 4 vCPU or less per task", [(MOST, 4, "vcpu")]),
+        ("Fargate tops out at 4 vCPU, that is a myth", [(ABOVE, 4, "vcpu")]),
+        # A negation that does not reach the bound: past a break, or too far back.
+        ("Fargate never needs EC2 and maxes out at 4 vCPU", [(MOST, 4, "vcpu")]),
+        ("Fargate tasks that don't run on EC2 instances top out at 4 vCPU", [(MOST, 4, "vcpu")]),
     ],
 )
 def test_bounds_are_read_with_the_clause_negations(text, expected):
@@ -70,8 +78,8 @@ def test_bounds_are_read_with_the_clause_negations(text, expected):
         ("Fargate tasks can use more than 4 vCPU", "right"),
         ("A Linux Fargate task can have as much as 120 GB of memory", "right"),
         ("Fargate is not capped at 4 vCPU", "right"),
-        # Neither statement states this bound, or it fits both: no side.
-        ("A Fargate task can have at most 8 vCPU", None),
+        ("A Fargate task can have at most 8 vCPU", "wrong"),  # the Right says 16
+        # A bound that fits both statements, or neither states: no side.
         ("Fargate tasks can use more than 2 vCPU", None),
         ("A Fargate task needs at least 1 vCPU", None),
         ("Fargate tasks run on ARM64", None),

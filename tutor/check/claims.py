@@ -112,6 +112,9 @@ __all__ = [
 ]
 
 _WORDS = re.compile(r"[a-z0-9]+")  # a statement's words, for repeating it word for word
+# A bare number below this in a bound ("at most 2 tasks", "at most 1 old task") is a count that
+# items give in words as often as not; a size with a unit, or a bigger number, is a stated limit.
+_A_LIMIT = 10
 
 
 def texts_to_store(docs: list[Doc], uncovered: tuple[str, ...]) -> list[str]:
@@ -291,7 +294,8 @@ class ClaimChecker:
             (
                 bound.quantity.text
                 for bound in claimed
-                if not any(bound.quantity.matches(q) for q in stated)
+                if (bound.quantity.unit or bound.quantity.value >= _A_LIMIT)
+                and not any(bound.quantity.matches(q) for q in stated)
             ),
             None,
         )
@@ -613,7 +617,9 @@ def _verbatim_side(claim: str, data: dict) -> str | None:
     return next((side for side in OTHER if _WORDS.findall(data[side].casefold()) == said), None)
 
 
-def _with_pair(found: Verdict, data: dict, node: str, graph, figure: str | None = None) -> Verdict:
+def _with_pair(
+    found: Verdict, data: dict, node: str, graph, *, figure: str | None = None
+) -> Verdict:
     """An unsure ``not_covered`` verdict that shows the nearest pair instead of saying flatly
     that the guides are silent (``figure``: the limit the claim gives that the pair's item
     does not)."""

@@ -16,9 +16,9 @@ _APOSTROPHE = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _IDIOMS = [
     (re.compile(r"\bno matter\b", re.I), "whatever"),
     # "subnets without a NAT gateway", "with no NAT": where the tasks are, not a denial (the
-    # in-depth guide's items on private subnets are named so)
+    # in-depth guide's items on private subnets are named so); "need no NAT gateway" denies
     (
-        re.compile(r"\b(?:without|with no|no)\s+(?:a\s+|any\s+)?NAT(?:\s+gateways?)?\b", re.I),
+        re.compile(r"\b(?:without|with no)\s+(?:a\s+|any\s+)?NAT(?:\s+gateways?)?\b", re.I),
         "NAT-less",
     ),
     (re.compile(r"\b(?:no|not|never)(\s+\w+)?\s+more than\b", re.I), r"\1 at most"),
@@ -201,7 +201,7 @@ _FRAME_REST = re.compile(
 )
 # A conjunction left at the end once a closing judgement is taken out ("X, and [she's wrong]").
 _DANGLING = re.compile(r"(?<![\s,;])[\s,;]*\b(?:and|but)(?:\s+(?:i|we)\s+think)?[\s,;]*$", re.I)
-_NOT_TRUE = re.compile(r"\b(?:not|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
+NOT_TRUE = re.compile(r"\b(?:not|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
 _CLAUSE_BREAK = re.compile(
     r"(?:(?<!\s)\s+)?[,;:]\s*|(?<!\s)\s+(?:but|while|whereas|although|though)\s+"
     # "and" before a second verb phrase ("belong to EC2 alone and have nothing to do with tasks"),
@@ -254,7 +254,7 @@ FAMILIES = {
     ),
     "inclusive": re.compile(
         r"\b(?:both|multiple|several|many|also|as well|too(?!\s+\w+\s+(?:to|for)\b)|various|either"
-        r"|more than one|alike|just like|just as)\b",
+        r"|more than one|alike|just like|just as|lots of|a lot of|plenty of|numerous)\b",
         re.I,
     ),
     "universal": re.compile(
@@ -313,7 +313,7 @@ def clauses(claim: str) -> list[str]:
     """The claim's clauses, each judged with its own negations ("scaling only adds tasks, never
     removes them"); the whole claim when a frame negates it all or it does not split."""
     text = normalise(claim)
-    if FALSITY_FRAME.search(text) or _NOT_TRUE.search(text):
+    if FALSITY_FRAME.search(text) or NOT_TRUE.search(text):
         return [claim]
     claim = _FRAME_REST.sub("", claim)  # "As far as I know, ..." is no clause of its own
     pieces = _CLAUSE_BREAK.split(claim)

@@ -131,7 +131,9 @@ def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str
     return "\n\n".join(lines)
 
 
-def explain_unsure_cover(data: dict, notes: tuple[str, ...] = (), figure: str | None = None) -> str:
+def explain_unsure_cover(
+    data: dict, notes: tuple[str, ...] = (), *, figure: str | None = None
+) -> str:
     """No verdict, for a claim the checker leans to call not covered but cannot be sure of: the
     nearest pair, for the learner to compare (``figure``: a limit the claim gives that the
     pair's item never states, which is why)."""

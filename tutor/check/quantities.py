@@ -5,10 +5,10 @@ The embedding hardly tells 4 from 16: "a Fargate task can have at most 4 vCPU" s
 guide's Right statement ("up to 16 vCPU") as to its Wrong one ("tops out at 4 vCPU"). A number is
 the one part of a claim that can be compared exactly, so the checker reads them itself.
 
-A quantity is a value with its unit, the unit being what follows the number: a known unit is
-brought to one scale (minutes to seconds, MiB to GB; "GiB" and "GB" are read alike, as learners
-write them), any other word is kept as it is ("5000 services"). A number with no word after it
-has no unit and matches any quantity of the same value.
+A quantity is a value with its unit, when the word after the number is a known unit, brought to
+one scale (minutes to seconds, MiB to GB; "GiB" and "GB" are read alike, as learners write them).
+Any other number has no unit ("5000 services", "1 old task": the word after a number is as often
+an adjective as what is counted) and matches any quantity of the same value.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tutor.check.cues import clauses, normalise, polarity
+from tutor.check.cues import FALSITY_FRAME, NOT_TRUE, clauses, normalise, polarity
 
 # Number words a learner writes instead of digits; "one" is left out, being also a pronoun ("no
 # one", "the one that fails").
@@ -42,6 +42,9 @@ _WORD_VALUES = {
     "hundred": 100,
     "thousand": 1000,
 }
+_DIGIT_WORDS = {"one": 1, **{w: v for w, v in _WORD_VALUES.items() if v < 10}}
+_TENS = {w: v for w, v in _WORD_VALUES.items() if v in (20, 30, 40, 50, 60, 90)}
+_MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 # unit word -> (unit, factor to the unit's scale)
 _UNITS = {
@@ -61,6 +64,7 @@ _UNITS = {
     "megabytes": ("gb", 1 / 1024),
     "tb": ("gb", 1024.0),
     "tib": ("gb", 1024.0),
+    "ms": ("second", 0.001),
     "s": ("second", 1.0),
     "sec": ("second", 1.0),
     "secs": ("second", 1.0),
@@ -82,15 +86,17 @@ _UNITS = {
 }
 
 _WORD = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
-# A version ("1.4.0") is one token; a number may be written with thousands separators ("5,000").
+_TEN = "|".join(_TENS)
+_DIGIT = "|".join(_DIGIT_WORDS)
+_MULTIPLIER = "|".join(_MULTIPLIERS)
+# A version ("1.4.0") is one token; a number may be written with thousands separators ("5,000"),
+# as a compound ("twenty-five") or with a multiplier ("ten thousand").
 _QUANTITY = re.compile(
-    rf"(?<![\w.])(?P<value>\d+(?:\.\d+)+|\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{_WORD})\b)"
+    rf"(?<![\w.])(?P<value>\d+(?:\.\d+)+|\d{{1,3}}(?:,\d{{3}})+|\d+"
+    rf"|(?:{_TEN})[\s-](?:{_DIGIT})\b|(?:{_WORD})\b)"
+    rf"(?:[\s-]+(?P<times>{_MULTIPLIER})\b)?"
     r"(?:[\s-]*(?P<unit>%|per cent\b|[a-z]+\b))?",
     re.IGNORECASE,
-)
-# Words after a number that are no unit: "2 of them", "4 or 16", "16 to 120".
-_NOT_UNITS = frozenset(
-    "a an and are as at by for from in is it of on or than the to up vs was were with".split()
 )
 
 
@@ -104,12 +110,18 @@ class Quantity:
     version: str | None = None
     text: str = field(default="", compare=False)  # as written: "5,000 services"
 
+    def comparable(self, other: Quantity) -> bool:
+        """Neither is a version, and both have the same unit or one has none."""
+        if self.version or other.version:
+            return False
+        return self.unit is None or other.unit is None or self.unit == other.unit
+
     def matches(self, other: Quantity) -> bool:
-        """The same value, and the same unit unless one of them has none."""
+        """The same version, or the same value in comparable units."""
         if self.version or other.version:
             return self.version == other.version
-        units = self.unit is None or other.unit is None or self.unit == other.unit
-        return units and abs(self.value - other.value) <= 1e-9 * max(1.0, abs(self.value))
+        close = abs(self.value - other.value) <= 1e-9 * max(1.0, abs(self.value))
+        return self.comparable(other) and close
 
 
 def quantities(text: str) -> tuple[Quantity, ...]:
@@ -117,24 +129,25 @@ def quantities(text: str) -> tuple[Quantity, ...]:
     found = []
     for match in _QUANTITY.finditer(text):
         raw, unit_word = match["value"].lower(), (match["unit"] or "").lower()
-        written = match.group(0)
         if raw.count(".") > 1:
             found.append(Quantity(0.0, "version", raw, match["value"]))
             continue
-        value = float(_WORD_VALUES.get(raw) or raw.replace(",", ""))
+        value = _value(raw) * _MULTIPLIERS.get((match["times"] or "").lower(), 1)
+        written = match.group(0)  # with the word after it, unit or not: "5000 services"
         if unit_word in _UNITS:
             unit, factor = _UNITS[unit_word]
             found.append(Quantity(value * factor, unit, text=written))
-        elif unit_word and unit_word not in _NOT_UNITS:
-            found.append(Quantity(value, unit_word.removesuffix("s"), text=written))
         else:
-            found.append(Quantity(value, text=match["value"]))
+            found.append(Quantity(value, text=written))
     return tuple(found)
 
 
-def unstated(claim: tuple[Quantity, ...], stated: tuple[Quantity, ...]) -> tuple[Quantity, ...]:
-    """The claim's quantities that none of ``stated`` matches."""
-    return tuple(q for q in claim if not any(q.matches(s) for s in stated))
+def _value(raw: str) -> float:
+    """ "5,000" -> 5000, "twenty-five" -> 25, "two" -> 2."""
+    words = re.split(r"[\s-]+", raw)
+    if len(words) == 2:  # a compound of tens and a digit
+        return float(_TENS[words[0]] + _DIGIT_WORDS[words[1]])
+    return float(_WORD_VALUES.get(raw) or raw.replace(",", ""))
 
 
 # What a bound says of a quantity: "at most 4 vCPU" (the most is 4), "more than 4 vCPU" (the most
@@ -156,33 +169,32 @@ _BOUND_WORDS = {
     ),
     LEAST: re.compile(r"\b(?:at least|a minimum of|minimum(?: of| is)?)\s*$", re.I),
 }
-# "the 200 GiB maximum", "20 GiB minimum": the bound word after the quantity
+# The bound words after the quantity: "the 200 GiB maximum", "4 vCPU at most", "2 or more"
 _BOUND_AFTER = {
-    MOST: re.compile(r"^\s*(?:maximum|max|limit|cap|ceiling)\b", re.I),
-    LEAST: re.compile(r"^\s*(?:minimum|min)\b", re.I),
+    MOST: re.compile(r"^\s*(?:maximum|max|limit|cap|ceiling|at most|or (?:less|fewer))\b", re.I),
+    LEAST: re.compile(r"^\s*(?:minimum|at least|or more)\b", re.I),
 }
 _JOINED = re.compile(r"^\s*(?:,|and|with|/|or)\s*(?:and\s+)?$", re.I)  # "4 vCPU and 30 GB"
+# Where a negation stops reaching a bound after it: "Fargate never needs EC2 and maxes out at
+# 4 vCPU" bounds nothing negated.
+_REACH_ENDS = re.compile(r"[,;:]|\b(?:and|but|while|whereas|because|so|which|who)\b", re.I)
+_REACH_WORDS = 4  # "can't ever be given more than": the negation's verb group
+_NEGATED_SUBJECT = re.compile(r"^\s*(?:no|none of the|not a single|not one)\b", re.I)
 
 
 @dataclass(frozen=True)
 class Bound:
-    kind: str  # MOST, ABOVE or LEAST
+    """What a text asserts of a quantity: its most (``MOST``), that its most is above it
+    (``ABOVE``), or its least (``LEAST``)."""
+
+    kind: str
     quantity: Quantity
 
     def agrees(self, other: Bound) -> bool | None:
         """Whether this bound, claimed, holds where ``other`` is stated; None when the two
         cannot be compared (other units, or bounds of kinds that do not meet)."""
         mine, theirs = self.quantity, other.quantity
-        if (
-            mine.version
-            or theirs.version
-            or mine.unit != theirs.unit
-            and None
-            not in (
-                mine.unit,
-                theirs.unit,
-            )
-        ):
+        if not mine.comparable(theirs):
             return None
         kinds = (self.kind, other.kind)
         if kinds in ((MOST, MOST), (LEAST, LEAST)):
@@ -194,52 +206,67 @@ class Bound:
         return None
 
 
-def bounds(text: str, negated: bool = False) -> tuple[Bound, ...]:
-    """The bounds ``text`` states; ``negated``: the text is said to be false, which turns "at
-    most" into "more than" and back (a negated "at least" says nothing usable)."""
+def stated_bounds(text: str) -> tuple[Bound, ...]:
+    """The bounds a claim or statement asserts, clause by clause, each turned by the negations
+    that reach it: a falsity frame over the clause ("it's not true that Fargate tops out at
+    4 vCPU"), a negated subject ("no task can go past 4 vCPU") or a negation in the few words
+    before the bound ("can't be given more than"). "At most" turns into "more than" and back; a
+    negated "at least" says nothing usable."""
     found: list[Bound] = []
-    last_end, last_kind = None, None
-    for match in _QUANTITY.finditer(text):
-        before = text[max(0, match.start() - 24) : match.start()]  # the longest bound words
-        after = text[match.end() : match.end() + 12]
-        kind = next((k for k, pattern in _BOUND_WORDS.items() if pattern.search(before)), None)
-        kind = kind or next(
-            (k for k, pattern in _BOUND_AFTER.items() if pattern.match(after)), None
-        )
-        if kind is None and last_kind and _JOINED.match(text[last_end : match.start()]):
-            kind = last_kind  # "tops out at 4 vCPU and 30 GB": 30 GB is bounded too
-        last_end, last_kind = match.end(), kind
-        if kind is None:
-            continue
-        if negated:
-            if kind not in _FLIPPED:
+    for part in clauses(text):
+        part = normalise(part)
+        last_end, last_kind = None, None
+        for match in _QUANTITY.finditer(part):
+            before = part[max(0, match.start() - 24) : match.start()]  # the longest bound words
+            kind = next((k for k, p in _BOUND_WORDS.items() if p.search(before)), None)
+            after = part[match.end() : match.end() + 12]
+            kind = kind or next((k for k, p in _BOUND_AFTER.items() if p.match(after)), None)
+            if kind is None and last_kind and _JOINED.match(part[last_end : match.start()]):
+                kind = last_kind  # "tops out at 4 vCPU and 30 GB": 30 GB is bounded too
+            last_end, last_kind = match.end(), kind
+            if kind is None:
                 continue
-            kind = _FLIPPED[kind]
-        found.extend(Bound(kind, q) for q in quantities(match.group(0))[:1])
+            if _negations(part, match.start()) % 2:
+                if kind not in _FLIPPED:
+                    continue
+                kind = _FLIPPED[kind]
+            found.extend(Bound(kind, q) for q in quantities(match.group(0))[:1])
     return tuple(found)
 
 
+def _negations(clause: str, start: int) -> int:
+    """The negations that reach a bound whose number starts at ``start``: a falsity frame
+    anywhere in the clause, a negated subject, and the negations in the few words before the
+    bound, back to the nearest clause-like break ("Fargate tasks that don't run on EC2 top out at
+    4 vCPU": the "don't" is too far back; "never needs EC2 and maxes out at": past a break)."""
+    frames = [*FALSITY_FRAME.finditer(clause), *NOT_TRUE.finditer(clause)]
+    head = clause[:start]
+    cut = max(
+        (m.end() for m in (*_REACH_ENDS.finditer(head), *frames) if m.end() <= start), default=0
+    )
+    words = head[cut:].split()
+    subject = bool(_NEGATED_SUBJECT.match(head[cut:])) and len(words) > _REACH_WORDS + 2
+    return int(bool(frames)) + subject + polarity(" ".join(words[-_REACH_WORDS - 2 :]))[0]
+
+
 def bound_side(claim: tuple[Bound, ...], statements: dict[str, tuple[Bound, ...]]) -> str | None:
-    """The one statement (of ``statements``, side -> its bounds) that the claim's bounds agree
-    with while they contradict the other; None unless that is clear."""
+    """Which statement (``statements``: side -> its bounds) the claim's bounds speak for: Right
+    when they hold where it states a bound and do not all hold where the Wrong one does; Wrong
+    when they fail where the Right states one ("at most 8 vCPU" against "up to 16"), or hold
+    only where the Wrong does. None when that is not clear, or the bounds disagree."""
     sides = set()
     for bound in claim:
-        held = {}
-        for side, stated in statements.items():
-            said = [bound.agrees(other) for other in stated]
-            said = [s for s in said if s is not None]
-            held[side] = any(said) if said else None
-        agreeing = [side for side, ok in held.items() if ok]
-        if len(agreeing) == 1 and all(ok is False for side, ok in held.items() if ok is not True):
-            sides.add(agreeing[0])
+        held = {side: _holds(bound, stated) for side, stated in statements.items()}
+        right, wrong = held.get("right"), held.get("wrong")
+        if right is True and wrong is not True:
+            sides.add("right")
+        elif right is False or (wrong is True and right is None):
+            sides.add("wrong")
     return sides.pop() if len(sides) == 1 else None
 
 
-def stated_bounds(text: str) -> tuple[Bound, ...]:
-    """The bounds a claim or statement asserts, clause by clause, each clause's negations
-    applied ("no task can go past 4 vCPU" asserts at most 4 vCPU)."""
-    return tuple(
-        bound
-        for part in clauses(text)
-        for bound in bounds(normalise(part), negated=polarity(part)[0] % 2 == 1)
-    )
+def _holds(bound: Bound, stated: tuple[Bound, ...]) -> bool | None:
+    """Whether ``bound`` holds against the bounds a statement states: True if it agrees with
+    one, False if it can be compared with some and agrees with none, None if with none."""
+    said = [s for s in (bound.agrees(other) for other in stated) if s is not None]
+    return any(said) if said else None
