@@ -165,6 +165,14 @@ def test_without_a_nat_gateway_says_where_the_tasks_are_and_denies_nothing(tutor
     assert (result.verdict, result.title) == (verdict, "ECR Access Without NAT")
 
 
+def test_lots_of_is_inclusive_like_many(tutor):
+    """A learner probe: "a single cluster can run lots of different apps" was a misconception
+    (likely, 0.86) for its "single", since "lots of" was no quantifier; "many" was."""
+    assert "inclusive" in families("a single cluster can run lots of apps")
+    result = tutor.check("a single cluster can run lots of different apps and services")
+    assert (result.verdict, result.title) == ("correct", "Clusters")
+
+
 def test_a_never_against_an_implicit_negation_is_still_read(tutor):
     result = tutor.check("Spot capacity is never fit for anything in production")
     assert (result.verdict, result.title) == ("misconception", "Use Spot Instances")
