@@ -114,3 +114,21 @@ def test_a_question_asking_what_an_item_is_is_answered_by_it_without_a_caution(
 )
 def test_only_a_whole_title_makes_a_definition_question(tutor, question):
     assert tutor.retriever.defined(question) is None
+
+
+def test_a_question_that_asks_an_items_trap_is_answered_by_its_right_statement_first(tutor):
+    """A learner probe: "which role pulls private ECR images on fargate?" was answered, sure,
+    under the Application Task Role heading and its description, with the answer (the
+    execution role) only in the trap below it. The question is closest to that item's pair, so
+    the pair's Right statement now leads."""
+    answer = tutor.ask("which role pulls private ECR images on fargate?")
+    top = answer.sources[0]
+    assert (top.title, top.matched) == ("Application Task Role", "wrong")
+    assert answer.text.startswith("**In short.** “Image pulls on Fargate are performed with")
+    assert "task execution role" in answer.text.split("\n\n")[0]
+
+
+def test_a_corrected_items_right_statement_never_leads_an_answer(tutor):
+    answer = tutor.ask("Are EBS volumes only for EC2-backed ECS tasks?")
+    assert answer.sources[0].title == "EBS Volumes"
+    assert "**In short.**" not in answer.text and "**Correction.**" in answer.text

@@ -8,6 +8,7 @@ import networkx as nx
 
 from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, SCENARIO, SECTION, STEP_OF
 from tutor.markdown import literal
+from tutor.search.index import side_of
 from tutor.search.retrieve import Hit
 
 # Below this cosine between the question and the best concept's closest text, the guide is too
@@ -74,12 +75,20 @@ def compose_answer(
         return Answer(question, text, tuple(hits), covered=False, confidence=confidence)
     top = hits[0]
     parts = [UNSURE_ANSWER] if certainty == "unsure" else []
+    pairs = _pairs(graph, top.node)
+    settled = "correction" not in graph.nodes[top.node] and not _disputed(graph, top.node)
+    if side_of(top.matched) and pairs and settled:
+        # The question is closest to the item's pair, so it asks the pair's point: "which role
+        # pulls images on Fargate?" is the task role item's trap, and its Right statement is
+        # the answer, not the task role's description. Never a Right the errata correct or
+        # dispute.
+        parts.append("**In short.** " + " ".join(f"“{literal(right)}”" for _, right in pairs))
     parts.append(f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}")
     if source := graph.nodes[top.node].get("source"):
         parts.append(f"*Source: {literal(source)}*")
     if correction := graph.nodes[top.node].get("correction"):
         parts.append(f"**Correction.** {literal(correction)}")
-    for wrong, right in _pairs(graph, top.node):
+    for wrong, right in pairs:
         parts.append(f"**Trap to avoid.** Wrong: “{literal(wrong)}” Right: “{literal(right)}”")
     example = example_of(graph, top.node)
     if example:
@@ -111,12 +120,16 @@ def _direct(graph: nx.DiGraph, node: str) -> str:
     return text
 
 
+def _pair_nodes(graph: nx.DiGraph, node: str) -> list[str]:
+    return [m for _, m, r in graph.out_edges(node, data="relation") if r == HAS_MISCONCEPTION]
+
+
 def _pairs(graph: nx.DiGraph, node: str) -> list[tuple[str, str]]:
-    return [
-        (graph.nodes[m]["wrong"], graph.nodes[m]["right"])
-        for _, m, r in graph.out_edges(node, data="relation")
-        if r == HAS_MISCONCEPTION
-    ]
+    return [(graph.nodes[m]["wrong"], graph.nodes[m]["right"]) for m in _pair_nodes(graph, node)]
+
+
+def _disputed(graph: nx.DiGraph, node: str) -> bool:
+    return any("disputed" in graph.nodes[m] for m in _pair_nodes(graph, node))
 
 
 def example_of(graph: nx.DiGraph, node: str) -> str:
