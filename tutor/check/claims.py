@@ -16,9 +16,10 @@ negations then turn the content side once per negation. The same reading gives t
 (``SIDE_FEATURES``) that the fitted side model weighs (``side="model"``), with one the rules do
 not use: where the content falls on the pair's own Wrong-versus-Right direction, a ridge
 regression over its phrasings' contents. The model file says which of the two decides. An
-optional NLI cross-encoder (``nli``) overrules both when it is clear. Last of all, the claim's
-bounds ("at most 4 vCPU") are held against the pair's own (``quantities``): where they side with
-one statement and the reading with the other, the verdict takes the numbers' side, unsure.
+optional NLI cross-encoder (``nli``) overrules both when it is clear. Then the claim's bounds
+("at most 4 vCPU") are held against the pair's own (``quantities``): where they side with one
+statement and the reading with the other, the verdict takes the numbers' side, unsure. A bound
+that the pair's item never gives ("at most 5000 services") makes the claim not covered, unsure.
 
 Last, the trust model (``trust``, ``data/models/trust.json``) gives the probability that the
 verdict is right, which is the verdict's ``confidence``, and its ``certainty`` in words; below the
@@ -282,7 +283,7 @@ class ClaimChecker:
         if owner not in self._stated:
             graph = self.retriever.graph
             data = graph.nodes[owner]
-            texts = [data["text"], example_of_pair(graph, pair) or "", data.get("correction", "")]
+            texts = [data["text"], example_of_pair(graph, pair) or "", data.get("correction") or ""]
             texts += [
                 graph.nodes[near]["text"]
                 for near in (*graph.successors(owner), *graph.predecessors(owner))
