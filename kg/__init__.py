@@ -4,7 +4,15 @@ from .build import NODE_TYPES, build_graph
 from .conceptmap import concept_map
 from .errors import ConceptNotFound, GraphError, NoPath
 from .export import FORMATS, from_json, to_json, write_graph
-from .query import explain_path, find_concept, nearby, neighbourhood, subgraph
+from .query import (
+    explain_path,
+    find_concept,
+    nearby,
+    neighbourhood,
+    pairs_of,
+    settled,
+    subgraph,
+)
 
 __all__ = [
     "FORMATS",
@@ -19,6 +27,8 @@ __all__ = [
     "from_json",
     "nearby",
     "neighbourhood",
+    "pairs_of",
+    "settled",
     "subgraph",
     "to_json",
     "write_graph",

@@ -158,3 +158,19 @@ def subgraph(graph: nx.DiGraph, node: str, *, radius: int = 1) -> nx.DiGraph:
         raise ConceptNotFound(node)
     nodes = nx.ego_graph(graph.to_undirected(as_view=True), node, radius=radius).nodes
     return graph.subgraph(nodes).copy()
+
+
+def pairs_of(graph: nx.DiGraph, node: str) -> list[str]:
+    """The misconception pairs of an item or worked scenario, in node order."""
+    return sorted(
+        target
+        for _, target, relation in graph.out_edges(node, data="relation")
+        if relation == HAS_MISCONCEPTION
+    )
+
+
+def settled(graph: nx.DiGraph, node: str) -> bool:
+    """Whether the node's statements may be taught as they stand: the errata neither correct the
+    node nor dispute any of its pairs."""
+    disputed = any("disputed" in graph.nodes[pair] for pair in pairs_of(graph, node))
+    return "correction" not in graph.nodes[node] and not disputed

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from kg.build import HAS_MISCONCEPTION, ILLUSTRATES, SCENARIO, SECTION, STEP_OF
+from kg import pairs_of, settled
+from kg.build import ILLUSTRATES, SCENARIO, SECTION, STEP_OF
 from tutor.markdown import literal
 from tutor.search.index import side_of
 from tutor.search.retrieve import Hit
@@ -76,8 +77,7 @@ def compose_answer(
     top = hits[0]
     parts = [UNSURE_ANSWER] if certainty == "unsure" else []
     pairs = _pairs(graph, top.node)
-    settled = "correction" not in graph.nodes[top.node] and not _disputed(graph, top.node)
-    if side_of(top.matched) and pairs and settled:
+    if side_of(top.matched) and pairs and settled(graph, top.node):
         # The question is closest to the item's pair, so it asks the pair's point: "which role
         # pulls images on Fargate?" is the task role item's trap, and its Right statement is
         # the answer, not the task role's description. Never a Right the errata correct or
@@ -120,16 +120,8 @@ def _direct(graph: nx.DiGraph, node: str) -> str:
     return text
 
 
-def _pair_nodes(graph: nx.DiGraph, node: str) -> list[str]:
-    return [m for _, m, r in graph.out_edges(node, data="relation") if r == HAS_MISCONCEPTION]
-
-
 def _pairs(graph: nx.DiGraph, node: str) -> list[tuple[str, str]]:
-    return [(graph.nodes[m]["wrong"], graph.nodes[m]["right"]) for m in _pair_nodes(graph, node)]
-
-
-def _disputed(graph: nx.DiGraph, node: str) -> bool:
-    return any("disputed" in graph.nodes[m] for m in _pair_nodes(graph, node))
+    return [(graph.nodes[m]["wrong"], graph.nodes[m]["right"]) for m in pairs_of(graph, node)]
 
 
 def example_of(graph: nx.DiGraph, node: str) -> str:

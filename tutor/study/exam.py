@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ingest.records import PATH_SEP
-from kg import nearby, neighbourhood
-from kg.build import HAS_MISCONCEPTION, ITEM
+from kg import nearby, neighbourhood, pairs_of, settled
+from kg.build import ITEM
 from tutor.errors import BadInput
 from tutor.search.lexical import tokens
 
@@ -166,18 +166,8 @@ def scenes(graph: nx.DiGraph) -> Iterator[str]:
 
 
 def _usable(graph: nx.DiGraph, node: str) -> bool:
-    """A scene or option source: no correction, and a pair nobody could argue either way."""
-    pairs = _pairs(graph, node)
-    undisputed = not any("disputed" in graph.nodes[pair] for pair in pairs)
-    return "correction" not in graph.nodes[node] and bool(pairs) and undisputed
-
-
-def _pairs(graph: nx.DiGraph, node: str) -> list[str]:
-    return sorted(
-        target
-        for _, target, relation in graph.out_edges(node, data="relation")
-        if relation == HAS_MISCONCEPTION
-    )
+    """A scene or option source: a pair, and statements the errata neither correct nor dispute."""
+    return bool(pairs_of(graph, node)) and settled(graph, node)
 
 
 def _example(graph: nx.DiGraph, node: str) -> str:
@@ -195,7 +185,7 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
         stem = _example(graph, scene)
     else:  # a worked scenario's text is "<title>: <problem>"
         stem = data["text"].removeprefix(f"{data['label']}: ")
-    own = rng.choice(_pairs(graph, scene))
+    own = rng.choice(pairs_of(graph, scene))
     topic = f"{stem} {graph.nodes[own]['text']}"
     picked = _distractors(graph, scene, topic, graph.nodes[own]["right"], rng)
     opposite = [own] if rng.random() < _OPPOSITE else []
@@ -207,7 +197,7 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
         if graph.nodes[other]["type"] == ITEM and _usable(graph, other)
     ]
     if related:
-        partner = rng.choice(_pairs(graph, rng.choice(related)))
+        partner = rng.choice(pairs_of(graph, rng.choice(related)))
         others = [p for p in picked if _owner(graph, p) != _owner(graph, partner)]
         opposite = [rng.choice([own, partner])] if rng.random() < _OPPOSITE else []
         keys = [own, partner]
@@ -228,7 +218,7 @@ def _distractors(
     top = max(near.values(), default=0.0) or 1.0  # a lonely scene's fill-ins all weigh 0
     ranked = []
     for other, weight in near.items():
-        pair = rng.choice(_pairs(graph, other))
+        pair = rng.choice(pairs_of(graph, other))
         wrong = graph.nodes[pair]["wrong"]
         said = set(tokens(wrong))
         shared = len(said & words) / max(len(said), 1)
