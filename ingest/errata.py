@@ -6,7 +6,8 @@ Wrong statement itself is stale, the statement to use instead; and, where the gu
 mistake outside its pairs (a worked scenario's step), an optional ``pair`` that names it, added
 to the item's pairs so that check judges a claim by what is true now, and ``steps``, the numbers
 of the steps whose text is stale: they carry the correction themselves, and no quiz card is made
-of them (a card would drill the stale sentence). ``corrected(guide,
+of them (a card would drill the stale sentence); and ``example``, an item's example scenario as it
+is true now, where the guide's own would show the stale fact at work. ``corrected(guide,
 corrections)`` gives the guide as the tutor teaches it: every statement replaced, every added
 pair in place, and each corrected item carrying its correction in words, so that answers,
 verdicts, the map, quiz cards and Anki notes all say what changed. An optional ``disputed`` list
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from .errors import IngestError
 from .parser import read_guide
-from .records import Guide, MisconceptionPair, Scenario
+from .records import Guide, Item, MisconceptionPair, Scenario
 from .services import ServiceCatalog
 
 FORMAT = "ecs-tutor errata v1"
@@ -42,6 +43,7 @@ class Correction:
     wrong: str | None = None
     pair: tuple[str, str] | None = None  # (wrong, right): a pair the guide lacks, to add
     steps: tuple[int, ...] = ()  # the worked scenario's steps whose text is stale
+    example: str | None = None  # the item's example scenario as it is true now
 
     @property
     def text(self) -> str:
@@ -72,11 +74,16 @@ def load_errata(path: Path | str, guide: Guide) -> tuple[Correction, ...]:
         found = tuple(_correction(entry) for entry in data["corrections"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IngestError(f"{path.name}: not a guide's errata ({exc})") from None
-    titles = {item.title for item in guide.items} | {s.title for s in guide.scenarios}
+    items = {item.title for item in guide.items}
     steps = {s.title: {step.number for step in s.steps} for s in guide.scenarios}
     for correction in found:
-        if correction.item not in titles:
+        if correction.item not in items | set(steps):
             raise IngestError(f"{path.name}: no item {correction.item!r} in the guide to correct")
+        if correction.example and correction.item not in items:
+            raise IngestError(
+                f"{path.name}: {correction.item!r} is a worked scenario: correct its steps, "
+                "not an example"
+            )
         if missing := set(correction.steps) - steps.get(correction.item, set()):
             raise IngestError(
                 f"{path.name}: {correction.item!r} has no step {min(missing)} to correct"
@@ -100,7 +107,17 @@ def _correction(entry: dict) -> Correction:
         wrong=entry.get("wrong"),
         pair=_added_pair(entry.get("pair")),
         steps=_steps(entry.get("steps", [])),
+        example=_text_or_none(entry.get("example"), "example"),
     )
+
+
+def _text_or_none(entry: object, key: str) -> str | None:
+    """An optional text field of a correction, stripped; None where it is not given."""
+    if entry is None:
+        return None
+    if not isinstance(entry, str) or not entry.strip():
+        raise ValueError(f"a correction's {key} must be text")
+    return entry.strip()
 
 
 def _steps(entry: object) -> tuple[int, ...]:
@@ -127,9 +144,10 @@ def _added_pair(entry: object) -> tuple[str, str] | None:
 def corrected(
     guide: Guide, corrections: tuple[Correction, ...], catalog: ServiceCatalog | None = None
 ) -> Guide:
-    """``guide`` as it is true now: each corrected item's pair statements replaced, each added
-    pair after the item's own (its services read with ``catalog``), and its correction's words
-    kept on the item (``Item.correction``, ``Scenario.correction``) and on each stale step."""
+    """``guide`` as it is true now: each corrected item's pair statements and example replaced,
+    each added pair after the item's own (the services of both read with ``catalog``), and its
+    correction's words kept on the item (``Item.correction``, ``Scenario.correction``) and on
+    each stale step."""
     if not corrections:
         return guide
     by_item = {correction.item: correction for correction in corrections}
@@ -144,7 +162,7 @@ def corrected(
     return replace(
         guide,
         items=tuple(
-            replace(i, correction=by_item[i.title].text) if i.title in by_item else i
+            _corrected_item(i, by_item[i.title], catalog) if i.title in by_item else i
             for i in guide.items
         ),
         scenarios=tuple(
@@ -154,6 +172,14 @@ def corrected(
         pairs=tuple(pair(p) for p in guide.pairs) + added,
         services=tuple(dict.fromkeys([*guide.services, *(s for p in added for s in p.services)])),
     )
+
+
+def _corrected_item(item: Item, correction: Correction, catalog: ServiceCatalog | None) -> Item:
+    if not correction.example:
+        return replace(item, correction=correction.text)
+    example = correction.example
+    services = catalog.of_item(item.title, item.description, example) if catalog else item.services
+    return replace(item, correction=correction.text, example=example, services=services)
 
 
 def _corrected_scenario(scenario: Scenario, correction: Correction) -> Scenario:

@@ -361,7 +361,7 @@ def _close_owner(state: _State, number: int) -> None:
         )
         state.group = ""
         return
-    services = state.catalog.mentions(f"{owner.title}. {owner.text} {owner.example}")
+    services = state.catalog.of_item(owner.title, owner.text, owner.example)
     state.items.append(
         Item(
             owner.title,

@@ -23,6 +23,10 @@ class ServiceCatalog:
 
     patterns: tuple[tuple[re.Pattern[str], str], ...]
 
+    def of_item(self, title: str, description: str, example: str) -> tuple[str, ...]:
+        """The services an item names: in its title, description and example scenario."""
+        return self.mentions(f"{title}. {description} {example}")
+
     def mentions(self, text: str) -> tuple[str, ...]:
         """Canonical names mentioned in ``text``, in order of first mention, each once.
 

@@ -71,6 +71,25 @@ def test_quiz_cards_and_anki_notes_of_a_corrected_item_carry_the_correction(tuto
         assert "True now" in note.fields[explanation], note.model.name
 
 
+def test_a_stale_example_is_replaced_wherever_the_item_is_taught(errata, guide, tutor):
+    (stale,) = [i.example for i in guide.items if i.title == "EBS Volumes"]
+    (fix,) = [c.example for c in errata if c.item == "EBS Volumes"]
+    assert fix and fix != stale
+    (item,) = [
+        i for i in corrected(guide, errata, load_catalog()).items if i.title == "EBS Volumes"
+    ]
+    assert item.example == fix and "AWS Fargate" in item.services  # named only by the new one
+    examples = {
+        data["text"] for _, data in tutor.graph.nodes(data=True) if data.get("kind") == "example"
+    }
+    assert fix in examples and stale not in examples
+    quiz = Quiz(tutor.guide, load_catalog(), check=tutor.check)
+    examples = [card for card in quiz.cards if card.name == "example:EBS Volumes"]
+    assert [card.right for card in examples] == [fix]
+    answer = tutor.ask("Can ECS tasks use EBS volumes for block storage?").text
+    assert stale not in answer and "containerised database" in answer  # as the correction says
+
+
 def test_a_stale_step_is_marked_in_answers_and_the_map_and_drilled_by_no_card(tutor):
     step = "step:Batch Processing with Fargate#3"
     assert tutor.graph.nodes[step]["correction"].startswith("True now: S3 event notifications")
@@ -141,6 +160,40 @@ def test_a_stale_step_is_marked_in_answers_and_the_map_and_drilled_by_no_card(tu
                 }
             ),
             r"steps must be a list of step numbers",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": "ecs-tutor errata v1",
+                    "corrections": [
+                        {
+                            "item": "Batch Processing with Fargate",
+                            "says": "a",
+                            "now": "b",
+                            "source": {"title": "t", "url": "u"},
+                            "example": "c",
+                        }
+                    ],
+                }
+            ),
+            r"'Batch Processing with Fargate' is a worked scenario: correct its steps",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": "ecs-tutor errata v1",
+                    "corrections": [
+                        {
+                            "item": "Clusters",
+                            "says": "a",
+                            "now": "b",
+                            "source": {"title": "t", "url": "u"},
+                            "example": " ",
+                        }
+                    ],
+                }
+            ),
+            r"a correction's example must be text",
         ),
     ],
 )
