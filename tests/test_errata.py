@@ -106,95 +106,28 @@ def test_a_stale_step_is_marked_in_answers_and_the_map_and_drilled_by_no_card(tu
     assert not [n for n in deck.notes if any("{{c1::S3}} events" in f for f in n.fields)]
 
 
+def _errata(item: str, **fields) -> str:
+    """An errata file's text with one correction of ``item``, ``fields`` added to it."""
+    correction = {"item": item, "says": "a", "now": "b", "source": {"title": "t", "url": "u"}}
+    return json.dumps({"format": "ecs-tutor errata v1", "corrections": [{**correction, **fields}]})
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("not json", r"^x\.errata\.json: not a guide's errata"),
         (json.dumps({"format": "other", "corrections": []}), "format is not"),
+        (_errata("Nope"), r"no item 'Nope' in the guide to correct"),
         (
-            json.dumps(
-                {
-                    "format": "ecs-tutor errata v1",
-                    "corrections": [
-                        {
-                            "item": "Nope",
-                            "says": "a",
-                            "now": "b",
-                            "source": {"title": "t", "url": "u"},
-                        }
-                    ],
-                }
-            ),
-            r"no item 'Nope' in the guide to correct",
-        ),
-        (
-            json.dumps(
-                {
-                    "format": "ecs-tutor errata v1",
-                    "corrections": [
-                        {
-                            "item": "Batch Processing with Fargate",
-                            "says": "a",
-                            "now": "b",
-                            "source": {"title": "t", "url": "u"},
-                            "steps": [9],
-                        }
-                    ],
-                }
-            ),
+            _errata("Batch Processing with Fargate", steps=[9]),
             r"'Batch Processing with Fargate' has no step 9 to correct",
         ),
+        (_errata("Clusters", steps="3"), r"steps must be a list of step numbers"),
         (
-            json.dumps(
-                {
-                    "format": "ecs-tutor errata v1",
-                    "corrections": [
-                        {
-                            "item": "Clusters",
-                            "says": "a",
-                            "now": "b",
-                            "source": {"title": "t", "url": "u"},
-                            "steps": "3",
-                        }
-                    ],
-                }
-            ),
-            r"steps must be a list of step numbers",
-        ),
-        (
-            json.dumps(
-                {
-                    "format": "ecs-tutor errata v1",
-                    "corrections": [
-                        {
-                            "item": "Batch Processing with Fargate",
-                            "says": "a",
-                            "now": "b",
-                            "source": {"title": "t", "url": "u"},
-                            "example": "c",
-                        }
-                    ],
-                }
-            ),
+            _errata("Batch Processing with Fargate", example="c"),
             r"'Batch Processing with Fargate' is a worked scenario: correct its steps",
         ),
-        (
-            json.dumps(
-                {
-                    "format": "ecs-tutor errata v1",
-                    "corrections": [
-                        {
-                            "item": "Clusters",
-                            "says": "a",
-                            "now": "b",
-                            "source": {"title": "t", "url": "u"},
-                            "example": " ",
-                        }
-                    ],
-                }
-            ),
-            r"a correction's example must be text",
-        ),
+        (_errata("Clusters", example=" "), r"a correction's example must be text"),
     ],
 )
 def test_broken_errata_are_one_clear_line(tmp_path, guide, content, message):
@@ -225,15 +158,8 @@ def test_a_correction_adds_the_pair_the_guide_lacks_to_the_item_it_corrects(erra
     ],
 )
 def test_a_broken_added_pair_is_one_clear_line(tmp_path, guide, pair, message):
-    correction = {
-        "item": "Clusters",
-        "says": "a",
-        "now": "b",
-        "source": {"title": "t", "url": "u"},
-        "pair": pair,
-    }
     path = tmp_path / "x.errata.json"
-    path.write_text(json.dumps({"format": "ecs-tutor errata v1", "corrections": [correction]}))
+    path.write_text(_errata("Clusters", pair=pair))
     with pytest.raises(IngestError, match=message):
         load_errata(path, guide)
 
