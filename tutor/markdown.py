@@ -13,10 +13,12 @@ the markdown is shown (the app), not here: the CLI prints this text as it is.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 __all__ = ["literal"]
 
+# Control characters (Unicode's Cc) other than a newline or a tab: shown raw, they garble a
+# terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # "<" and ">" are left to the HTML escaping where the markdown is shown: a backslash before the
 # entity that escaping makes would show the entity's name instead of the character.
 _INLINE = re.compile(r"([\\`*_\[\]~|!#@])")
@@ -29,13 +31,8 @@ _BLOCK = re.compile(r"^([ \t]*)(?:([+=-])|(\d{1,9})([.)]))", re.MULTILINE)
 
 def literal(text: object) -> str:
     """``text`` as markdown that renders exactly as the text, with no link, image or block."""
-    text = "".join(" " if _control(ch) else ch for ch in str(text))
+    text = _CONTROL.sub(" ", str(text))
     text = _INLINE.sub(r"\\\1", text)
     text = _SCHEME.sub(r"\1\\:", text)
     text = _WWW.sub(r"\1\\.", text)
     return _BLOCK.sub(lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text)
-
-
-def _control(ch: str) -> bool:
-    """A control character other than a newline or a tab (shown raw, they garble a terminal)."""
-    return unicodedata.category(ch) == "Cc" and ch not in "\n\t"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 from symspellpy import SymSpell, Verbosity
@@ -92,7 +92,7 @@ class Normaliser:
     def __call__(self, text: str) -> str:
         return _WORD.sub(lambda match: self._word(match[0]), text)
 
-    @property
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         """The guide's words, lower-cased."""
         return frozenset(self._surface)

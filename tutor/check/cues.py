@@ -9,6 +9,11 @@ uses ("only" vs "both", "always" vs "sometimes").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+# Pure functions of the text that one check calls a dozen times on the same few texts (the
+# claim, its clauses, the pair's statements): each keeps its recent results.
+_RECENT = 4096
 
 _APOSTROPHE = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
@@ -280,6 +285,7 @@ CONTRARY = {
 }
 
 
+@lru_cache(maxsize=_RECENT)
 def normalise(text: str) -> str:
     """Straight apostrophes, and idioms that only look negative rewritten."""
     text = text.translate(_APOSTROPHE)
@@ -300,6 +306,7 @@ def polarity(text: str) -> tuple[int, list[str]]:
     return len(cues), cues
 
 
+@lru_cache(maxsize=_RECENT)
 def strip_negation(text: str) -> str:
     """The text with negations turned positive: "EFS can't be used" -> "EFS can be used"."""
     text = FALSITY_FRAME.sub("", normalise(text))
