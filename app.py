@@ -64,7 +64,7 @@ def build_app(
     library = library or GuideLibrary(settings, tutor.retriever.embedder, builtin=tutor)
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False, delete_cache=TEMP_SWEEP) as demo:
         with gr.Row(equal_height=True):
-            gr.Markdown("# ECS Tutor\nStudy Amazon ECS from the guide, offline.")
+            heading = gr.Markdown(guides.HEADING)
             studying = guides.studying_list(library, signed_in=accounts is not None)
             if accounts is not None:
                 gr.Button("Sign out", link="/signout", size="sm", scale=0, min_width=100)
@@ -77,6 +77,7 @@ def build_app(
             stores={BUILTIN_KEY: store} if store is not None else {},
             accounts=accounts,
         )
+        guides.follow_heading(state, heading)
         with gr.Tabs() as state.tabs:
             for tab in TABS:
                 tab.build(state)

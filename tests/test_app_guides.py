@@ -1,8 +1,10 @@
 """The Guides tab through the real app on loopback: upload a guide, study it in this session
 (every tab, the quiz with its own progress), remove it."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from conftest import endpoints, served_app
 from gradio_client import Client, handle_file
@@ -37,7 +39,7 @@ def _sources(history: list) -> str:
 
 
 def test_an_uploaded_guide_answers_in_the_session_that_chose_it(client, served, tutor):
-    status, picker, concepts, *_ = client.predict(handle_file(EKS), api_name="/add_guide")
+    status, picker, _, _, _, concepts, *_ = client.predict(handle_file(EKS), api_name="/add_guide")
     assert status.startswith("Added **AWS EKS**: 10 items, 8 misconceptions.")
     assert picker["value"].startswith("aws-eks-")
     assert [key for _, key in picker["choices"]] == [BUILTIN_KEY, picker["value"]]
@@ -129,7 +131,7 @@ def test_a_removed_guide_is_gone_for_every_session_and_this_one_is_back_on_the_b
         # A second learner studies it too (the same bytes: the same stored guide).
         assert other.predict(handle_file(own), api_name="/add_guide")[1]["value"] == key
 
-        status, picker, concepts, *_ = client.predict(key, api_name="/remove_guide")
+        status, picker, _, _, _, concepts, *_ = client.predict(key, api_name="/remove_guide")
         assert status.startswith("Removed **Queue Notes** and its index")
         assert picker["value"] == BUILTIN_KEY
         assert key not in [choice for _, choice in picker["choices"]]
@@ -229,3 +231,186 @@ def test_a_quiz_does_not_keep_its_guides_tutor_open(tutor, embedder, tmp_path):
     feedback, *_ = fns["answer"]("ana", card_id, sentence, queues)
     assert not feedback.startswith("### ⚪ Not graded")  # judged by check, on the queues guide
     assert len(library.open_keys) == 1
+
+
+# --- the page follows the guide: its heading, its examples, and a Studying list that tells ------
+# --- uploads apart ------------------------------------------------------------------------------
+
+BUILTIN_HEADING = "# ECS Tutor\nStudy Amazon ECS from the guide, offline."
+BUILTIN_QUESTIONS = [
+    ["What does Fargate take off my hands?"],
+    ["How do tasks get their own IAM permissions?"],
+    ["How do I keep secrets out of container images?"],
+]
+BUILTIN_CLAIMS = [
+    ["Fargate is more expensive than EC2 for all workloads"],
+    ["It's wrong to say CloudWatch only watches EC2 instances"],
+    ["Aurora supports up to 15 read replicas"],
+]
+
+
+def _text(message: dict) -> str:
+    """A chat message's text, whether its content is a string or a list of blocks."""
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(b.get("text", "") for b in content)
+
+
+def _page(shown: list) -> tuple:
+    """What a guide switch shows at the top of the page and in Chat and Check: the heading, the
+    example questions, the example claims (the outputs after the status and the list)."""
+    heading, questions, claims = shown[2:5]
+    return heading, questions["samples"], claims["samples"]
+
+
+def test_an_uploaded_guides_heading_and_examples_come_from_it(client):
+    shown = client.predict(handle_file(EKS), api_name="/add_guide")
+    key = shown[1]["value"]
+    heading, questions, claims = _page(shown)
+    assert heading == "# ECS Tutor\nStudy **AWS EKS** from your uploaded guide, offline."
+    assert questions == [
+        ["What should I know about Control Plane?"],
+        ["What should I know about Worker Nodes?"],
+        ["What should I know about Pods?"],
+    ]
+    assert claims == [
+        ["You have to patch the Kubernetes API servers yourself."],  # the first pair's Wrong
+        ["A cluster can mix node groups with different instance types and CPU architectures."],
+        ["Honey never spoils"],
+    ]
+    # Each example works on the guide: a question it answers, and the three verdicts.
+    history, _ = client.predict(questions[0][0], [], key, api_name="/ask")
+    assert _text(history[-1]).startswith("1. **Control Plane** — ")  # the first source
+    verdicts = [client.predict(claim, key, api_name="/check")[0] for (claim,) in claims]
+    assert [verdict.split("\n")[0] for verdict in verdicts] == [
+        "### 🔴 Misconception",
+        "### 🟢 Correct",
+        "### ⚪ Not covered by the guide",
+    ]
+
+    back = client.predict(BUILTIN_KEY, api_name="/choose_guide")
+    assert _page(back) == (BUILTIN_HEADING, BUILTIN_QUESTIONS, BUILTIN_CLAIMS)
+
+
+def test_the_builtin_guides_keep_their_hand_written_heading_and_examples(tutor, tmp_path):
+    import app
+    from tutor import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    demo = app.build_app(tutor, settings=settings)
+    texts = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
+    assert texts[0] == BUILTIN_HEADING
+    shown = [block.samples for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
+    assert shown == [BUILTIN_QUESTIONS, BUILTIN_CLAIMS]
+
+
+def test_an_uploads_title_is_shown_as_text_in_the_heading(client, tmp_path):
+    from tutor.web.render import raw
+
+    title = "<b>Queue</b> [Notes](http://x.example)"
+    own = tmp_path / "tricky.md"
+    own.write_text(QUEUES.replace("# Queue Notes", f"# {title}"), encoding="utf-8")
+    shown = client.predict(handle_file(own), api_name="/add_guide")
+    heading, _, _ = _page(shown)
+    assert heading == f"# ECS Tutor\nStudy **{raw(title)}** from your uploaded guide, offline."
+    assert "<b>" not in heading and "\\[Notes\\]" in heading  # no tag, no link
+    client.predict(shown[1]["value"], api_name="/remove_guide")
+
+
+@pytest.mark.parametrize(
+    ("guide", "questions", "claims"),
+    [
+        (  # a title twice is asked about once; a pair's one Right is shown when it has no other
+            "# One Pair\n\n#### Basics\n\n1. **Leases**: A lease times out.\n"
+            "   * **Misconceptions**:\n     * **Wrong**: Leases never end.\n"
+            "     * **Right**: Leases end when they time out.\n"
+            "#### Renewals\n\n1. **Leases**: Leases are renewed.\n",
+            ["What should I know about Leases?"],
+            ["Leases never end.", "Leases end when they time out.", "Honey never spoils"],
+        ),
+        (  # a statement too long to read at a glance is passed over
+            "# Long\n\n#### Basics\n\n1. **Locks**: A lock is held by one writer.\n"
+            "   * **Misconceptions**:\n     * **Wrong**: " + "Locks are free. " * 20 + "\n"
+            "     * **Right**: Locks are held by one writer at a time.\n"
+            "2. **Latches**: A latch opens once.\n   * **Misconceptions**:\n"
+            "     * **Wrong**: A latch can close again.\n"
+            "     * **Right**: A latch stays open once it opens.\n",
+            ["What should I know about Locks?", "What should I know about Latches?"],
+            [
+                "A latch can close again.",
+                "Locks are held by one writer at a time.",
+                "Honey never spoils",
+            ],
+        ),
+    ],
+)
+def test_an_uploads_examples_are_its_first_titles_and_statements(guide, questions, claims):
+    from ingest import parse_guide
+    from tutor.web.tabs.chat import example_questions
+    from tutor.web.tabs.check import example_claims
+
+    parsed = parse_guide(guide, source="notes.md")
+    assert example_questions("notes-0123456789ab", parsed) == questions
+    assert example_claims("notes-0123456789ab", parsed) == claims
+
+
+class _Clock(datetime):
+    """The library's clock, giving the times in ``times`` one after the other."""
+
+    times: list[datetime] = []
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.times.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "tail"),
+    [(5, ""), (0, " #{sha}")],  # apart by their times; in one minute, by their keys' hashes
+)
+def test_two_uploads_with_one_title_have_different_labels(
+    tutor, embedder, tmp_path, monkeypatch, minutes, tail
+):
+    from tutor import Settings
+    from tutor.study import library as library_module
+    from tutor.study.library import GuideLibrary
+    from tutor.web.tabs.guides import studying_list
+
+    first = datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC)
+    second = first + timedelta(minutes=minutes, seconds=20)
+    monkeypatch.setattr(library_module, "datetime", _Clock)
+    _Clock.times = [first, second]
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    library = GuideLibrary(settings, embedder, builtin=tutor)
+    old = library.add("queue-notes.md", QUEUES.encode())
+    new = library.add("queue-notes-v2.md", QUEUES.replace("for ever", "forever").encode())
+    assert old.title == new.title == "Queue Notes" and old.key != new.key
+
+    labels = dict(studying_list(library, signed_in=False).choices)
+    counts = f"{len(tutor.guide.items)} items, {len(tutor.guide.pairs)} misconceptions"
+    assert list(labels.values()) == [BUILTIN_KEY, old.key, new.key]  # oldest first
+    assert (
+        list(labels)
+        == [
+            f"{tutor.guide.title} ({counts})",  # the built-in guides' label, as it was
+            "Queue Notes (2 items, 2 misconceptions, uploaded 2026-03-01 09:30 UTC)"
+            + tail.format(sha=old.key[-12:]),
+            f"Queue Notes (2 items, 2 misconceptions, uploaded {second:%Y-%m-%d %H:%M} UTC)"
+            + tail.format(sha=new.key[-12:]),
+        ]
+    )
+    library.close()
+
+
+def test_two_uploads_with_one_title_are_told_apart_in_the_app(client, tmp_path):
+    first, second = tmp_path / "queue-notes.md", tmp_path / "queue-notes-v2.md"
+    first.write_text(QUEUES, encoding="utf-8")
+    second.write_text(QUEUES.replace("for ever", "forever"), encoding="utf-8")
+    one = client.predict(handle_file(first), api_name="/add_guide")[1]["value"]
+    picker = client.predict(handle_file(second), api_name="/add_guide")[1]
+    two = picker["value"]
+    labels = {key: label for label, key in picker["choices"]}
+    assert labels[one].startswith("Queue Notes (2 items, 2 misconceptions, uploaded ")
+    assert labels[two].startswith("Queue Notes (2 items, 2 misconceptions, uploaded ")
+    assert labels[one] != labels[two]
+    for key in (one, two):
+        client.predict(key, api_name="/remove_guide")

@@ -127,6 +127,18 @@ def test_a_refused_question_leaves_the_conversation_and_the_box_usable(browser_p
     box.fill("")
 
 
+def test_an_example_question_fills_the_question_box(browser_page):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _tab(page, "Chat")
+    expect(page.get_by_text("Study Amazon ECS from the guide, offline.")).to_be_visible()
+    page.get_by_role("button", name="How do tasks get their own IAM permissions?").click()
+    box = page.get_by_label("Question", exact=True)
+    expect(box).to_have_value("How do tasks get their own IAM permissions?")
+    box.fill("")
+
+
 def test_check_shows_the_verdict(browser_page):
     from playwright.sync_api import expect
 
@@ -766,6 +778,28 @@ def test_the_quiz_follows_the_uploaded_guide(browser_page, tmp_path):
     expect(page.get_by_text("Press Next card to start.")).to_be_visible()
     page.get_by_role("button", name="Next card").click()
     expect(page.get_by_text(first.prompt)).to_be_visible()
+
+
+def test_the_heading_and_examples_follow_the_uploaded_guide(browser_page):
+    from playwright.sync_api import expect
+
+    page, _ = browser_page
+    _study_eks(page)
+    expect(page.get_by_text("Study AWS EKS from your uploaded guide, offline.")).to_be_visible()
+    _tab(page, "Chat")
+    expect(page.get_by_role("button", name="What does Fargate take off my hands?")).to_have_count(0)
+    page.get_by_role("button", name="What should I know about Worker Nodes?").click()
+    expect(page.get_by_label("Question", exact=True)).to_have_value(
+        "What should I know about Worker Nodes?"
+    )
+    page.get_by_label("Question", exact=True).fill("")
+    _tab(page, "Check")
+    wrong = "You have to patch the Kubernetes API servers yourself."
+    page.get_by_role("button", name=wrong).click()
+    expect(page.get_by_label("Claim", exact=True)).to_have_value(wrong)
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_text("🔴 Misconception")).to_be_visible()
+    expect(page.get_by_text("AWS runs and patches the control plane").first).to_be_visible()
 
 
 def test_removing_the_uploaded_guide_brings_the_builtin_back(browser_page, tutor):

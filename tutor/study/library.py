@@ -32,7 +32,7 @@ import shutil
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,12 +81,15 @@ class GuideNotFound(TutorError):
 
 @dataclass(frozen=True)
 class StoredGuide:
-    """A guide in the library; ``key`` picks its tutor (``BUILTIN_KEY`` for the app's own)."""
+    """A guide in the library; ``key`` picks its tutor (``BUILTIN_KEY`` for the app's own).
+    ``created``: when an upload was first kept for its owner, as listed (None for the built-in
+    guides, and where it was not read); not compared: it says when, not which guide."""
 
     key: str
     title: str
     items: int
     pairs: int
+    created: datetime | None = field(default=None, compare=False)
 
 
 def display_name(filename: str) -> str:
@@ -199,17 +202,21 @@ class GuideLibrary:
 
     def guides(self, owner: str = "") -> list[StoredGuide]:
         """The built-in guides (studied together, as one) first, then the owner's uploads by
-        title."""
+        title, those of one title in the order they came."""
         own = self.tutor(BUILTIN_KEY).guide
         first = StoredGuide(BUILTIN_KEY, own.title, len(own.items), len(own.pairs))
         with Session(self._engine) as session:
             rows = session.execute(
-                select(UploadRow.key, UploadRow.title, UploadRow.items, UploadRow.pairs).where(
-                    UploadRow.owner == owner
-                )
+                select(
+                    UploadRow.key,
+                    UploadRow.title,
+                    UploadRow.items,
+                    UploadRow.pairs,
+                    UploadRow.created,
+                ).where(UploadRow.owner == owner)
             ).all()
         uploads = [StoredGuide(*row) for row in rows]
-        return [first, *sorted(uploads, key=lambda stored: (stored.title.casefold(), stored.key))]
+        return [first, *sorted(uploads, key=_listed_order)]
 
     def add(self, filename: str, content: bytes, owner: str = "") -> StoredGuide:
         """Keep an uploaded guide for ``owner`` and build its index; ``GuideRefused`` if either
@@ -425,6 +432,11 @@ class GuideLibrary:
             self._open.pop(key, None)
             self._parsed.pop(key, None)
         _remove_cached(self.cache, key)
+
+
+def _listed_order(stored: StoredGuide) -> tuple:
+    """Uploads by title, then by when they came (two versions of one guide, oldest first)."""
+    return stored.title.casefold(), stored.created or datetime.min.replace(tzinfo=UTC), stored.key
 
 
 def _cached_keys(folder: Path) -> set[str]:

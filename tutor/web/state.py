@@ -1,6 +1,6 @@
 """What the app's tabs share: the tutor and the library of guides, the quiz progress of each
-guide, the concept maps laid out so far, the guide a browser session studies, and the few
-components one tab updates in another.
+guide, the concept maps laid out so far, the guide a browser session studies, the few
+components one tab updates in another, and examples that follow the guide (``guide_examples``).
 
 One ``AppState`` is made per app. Its methods are safe to call from Gradio's worker threads.
 """
@@ -20,17 +20,20 @@ from typing import Any
 
 import gradio as gr
 
+from ingest import Guide
 from kg import concept_map
 from tutor.config import Settings
-from tutor.core import Tutor
-from tutor.errors import TutorError
+from tutor.core import Tutor, clean_input
+from tutor.errors import BadInput, TutorError
 from tutor.study.accounts import TEACHER, Accounts
 from tutor.study.library import BUILTIN_KEY, MAX_STORED_GUIDES, GuideLibrary
 from tutor.study.progress import ProgressStore
+from tutor.web.friendly import friendly_errors
 
-__all__ = ["AppState", "Follower", "safe_filename"]
+__all__ = ["AppState", "Follower", "fits_example", "guide_examples", "safe_filename"]
 
 EXPORT_KEPT = 600  # seconds an export stays on disk (Gradio serves its own copy of it)
+EXAMPLE_CHARS = 200  # a guide's sentence longer than this is no example: one line, read at a glance
 
 
 def safe_filename(name: str) -> str:
@@ -179,3 +182,58 @@ class AppState:
     def following(self) -> list:
         """The components ``follow`` updates, in the order the API lists them."""
         return [self.guide_key, *(c for f in self.followers for c in f.components)]
+
+
+def fits_example(text: str) -> bool:
+    """Whether a guide's words make an example: short, and taken as a question or claim."""
+    if len(text) > EXAMPLE_CHARS:
+        return False
+    try:
+        clean_input(text)
+    except BadInput:
+        return False
+    return True
+
+
+def guide_examples(
+    state: AppState, box: gr.Textbox, examples: Callable[[str, Guide], list[str]]
+) -> gr.Dataset:
+    """Examples for ``box`` that follow the session's guide: ``examples(key, guide)`` gives the
+    texts for the guide ``key``; a click puts one in the box.
+
+    The click sends the example's number and the session's guide, and the text is read from
+    that guide again (not from Gradio's session): a session that moves to another replica gets
+    the text it sees. Shown as text: Gradio draws a Textbox's examples as plain text."""
+    shown = gr.Dataset(
+        components=[box],
+        samples=_samples(examples(BUILTIN_KEY, state.tutor.guide)),
+        type="index",
+        label="Examples",
+    )
+
+    def reset(key: str) -> dict:
+        """The examples of the guide ``key`` (a key the switch checked)."""
+        return {shown: gr.Dataset(samples=_samples(examples(key, state.library.tutor(key).guide)))}
+
+    @friendly_errors
+    def fill(number: int | None, key: str | None = None, request: gr.Request | None = None) -> dict:
+        """The example clicked, in the box; the box as it was for a number with no example."""
+        offered = examples(key or BUILTIN_KEY, state.studying(key, request).guide)
+        if not isinstance(number, int) or not 0 <= number < len(offered):
+            return {}
+        return {box: offered[number]}
+
+    state.followers.append(Follower((shown,), reset))
+    shown.click(
+        fill,
+        inputs=[shown, state.guide_key],
+        outputs=[box],
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    return shown
+
+
+def _samples(texts: list[str]) -> list[list[str]]:
+    """A ``gr.Dataset``'s samples for one text box: one row per text."""
+    return [[text] for text in texts]

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ingest import Guide
 from tutor.core import clean_input
+from tutor.study.library import BUILTIN_KEY
 from tutor.web import render
 from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
-from tutor.web.state import AppState
+from tutor.web.state import AppState, fits_example, guide_examples
 
-EXAMPLE_QUESTIONS = [
+EXAMPLE_QUESTIONS = [  # the built-in guides'
     "What does Fargate take off my hands?",
     "How do tasks get their own IAM permissions?",
     "How do I keep secrets out of container images?",
 ]
 MAX_HISTORY = 60  # chat messages kept (20 turns): a client cannot make the server carry more
+
+
+def example_questions(key: str, guide: Guide) -> list[str]:
+    """The example questions for the guide ``key``: the hand-written ones for the built-in
+    guides, else one on each of an upload's first three items, by title.
+
+    A guide whose first items are "Control Plane", "Worker Nodes" and "Pods" -> "What should I
+    know about Control Plane?", the same about Worker Nodes and about Pods (a title may be
+    plural: "What is Worker Nodes?" would not do).
+    """
+    if key == BUILTIN_KEY:
+        return list(EXAMPLE_QUESTIONS)
+    titles = dict.fromkeys(item.title for item in guide.items)  # each once, in the guide's order
+    return [question for t in titles if fits_example(question := f"What should I know about {t}?")][
+        :3
+    ]
 
 
 def build(state: AppState) -> None:
@@ -27,7 +45,7 @@ def build(state: AppState) -> None:
         with gr.Row():
             send = gr.Button("Ask", variant="primary")
             gr.ClearButton([question_box, chatbot])  # emptied in the browser: no server function
-        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question_box])
+        guide_examples(state, question_box, example_questions)
 
         @friendly_errors
         def ask(

@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ingest import Guide
 from tutor.study.classview import side_taken
+from tutor.study.library import BUILTIN_KEY
 from tutor.web import render
 from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
-from tutor.web.state import AppState
+from tutor.web.state import AppState, fits_example, guide_examples
 
-EXAMPLE_CLAIMS = [  # one of each verdict the guide can give
+EXAMPLE_CLAIMS = [  # the built-in guides': one of each verdict the guide can give
     "Fargate is more expensive than EC2 for all workloads",
     "It's wrong to say CloudWatch only watches EC2 instances",
     "Aurora supports up to 15 read replicas",
 ]
+# Not covered by the ECS guides, the EKS test guide or the queue notes of the tests, each sure of
+# it; an upload about honey would cover it, and then its example shows a verdict twice.
+OFF_TOPIC_CLAIM = "Honey never spoils"
+
+
+def example_claims(key: str, guide: Guide) -> list[str]:
+    """The example claims for the guide ``key``, one of each verdict: the hand-written ones for
+    the built-in guides, else an upload's first Wrong statement, the Right statement of another
+    pair (of the same one when there is one pair) and ``OFF_TOPIC_CLAIM``."""
+    if key == BUILTIN_KEY:
+        return list(EXAMPLE_CLAIMS)
+    wrongs = [pair for pair in guide.pairs if fits_example(pair.wrong)][:1]
+    rights = [pair for pair in guide.pairs if fits_example(pair.right)]
+    rights = [pair for pair in rights if pair not in wrongs] or rights
+    return [*(pair.wrong for pair in wrongs), *(pair.right for pair in rights[:1]), OFF_TOPIC_CLAIM]
 
 
 def build(state: AppState) -> None:
@@ -23,7 +40,7 @@ def build(state: AppState) -> None:
     with gr.Tab("Check", id="check"):
         claim_box = gr.Textbox(label="Claim", placeholder="A statement to check…")  # no cut
         check_button = gr.Button("Check", variant="primary")
-        gr.Examples(EXAMPLE_CLAIMS, inputs=[claim_box])
+        guide_examples(state, claim_box, example_claims)
         verdict = gr.Markdown()
         # Shown with a verdict only: an empty box before any check read as "0".
         confidence = gr.Number(label="Confidence", precision=2, interactive=False, visible=False)

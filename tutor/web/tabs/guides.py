@@ -1,9 +1,11 @@
-"""The Studying list at the top of the page, and the Guides tab: upload a guide in the ECS guide's
-format and study it in this browser session, or remove an upload. Every tab follows the guide
-chosen in the list."""
+"""The top of the page (its heading and the Studying list), and the Guides tab: upload a guide in
+the ECS guide's format and study it in this browser session, or remove an upload. Every tab, and
+the heading, follows the guide chosen in the list."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC
 from pathlib import Path
 
 import gradio as gr
@@ -13,12 +15,15 @@ from tutor.study.library import (
     BUILTIN_KEY,
     MAX_GUIDE_BYTES,
     GuideLibrary,
+    StoredGuide,
     display_name,
     read_upload,
 )
 from tutor.web.friendly import friendly_errors
 from tutor.web.render import raw
-from tutor.web.state import AppState
+from tutor.web.state import AppState, Follower
+
+HEADING = "# ECS Tutor\nStudy Amazon ECS from the guide, offline."  # for the built-in guides
 
 ABOUT = (
     "Study another guide written in the same format as the ECS guide (see `data/README.md`): a "
@@ -30,12 +35,43 @@ ABOUT = (
 ABOUT_SIGNED_IN = ABOUT + " Your uploads are yours: nobody else sees or removes them."
 
 
+def heading(key: str, title: str) -> str:
+    """The page's heading while the guide ``key``, titled ``title``, is studied: an upload is
+    named by its title (its own words, shown as text)."""
+    if key == BUILTIN_KEY:
+        return HEADING
+    return f"# ECS Tutor\nStudy **{raw(title)}** from your uploaded guide, offline."
+
+
+def follow_heading(state: AppState, shown: gr.Markdown) -> None:
+    """The heading ``shown`` changes with the session's guide."""
+
+    def reset(key: str) -> dict:
+        return {shown: heading(key, state.library.tutor(key).guide.title)}  # a checked key
+
+    state.followers.append(Follower((shown,), reset))
+
+
+def _label(guide: StoredGuide) -> str:
+    """ "AWS EKS (10 items, 8 misconceptions, uploaded 2026-11-25 10:48 UTC)"; the built-in
+    guides' says no date."""
+    counts = f"{guide.items} items, {guide.pairs} misconceptions"
+    if guide.created is not None:
+        counts += f", uploaded {guide.created.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"{guide.title} ({counts})"
+
+
 def _guide_choices(library: GuideLibrary, owner: str) -> list[tuple[str, str]]:
     """``(label, key)`` for the Studying dropdown: the built-in guides first, then the owner's
-    uploads."""
+    uploads, each label unlike the others: two uploads of one title (two versions of a guide)
+    differ by when they came, and labels that are still the same (both came within a minute)
+    end with the key's hash."""
+    guides = library.guides(owner)
+    labels = [_label(guide) for guide in guides]
+    twice = {label for label, count in Counter(labels).items() if count > 1}
     return [
-        (f"{guide.title} ({guide.items} items, {guide.pairs} misconceptions)", guide.key)
-        for guide in library.guides(owner)
+        (f"{label} #{guide.key.rsplit('-', 1)[-1]}" if label in twice else label, guide.key)
+        for label, guide in zip(labels, guides, strict=True)
     ]
 
 
