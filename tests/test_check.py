@@ -205,6 +205,22 @@ def test_a_limit_no_item_gives_is_no_verdict_on_the_nearest_pair(tutor):
     assert tutor.check("Linux Fargate tasks can use up to 16 vCPU").verdict == "correct"
 
 
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "task scale-in protection can last at most 24 hours",
+        "A Fargate task can have at most 8 vCPU",
+    ],
+)
+def test_a_limit_the_pair_contradicts_is_a_misconception_not_a_gap(tutor, claim):
+    """24 hours is no figure of the Task Scale-in Protection item, but its Right statement gives
+    the range it must fit ("from 1 minute to 48 hours"): the claim was "not covered", with a
+    reason that the item gives no such limit. The numbers decide it, so it is no sure verdict."""
+    result = tutor.check(claim)
+    assert result.verdict == "misconception" and result.certainty != "sure"
+    assert "never states" not in " ".join(result.explanation.split())
+
+
 def test_a_limit_the_right_statement_states_is_not_judged_a_misconception(tutor):
     result = tutor.check("Linux tasks on Fargate can go past 4 vCPU and 30 GB of memory")
     assert (result.verdict, result.title) == ("correct", "Fargate Task Sizes")

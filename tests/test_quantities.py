@@ -64,6 +64,16 @@ def test_a_unit_written_another_way_is_the_same_quantity():
         # A negation that does not reach the bound: past a break, or too far back.
         ("Fargate never needs EC2 and maxes out at 4 vCPU", [(MOST, 4, "vcpu")]),
         ("Fargate tasks that don't run on EC2 instances top out at 4 vCPU", [(MOST, 4, "vcpu")]),
+        # A range states both ends; a bare low end takes the high end's unit.
+        (
+            "It can be set from 1 minute to 48 hours",
+            [(LEAST, 60, "second"), (MOST, 172800, "second")],
+        ),
+        ("from 1 up to 48 hours", [(LEAST, 3600, "second"), (MOST, 172800, "second")]),
+        ("It can't be set from 1 minute to 48 hours", []),  # a negated range says nothing
+        ("The service scales from 10 to 30 tasks", []),  # a scenario's figures, no unit
+        ("A Fargate task can be as small as 0.25 vCPU", [(LEAST, 0.25, "vcpu")]),
+        ("ephemeral storage starts at 20 GiB", [(LEAST, 20, "gb")]),
     ],
 )
 def test_bounds_are_read_with_the_clause_negations(text, expected):

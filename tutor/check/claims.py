@@ -202,9 +202,12 @@ class ClaimChecker:
         covered, p_cover = self._coverage(reading)
         graph = self.retriever.graph
         # "A cluster holds at most 5000 services": a limit the nearest item never gives is no
-        # verdict on that item's pair, whatever words the two share.
+        # verdict on that item's pair, whatever words the two share; unless the pair states a
+        # limit of the same kind that decides it ("at most 24 hours" against "up to 48 hours").
         claimed = stated_bounds(claim)
-        beyond = self._unstated_bound(claimed, reading.pair.node) if covered and claimed else None
+        beyond = None
+        if covered and claimed and self._numbered(claimed, reading.pair.node) is None:
+            beyond = self._unstated_bound(claimed, reading.pair.node)
         if not covered or beyond:
             found = not_covered(claim, graph, reading, p_cover)
             found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
@@ -220,7 +223,7 @@ class ClaimChecker:
         side, p_side = self._decide_side(reading)
         if self.nli is not None:  # a clear NLI vote overrules
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
-        numbered = bound_side(claimed, self._pair(reading.pair.node).bounds) if claimed else None
+        numbered = self._numbered(claimed, reading.pair.node)
         overruled = numbered not in (None, side)
         if numbered is not None and overruled:  # "at most 4 vCPU" is the Wrong's "tops out at
             side, p_side = numbered, 0.5  # 4 vCPU", whatever it shares with the Right's words
@@ -275,6 +278,10 @@ class ClaimChecker:
 
     def _levels(self) -> dict[str, float]:
         return self.trust.levels if self.trust is not None else DEFAULT_LEVELS
+
+    def _numbered(self, claimed: tuple[Bound, ...], pair: str) -> str | None:
+        """The side of ``pair`` that the claim's bounds speak for (``bound_side``), if any."""
+        return bound_side(claimed, self._pair(pair).bounds) if claimed else None
 
     def _unstated_bound(self, claimed: tuple[Bound, ...], pair: str) -> str | None:
         """A limit the claim states (``claimed``: "at most 5000 services") that the item owning

@@ -167,8 +167,15 @@ _BOUND_WORDS = {
         r"|longer|higher) than)\s*$",
         re.I,
     ),
-    LEAST: re.compile(r"\b(?:at least|a minimum of|minimum(?: of| is)?)\s*$", re.I),
+    LEAST: re.compile(
+        r"\b(?:at least|a minimum of|minimum(?: of| is)?|as (?:little|few|low|small) as"
+        r"|starts? (?:out )?at|starting (?:out )?at)\s*$",
+        re.I,
+    ),
 }
+# A range states both ends: "from 1 minute to 48 hours", "between 3 and 200".
+_RANGE_OPENS = re.compile(r"\b(?:from|between)\s*$", re.I)
+_RANGE_JOINS = re.compile(r"^\s*(?:(?:up\s+)?to|and|-)\s*$", re.I)
 # The bound words after the quantity: "the 200 GiB maximum", "4 vCPU at most", "2 or more"
 _BOUND_AFTER = {
     MOST: re.compile(r"^\s*(?:maximum|max|limit|cap|ceiling|at most|or (?:less|fewer))\b", re.I),
@@ -215,8 +222,17 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
     found: list[Bound] = []
     for part in clauses(text):
         part = normalise(part)
+        matches = list(_QUANTITY.finditer(part))
+        ends = _range_ends(part, matches)
         last_end, last_kind = None, None
-        for match in _QUANTITY.finditer(part):
+        for n, match in enumerate(matches):
+            if n in ends:  # a range is negated whole, or not at all: a negated one says nothing
+                kind, opened = ends[n]
+                if not _negations(part, opened) % 2:
+                    high = matches[n + 1] if kind == LEAST else None
+                    found.append(Bound(kind, _range_end(match, high)))
+                last_end, last_kind = match.end(), None
+                continue
             before = part[max(0, match.start() - 24) : match.start()]  # the longest bound words
             kind = next((k for k, p in _BOUND_WORDS.items() if p.search(before)), None)
             after = part[match.end() : match.end() + 12]
@@ -232,6 +248,35 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
                 kind = _FLIPPED[kind]
             found.extend(Bound(kind, q) for q in quantities(match.group(0))[:1])
     return tuple(found)
+
+
+def _range_ends(clause: str, matches: list[re.Match]) -> dict[int, tuple[str, int]]:
+    """The numbers (by their place in ``matches``) that open or close a range in ``clause``, each
+    with its kind and where the range starts: "from 1 minute to 48 hours" states a least of
+    1 minute and a most of 48 hours. Only a range with a unit: "from 10 to 30 tasks" is as often
+    a scenario's own figures as a limit, and "from 2019 to 2020" is no limit at all."""
+    ends: dict[int, tuple[str, int]] = {}
+    for n, (low, high) in enumerate(zip(matches, matches[1:])):
+        if not _RANGE_OPENS.search(clause[max(0, low.start() - 10) : low.start()]):
+            continue
+        units = [(m["unit"] or "").lower() for m in (low, high)]
+        if not any(unit in _UNITS for unit in units):
+            continue
+        # The word after a bare number is read as its unit: "from 1 to 48 hours" has "to" in it.
+        swallowed = "" if units[0] in _UNITS else units[0]
+        if _RANGE_JOINS.match(swallowed + clause[low.end() : high.start()]):
+            ends[n], ends[n + 1] = (LEAST, low.start()), (MOST, low.start())
+    return ends
+
+
+def _range_end(match: re.Match, high: re.Match | None) -> Quantity:
+    """A range's end as a quantity; a bare low end takes the unit of the ``high`` end ("from 1
+    to 48 hours" starts at 1 hour)."""
+    found = quantities(match.group(0))[0]
+    unit = _UNITS.get((high["unit"] or "").lower()) if high else None
+    if found.unit is None and unit is not None:
+        return Quantity(found.value * unit[1], unit[0], text=found.text)
+    return found
 
 
 def _negations(clause: str, start: int) -> int:
