@@ -13,6 +13,7 @@ an adjective as what is counted) and matches any quantity of the same value.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -256,7 +257,7 @@ def _range_ends(clause: str, matches: list[re.Match]) -> dict[int, tuple[str, in
     1 minute and a most of 48 hours. Only a range with a unit: "from 10 to 30 tasks" is as often
     a scenario's own figures as a limit, and "from 2019 to 2020" is no limit at all."""
     ends: dict[int, tuple[str, int]] = {}
-    for n, (low, high) in enumerate(zip(matches, matches[1:])):
+    for n, (low, high) in enumerate(itertools.pairwise(matches)):
         if not _RANGE_OPENS.search(clause[max(0, low.start() - 10) : low.start()]):
             continue
         units = [(m["unit"] or "").lower() for m in (low, high)]
