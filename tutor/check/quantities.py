@@ -228,10 +228,10 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
         last_end, last_kind = None, None
         for n, match in enumerate(matches):
             if n in ends:  # a range is negated whole, or not at all: a negated one says nothing
-                kind, opened = ends[n]
+                end, opened = ends[n]
                 if not _negations(part, opened) % 2:
-                    high = matches[n + 1] if kind == LEAST else None
-                    found.append(Bound(kind, _range_end(match, high)))
+                    high = matches[n + 1 : n + 2] if end == LEAST else []
+                    found.append(Bound(end, _range_end(match, high)))
                 last_end, last_kind = match.end(), None
                 continue
             before = part[max(0, match.start() - 24) : match.start()]  # the longest bound words
@@ -270,11 +270,11 @@ def _range_ends(clause: str, matches: list[re.Match]) -> dict[int, tuple[str, in
     return ends
 
 
-def _range_end(match: re.Match, high: re.Match | None) -> Quantity:
-    """A range's end as a quantity; a bare low end takes the unit of the ``high`` end ("from 1
-    to 48 hours" starts at 1 hour)."""
+def _range_end(match: re.Match, high: list[re.Match]) -> Quantity:
+    """A range's end as a quantity; a bare low end takes the unit of the ``high`` end (a list of
+    it, empty for the high end itself): "from 1 to 48 hours" starts at 1 hour."""
     found = quantities(match.group(0))[0]
-    unit = _UNITS.get((high["unit"] or "").lower()) if high else None
+    unit = _UNITS.get((high[0]["unit"] or "").lower()) if high else None
     if found.unit is None and unit is not None:
         return Quantity(found.value * unit[1], unit[0], text=found.text)
     return found
