@@ -128,6 +128,18 @@ def test_a_question_that_asks_an_items_trap_is_answered_by_its_right_statement_f
     assert "task execution role" in answer.text.split("\n\n")[0]
 
 
+def test_a_cautioned_answer_never_leads_with_a_right_statement(tutor):
+    """A learner probe: a question on lazy-loading a large image got the caution that the guides
+    may not answer it, and then "In short" with the ephemeral storage item's Right statement, as
+    if that were the answer."""
+    answer = tutor.ask(
+        "Our Fargate tasks pull a 5 GB image and start slowly when scaling out. What cuts the "
+        "start time by lazy loading the image without touching the application?"
+    )
+    assert answer.certainty == "unsure", answer.text  # the guides do not say it
+    assert "**In short.**" not in answer.text
+
+
 def test_a_corrected_items_right_statement_never_leads_an_answer(tutor):
     answer = tutor.ask("Are EBS volumes only for EC2-backed ECS tasks?")
     assert answer.sources[0].title == "EBS Volumes"

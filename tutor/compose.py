@@ -77,11 +77,13 @@ def compose_answer(
     top = hits[0]
     parts = [UNSURE_ANSWER] if certainty == "unsure" else []
     pairs = _pairs(graph, top.node)
-    if side_of(top.matched) and pairs and settled(graph, top.node):
+    if certainty != "unsure" and side_of(top.matched) and pairs and settled(graph, top.node):
         # The question is closest to the item's pair, so it asks the pair's point: "which role
         # pulls images on Fargate?" is the task role item's trap, and its Right statement is
         # the answer, not the task role's description. Never a Right the errata correct or
-        # dispute.
+        # dispute, and never under the caution: "In short" would state as the answer what may
+        # not answer the question at all (a probe's question on lazy-loading images got the
+        # ephemeral storage item's Right statement so).
         parts.append("**In short.** " + " ".join(f"“{literal(right)}”" for _, right in pairs))
     parts.append(f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}")
     if source := graph.nodes[top.node].get("source"):
