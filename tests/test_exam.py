@@ -379,3 +379,25 @@ def test_guessing_by_length_or_likeness_does_not_find_the_key(both):
             alike += q.options[max((a, b), key=lambda n: len(texts[n]))].right
             total += 1
     assert longest / total < 0.58 and alike / total < 0.55
+
+
+def test_a_choose_two_questions_second_key_speaks_to_its_scene(both):
+    """Related by title alone, "Task Scale-in Protection" and "Tasks" made a scale-in question
+    keyed on "Tasks can be run once or set to run indefinitely" (a learner probe found eight such
+    of about twenty "choose two" questions). The second key's item title or statement now shares
+    a word of the stem beyond the guides' everyday ones."""
+    from tutor.search.lexical import tokens
+    from tutor.study.exam import _EVERYDAY
+
+    doubles = [
+        q for seed in (1, 2, 3) for q in exam_questions(both, seed=seed) if q.question == TWO
+    ]
+    assert doubles
+    for q in doubles:
+        stem = set(tokens(q.stem)) - _EVERYDAY
+        for option in (o for o in q.options if o.right):
+            taught = re.search(r"teaches in (.+?)\. Source", option.why)
+            assert taught, option.why
+            if taught[1] != q.item:  # the second key
+                assert stem & set(tokens(f"{taught[1]} {option.text}")), (q.item, option.text)
+    assert not [q for q in doubles if q.item == "Task Scale-in Protection"]

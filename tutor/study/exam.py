@@ -40,6 +40,13 @@ _BEST = 4  # and first from the best few of them, in a random order
 LENGTH_WEIGHT = 2.0  # a distractor as long as the key gains this much (docs/exam.md: 1, 2, 4 tried)
 _ALIKE = 0.75  # this share of the shorter statement's words in the other: the same statement
 _OPPOSITE = 1 / 3  # how often a keyed pair's own Wrong statement is among the distractors
+# Words every part of the ECS guides uses, or that say nothing of a topic: sharing only these, a
+# statement does not speak to a scene.
+_EVERYDAY = frozenset(
+    "ecs amazon aws task tasks service services container containers cluster clusters run runs "
+    "running use uses used can one new both own need needs before after each every only also "
+    "when without".split()
+)
 
 
 @dataclass(frozen=True)
@@ -191,18 +198,31 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
     opposite = [own] if rng.random() < _OPPOSITE else []
     if single := _question(graph, scene, stem, ONE, [own], [*opposite, *picked], rng):
         yield single
-    related = [
-        other
-        for other in neighbourhood(graph, scene).get("related_to", [])
-        if graph.nodes[other]["type"] == ITEM and _usable(graph, other)
-    ]
-    if related:
-        partner = rng.choice(pairs_of(graph, rng.choice(related)))
+    if partner := _partner(graph, scene, stem, rng):
         others = [p for p in picked if _owner(graph, p) != _owner(graph, partner)]
         opposite = [rng.choice([own, partner])] if rng.random() < _OPPOSITE else []
         keys = [own, partner]
         if double := _question(graph, scene, stem, TWO, keys, [*opposite, *others], rng):
             yield double
+
+
+def _partner(graph: nx.DiGraph, scene: str, stem: str, rng: random.Random) -> str | None:
+    """The pair whose Right statement is a "choose two" question's second key: of an item the
+    graph relates to the scene, and sharing the most words with the stem (at least one beyond
+    the guides' everyday ones); None when no related item's pair speaks to the stem. Related by
+    title alone, "Task Scale-in Protection" and "Tasks" made a scale-in question keyed on
+    "tasks can be run once or indefinitely"."""
+    words = set(tokens(stem)) - _EVERYDAY
+    shared: dict[str, int] = {}
+    for other in neighbourhood(graph, scene).get("related_to", []):
+        if graph.nodes[other]["type"] != ITEM or not _usable(graph, other):
+            continue
+        for pair in pairs_of(graph, other):
+            said = tokens(f"{graph.nodes[other]['label']} {graph.nodes[pair]['right']}")
+            if overlap := len(words & set(said)):
+                shared[pair] = overlap
+    best = max(shared.values(), default=0)
+    return rng.choice(sorted(p for p, n in shared.items() if n == best)) if best else None
 
 
 def _distractors(
