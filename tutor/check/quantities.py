@@ -174,7 +174,7 @@ _BOUND_WORDS = {
         re.I,
     ),
 }
-# A range states both ends: "from 1 minute to 48 hours", "between 3 and 200".
+# A range states both ends: "from 1 minute to 48 hours", "between 2 and 4 GB".
 _RANGE_OPENS = re.compile(r"\b(?:from|between)\s*$", re.I)
 _RANGE_JOINS = re.compile(r"^\s*(?:(?:up\s+)?to|and|-)\s*$", re.I)
 # The bound words after the quantity: "the 200 GiB maximum", "4 vCPU at most", "2 or more"
