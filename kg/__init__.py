@@ -5,6 +5,7 @@ from .conceptmap import concept_map
 from .errors import ConceptNotFound, GraphError, NoPath
 from .export import FORMATS, from_json, to_json, write_graph
 from .query import (
+    example_of,
     explain_path,
     find_concept,
     nearby,
@@ -24,6 +25,7 @@ __all__ = [
     "concept_map",
     "explain_path",
     "find_concept",
+    "example_of",
     "from_json",
     "nearby",
     "neighbourhood",

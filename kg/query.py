@@ -174,3 +174,11 @@ def settled(graph: nx.DiGraph, node: str) -> bool:
     node nor dispute any of its pairs."""
     disputed = any("disputed" in graph.nodes[pair] for pair in pairs_of(graph, node))
     return "correction" not in graph.nodes[node] and not disputed
+
+
+def example_of(graph: nx.DiGraph, node: str) -> str:
+    """The text of the example scenario that illustrates ``node`` ("" if none)."""
+    for source, _, relation in graph.in_edges(node, data="relation"):
+        if relation == ILLUSTRATES:
+            return graph.nodes[source]["text"]
+    return ""

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from kg import pairs_of, settled
-from kg.build import ILLUSTRATES, SCENARIO, SECTION, STEP_OF
+from kg import example_of, pairs_of, settled
+from kg.build import SCENARIO, SECTION, STEP_OF
 from tutor.markdown import literal
 from tutor.search.index import side_of
 from tutor.search.retrieve import Hit
@@ -124,11 +124,3 @@ def _direct(graph: nx.DiGraph, node: str) -> str:
 
 def _pairs(graph: nx.DiGraph, node: str) -> list[tuple[str, str]]:
     return [(graph.nodes[m]["wrong"], graph.nodes[m]["right"]) for m in pairs_of(graph, node)]
-
-
-def example_of(graph: nx.DiGraph, node: str) -> str:
-    """The text of the example scenario that illustrates ``node`` ("" if none)."""
-    for source, _, relation in graph.in_edges(node, data="relation"):
-        if relation == ILLUSTRATES:
-            return graph.nodes[source]["text"]
-    return ""

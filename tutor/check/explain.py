@@ -7,6 +7,7 @@ import re
 
 import networkx as nx
 
+from kg import example_of
 from tutor.check.verdict import (
     COVER_FLOOR,
     FOREIGN_CEILING,
@@ -17,7 +18,6 @@ from tutor.check.verdict import (
     Reading,
     Verdict,
 )
-from tutor.compose import example_of
 from tutor.markdown import literal
 from tutor.search.retrieve import owner_of
 

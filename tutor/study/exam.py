@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ingest.records import PATH_SEP
-from kg import nearby, neighbourhood, pairs_of, settled
+from kg import example_of, nearby, neighbourhood, pairs_of, settled
 from kg.build import ITEM
 from tutor.errors import BadInput
 from tutor.search.lexical import tokens
@@ -167,7 +167,7 @@ def scenes(graph: nx.DiGraph) -> Iterator[str]:
     """Items with an example scenario and worked scenarios, each with a pair and no correction."""
     for node in sorted(graph):
         data = graph.nodes[node]
-        scene = (data["type"] == ITEM and _example(graph, node)) or data.get("kind") == "worked"
+        scene = (data["type"] == ITEM and example_of(graph, node)) or data.get("kind") == "worked"
         if scene and _usable(graph, node):
             yield node
 
@@ -177,19 +177,12 @@ def _usable(graph: nx.DiGraph, node: str) -> bool:
     return bool(pairs_of(graph, node)) and settled(graph, node)
 
 
-def _example(graph: nx.DiGraph, node: str) -> str:
-    for source in graph.predecessors(node):
-        if graph.nodes[source].get("kind") == "example":
-            return graph.nodes[source]["text"]
-    return ""
-
-
 def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Question]:
     """One single-answer question for the scene and, where the graph relates it to another item,
     a "choose two" one keyed to both."""
     data = graph.nodes[scene]
     if data["type"] == ITEM:
-        stem = _example(graph, scene)
+        stem = example_of(graph, scene)
     else:  # a worked scenario's text is "<title>: <problem>"
         stem = data["text"].removeprefix(f"{data['label']}: ")
     own = rng.choice(pairs_of(graph, scene))

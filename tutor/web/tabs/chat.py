@@ -30,9 +30,8 @@ def example_questions(key: str, guide: Guide) -> list[str]:
     if key == BUILTIN_KEY:
         return list(EXAMPLE_QUESTIONS)
     titles = dict.fromkeys(item.title for item in guide.items)  # each once, in the guide's order
-    return [question for t in titles if fits_example(question := f"What should I know about {t}?")][
-        :3
-    ]
+    asked = (f"What should I know about {title}?" for title in titles)
+    return [question for question in asked if fits_example(question)][:3]
 
 
 def build(state: AppState) -> None:
