@@ -197,7 +197,7 @@ def test_a_limit_no_item_gives_is_no_verdict_on_the_nearest_pair(tutor):
     likely), for its "at most" against the pair's "only"; the guides give no such limit."""
     result = tutor.check("An ECS cluster can hold at most 5000 services")
     assert (result.verdict, result.certainty) == ("not_covered", "unsure")
-    assert "it gives a limit (5000 services) that the guide's nearest item never" in " ".join(
+    assert "it gives a figure (5000 services) that the guide's nearest item never" in " ".join(
         result.explanation.split()
     )
     assert result.wrong and result.right  # the nearest pair, to compare
@@ -224,6 +224,62 @@ def test_a_limit_the_pair_contradicts_is_a_misconception_not_a_gap(tutor, claim)
 def test_a_limit_the_right_statement_states_is_not_judged_a_misconception(tutor):
     result = tutor.check("Linux tasks on Fargate can go past 4 vCPU and 30 GB of memory")
     assert (result.verdict, result.title) == ("correct", "Fargate Task Sizes")
+
+
+@pytest.mark.parametrize(
+    ("claim", "title"),
+    [
+        # a count against the Right's "only one provider may define it" (was correct, 0.88)
+        ("you can give a base to two providers in one strategy", "Capacity Provider Strategies"),
+        # a default against "2 hours by default" (was correct, 0.81)
+        ("scale-in protection on a task defaults to 48 hours", "Task Scale-in Protection"),
+        # a maximum named before its figure (was correct, 0.88)
+        ("the max you can give task scale-in protection is 2 hours", "Task Scale-in Protection"),
+        # an opposite where the item says "off by default" (was correct, 0.89)
+        ("restart policies for containers are on by default", "Container Restart Policies"),
+        # an opposite where the Right says the minimum "rounds up" (was correct, 0.91)
+        ("the minimum healthy percent gets rounded down", "Rolling Update Percentages"),
+    ],
+)
+def test_a_claim_its_numbers_or_an_opposite_word_contradict_is_never_stated_correct(
+    tutor, claim, title
+):
+    """A learner probe's false claims, each worded like its pair's Right statement but for one
+    figure or word: the reading called them correct, likely. What the numbers or the opposite
+    word say decides the side, and the checker leans, it does not state."""
+    result = tutor.check(claim)
+    assert (result.verdict, result.title) == ("misconception", title)
+    assert result.certainty == "unsure"
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "restart policies for containers are off by default",
+        "the minimum healthy percent gets rounded up",
+        "only one provider in a strategy may set a base",
+    ],
+)
+def test_the_true_forms_of_those_claims_are_still_judged_correct(tutor, claim):
+    assert tutor.check(claim).verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    ("claim", "figure"),
+    [
+        ("a Savings Plan for Fargate needs a 5 year commitment", "5 year"),
+        ("tasks with 16 vCPU on Fargate just need platform version 1.3.0", "1.3.0"),
+    ],
+)
+def test_a_figure_the_item_never_gives_is_no_verdict_on_its_pair(tutor, claim, figure):
+    """Both were judged correct (likely, 0.94 and 0.85): the figure is the claim's own, and no
+    item gives it."""
+    result = tutor.check(claim)
+    assert (result.verdict, result.certainty) == ("not_covered", "unsure")
+    assert f"it gives a figure ({figure}" in result.explanation.replace(
+        "\\", ""
+    )  # markdown escapes
+    assert tutor.check("a Savings Plan for Fargate needs a 3 year commitment").verdict == "correct"
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,11 @@ import pytest
 
 from tutor.check.quantities import (
     ABOVE,
+    DEFAULT,
     LEAST,
     MOST,
+    REACH,
+    UNDER,
     Bound,
     Quantity,
     bound_side,
@@ -53,7 +56,10 @@ def test_a_unit_written_another_way_is_the_same_quantity():
         ("No Fargate task can ever go past 4 vCPU", [(MOST, 4, "vcpu")]),
         ("Fargate is not limited to 4 vCPU", [(ABOVE, 4, "vcpu")]),
         ("A task can't use more than 30 GB", [(MOST, 30, "gb")]),
-        ("between the 20 GiB default and the 200 GiB maximum", [(MOST, 200, "gb")]),
+        (
+            "between the 20 GiB default and the 200 GiB maximum",
+            [(DEFAULT, 20, "gb"), (MOST, 200, "gb")],
+        ),
         ("tasks get at least 20 GiB", [(LEAST, 20, "gb")]),
         ("It is not true that Fargate tops out at 4 vCPU", [(ABOVE, 4, "vcpu")]),
         ("the desired count of 2 rounds up to 2 tasks", []),  # "rounds up to" is no bound
@@ -104,3 +110,58 @@ def test_bounds_that_point_both_ways_decide_nothing():
     statements = {"wrong": stated_bounds(WRONG), "right": stated_bounds(RIGHT)}
     both = (Bound(MOST, Quantity(4, "vcpu")), Bound(MOST, Quantity(120, "gb")))
     assert bound_side(both, statements) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # What can be had reaches a figure; denied, the most is under it.
+        ("a task can use 32 vCPU", [(REACH, 32, "vcpu")]),
+        ("Fargate doesn't support 32 vCPU", [(UNDER, 32, "vcpu")]),
+        ("tasks run 16 vCPU", []),  # said of what runs, not of what can
+        ("the job can stop within 30 seconds", [(MOST, 30, "second")]),  # "within" bounds it
+        # A count is read only with what it counts.
+        ("a strategy can give a base to two providers", [(REACH, 2, None)]),
+        ("the service can scale to 10", []),  # counts nothing named
+        ("only one provider may set it", [(MOST, 1, None)]),
+        ("several listeners can share it", [(REACH, 2, None)]),
+        ("a service cannot have multiple listeners", [(UNDER, 2, None)]),
+        # Defaults, and bounds named before their subject.
+        ("protection lasts 3 hours by default", [(DEFAULT, 10800, "second")]),
+        ("it defaults to 3 hours", [(DEFAULT, 10800, "second")]),
+        ("the longest you can keep it is 3 hours", [(MOST, 10800, "second")]),
+        ("a one-year or a 3 year term", []),  # a plain figure: "one" counts before a unit
+    ],
+)
+def test_reaches_counts_and_defaults_are_read(text, expected):
+    assert [(b.kind, b.quantity.value, b.quantity.unit) for b in stated_bounds(text)] == expected
+
+
+def test_one_is_a_number_only_before_a_unit():
+    assert quantities("a one-year term")[0] == Quantity(31_536_000, "second")
+    assert quantities("no one else and one task") == ()
+
+
+@pytest.mark.parametrize(
+    ("claim", "side"),
+    [
+        ("a node can run two copies", "right"),  # fails only where the Wrong says one
+        ("a node can run only one copy", "wrong"),
+        ("a node can run two listeners", None),  # a count of something else
+        ("a task can use 32 vCPU", "wrong"),  # past the Right's 16
+        ("a task can use 8 vCPU", "right"),  # within 16, past the Wrong's 4
+        ("a task can use 2 vCPU", None),  # within both
+    ],
+)
+def test_what_a_claim_says_can_be_had_is_held_against_the_statements(claim, side):
+    statements = {
+        "wrong": stated_bounds("A node can run only one copy, and a task tops out at 4 vCPU."),
+        "right": stated_bounds("A task can use up to 16 vCPU."),
+    }
+    assert bound_side(stated_bounds(claim), statements) == side
+
+
+def test_a_default_is_held_only_against_a_default():
+    stated = {"wrong": (), "right": stated_bounds("it lasts 3 hours by default, 9 hours at most")}
+    assert bound_side(stated_bounds("it defaults to 9 hours"), stated) == "wrong"
+    assert bound_side(stated_bounds("it defaults to 3 hours"), stated) == "right"

@@ -65,10 +65,15 @@ def test_quiz_feedback_and_anki_notes_name_the_page(depth):
 
 def test_the_in_depth_guides_errata_say_app_mesh_support_has_ended(depth):
     """A date the guide gave as still to come has passed: the correction beside the guide says
-    so wherever the item appears, and the pair, still true, is kept."""
+    so wherever the item appears, and its Right statement and example say it in the past too (a
+    probe found one answer using both tenses)."""
     answer = depth.ask("Is App Mesh still supported for ECS service meshes?")
     assert answer.sources[0].title == "App Mesh End of Support"
     assert "**Correction.** True now (changed 2026-09): That date has passed" in answer.text
+    assert (
+        "support ends on" not in answer.text and "well before the end-of-support" not in answer.text
+    )
+    assert "AWS ended support for App Mesh on 30 September 2026" in answer.text
     verdict = depth.check("App Mesh is the mesh AWS recommends for new ECS services")
     assert verdict.title == "App Mesh End of Support" and verdict.verdict == "misconception"
     assert verdict.to_dict()["match"]["correction"].startswith("True now (changed 2026-09)")

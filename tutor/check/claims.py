@@ -59,6 +59,7 @@ from tutor.check.model import (
     shipped_model,
 )
 from tutor.check.nli import NliScorer, nli_side
+from tutor.check.opposites import shipped as shipped_opposites
 from tutor.check.pairs import (
     content_side,
     direction,
@@ -67,7 +68,15 @@ from tutor.check.pairs import (
     tokens,
     top_mean,
 )
-from tutor.check.quantities import Bound, Quantity, bound_side, quantities, stated_bounds
+from tutor.check.quantities import (
+    REACH,
+    UNDER,
+    Bound,
+    Quantity,
+    bound_side,
+    quantities,
+    stated_bounds,
+)
 from tutor.check.trust import (
     DEFAULT_LEVELS,
     LIKELY,
@@ -206,8 +215,8 @@ class ClaimChecker:
         # limit of the same kind that decides it ("at most 24 hours" against "up to 48 hours").
         claimed = stated_bounds(claim)
         beyond = None
-        if covered and claimed and self._numbered(claimed, reading.pair.node) is None:
-            beyond = self._unstated_bound(claimed, reading.pair.node)
+        if covered and self._numbered(claimed, reading.pair.node) is None:
+            beyond = self._unstated_figure(claim, claimed, reading.pair.node)
         if not covered or beyond:
             found = not_covered(claim, graph, reading, p_cover)
             found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
@@ -223,10 +232,14 @@ class ClaimChecker:
         side, p_side = self._decide_side(reading)
         if self.nli is not None:  # a clear NLI vote overrules
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
-        numbered = self._numbered(claimed, reading.pair.node)
-        overruled = numbered not in (None, side)
-        if numbered is not None and overruled:  # "at most 4 vCPU" is the Wrong's "tops out at
-            side, p_side = numbered, 0.5  # 4 vCPU", whatever it shares with the Right's words
+        # "at most 4 vCPU" is the Wrong's "tops out at 4 vCPU", and "rounds down" turns the Right's
+        # "rounds up", whatever else they share with the Right's words
+        evidence = self._numbered(claimed, reading.pair.node) or self._turned(
+            claim, reading.pair.node
+        )
+        overruled = evidence not in (None, side)
+        if evidence is not None and overruled:
+            side, p_side = evidence, 0.5
         if verbatim := _verbatim_side(typed or claim, data):  # the guide's statement, pasted
             side, p_side, overruled = verbatim, 1.0, False
         verdict = MISCONCEPTION if side == "wrong" else CORRECT
@@ -283,9 +296,23 @@ class ClaimChecker:
         """The side of ``pair`` that the claim's bounds speak for (``bound_side``), if any."""
         return bound_side(claimed, self._pair(pair).bounds) if claimed else None
 
-    def _unstated_bound(self, claimed: tuple[Bound, ...], pair: str) -> str | None:
-        """A limit the claim states (``claimed``: "at most 5000 services") that the item owning
-        ``pair`` never gives, as the claim writes it; None if there is none."""
+    def _turned(self, claim: str, pair: str) -> str | None:
+        """The side of ``pair`` that ``claim`` speaks for by saying the opposite of one of its
+        statements or of its item's own words (``opposites``); an item's description is left out
+        once a correction says it is stale, its example kept (the errata give it as true now)."""
+        graph = self.retriever.graph
+        data, owner = graph.nodes[pair], graph.nodes[owner_of(graph, pair)]
+        true = (example_of_pair(graph, pair) or "",) + (
+            () if owner.get("correction") else (owner["text"],)
+        )
+        statements = {side: data[side] for side in OTHER}
+        return shipped_opposites().side(claim, statements, true)
+
+    def _unstated_figure(self, claim: str, claimed: tuple[Bound, ...], pair: str) -> str | None:
+        """A limit the claim states (``claimed``: "at most 5000 services") or a figure it gives
+        with a unit or as a version ("a 5 year commitment", "platform version 1.3.0") that the item
+        owning ``pair`` never gives, as the claim writes it; None if there is none. What the claim
+        says can be reached ("a task can use 2 GB") is no limit, and is left to the pair."""
         owner = owner_of(self.retriever.graph, pair)
         if owner not in self._stated:
             graph = self.retriever.graph
@@ -298,14 +325,14 @@ class ClaimChecker:
             ]
             self._stated[owner] = tuple(q for text in texts for q in quantities(text))
         stated = self._stated[owner]
+        limits = [b.quantity for b in claimed if b.kind not in (REACH, UNDER)]
+        limits = [q for q in limits if q.unit or q.value >= _A_LIMIT]
+        bounded = [b.quantity for b in claimed]
+        figures = [
+            q for q in quantities(claim) if q.unit and not any(q.matches(b) for b in bounded)
+        ]
         return next(
-            (
-                bound.quantity.text
-                for bound in claimed
-                if (bound.quantity.unit or bound.quantity.value >= _A_LIMIT)
-                and not any(bound.quantity.matches(q) for q in stated)
-            ),
-            None,
+            (q.text for q in (*limits, *figures) if not any(q.matches(s) for s in stated)), None
         )
 
     def _trusted(self, found: Verdict, features: np.ndarray) -> Verdict:

@@ -206,7 +206,7 @@ _FRAME_REST = re.compile(
 )
 # A conjunction left at the end once a closing judgement is taken out ("X, and [she's wrong]").
 _DANGLING = re.compile(r"(?<![\s,;])[\s,;]*\b(?:and|but)(?:\s+(?:i|we)\s+think)?[\s,;]*$", re.I)
-NOT_TRUE = re.compile(r"\b(?:not|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
+NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
 _CLAUSE_BREAK = re.compile(
     r"(?:(?<!\s)\s+)?[,;:]\s*|(?<!\s)\s+(?:but|while|whereas|although|though)\s+"
     # "and" before a second verb phrase ("belong to EC2 alone and have nothing to do with tasks"),

@@ -135,11 +135,11 @@ def explain_unsure_cover(
     data: dict, notes: tuple[str, ...] = (), *, figure: str | None = None
 ) -> str:
     """No verdict, for a claim the checker leans to call not covered but cannot be sure of: the
-    nearest pair, for the learner to compare (``figure``: a limit the claim gives that the
-    pair's item never states, which is why)."""
+    nearest pair, for the learner to compare (``figure``: a limit or figure the claim gives that
+    the pair's item never states, which is why)."""
     owner = literal(data["owner"])
     why = (
-        f"it gives a limit ({literal(figure)}) that the guide's nearest item never states"
+        f"it gives a figure ({literal(figure)}) that the guide's nearest item never states"
         if figure
         else "it reads as going beyond the guide, but claims read like this are often misjudged"
     )

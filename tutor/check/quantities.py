@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tutor.check.cues import FALSITY_FRAME, NOT_TRUE, clauses, normalise, polarity
 
@@ -81,6 +81,8 @@ _UNITS = {
     "hrs": ("second", 3600.0),
     "day": ("second", 86400.0),
     "days": ("second", 86400.0),
+    "year": ("second", 31_536_000.0),
+    "years": ("second", 31_536_000.0),
     "%": ("percent", 1.0),
     "percent": ("percent", 1.0),
     "per cent": ("percent", 1.0),
@@ -90,11 +92,13 @@ _WORD = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
 _TEN = "|".join(_TENS)
 _DIGIT = "|".join(_DIGIT_WORDS)
 _MULTIPLIER = "|".join(_MULTIPLIERS)
+# "one" is a number only before a unit: "a one-year commitment", "one minute".
+_UNIT_WORDS = "|".join(sorted((w for w in _UNITS if w.isalpha()), key=len, reverse=True))
 # A version ("1.4.0") is one token; a number may be written with thousands separators ("5,000"),
 # as a compound ("twenty-five") or with a multiplier ("ten thousand").
 _QUANTITY = re.compile(
     rf"(?<![\w.])(?P<value>\d+(?:\.\d+)+|\d{{1,3}}(?:,\d{{3}})+|\d+"
-    rf"|(?:{_TEN})[\s-](?:{_DIGIT})\b|(?:{_WORD})\b)"
+    rf"|(?:{_TEN})[\s-](?:{_DIGIT})\b|(?:{_WORD})\b|one(?=[\s-]+(?:{_UNIT_WORDS})\b))"
     rf"(?:[\s-]+(?P<times>{_MULTIPLIER})\b)?"
     r"(?:[\s-]*(?P<unit>%|per cent\b|[a-z]+\b))?",
     re.IGNORECASE,
@@ -110,11 +114,19 @@ class Quantity:
     unit: str | None = None
     version: str | None = None
     text: str = field(default="", compare=False)  # as written: "5,000 services"
+    # What a count read as one ("only one provider", "two capacity providers" after "can") counts:
+    # the word after it and the next, singular; empty for any other number, whose next word is as
+    # often an adjective as what is counted.
+    counted: frozenset[str] = field(default=frozenset(), compare=False)
 
     def comparable(self, other: Quantity) -> bool:
-        """Neither is a version, and both have the same unit or one has none."""
+        """Neither is a version, and both have the same unit or one has none; a count compares
+        only with a count of the same thing ("one provider" is no limit on target groups)."""
         if self.version or other.version:
             return False
+        if self.counted or other.counted:
+            bare = self.unit is None and other.unit is None
+            return bare and bool(self.counted & other.counted)
         return self.unit is None or other.unit is None or self.unit == other.unit
 
     def matches(self, other: Quantity) -> bool:
@@ -148,19 +160,23 @@ def _value(raw: str) -> float:
     words = re.split(r"[\s-]+", raw)
     if len(words) == 2:  # a compound of tens and a digit
         return float(_TENS[words[0]] + _DIGIT_WORDS[words[1]])
-    return float(_WORD_VALUES.get(raw) or raw.replace(",", ""))
+    return float(_WORD_VALUES.get(raw) or _DIGIT_WORDS.get(raw) or raw.replace(",", ""))
 
 
 # What a bound says of a quantity: "at most 4 vCPU" (the most is 4), "more than 4 vCPU" (the most
-# is above 4), "at least 20 GiB" (the least is 20).
-MOST, ABOVE, LEAST = "most", "above", "least"
-_FLIPPED = {MOST: ABOVE, ABOVE: MOST}  # "can't go past 4 vCPU" is "at most 4 vCPU"
+# is above 4), "at least 20 GiB" (the least is 20), "can use 32 vCPU" (the most reaches 32) and
+# "can't use 32 vCPU" (the most is under 32); and a default ("defaults to 2 hours"), which is held
+# only against another default.
+MOST, ABOVE, LEAST, REACH, UNDER = "most", "above", "least", "reach", "under"
+DEFAULT = "default"
+# "can't go past 4 vCPU" is "at most 4 vCPU"; "can't have two providers" is "under two"
+_FLIPPED = {MOST: ABOVE, ABOVE: MOST, REACH: UNDER, UNDER: REACH}
 
 _BOUND_WORDS = {
     MOST: re.compile(
         r"\b(?:at most|(?<!round )(?<!rounds )(?<!rounded )up to|tops? out at|max(?:es)? out at"
         r"|max(?:imum)?(?: of| is)?|limited to|capped at|a (?:cap|limit|ceiling) of"
-        r"|as (?:much|many|long|large|big|high) as)\s*$",
+        r"|as (?:much|many|long|large|big|high) as|within)\s*$",
         re.I,
     ),
     ABOVE: re.compile(
@@ -173,6 +189,9 @@ _BOUND_WORDS = {
         r"|starts? (?:out )?at|starting (?:out )?at)\s*$",
         re.I,
     ),
+    DEFAULT: re.compile(
+        r"\b(?:defaults? to|(?:a|the) default (?:of|is)|by default(?: is)?)\s*$", re.I
+    ),
 }
 # A range states both ends: "from 1 minute to 48 hours", "between 2 and 4 GB".
 _RANGE_OPENS = re.compile(r"\b(?:from|between)\s*$", re.I)
@@ -181,6 +200,17 @@ _RANGE_JOINS = re.compile(r"^\s*(?:(?:up\s+)?to|and|-)\s*$", re.I)
 _BOUND_AFTER = {
     MOST: re.compile(r"^\s*(?:maximum|max|limit|cap|ceiling|at most|or (?:less|fewer))\b", re.I),
     LEAST: re.compile(r"^\s*(?:minimum|at least|or more)\b", re.I),
+    DEFAULT: re.compile(r"^\s*(?:by default|default)\b", re.I),
+}
+# A bound named before its subject and given after a verb: "the max you can set it to is 2 hours",
+# "the default timeout on Fargate is 30 seconds".
+_NAMED = r"\b[^,;:.]{0,50}?\s(?:is|are|was|will be|would be)\s*$"
+_BOUND_NAMED = {
+    MOST: re.compile(
+        r"\b(?:max|maximum|longest|largest|highest|biggest|upper limit)" + _NAMED, re.I
+    ),
+    LEAST: re.compile(r"\b(?:min|minimum|shortest|smallest|lowest|lower limit)" + _NAMED, re.I),
+    DEFAULT: re.compile(r"\bdefault" + _NAMED, re.I),
 }
 _JOINED = re.compile(r"^\s*(?:,|and|with|/|or)\s*(?:and\s+)?$", re.I)  # "4 vCPU and 30 GB"
 # Where a negation stops reaching a bound after it: "Fargate never needs EC2 and maxes out at
@@ -188,12 +218,36 @@ _JOINED = re.compile(r"^\s*(?:,|and|with|/|or)\s*(?:and\s+)?$", re.I)  # "4 vCPU
 _REACH_ENDS = re.compile(r"[,;:]|\b(?:and|but|while|whereas|because|so|which|who)\b", re.I)
 _REACH_WORDS = 4  # "can't ever be given more than": the negation's verb group
 _NEGATED_SUBJECT = re.compile(r"^\s*(?:no|none of the|not a single|not one)\b", re.I)
+# What a quantity with no bound word means after "can" or "supports": that the most reaches it
+# ("a task can use 32 vCPU"); not after a word that gives it another sense ("can stop within
+# 30 seconds", "can run 2 tasks per instance").
+_MODAL = re.compile(r"\b(?:can|could|supports?|allows?|lets?|accepts?|able to)\b", re.I)
+_OTHER_SENSE = re.compile(
+    r"\b(?:within|in|after|before|every|each|per|by|at|for|of|under|below|than|about|around"
+    r"|exactly|only|just)\s*$",
+    re.I,
+)
+_MODAL_WORDS = 5  # "can give a base to two providers"
+# Counts written without a number: "only one provider" is at most one, "multiple providers" reaches
+# two. What is counted is the word after.
+_COUNTED = r"\s+(?P<counted>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)"
+_ONLY_ONE = re.compile(
+    r"\b(?:(?:only|just)(?:\s+[a-z]+){0,3}?|exactly|at most|no more than)\s+(?:one|1|a single)"
+    + _COUNTED,
+    re.I,
+)
+_MANY = re.compile(r"\b(?:multiple|several|more than one|two or more)" + _COUNTED, re.I)
+_NOT_COUNTED = frozenset(
+    "of or and to the a an in on at as for per by from with into that which time times can could"
+    " may might must will would should is are was were be been has have do does".split()
+)
 
 
 @dataclass(frozen=True)
 class Bound:
     """What a text asserts of a quantity: its most (``MOST``), that its most is above it
-    (``ABOVE``), or its least (``LEAST``)."""
+    (``ABOVE``), reaches it (``REACH``) or is under it (``UNDER``), its least (``LEAST``), or its
+    default (``DEFAULT``)."""
 
     kind: str
     quantity: Quantity
@@ -204,14 +258,30 @@ class Bound:
         mine, theirs = self.quantity, other.quantity
         if not mine.comparable(theirs):
             return None
-        kinds = (self.kind, other.kind)
-        if kinds in ((MOST, MOST), (LEAST, LEAST)):
+        if self.kind == other.kind and self.kind in (MOST, LEAST, DEFAULT):
             return mine.matches(theirs)
-        if kinds == (ABOVE, MOST):
-            return theirs.value > mine.value
-        if kinds == (MOST, ABOVE):
-            return mine.value > theirs.value
-        return None
+        rule = _AGREES.get((self.kind, other.kind))
+        return rule(mine.value, theirs.value) if rule else None
+
+
+# Whether a claimed bound on the most (first kind, its value a) holds where a statement gives
+# another (second kind, value b): True, False, or None when the two leave it open ("can use
+# 8 vCPU" against "more than 4 vCPU").
+_AGREES = {
+    (ABOVE, MOST): lambda a, b: b > a,
+    (MOST, ABOVE): lambda a, b: a > b,
+    (MOST, REACH): lambda a, b: a >= b,
+    (MOST, UNDER): lambda a, b: a < b,
+    (REACH, MOST): lambda a, b: b >= a,
+    (REACH, ABOVE): lambda a, b: True if a <= b else None,
+    (REACH, REACH): lambda a, b: True if a <= b else None,
+    (REACH, UNDER): lambda a, b: False if a >= b else None,
+    (UNDER, MOST): lambda a, b: b < a,
+    (UNDER, ABOVE): lambda a, b: False if b >= a else None,
+    (UNDER, REACH): lambda a, b: False if b >= a else None,
+    (UNDER, UNDER): lambda a, b: True if a >= b else None,
+    (ABOVE, UNDER): lambda a, b: False if a >= b else None,
+}
 
 
 def stated_bounds(text: str) -> tuple[Bound, ...]:
@@ -238,17 +308,70 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
             kind = next((k for k, p in _BOUND_WORDS.items() if p.search(before)), None)
             after = part[match.end() : match.end() + 12]
             kind = kind or next((k for k, p in _BOUND_AFTER.items() if p.match(after)), None)
+            head = part[max(0, match.start() - 64) : match.start()]
+            kind = kind or next((k for k, p in _BOUND_NAMED.items() if p.search(head)), None)
             if kind is None and last_kind and _JOINED.match(part[last_end : match.start()]):
                 kind = last_kind  # "tops out at 4 vCPU and 30 GB": 30 GB is bounded too
             last_end, last_kind = match.end(), kind
+            quantity = quantities(match.group(0))[0]
+            if kind is None:
+                kind, quantity = _reached(part, match, quantity)
             if kind is None:
                 continue
             if _negations(part, match.start()) % 2:
                 if kind not in _FLIPPED:
                     continue
                 kind = _FLIPPED[kind]
-            found.extend(Bound(kind, q) for q in quantities(match.group(0))[:1])
+            found.append(Bound(kind, quantity))
+        found.extend(_counts(part))
     return tuple(found)
+
+
+def _reached(clause: str, match: re.Match, quantity: Quantity) -> tuple[str | None, Quantity]:
+    """``REACH`` and the quantity, if the number ``match`` found stands after "can" or "supports"
+    in the few words before it ("a task can use 32 vCPU"); a bare number only as a count of the
+    word after it ("can give a base to two providers"). (None, the quantity) otherwise."""
+    head = clause[: match.start()]
+    cut = max((m.end() for m in _REACH_ENDS.finditer(head)), default=0)
+    window = " ".join(head[cut:].split()[-_MODAL_WORDS:])
+    if not _MODAL.search(window) or _OTHER_SENSE.search(window) or quantity.version:
+        return None, quantity
+    if quantity.unit is None:
+        counted = _counted(clause[match.start("unit") :] if match["unit"] else "")
+        if not counted:
+            return None, quantity
+        quantity = replace(quantity, counted=counted)
+    return REACH, quantity
+
+
+def _counts(clause: str) -> list[Bound]:
+    """The counts ``clause`` states without a number: "only one provider" (at most one),
+    "multiple load balancers" (reaches two), each turned by the negations that reach it."""
+    found = []
+    for pattern, kind, value in ((_ONLY_ONE, MOST, 1.0), (_MANY, REACH, 2.0)):
+        for match in pattern.finditer(clause):
+            counted = _counted(match["counted"])
+            if not counted:
+                continue
+            turned = _FLIPPED[kind] if _negations(clause, match.start()) % 2 else kind
+            found.append(Bound(turned, Quantity(value, text=match.group(0), counted=counted)))
+    return found
+
+
+def _counted(words: str) -> frozenset[str]:
+    """What a count counts, from the words after it: the first and the second, each singular,
+    up to a word that cannot name it ("two capacity providers" -> capacity, provider; "only one
+    provider may" -> provider); empty if the first cannot."""
+    found = set()
+    for word in words.lower().split()[:2]:
+        if word in _NOT_COUNTED:
+            break
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+        found.add(word)
+    return frozenset(found)
 
 
 def _range_ends(clause: str, matches: list[re.Match]) -> dict[int, tuple[str, int]]:
@@ -297,14 +420,15 @@ def _negations(clause: str, start: int) -> int:
 
 def bound_side(claim: tuple[Bound, ...], statements: dict[str, tuple[Bound, ...]]) -> str | None:
     """Which statement (``statements``: side -> its bounds) the claim's bounds speak for: Right
-    when they hold where it states a bound and do not all hold where the Wrong one does; Wrong
-    when they fail where the Right states one ("at most 8 vCPU" against "up to 16"), or hold
-    only where the Wrong does. None when that is not clear, or the bounds disagree."""
+    when they hold where it states a bound and do not all hold where the Wrong one does, or fail
+    only where the Wrong states one ("can run two copies" against "only one copy"); Wrong when
+    they fail where the Right states one ("at most 8 vCPU" against "up to 16"), or hold only
+    where the Wrong does. None when that is not clear, or the bounds disagree."""
     sides = set()
     for bound in claim:
         held = {side: _holds(bound, stated) for side, stated in statements.items()}
         right, wrong = held.get("right"), held.get("wrong")
-        if right is True and wrong is not True:
+        if right is True and wrong is not True or (wrong is False and right is None):
             sides.add("right")
         elif right is False or (wrong is True and right is None):
             sides.add("wrong")
