@@ -303,6 +303,27 @@ def test_the_builtin_guides_keep_their_hand_written_heading_and_examples(tutor, 
     assert shown == [BUILTIN_QUESTIONS, BUILTIN_CLAIMS]
 
 
+def test_a_server_started_on_another_guide_shows_that_guides_heading_and_examples(
+    embedder, tmp_path
+):
+    """``ECS_TUTOR_GUIDE`` names a guide that is not a built-in one: the page named Amazon ECS
+    and offered ECS questions and claims the guide could not answer."""
+    import app
+    from tutor import Settings, Tutor
+
+    settings = Settings(guides=(EKS,), data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    demo = app.build_app(Tutor.open(settings, embedder=embedder), settings=settings)
+    texts = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
+    assert texts[0] == "# ECS Tutor\nStudy **AWS EKS** from the guide, offline."
+    questions, claims = [
+        [text for (text,) in block.samples]
+        for block in demo.blocks.values()
+        if isinstance(block, gr.Dataset)
+    ]
+    assert questions and all(q.startswith("What should I know about ") for q in questions)
+    assert claims[-1] == "Honey never spoils" and "Fargate" not in " ".join(questions + claims)
+
+
 def test_an_uploads_title_is_shown_as_text_in_the_heading(client, tmp_path):
     from tutor.web.render import raw
 
@@ -349,8 +370,8 @@ def test_an_uploads_examples_are_its_first_titles_and_statements(guide, question
     from tutor.web.tabs.check import example_claims
 
     parsed = parse_guide(guide, source="notes.md")
-    assert example_questions("notes-0123456789ab", parsed) == questions
-    assert example_claims("notes-0123456789ab", parsed) == claims
+    assert example_questions(False, parsed) == questions
+    assert example_claims(False, parsed) == claims
 
 
 class _Clock(datetime):

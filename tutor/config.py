@@ -106,14 +106,23 @@ class Settings:
         if self.examples is not None:
             chosen = self.examples.strip()
             return () if chosen.lower() in ("", "none") else (Path(chosen),)
-        builtin = {guide.resolve(): guide.name for guide in BUILTIN_GUIDES}
-        names = [builtin.get(Path(g).resolve(), "") for g in self.guides]
+        names = self._builtin_names()
         found = [BUILTIN_EXAMPLES.get(name) for name in names]
         if set(BUILTIN_EXAMPLES) <= set(names):
             found.append(SWAP_EXAMPLES)
         if all(names):  # claims outside every built-in guide: outside these too
             found.append(OUTSIDE_EXAMPLES)
         return tuple(path for path in found if path is not None and path.is_file())
+
+    def builtin_only(self) -> bool:
+        """Whether every guide studied is one of the built-in ones (``ECS_TUTOR_GUIDE`` may name
+        others)."""
+        return all(self._builtin_names())
+
+    def _builtin_names(self) -> list[str]:
+        """Each guide's file name if it is a built-in guide, else ""."""
+        builtin = {guide.resolve(): guide.name for guide in BUILTIN_GUIDES}
+        return [builtin.get(Path(g).resolve(), "") for g in self.guides]
 
     def questions_paths(self) -> tuple[Path, ...]:
         """Labelled questions to learn from: the ``questions.jsonl`` beside each file of

@@ -196,29 +196,36 @@ def fits_example(text: str) -> bool:
 
 
 def guide_examples(
-    state: AppState, box: gr.Textbox, examples: Callable[[str, Guide], list[str]]
+    state: AppState, box: gr.Textbox, examples: Callable[[bool, Guide], list[str]]
 ) -> gr.Dataset:
-    """Examples for ``box`` that follow the session's guide: ``examples(key, guide)`` gives the
-    texts for the guide ``key``; a click puts one in the box.
+    """Examples for ``box`` that follow the session's guide: ``examples(builtin, guide)`` gives
+    the texts for ``guide``, ``builtin`` if it is the built-in guides (the guides the server
+    started with, none named by ``ECS_TUTOR_GUIDE``); a click puts one in the box.
 
     The click sends the example's number and the session's guide, and the text is read from
     that guide again (not from Gradio's session): a session that moves to another replica gets
     the text it sees. Shown as text: Gradio draws a Textbox's examples as plain text."""
+
+    def hand_written(key: str) -> bool:
+        return key == BUILTIN_KEY and state.settings.builtin_only()
+
     shown = gr.Dataset(
         components=[box],
-        samples=_samples(examples(BUILTIN_KEY, state.tutor.guide)),
+        samples=_samples(examples(hand_written(BUILTIN_KEY), state.tutor.guide)),
         type="index",
         label="Examples",
     )
 
     def reset(key: str) -> dict:
         """The examples of the guide ``key`` (a key the switch checked)."""
-        return {shown: gr.Dataset(samples=_samples(examples(key, state.library.tutor(key).guide)))}
+        guide = state.library.tutor(key).guide
+        return {shown: gr.Dataset(samples=_samples(examples(hand_written(key), guide)))}
 
     @friendly_errors
     def fill(number: int | None, key: str | None = None, request: gr.Request | None = None) -> dict:
         """The example clicked, in the box; the box as it was for a number with no example."""
-        offered = examples(key or BUILTIN_KEY, state.studying(key, request).guide)
+        key = key or BUILTIN_KEY
+        offered = examples(hand_written(key), state.studying(key, request).guide)
         if not isinstance(number, int) or not 0 <= number < len(offered):
             return {}
         return {box: offered[number]}

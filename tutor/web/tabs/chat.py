@@ -6,7 +6,6 @@ import gradio as gr
 
 from ingest import Guide
 from tutor.core import clean_input
-from tutor.study.library import BUILTIN_KEY
 from tutor.web import render
 from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
 from tutor.web.state import AppState, fits_example, guide_examples
@@ -19,15 +18,15 @@ EXAMPLE_QUESTIONS = [  # the built-in guides'
 MAX_HISTORY = 60  # chat messages kept (20 turns): a client cannot make the server carry more
 
 
-def example_questions(key: str, guide: Guide) -> list[str]:
-    """The example questions for the guide ``key``: the hand-written ones for the built-in
-    guides, else one on each of an upload's first three items, by title.
+def example_questions(builtin: bool, guide: Guide) -> list[str]:
+    """The example questions for ``guide``: the hand-written ones for the built-in guides
+    (``builtin``), else one on each of its first three items, by title.
 
     A guide whose first items are "Control Plane", "Worker Nodes" and "Pods" -> "What should I
     know about Control Plane?", the same about Worker Nodes and about Pods (a title may be
     plural: "What is Worker Nodes?" would not do).
     """
-    if key == BUILTIN_KEY:
+    if builtin:
         return list(EXAMPLE_QUESTIONS)
     titles = dict.fromkeys(item.title for item in guide.items)  # each once, in the guide's order
     asked = (f"What should I know about {title}?" for title in titles)

@@ -7,7 +7,6 @@ import gradio as gr
 
 from ingest import Guide
 from tutor.study.classview import side_taken
-from tutor.study.library import BUILTIN_KEY
 from tutor.web import render
 from tutor.web.friendly import ERRORS_IN_A_TOAST, friendly_errors
 from tutor.web.state import AppState, fits_example, guide_examples
@@ -22,11 +21,11 @@ EXAMPLE_CLAIMS = [  # the built-in guides': one of each verdict the guide can gi
 OFF_TOPIC_CLAIM = "Honey never spoils"
 
 
-def example_claims(key: str, guide: Guide) -> list[str]:
-    """The example claims for the guide ``key``, one of each verdict: the hand-written ones for
-    the built-in guides, else an upload's first Wrong statement, the Right statement of another
+def example_claims(builtin: bool, guide: Guide) -> list[str]:
+    """The example claims for ``guide``, one of each verdict: the hand-written ones for the
+    built-in guides (``builtin``), else its first Wrong statement, the Right statement of another
     pair (of the same one when there is one pair) and ``OFF_TOPIC_CLAIM``."""
-    if key == BUILTIN_KEY:
+    if builtin:
         return list(EXAMPLE_CLAIMS)
     wrongs = [pair for pair in guide.pairs if fits_example(pair.wrong)][:1]
     rights = [pair for pair in guide.pairs if fits_example(pair.right)]

@@ -35,19 +35,21 @@ ABOUT = (
 ABOUT_SIGNED_IN = ABOUT + " Your uploads are yours: nobody else sees or removes them."
 
 
-def heading(key: str, title: str) -> str:
-    """The page's heading while the guide ``key``, titled ``title``, is studied: an upload is
-    named by its title (its own words, shown as text)."""
-    if key == BUILTIN_KEY:
-        return HEADING
-    return f"# ECS Tutor\nStudy **{raw(title)}** from your uploaded guide, offline."
+def heading(key: str, title: str, builtin: bool = True) -> str:
+    """The page's heading while the guide ``key``, titled ``title``, is studied: the guides the
+    server started with are the ECS guides unless ``ECS_TUTOR_GUIDE`` named others (not
+    ``builtin``); those and an upload are named by their title (their own words, shown as text)."""
+    if key != BUILTIN_KEY:
+        return f"# ECS Tutor\nStudy **{raw(title)}** from your uploaded guide, offline."
+    return HEADING if builtin else f"# ECS Tutor\nStudy **{raw(title)}** from the guide, offline."
 
 
 def follow_heading(state: AppState, shown: gr.Markdown) -> None:
     """The heading ``shown`` changes with the session's guide."""
 
     def reset(key: str) -> dict:
-        return {shown: heading(key, state.library.tutor(key).guide.title)}  # a checked key
+        title = state.library.tutor(key).guide.title  # a checked key
+        return {shown: heading(key, title, state.settings.builtin_only())}
 
     state.followers.append(Follower((shown,), reset))
 
