@@ -264,6 +264,18 @@ def test_the_true_forms_of_those_claims_are_still_judged_correct(tutor, claim):
     assert tutor.check(claim).verdict == "correct"
 
 
+def test_a_claim_an_items_own_sentence_speaks_to_is_not_called_outside_the_guides(tutor):
+    """A probe's claim was "not covered", likely (0.94), while the Client and Server Services
+    item says ECS does not create a Route 53 hosted zone for the namespace: no pair is near it,
+    but the guide is not silent. The learner gets the sentence and the item's pair."""
+    result = tutor.check("for a Service Connect namespace ECS makes a Route 53 hosted zone")
+    assert (result.verdict, result.certainty) == ("not_covered", "unsure")
+    assert result.title == "Client and Server Services"
+    assert "does not create a Route 53 hosted zone" in result.explanation
+    assert result.wrong and result.right
+    assert tutor.check("Honey never spoils").certainty != "unsure"  # shares no sentence's words
+
+
 @pytest.mark.parametrize(
     ("claim", "figure"),
     [

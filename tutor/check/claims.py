@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cached_property
 
 import numpy as np
 
 from ingest import ServiceCatalog
+from kg import pairs_of
 from tutor.check.cues import (
     CONTRARY,
     as_statement,
@@ -61,6 +63,7 @@ from tutor.check.model import (
 from tutor.check.nli import NliScorer, nli_side
 from tutor.check.opposites import shipped as shipped_opposites
 from tutor.check.pairs import (
+    FUNCTION_WORDS,
     content_side,
     direction,
     family_sides,
@@ -125,6 +128,11 @@ _WORDS = re.compile(r"[a-z0-9]+")  # a statement's words, for repeating it word 
 # A bare number below this in a bound ("at most 2 tasks", "at most 1 old task") is a count that
 # items give in words as often as not; a size with a unit, or a bigger number, is a stated limit.
 _A_LIMIT = 10
+# A claim near no pair whose words (at least this many, and this share of them) are in one of an
+# item's own sentences is not called outside the guides with any confidence: two learner-probe
+# claims the item's description answers were "not covered", likely. Set by hand, not tuned.
+_SAID_WORDS, _SAID_SHARE = 5, 0.6
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def texts_to_store(docs: list[Doc], uncovered: tuple[str, ...]) -> list[str]:
@@ -222,6 +230,13 @@ class ClaimChecker:
             found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
             if beyond:  # the coverage model thought it covered: a coin toss, no more
                 found = replace(found, certainty=UNSURE, confidence=0.5)
+            if not reading.foreign and found.certainty != UNSURE:
+                # "ECS creates a Route 53 zone for Service Connect" is near no pair, but an
+                # item's own sentence says the opposite: the guides are not silent on it.
+                if said := self._said_in_item(claim):
+                    pair, sentence = said
+                    found = replace(found, certainty=UNSURE, confidence=0.5)
+                    return _with_pair(found, graph.nodes[pair], pair, graph, sentence=sentence)
             if found.certainty != UNSURE or reading.foreign:
                 return found
             # Not sure the guides are silent on it: the nearest pair, for the learner to compare.
@@ -295,6 +310,35 @@ class ClaimChecker:
     def _numbered(self, claimed: tuple[Bound, ...], pair: str) -> str | None:
         """The side of ``pair`` that the claim's bounds speak for (``bound_side``), if any."""
         return bound_side(claimed, self._pair(pair).bounds) if claimed else None
+
+    def _said_in_item(self, claim: str) -> tuple[str, str] | None:
+        """An item's own sentence that shares most of the claim's words (at least
+        ``_SAID_WORDS``, and ``_SAID_SHARE`` of them; negations aside), as (its item's first
+        pair, the sentence); None if none does. Items a correction says are stale, and items
+        with no pair, are passed over."""
+        words = tokens(claim) - FUNCTION_WORDS
+        if len(words) < _SAID_WORDS:
+            return None
+        shared, pair, sentence = max(
+            ((len(words & said), p, text) for p, text, said in self._sentences),
+            default=(0, "", ""),
+        )
+        return (pair, sentence) if shared >= max(_SAID_WORDS, _SAID_SHARE * len(words)) else None
+
+    @cached_property
+    def _sentences(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
+        """Each item's description, sentence by sentence: (the item's first pair, the sentence,
+        its words but the function words)."""
+        graph = self.retriever.graph
+        found = []
+        for node, data in graph.nodes(data="type"):
+            item = graph.nodes[node]
+            if data != "item" or item.get("correction") or not (pairs := pairs_of(graph, node)):
+                continue
+            description = item["text"].split(":", 1)[-1]
+            for sentence in _SENTENCE.split(description.strip()):
+                found.append((pairs[0], sentence, tokens(sentence) - FUNCTION_WORDS))
+        return tuple(found)
 
     def _turned(self, claim: str, pair: str) -> str | None:
         """The side of ``pair`` that ``claim`` speaks for by saying the opposite of one of its
@@ -653,11 +697,17 @@ def _verbatim_side(claim: str, data: dict) -> str | None:
 
 
 def _with_pair(
-    found: Verdict, data: dict, node: str, graph, *, figure: str | None = None
+    found: Verdict,
+    data: dict,
+    node: str,
+    graph,
+    *,
+    figure: str | None = None,
+    sentence: str | None = None,
 ) -> Verdict:
     """An unsure ``not_covered`` verdict that shows the nearest pair instead of saying flatly
     that the guides are silent (``figure``: the limit the claim gives that the pair's item
-    does not)."""
+    does not; ``sentence``: the item's own sentence that shares most of the claim's words)."""
     return replace(
         found,
         title=data["owner"],
@@ -665,5 +715,7 @@ def _with_pair(
         wrong=data["wrong"],
         right=data["right"],
         node=node,
-        explanation=explain_unsure_cover(data, notes_of_pair(graph, node), figure=figure),
+        explanation=explain_unsure_cover(
+            data, notes_of_pair(graph, node), figure=figure, sentence=sentence
+        ),
     )

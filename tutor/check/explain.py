@@ -132,20 +132,34 @@ def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str
 
 
 def explain_unsure_cover(
-    data: dict, notes: tuple[str, ...] = (), *, figure: str | None = None
+    data: dict,
+    notes: tuple[str, ...] = (),
+    *,
+    figure: str | None = None,
+    sentence: str | None = None,
 ) -> str:
     """No verdict, for a claim the checker leans to call not covered but cannot be sure of: the
     nearest pair, for the learner to compare (``figure``: a limit or figure the claim gives that
-    the pair's item never states, which is why)."""
+    the pair's item never states, which is why; ``sentence``: the pair's item's own sentence that
+    shares most of the claim's words, which is why, quoted)."""
     owner = literal(data["owner"])
-    why = (
-        f"it gives a figure ({literal(figure)}) that the guide's nearest item never states"
-        if figure
-        else "it reads as going beyond the guide, but claims read like this are often misjudged"
+    if figure:
+        why = f"it gives a figure ({literal(figure)}) that the guide's nearest item never states"
+    elif sentence:
+        why = f"no pair is near it, but **{owner}** has a sentence on it"
+    else:
+        why = "it reads as going beyond the guide, but claims read like this are often misjudged"
+    head = f"I can't tell whether the guide covers this: {why}."
+    nearest = (
+        f"The nearest the guide comes is the pair from **{owner}** ({literal(data['section'])}); "
+        "compare it yourself:"
     )
+    if sentence:
+        opening = [head, f"It says: “{literal(sentence)}”", "Its pair, to compare yourself:"]
+    else:
+        opening = [f"{head} {nearest}"]
     lines = [
-        f"I can't tell whether the guide covers this: {why}. The nearest the guide comes is the "
-        f"pair from **{owner}** ({literal(data['section'])}); compare it yourself:",
+        *opening,
         f"Right: “{literal(data['right'])}”",
         f"Wrong (the misconception): “{literal(data['wrong'])}”",
         *(literal(note) for note in notes),

@@ -17,6 +17,13 @@ _RIDGE = 3.0
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+# Words that say nothing of what a sentence is about, as ``tokens`` gives them ("does" -> "doe").
+FUNCTION_WORDS = frozenset(
+    "a an the of to by in at for with and or is are was were be been being it its this that these "
+    "those so as can could will would should may might must do doe did not no never than then "
+    "also only from into on off up down out over under each every all any their there they them "
+    "which who what when if you your my i we our just".split()
+)
 
 
 def tokens(text: str) -> frozenset[str]:
