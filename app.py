@@ -64,7 +64,7 @@ def build_app(
     library = library or GuideLibrary(settings, tutor.retriever.embedder, builtin=tutor)
     with gr.Blocks(title="ECS Tutor", analytics_enabled=False, delete_cache=TEMP_SWEEP) as demo:
         with gr.Row(equal_height=True):
-            shown = guides.heading(BUILTIN_KEY, tutor.guide.title, settings.builtin_only())
+            shown = guides.heading(BUILTIN_KEY, tutor.guide.title, builtin=settings.builtin_only())
             heading = gr.Markdown(shown)
             studying = guides.studying_list(library, signed_in=accounts is not None)
             if accounts is not None:

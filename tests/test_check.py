@@ -253,6 +253,28 @@ def test_a_claim_its_numbers_or_an_opposite_word_contradict_is_never_stated_corr
 
 
 @pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # a count of providers in a strategy, against the Right's "only one provider may define
+        # it" (the base): another topic, no count held against it
+        ("a strategy can list 20 providers", "correct"),
+        # two negations, one further back than a clause's reach: counts are not read
+        ("There's no rule saying a service can't have several load balancers.", "correct"),
+        ("I don't think an ECS service is limited to only one load balancer", "correct"),
+        # it names the item's "private" too, speaking of both
+        (
+            "a Fargate task gets a private IP on its own ENI, and a public one in a public subnet",
+            "correct",
+        ),
+    ],
+)
+def test_counts_and_opposites_hold_back_where_they_cannot_read_the_claim(tutor, claim, verdict):
+    """A reviewer's cases, each judged right before this session's counts and opposites and
+    wrong by their first version."""
+    assert tutor.check(claim).verdict == verdict
+
+
+@pytest.mark.parametrize(
     "claim",
     [
         "restart policies for containers are off by default",
@@ -432,6 +454,23 @@ def test_the_speakers_own_disagreement_negates_what_it_judges(claim):
     content = strip_negation(claim).lower()
     assert "fargate can mount efs" in content
     assert not any(word in content for word in ("doubt", "disagree", "dispute", "buy", "nonsense"))
+
+
+@pytest.mark.parametrize(
+    ("claim", "whole"),
+    [
+        ("my lead says one provider sets the base and she isn't right", True),
+        ("that isn't true, Fargate has no servers to patch", True),
+        ("Fargate tops out at 4 vCPU, so you can't right-size big tasks", False),
+        ("tasks aren't right away replaced, they drain first", False),
+    ],
+)
+def test_isnt_right_judges_what_it_follows_but_right_size_and_right_away_do_not(claim, whole):
+    """ "isn't right" is a closing judgement (NOT_TRUE missed it: its "n't" needed a word
+    boundary inside "isn't"); "can't right-size" and "aren't right away" judge nothing."""
+    from tutor.check.cues import clauses
+
+    assert (clauses(claim) == [claim]) == whole
 
 
 def test_agreeing_or_doubting_nothing_is_no_frame():
@@ -733,7 +772,7 @@ def test_a_not_covered_the_tutor_is_unsure_of_shows_the_nearest_pair_and_no_verd
         assert found.node == nearest.node and found.match()["right"] in found.explanation
         assert found.explanation.startswith("I can't tell whether the guide covers this")
         assert render.CANT_TELL in render.verdict(found)
-    sure = tutor.check("The Danube flows into the Black Sea.")
+    sure = tutor.check("Honey never spoils")
     assert (sure.verdict, sure.certainty, sure.match()) == ("not_covered", "sure", None)
     assert render.CANT_TELL not in render.verdict(sure)
 

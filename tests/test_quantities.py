@@ -125,7 +125,10 @@ def test_bounds_that_point_both_ways_decide_nothing():
         ("the service can scale to 10", []),  # counts nothing named
         ("only one provider may set it", [(MOST, 1, None)]),
         ("several listeners can share it", [(REACH, 2, None)]),
-        ("a service cannot have multiple listeners", [(UNDER, 2, None)]),
+        # Not in a text with a negation, which may reach further back than a clause's do.
+        ("a service cannot have multiple listeners", []),
+        ("there's no rule that it can only have one listener", []),
+        ("it can use more than just one listener", []),  # not "only one"
         # Defaults, and bounds named before their subject.
         ("protection lasts 3 hours by default", [(DEFAULT, 10800, "second")]),
         ("it defaults to 3 hours", [(DEFAULT, 10800, "second")]),

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tutor.check.comparatives import shipped as comparatives
-from tutor.check.cues import as_statement, polarity
-from tutor.check.pairs import lexical_vote, tokens
+from tutor.check.cues import as_statement, polarity, tokens
+from tutor.check.pairs import lexical_vote
 from tutor.check.trust import (
     ABSTAINED_FEATURES,
     DEFAULT_PATH,

@@ -38,12 +38,15 @@ from ingest import ServiceCatalog
 from kg import pairs_of
 from tutor.check.cues import (
     CONTRARY,
+    EVERYDAY_WORDS,
+    FUNCTION_WORDS,
     as_statement,
     clauses,
     families,
     family_word,
     polarity,
     strip_negation,
+    tokens,
 )
 from tutor.check.explain import (
     STATEMENT,
@@ -63,12 +66,10 @@ from tutor.check.model import (
 from tutor.check.nli import NliScorer, nli_side
 from tutor.check.opposites import shipped as shipped_opposites
 from tutor.check.pairs import (
-    FUNCTION_WORDS,
     content_side,
     direction,
     family_sides,
     lexical_vote,
-    tokens,
     top_mean,
 )
 from tutor.check.quantities import (
@@ -132,6 +133,7 @@ _A_LIMIT = 10
 # item's own sentences is not called outside the guides with any confidence: two learner-probe
 # claims the item's description answers were "not covered", likely. Set by hand, not tuned.
 _SAID_WORDS, _SAID_SHARE = 5, 0.6
+_NOTHING_OF_A_TOPIC = FUNCTION_WORDS | EVERYDAY_WORDS
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -313,10 +315,10 @@ class ClaimChecker:
 
     def _said_in_item(self, claim: str) -> tuple[str, str] | None:
         """An item's own sentence that shares most of the claim's words (at least
-        ``_SAID_WORDS``, and ``_SAID_SHARE`` of them; negations aside), as (its item's first
-        pair, the sentence); None if none does. Items a correction says are stale, and items
-        with no pair, are passed over."""
-        words = tokens(claim) - FUNCTION_WORDS
+        ``_SAID_WORDS``, and ``_SAID_SHARE`` of them; negations and words every part of the
+        guides uses aside), as (its item's first pair, the sentence); None if none does. Items
+        a correction says are stale, and items with no pair, are passed over."""
+        words = tokens(claim) - _NOTHING_OF_A_TOPIC
         if len(words) < _SAID_WORDS:
             return None
         shared, pair, sentence = max(
@@ -328,7 +330,7 @@ class ClaimChecker:
     @cached_property
     def _sentences(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
         """Each item's description, sentence by sentence: (the item's first pair, the sentence,
-        its words but the function words)."""
+        the words it says of its topic)."""
         graph = self.retriever.graph
         found = []
         for node, data in graph.nodes(data="type"):
@@ -337,18 +339,17 @@ class ClaimChecker:
                 continue
             description = item["text"].split(":", 1)[-1]
             for sentence in _SENTENCE.split(description.strip()):
-                found.append((pairs[0], sentence, tokens(sentence) - FUNCTION_WORDS))
+                found.append((pairs[0], sentence, tokens(sentence) - _NOTHING_OF_A_TOPIC))
         return tuple(found)
 
     def _turned(self, claim: str, pair: str) -> str | None:
         """The side of ``pair`` that ``claim`` speaks for by saying the opposite of one of its
         statements or of its item's own words (``opposites``); an item's description is left out
-        once a correction says it is stale, its example kept (the errata give it as true now)."""
+        once a correction says it is stale, and its example always (a scene's "private subnets"
+        are no rule against a public one)."""
         graph = self.retriever.graph
         data, owner = graph.nodes[pair], graph.nodes[owner_of(graph, pair)]
-        true = (example_of_pair(graph, pair) or "",) + (
-            () if owner.get("correction") else (owner["text"],)
-        )
+        true = () if owner.get("correction") else (owner["text"],)
         statements = {side: data[side] for side in OTHER}
         return shipped_opposites().side(claim, statements, true)
 

@@ -206,7 +206,13 @@ _FRAME_REST = re.compile(
 )
 # A conjunction left at the end once a closing judgement is taken out ("X, and [she's wrong]").
 _DANGLING = re.compile(r"(?<![\s,;])[\s,;]*\b(?:and|but)(?:\s+(?:i|we)\s+think)?[\s,;]*$", re.I)
-NOT_TRUE = re.compile(r"(?:\bnot|n't)\s+(?:true|the case|correct|right|so|accurate)\b", re.I)
+# "not true", "isn't right": a judgement that ends its phrase ("can't right-size", "aren't right
+# away" judge nothing).
+NOT_TRUE = re.compile(
+    r"(?:\bnot|\b(?:is|are|was|were)n't)\s+(?:true|the case|correct|right|so|accurate)\b"
+    r"(?![-\s]+(?:away|now|here|there|size|sized|sizing|for|to|about|with)\b)",
+    re.I,
+)
 _CLAUSE_BREAK = re.compile(
     r"(?:(?<!\s)\s+)?[,;:]\s*|(?<!\s)\s+(?:but|while|whereas|although|though)\s+"
     # "and" before a second verb phrase ("belong to EC2 alone and have nothing to do with tasks"),
@@ -283,6 +289,37 @@ CONTRARY = {
     "exclusive": ("inclusive",),
     "inclusive": ("exclusive",),
 }
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def singular(word: str) -> str:
+    """A word without a plural's "s" ("providers" -> "provider"), as ``tokens`` reads it."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def tokens(text: str) -> frozenset[str]:
+    """``text``'s words for a lexical comparison that sees negations ("n't" as "not") and takes
+    a plural's "s" off: the embedding hardly tells "can" from "cannot", a word set does."""
+    text = text.lower().replace("can't", "can not").replace("won't", "will not")
+    text = text.replace("n't", " not").replace("cannot", "can not")
+    return frozenset(singular(w) for w in _TOKEN.findall(text))
+
+
+# Words that say nothing of what a text is about, and those that every part of the ECS guides uses:
+# sharing only these, two texts do not speak of the same thing.
+FUNCTION_WORDS = frozenset(
+    "a an the of to by in at for with and or is are was were be been being it its this that these "
+    "those so as can could will would should may might must do does did doe has have had not no "
+    "never than then also only from into on off up down out over under each every all any their "
+    "there they them which who what when if you your my i we our just".split()
+)
+EVERYDAY_WORDS = frozenset(
+    "ecs amazon aws task tasks service services container containers cluster clusters run runs "
+    "running use uses used can one new both own need needs before after each every only also "
+    "when without".split()
+)
 
 
 @lru_cache(maxsize=_RECENT)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from tutor.check.cues import polarity
+from tutor.check.cues import FUNCTION_WORDS, polarity
 from tutor.config import resource
 from tutor.errors import TutorError
 
@@ -29,11 +29,7 @@ __all__ = ["Opposites", "shipped"]
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 _NEAR = 2  # words either side of an opposite that anchor it: "rounds up to", "off by default"
 # Words too common to anchor an opposite to what it speaks of.
-_COMMON = frozenset(
-    "a an the of to by in at for with and or is are was were be been it its this that so as "
-    "can when if from into than then also only on off up down out over under each every all any "
-    "one two not no".split()
-)
+_COMMON = FUNCTION_WORDS | {"one", "two"}
 
 
 @dataclass(frozen=True)
@@ -58,14 +54,15 @@ class Opposites:
 
     def turns(self, claim: str, statement: str) -> bool:
         """Whether ``claim`` says, near a word it shares with ``statement``, the opposite of the
-        word ``statement`` has there, and nowhere says the statement's own word there."""
+        word ``statement`` has there, and never says the statement's own word ("a private IP, and
+        a public one in a public subnet" speaks of both)."""
         said, stated = _anchored(claim), _anchored(statement)
         for word, anchors in stated.items():
             for other in self.opposite.get(word, ()):
-                if _stem(other) in anchors:  # "hard and soft limits" says both
+                if _stem(other) in anchors or word in said:  # "hard and soft limits" says both
                     continue
-                turned = anchors & said.get(other, set())
-                if turned - said.get(word, set()) - stated.get(other, set()):
+                turned = anchors & said.get(other, frozenset())
+                if turned - said.get(word, frozenset()) - stated.get(other, frozenset()):
                     return True
         return False
 
@@ -85,14 +82,15 @@ class Opposites:
         return sides.pop() if len(sides) == 1 else None
 
 
-def _anchored(text: str) -> dict[str, set[str]]:
+@lru_cache(maxsize=1024)  # a pair's statements and its item's text come back claim after claim
+def _anchored(text: str) -> dict[str, frozenset[str]]:
     """Each word of ``text`` -> the less common words (stemmed) within ``_NEAR`` of it."""
     words = _WORD.findall(text.lower())
     found: dict[str, set[str]] = {}
     for n, word in enumerate(words):
         near = words[max(0, n - _NEAR) : n] + words[n + 1 : n + 1 + _NEAR]
         found.setdefault(word, set()).update(_stem(w) for w in near if w not in _COMMON)
-    return found
+    return {word: frozenset(near) for word, near in found.items()}
 
 
 def _stem(word: str) -> str:

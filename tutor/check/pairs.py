@@ -4,8 +4,6 @@ phrasings, and the quantifier families the pair ties to a side."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from tutor.check.cues import families, polarity
@@ -14,24 +12,6 @@ from tutor.check.verdict import OTHER, TOP
 # The ridge penalty of the per-pair direction, chosen held out on the training claims among 0.3, 1,
 # 3, 10 and 30 (side accuracy 0.863, 0.865, 0.869, 0.857, 0.853; data/models/README.md).
 _RIDGE = 3.0
-
-
-_TOKEN = re.compile(r"[a-z0-9]+")
-# Words that say nothing of what a sentence is about, as ``tokens`` gives them ("does" -> "doe").
-FUNCTION_WORDS = frozenset(
-    "a an the of to by in at for with and or is are was were be been being it its this that these "
-    "those so as can could will would should may might must do doe did not no never than then "
-    "also only from into on off up down out over under each every all any their there they them "
-    "which who what when if you your my i we our just".split()
-)
-
-
-def tokens(text: str) -> frozenset[str]:
-    """``text``'s words for a lexical comparison that sees negations ("n't" as "not") and takes
-    a plural's "s" off: the embedding hardly tells "can" from "cannot", a word set does."""
-    text = text.lower().replace("can't", "can not").replace("won't", "will not")
-    text = text.replace("n't", " not").replace("cannot", "can not")
-    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _TOKEN.findall(text))
 
 
 def lexical_vote(

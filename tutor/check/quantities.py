@@ -17,7 +17,16 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 
-from tutor.check.cues import FALSITY_FRAME, NOT_TRUE, clauses, normalise, polarity
+from tutor.check.cues import (
+    FALSITY_FRAME,
+    FUNCTION_WORDS,
+    NOT_TRUE,
+    clauses,
+    normalise,
+    polarity,
+    singular,
+    tokens,
+)
 
 # Number words a learner writes instead of digits; "one" is left out, being also a pronoun ("no
 # one", "the one that fails").
@@ -92,13 +101,14 @@ _WORD = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
 _TEN = "|".join(_TENS)
 _DIGIT = "|".join(_DIGIT_WORDS)
 _MULTIPLIER = "|".join(_MULTIPLIERS)
-# "one" is a number only before a unit: "a one-year commitment", "one minute".
-_UNIT_WORDS = "|".join(sorted((w for w in _UNITS if w.isalpha()), key=len, reverse=True))
+# "one" is a number only before a unit of time: "a one-year commitment", "one minute" ("one day"
+# and "one core idea" are no figures).
+_ONE_UNITS = r"(?:year|hour|minute|second)s?"
 # A version ("1.4.0") is one token; a number may be written with thousands separators ("5,000"),
 # as a compound ("twenty-five") or with a multiplier ("ten thousand").
 _QUANTITY = re.compile(
     rf"(?<![\w.])(?P<value>\d+(?:\.\d+)+|\d{{1,3}}(?:,\d{{3}})+|\d+"
-    rf"|(?:{_TEN})[\s-](?:{_DIGIT})\b|(?:{_WORD})\b|one(?=[\s-]+(?:{_UNIT_WORDS})\b))"
+    rf"|(?:{_TEN})[\s-](?:{_DIGIT})\b|(?:{_WORD})\b|one(?=[\s-]+{_ONE_UNITS}\b))"
     rf"(?:[\s-]+(?P<times>{_MULTIPLIER})\b)?"
     r"(?:[\s-]*(?P<unit>%|per cent\b|[a-z]+\b))?",
     re.IGNORECASE,
@@ -118,15 +128,18 @@ class Quantity:
     # the word after it and the next, singular; empty for any other number, whose next word is as
     # often an adjective as what is counted.
     counted: frozenset[str] = field(default=frozenset(), compare=False)
+    # ... and the other words its text says of its topic ("base" in "a base for two providers").
+    context: frozenset[str] = field(default=frozenset(), compare=False)
 
     def comparable(self, other: Quantity) -> bool:
         """Neither is a version, and both have the same unit or one has none; a count compares
-        only with a count of the same thing ("one provider" is no limit on target groups)."""
+        only with a count of the same thing said in a text of the same topic ("only one provider
+        may set the base" is no limit on the providers a strategy lists)."""
         if self.version or other.version:
             return False
         if self.counted or other.counted:
             bare = self.unit is None and other.unit is None
-            return bare and bool(self.counted & other.counted)
+            return bare and bool(self.counted & other.counted and self.context & other.context)
         return self.unit is None or other.unit is None or self.unit == other.unit
 
     def matches(self, other: Quantity) -> bool:
@@ -137,6 +150,9 @@ class Quantity:
         return self.comparable(other) and close
 
 
+_SURE = re.compile(r"\s*(?:sure|certain|confident|positive)\b", re.I)
+
+
 def quantities(text: str) -> tuple[Quantity, ...]:
     """The quantities ``text`` states, in order."""
     found = []
@@ -145,6 +161,8 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         if raw.count(".") > 1:
             found.append(Quantity(0.0, "version", raw, match["value"]))
             continue
+        if unit_word == "%" and _SURE.match(text, match.end()):
+            continue  # "100% sure" is no figure
         value = _value(raw) * _MULTIPLIERS.get((match["times"] or "").lower(), 1)
         written = match.group(0)  # with the word after it, unit or not: "5000 services"
         if unit_word in _UNITS:
@@ -220,8 +238,12 @@ _REACH_WORDS = 4  # "can't ever be given more than": the negation's verb group
 _NEGATED_SUBJECT = re.compile(r"^\s*(?:no|none of the|not a single|not one)\b", re.I)
 # What a quantity with no bound word means after "can" or "supports": that the most reaches it
 # ("a task can use 32 vCPU"); not after a word that gives it another sense ("can stop within
-# 30 seconds", "can run 2 tasks per instance").
-_MODAL = re.compile(r"\b(?:can|could|supports?|allows?|lets?|accepts?|able to)\b", re.I)
+# 30 seconds"). "support" is a verb only after "not", "to" and the like ("App Mesh support ends").
+_MODAL = re.compile(
+    r"(?:\b(?:can|could|able to|supports|allows|lets|accepts)"
+    r"|(?:n't|\bnot|\bto|\bwill|\bwould|\bdoes|\bdo)\s+(?:support|allow|let|accept))\b",
+    re.I,
+)
 _OTHER_SENSE = re.compile(
     r"\b(?:within|in|after|before|every|each|per|by|at|for|of|under|below|than|about|around"
     r"|exactly|only|just)\s*$",
@@ -232,15 +254,13 @@ _MODAL_WORDS = 5  # "can give a base to two providers"
 # two. What is counted is the word after.
 _COUNTED = r"\s+(?P<counted>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)"
 _ONLY_ONE = re.compile(
+    r"(?<!more than )(?<!other than )"
     r"\b(?:(?:only|just)(?:\s+[a-z]+){0,3}?|exactly|at most|no more than)\s+(?:one|1|a single)"
     + _COUNTED,
     re.I,
 )
 _MANY = re.compile(r"\b(?:multiple|several|more than one|two or more)" + _COUNTED, re.I)
-_NOT_COUNTED = frozenset(
-    "of or and to the a an in on at as for per by from with into that which time times can could"
-    " may might must will would should is are was were be been has have do does".split()
-)
+_NOT_COUNTED = FUNCTION_WORDS | {"time", "times"}
 
 
 @dataclass(frozen=True)
@@ -281,6 +301,8 @@ _AGREES = {
     (UNDER, REACH): lambda a, b: False if b >= a else None,
     (UNDER, UNDER): lambda a, b: True if a >= b else None,
     (ABOVE, UNDER): lambda a, b: False if a >= b else None,
+    (ABOVE, ABOVE): lambda a, b: True if a <= b else None,
+    (ABOVE, REACH): lambda a, b: True if a < b else None,
 }
 
 
@@ -291,6 +313,9 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
     before the bound ("can't be given more than"). "At most" turns into "more than" and back; a
     negated "at least" says nothing usable."""
     found: list[Bound] = []
+    # Counts are read only in a text with no negation: "there's no rule saying a service can't
+    # have several load balancers" turns them further back than a clause's negations reach.
+    topic = None if polarity(text)[0] else tokens(text) - _NOT_COUNTED
     for part in clauses(text):
         part = normalise(part)
         matches = list(_QUANTITY.finditer(part))
@@ -315,7 +340,7 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
             last_end, last_kind = match.end(), kind
             quantity = quantities(match.group(0))[0]
             if kind is None:
-                kind, quantity = _reached(part, match, quantity)
+                kind, quantity = _reached(part, match, quantity, topic)
             if kind is None:
                 continue
             if _negations(part, match.start()) % 2:
@@ -323,38 +348,40 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
                     continue
                 kind = _FLIPPED[kind]
             found.append(Bound(kind, quantity))
-        found.extend(_counts(part))
+        found.extend(_counts(part, topic) if topic is not None else ())
     return tuple(found)
 
 
-def _reached(clause: str, match: re.Match, quantity: Quantity) -> tuple[str | None, Quantity]:
+def _reached(
+    clause: str, match: re.Match, quantity: Quantity, topic: frozenset[str] | None
+) -> tuple[str | None, Quantity]:
     """``REACH`` and the quantity, if the number ``match`` found stands after "can" or "supports"
     in the few words before it ("a task can use 32 vCPU"); a bare number only as a count of the
-    word after it ("can give a base to two providers"). (None, the quantity) otherwise."""
-    head = clause[: match.start()]
+    words after it ("can give a base to two providers"), and only where counts are read
+    (``topic``: the text's words, see ``stated_bounds``). (None, the quantity) otherwise."""
+    head = clause[max(0, match.start() - 80) : match.start()]
     cut = max((m.end() for m in _REACH_ENDS.finditer(head)), default=0)
     window = " ".join(head[cut:].split()[-_MODAL_WORDS:])
     if not _MODAL.search(window) or _OTHER_SENSE.search(window) or quantity.version:
         return None, quantity
     if quantity.unit is None:
         counted = _counted(clause[match.start("unit") :] if match["unit"] else "")
-        if not counted:
+        if not counted or topic is None:
             return None, quantity
-        quantity = replace(quantity, counted=counted)
+        quantity = replace(quantity, counted=counted, context=topic - counted)
     return REACH, quantity
 
 
-def _counts(clause: str) -> list[Bound]:
+def _counts(clause: str, topic: frozenset[str]) -> list[Bound]:
     """The counts ``clause`` states without a number: "only one provider" (at most one),
-    "multiple load balancers" (reaches two), each turned by the negations that reach it."""
+    "multiple load balancers" (reaches two), each with what it counts and ``topic`` (the text's
+    words) but that."""
     found = []
     for pattern, kind, value in ((_ONLY_ONE, MOST, 1.0), (_MANY, REACH, 2.0)):
         for match in pattern.finditer(clause):
-            counted = _counted(match["counted"])
-            if not counted:
-                continue
-            turned = _FLIPPED[kind] if _negations(clause, match.start()) % 2 else kind
-            found.append(Bound(turned, Quantity(value, text=match.group(0), counted=counted)))
+            if counted := _counted(match["counted"]):
+                quantity = Quantity(value, text=match.group(0), counted=counted)
+                found.append(Bound(kind, replace(quantity, context=topic - counted)))
     return found
 
 
@@ -366,11 +393,7 @@ def _counted(words: str) -> frozenset[str]:
     for word in words.lower().split()[:2]:
         if word in _NOT_COUNTED:
             break
-        if word.endswith("ies") and len(word) > 4:
-            word = word[:-3] + "y"
-        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-            word = word[:-1]
-        found.add(word)
+        found.add(word[:-3] + "y" if word.endswith("ies") and len(word) > 4 else singular(word))
     return frozenset(found)
 
 
@@ -428,7 +451,10 @@ def bound_side(claim: tuple[Bound, ...], statements: dict[str, tuple[Bound, ...]
     for bound in claim:
         held = {side: _holds(bound, stated) for side, stated in statements.items()}
         right, wrong = held.get("right"), held.get("wrong")
-        if right is True and wrong is not True or (wrong is False and right is None):
+        # failing only where the Wrong gives a figure speaks for the Right if it contradicts it
+        # ("can run two copies" against "only one copy"), not if it is another figure of its kind
+        denies_wrong = bound.kind in (REACH, UNDER, ABOVE) and wrong is False and right is None
+        if (right is True and wrong is not True) or denies_wrong:
             sides.add("right")
         elif right is False or (wrong is True and right is None):
             sides.add("wrong")

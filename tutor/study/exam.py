@@ -30,6 +30,7 @@ import networkx as nx
 from ingest.records import PATH_SEP
 from kg import example_of, nearby, neighbourhood, pairs_of, settled
 from kg.build import ITEM
+from tutor.check.cues import EVERYDAY_WORDS
 from tutor.errors import BadInput
 from tutor.search.lexical import tokens
 
@@ -40,13 +41,6 @@ _BEST = 4  # and first from the best few of them, in a random order
 LENGTH_WEIGHT = 2.0  # a distractor as long as the key gains this much (docs/exam.md: 1, 2, 4 tried)
 _ALIKE = 0.75  # this share of the shorter statement's words in the other: the same statement
 _OPPOSITE = 1 / 3  # how often a keyed pair's own Wrong statement is among the distractors
-# Words every part of the ECS guides uses, or that say nothing of a topic: sharing only these, a
-# statement does not speak to a scene.
-_EVERYDAY = frozenset(
-    "ecs amazon aws task tasks service services container containers cluster clusters run runs "
-    "running use uses used can one new both own need needs before after each every only also "
-    "when without".split()
-)
 
 
 @dataclass(frozen=True)
@@ -205,7 +199,7 @@ def _partner(graph: nx.DiGraph, scene: str, stem: str, rng: random.Random) -> st
     the guides' everyday ones); None when no related item's pair speaks to the stem. Related by
     title alone, "Task Scale-in Protection" and "Tasks" made a scale-in question keyed on
     "tasks can be run once or indefinitely"."""
-    words = set(tokens(stem)) - _EVERYDAY
+    words = set(tokens(stem)) - EVERYDAY_WORDS
     shared: dict[str, int] = {}
     for other in neighbourhood(graph, scene).get("related_to", []):
         if graph.nodes[other]["type"] != ITEM or not _usable(graph, other):

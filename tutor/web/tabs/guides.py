@@ -35,7 +35,7 @@ ABOUT = (
 ABOUT_SIGNED_IN = ABOUT + " Your uploads are yours: nobody else sees or removes them."
 
 
-def heading(key: str, title: str, builtin: bool = True) -> str:
+def heading(key: str, title: str, *, builtin: bool = True) -> str:
     """The page's heading while the guide ``key``, titled ``title``, is studied: the guides the
     server started with are the ECS guides unless ``ECS_TUTOR_GUIDE`` named others (not
     ``builtin``); those and an upload are named by their title (their own words, shown as text)."""
@@ -49,7 +49,7 @@ def follow_heading(state: AppState, shown: gr.Markdown) -> None:
 
     def reset(key: str) -> dict:
         title = state.library.tutor(key).guide.title  # a checked key
-        return {shown: heading(key, title, state.settings.builtin_only())}
+        return {shown: heading(key, title, builtin=state.settings.builtin_only())}
 
     state.followers.append(Follower((shown,), reset))
 
