@@ -140,9 +140,35 @@ def test_reaches_counts_and_defaults_are_read(text, expected):
     assert [(b.kind, b.quantity.value, b.quantity.unit) for b in stated_bounds(text)] == expected
 
 
-def test_one_is_a_number_only_before_a_unit():
+def test_one_is_a_number_only_before_a_unit_of_time_and_a_hedge_is_no_figure():
     assert quantities("a one-year term")[0] == Quantity(31_536_000, "second")
-    assert quantities("no one else and one task") == ()
+    assert quantities("no one else, one task, one core idea, one day") == ()
+    assert quantities("I'm 100% sure it's 50% of them") == (Quantity(50, "percent"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("the default max protection is 2 hours", DEFAULT),  # the first word names it
+        ("the max default protection is 2 hours", MOST),
+        ("the longest it can be is 2 hours", MOST),
+    ],
+)
+def test_a_bound_named_before_its_subject_takes_the_kind_of_its_first_word(text, kind):
+    assert [b.kind for b in stated_bounds(text)] == [kind]
+
+
+def test_a_reach_joined_by_and_reaches_too():
+    found = stated_bounds("a task can use 4 vCPU and 30 GB")
+    assert [(b.kind, b.quantity.unit) for b in found] == [(REACH, "vcpu"), (REACH, "gb")]
+
+
+def test_another_figure_of_the_kind_the_wrong_gives_does_not_speak_for_the_right():
+    """ "can start at 0.5 vCPU" is not the Wrong's "starts at 0.25 vCPU", but nothing says it is
+    the Right: only a bound that contradicts the Wrong's speaks for the Right."""
+    statements = {"wrong": stated_bounds("it starts at 0.25 vCPU"), "right": ()}
+    assert bound_side(stated_bounds("it can start at 0.5 vCPU"), statements) is None
+    assert bound_side(stated_bounds("it can use more than 0.25 vCPU"), statements) is None
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,8 @@ class Settings:
     def builtin_only(self) -> bool:
         """Whether every guide studied is one of the built-in ones (``ECS_TUTOR_GUIDE`` may name
         others)."""
-        return all(self._builtin_names())
+        names = self._builtin_names()
+        return bool(names) and all(names)
 
     def _builtin_names(self) -> list[str]:
         """Each guide's file name if it is a built-in guide, else ""."""

@@ -228,22 +228,7 @@ class ClaimChecker:
         if covered and self._numbered(claimed, reading.pair.node) is None:
             beyond = self._unstated_figure(claim, claimed, reading.pair.node)
         if not covered or beyond:
-            found = not_covered(claim, graph, reading, p_cover)
-            found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
-            if beyond:  # the coverage model thought it covered: a coin toss, no more
-                found = replace(found, certainty=UNSURE, confidence=0.5)
-            if not reading.foreign and found.certainty != UNSURE:
-                # "ECS creates a Route 53 zone for Service Connect" is near no pair, but an
-                # item's own sentence says the opposite: the guides are not silent on it.
-                if said := self._said_in_item(claim):
-                    pair, sentence = said
-                    found = replace(found, certainty=UNSURE, confidence=0.5)
-                    return _with_pair(found, graph.nodes[pair], pair, graph, sentence=sentence)
-            if found.certainty != UNSURE or reading.foreign:
-                return found
-            # Not sure the guides are silent on it: the nearest pair, for the learner to compare.
-            data = graph.nodes[reading.pair.node]
-            return _with_pair(found, data, reading.pair.node, graph, figure=beyond)
+            return self._not_covered(reading, p_cover, signals, beyond)
         reading = self._stage2(reading, *embedded)
         data = graph.nodes[reading.pair.node]
         side, p_side = self._decide_side(reading)
@@ -312,6 +297,31 @@ class ClaimChecker:
     def _numbered(self, claimed: tuple[Bound, ...], pair: str) -> str | None:
         """The side of ``pair`` that the claim's bounds speak for (``bound_side``), if any."""
         return bound_side(claimed, self._pair(pair).bounds) if claimed else None
+
+    def _not_covered(
+        self, reading: Reading, p_cover: float | None, signals: Signals, beyond: str | None
+    ) -> Verdict:
+        """``not_covered`` for a claim stage 1 found outside the guides, or giving a figure its
+        nearest item never gives (``beyond``): sure or likely, a flat "the guides do not cover
+        this"; unsure, the nearest pair (or, for a claim an item's own sentence speaks to, that
+        sentence and the item's pair) for the learner to compare."""
+        claim, graph = reading.claim, self.retriever.graph
+        found = not_covered(claim, graph, reading, p_cover)
+        found = self._trusted(found, self._abstained_features(reading, p_cover, signals))
+        if beyond:  # the coverage model thought it covered: a coin toss, no more
+            found = replace(found, certainty=UNSURE, confidence=0.5)
+        if reading.foreign:
+            return found
+        # "ECS creates a Route 53 zone for Service Connect" is near no pair, but an item's own
+        # sentence says the opposite: the guides are not silent on it.
+        if found.certainty != UNSURE and (said := self._said_in_item(claim)):
+            pair, sentence = said
+            found = replace(found, certainty=UNSURE, confidence=0.5)
+            return _with_pair(found, graph.nodes[pair], pair, graph, sentence=sentence)
+        if found.certainty != UNSURE:
+            return found
+        data = graph.nodes[reading.pair.node]
+        return _with_pair(found, data, reading.pair.node, graph, figure=beyond)
 
     def _said_in_item(self, claim: str) -> tuple[str, str] | None:
         """An item's own sentence that shares most of the claim's words (at least

@@ -150,14 +150,12 @@ def explain_unsure_cover(
     else:
         why = "it reads as going beyond the guide, but claims read like this are often misjudged"
     head = f"I can't tell whether the guide covers this: {why}."
-    nearest = (
-        f"The nearest the guide comes is the pair from **{owner}** ({literal(data['section'])}); "
-        "compare it yourself:"
-    )
     if sentence:
         opening = [head, f"It says: “{literal(sentence)}”", "Its pair, to compare yourself:"]
     else:
-        opening = [f"{head} {nearest}"]
+        section = literal(data["section"])
+        nearest = f"The nearest the guide comes is the pair from **{owner}** ({section})"
+        opening = [f"{head} {nearest}; compare it yourself:"]
     lines = [
         *opening,
         f"Right: “{literal(data['right'])}”",

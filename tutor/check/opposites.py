@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from tutor.check.cues import FUNCTION_WORDS, polarity
 from tutor.config import resource
@@ -83,14 +85,14 @@ class Opposites:
 
 
 @lru_cache(maxsize=1024)  # a pair's statements and its item's text come back claim after claim
-def _anchored(text: str) -> dict[str, frozenset[str]]:
+def _anchored(text: str) -> Mapping[str, frozenset[str]]:
     """Each word of ``text`` -> the less common words (stemmed) within ``_NEAR`` of it."""
     words = _WORD.findall(text.lower())
     found: dict[str, set[str]] = {}
     for n, word in enumerate(words):
         near = words[max(0, n - _NEAR) : n] + words[n + 1 : n + 1 + _NEAR]
         found.setdefault(word, set()).update(_stem(w) for w in near if w not in _COMMON)
-    return {word: frozenset(near) for word, near in found.items()}
+    return MappingProxyType({word: frozenset(near) for word, near in found.items()})
 
 
 def _stem(word: str) -> str:

@@ -255,7 +255,7 @@ _MODAL_WORDS = 5  # "can give a base to two providers"
 _COUNTED = r"\s+(?P<counted>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)"
 _ONLY_ONE = re.compile(
     r"(?<!more than )(?<!other than )"
-    r"\b(?:(?:only|just)(?:\s+[a-z]+){0,3}?|exactly|at most|no more than)\s+(?:one|1|a single)"
+    r"\b(?:(?:only|just)(?:\s+[a-z]+){0,3}?|exactly|at most|no more than)\s+(?:one|a single)"
     + _COUNTED,
     re.I,
 )
@@ -333,15 +333,15 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
             kind = next((k for k, p in _BOUND_WORDS.items() if p.search(before)), None)
             after = part[match.end() : match.end() + 12]
             kind = kind or next((k for k, p in _BOUND_AFTER.items() if p.match(after)), None)
-            head = part[max(0, match.start() - 64) : match.start()]
-            kind = kind or next((k for k, p in _BOUND_NAMED.items() if p.search(head)), None)
+            kind = kind or _named(part[max(0, match.start() - 64) : match.start()])
             if kind is None and last_kind and _JOINED.match(part[last_end : match.start()]):
                 kind = last_kind  # "tops out at 4 vCPU and 30 GB": 30 GB is bounded too
-            last_end, last_kind = match.end(), kind
             quantity = quantities(match.group(0))[0]
             if kind is None:
                 kind, quantity = _reached(part, match, quantity, topic)
-            if kind is None:
+            # "can use 4 vCPU and 30 GB": 30 GB is reached too; a bare number is no count
+            last_end, last_kind = match.end(), kind if kind != REACH or quantity.unit else None
+            if kind is None or (kind == REACH and not quantity.unit and not quantity.counted):
                 continue
             if _negations(part, match.start()) % 2:
                 if kind not in _FLIPPED:
@@ -350,6 +350,13 @@ def stated_bounds(text: str) -> tuple[Bound, ...]:
             found.append(Bound(kind, quantity))
         found.extend(_counts(part, topic) if topic is not None else ())
     return tuple(found)
+
+
+def _named(head: str) -> str | None:
+    """The kind of a bound named before its subject (``_BOUND_NAMED``), by the first of its
+    words: "the default max protection is 2 hours" gives a default."""
+    found = [(m.start(), kind) for kind, p in _BOUND_NAMED.items() if (m := p.search(head))]
+    return min(found)[1] if found else None
 
 
 def _reached(
