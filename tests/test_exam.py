@@ -386,15 +386,15 @@ def test_a_choose_two_questions_second_key_speaks_to_its_scene(both):
     keyed on "Tasks can be run once or set to run indefinitely" (a learner probe found eight such
     of about twenty "choose two" questions). The second key's item title or statement now shares
     a word of the stem beyond the guides' everyday ones."""
+    from tutor.check.cues import EVERYDAY_WORDS
     from tutor.search.lexical import tokens
-    from tutor.study.exam import _EVERYDAY
 
     doubles = [
         q for seed in (1, 2, 3) for q in exam_questions(both, seed=seed) if q.question == TWO
     ]
     assert doubles
     for q in doubles:
-        stem = set(tokens(q.stem)) - _EVERYDAY
+        stem = set(tokens(q.stem)) - EVERYDAY_WORDS
         for option in (o for o in q.options if o.right):
             taught = re.search(r"teaches in (.+?)\. Source", option.why)
             assert taught, option.why
