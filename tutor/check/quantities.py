@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from tutor.check.cues import (
     FALSITY_FRAME,
@@ -372,7 +374,9 @@ def _reached(
     if not _MODAL.search(window) or _OTHER_SENSE.search(window) or quantity.version:
         return None, quantity
     if quantity.unit is None:
-        counted = _counted(clause[match.start("unit") :] if match["unit"] else "")
+        counted = _counted(
+            clause[match.start("unit") : match.start("unit") + 60] if match["unit"] else ""
+        )
         if not counted or topic is None:
             return None, quantity
         quantity = replace(quantity, counted=counted, context=topic - counted)
@@ -438,14 +442,24 @@ def _negations(clause: str, start: int) -> int:
     anywhere in the clause, a negated subject, and the negations in the few words before the
     bound, back to the nearest clause-like break ("Fargate tasks that don't run on EC2 top out at
     4 vCPU": the "don't" is too far back; "never needs EC2 and maxes out at": past a break)."""
+    framed, breaks = _breaks(clause)
+    cut = breaks[bisect_right(breaks, start) - 1]  # the nearest break before the bound
+    words = clause[max(cut, start - _TAIL) : start].split()  # a long clause: its last words
+    long = start - cut > _TAIL or len(words) > _REACH_WORDS + 2
+    subject = bool(_NEGATED_SUBJECT.match(clause[cut : min(start, cut + 40)])) and long
+    return framed + subject + polarity(" ".join(words[-_REACH_WORDS - 2 :]))[0]
+
+
+_TAIL = 240  # characters before a bound that hold its last words, whatever the clause's length
+
+
+@lru_cache(maxsize=256)
+def _breaks(clause: str) -> tuple[int, tuple[int, ...]]:
+    """Whether ``clause`` has a falsity frame (1 or 0), and where its clause-like breaks and
+    frames end, from 0, in order: read once per clause, not once per number in it."""
     frames = [*FALSITY_FRAME.finditer(clause), *NOT_TRUE.finditer(clause)]
-    head = clause[:start]
-    cut = max(
-        (m.end() for m in (*_REACH_ENDS.finditer(head), *frames) if m.end() <= start), default=0
-    )
-    words = head[cut:].split()
-    subject = bool(_NEGATED_SUBJECT.match(head[cut:])) and len(words) > _REACH_WORDS + 2
-    return int(bool(frames)) + subject + polarity(" ".join(words[-_REACH_WORDS - 2 :]))[0]
+    ends = {0, *(m.end() for m in (*_REACH_ENDS.finditer(clause), *frames))}
+    return int(bool(frames)), tuple(sorted(ends))
 
 
 def bound_side(claim: tuple[Bound, ...], statements: dict[str, tuple[Bound, ...]]) -> str | None:
