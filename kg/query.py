@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 
 import networkx as nx
@@ -182,3 +183,19 @@ def example_of(graph: nx.DiGraph, node: str) -> str:
         if relation == ILLUSTRATES:
             return graph.nodes[source]["text"]
     return ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def own_text(data: dict) -> str:
+    """A node's text without the "Label:" it may start with (an item's text is "<title>:
+    <description>", a worked scenario's "<title>: <problem>")."""
+    text = data["text"]
+    lead = f"{data['label']}:"
+    return text[len(lead) :].strip() if text.startswith(lead) else text
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences, at the spaces after a full stop, "!" or "?"."""
+    return _SENTENCE_END.split(text)

@@ -4,13 +4,12 @@ that explains how two concepts relate."""
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from ingest import ServiceCatalog
-from kg import NoPath, explain_path, neighbourhood
+from kg import NoPath, explain_path, neighbourhood, own_text, sentences
 from kg.build import MISCONCEPTION, SCENARIO, SERVICE, STEP, title_words
 
 
@@ -195,8 +194,6 @@ def not_related(start: str, end: str, missing: Exception) -> dict:
 
 # --- why a hop holds -------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
 
 def explain_hop(
     graph: nx.DiGraph,
@@ -237,7 +234,7 @@ def explain_hop(
         return f"A mistake about {owner['label']}: “{pair['wrong']}” In fact: “{pair['right']}”"
     if relation in ("illustrates", "illustrated_by"):
         example, item = (a, b) if relation == "illustrates" else (b, a)
-        return f"An example of {item['label']}: “{_example(example)}”"
+        return f"An example of {item['label']}: “{own_text(example)}”"
     if relation in ("step_of", "has_step"):
         step, scenario = (a, b) if relation == "step_of" else (b, a)
         return f"Step {step.get('number', '')} of {scenario['label']}: “{step['text']}”"
@@ -260,7 +257,7 @@ def _sentence_naming(
     of its aliases, and is not quoted in ``avoid``."""
     wanted = set(title_words(name))
     for text in _said_of(graph, node):
-        for sentence in _SENTENCE_END.split(text):
+        for sentence in sentences(text):
             if any(sentence in quoted for quoted in avoid):
                 continue
             if catalog is not None and name in catalog.mentions(sentence):
@@ -278,21 +275,14 @@ def _said_of(graph: nx.DiGraph, node: str) -> list[str]:
         return []
     if data["type"] == MISCONCEPTION:
         return [data["right"]]
-    said = [_example(data)]
+    said = [own_text(data)]
     for other in (*graph.predecessors(node), *graph.successors(node)):
         near = graph.nodes[other]
         if near["type"] == SCENARIO and near.get("kind") == "example":
-            said.append(_example(near))
+            said.append(own_text(near))
         elif near["type"] == MISCONCEPTION and graph.has_edge(node, other):
             said.append(near["right"])
     return said
-
-
-def _example(data: dict) -> str:
-    """A node's text without the "Label:" it may start with."""
-    text = data["text"]
-    lead = f"{data['label']}:"
-    return text[len(lead) :].strip() if text.startswith(lead) else text
 
 
 # --- finding a concept ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from functools import cached_property
 import numpy as np
 
 from ingest import ServiceCatalog
-from kg import pairs_of
+from kg import own_text, pairs_of, sentences
 from tutor.check.cues import (
     CONTRARY,
     EVERYDAY_WORDS,
@@ -134,7 +134,6 @@ _A_LIMIT = 10
 # claims the item's description answers were "not covered", likely. Set by hand, not tuned.
 _SAID_WORDS, _SAID_SHARE = 5, 0.6
 _NOTHING_OF_A_TOPIC = FUNCTION_WORDS | EVERYDAY_WORDS
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def texts_to_store(docs: list[Doc], uncovered: tuple[str, ...]) -> list[str]:
@@ -224,8 +223,9 @@ class ClaimChecker:
         # verdict on that item's pair, whatever words the two share; unless the pair states a
         # limit of the same kind that decides it ("at most 24 hours" against "up to 48 hours").
         claimed = stated_bounds(claim)
+        numbered = self._numbered(claimed, reading.pair.node)  # stage 2 keeps the pair
         beyond = None
-        if covered and self._numbered(claimed, reading.pair.node) is None:
+        if covered and numbered is None:
             beyond = self._unstated_figure(claim, claimed, reading.pair.node)
         if not covered or beyond:
             return self._not_covered(reading, p_cover, signals, beyond)
@@ -236,9 +236,7 @@ class ClaimChecker:
             side, p_side = nli_side(self.nli, claim, data["wrong"], data["right"]) or (side, p_side)
         # "at most 4 vCPU" is the Wrong's "tops out at 4 vCPU", and "rounds down" turns the Right's
         # "rounds up", whatever else they share with the Right's words
-        evidence = self._numbered(claimed, reading.pair.node) or self._turned(
-            claim, reading.pair.node
-        )
+        evidence = numbered or self._turned(claim, reading.pair.node)
         overruled = evidence not in (None, side)
         if evidence is not None and overruled:
             side, p_side = evidence, 0.5
@@ -347,8 +345,7 @@ class ClaimChecker:
             item = graph.nodes[node]
             if data != "item" or item.get("correction") or not (pairs := pairs_of(graph, node)):
                 continue
-            description = item["text"].split(":", 1)[-1]
-            for sentence in _SENTENCE.split(description.strip()):
+            for sentence in sentences(own_text(item)):
                 found.append((pairs[0], sentence, tokens(sentence) - _NOTHING_OF_A_TOPIC))
         return tuple(found)
 

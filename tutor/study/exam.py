@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ingest.records import PATH_SEP
-from kg import example_of, nearby, neighbourhood, pairs_of, settled
+from kg import example_of, nearby, neighbourhood, own_text, pairs_of, settled
 from kg.build import ITEM
 from tutor.check.cues import EVERYDAY_WORDS
 from tutor.errors import BadInput
@@ -177,8 +177,8 @@ def _questions(graph: nx.DiGraph, scene: str, rng: random.Random) -> Iterator[Qu
     data = graph.nodes[scene]
     if data["type"] == ITEM:
         stem = example_of(graph, scene)
-    else:  # a worked scenario's text is "<title>: <problem>"
-        stem = data["text"].removeprefix(f"{data['label']}: ")
+    else:  # a worked scenario's problem
+        stem = own_text(data)
     own = rng.choice(pairs_of(graph, scene))
     topic = f"{stem} {graph.nodes[own]['text']}"
     picked = _distractors(graph, scene, topic, graph.nodes[own]["right"], rng)
