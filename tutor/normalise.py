@@ -6,7 +6,8 @@ negation cues and the embedding then see what the learner meant. Spelling is cor
 towards the guide's vocabulary (its words and the alias table's service names), with SymSpell
 (``symspellpy``) at an edit distance of one for short words and two for longer ones, and only
 for a word that is neither in that vocabulary nor in the English word list shipped with
-symspellpy, and only when one correction is nearer than every other. Everything else is left as
+symspellpy, and only when one correction is nearer than every other (a correction that keeps the
+typed first letter before any that does not). Everything else is left as
 typed: a word the guide does not know is better unread than read as another.
 """
 
@@ -106,17 +107,26 @@ class Normaliser:
             return word
         if sum(ch.isupper() for ch in word) > 1:  # "ACLs", "IaC": a name, not a misspelling
             return word
-        distance = 1 if len(low) <= _SHORT else 2
-        found = self._speller.lookup(low, Verbosity.CLOSEST, max_edit_distance=distance)
-        if len(found) != 1:  # none near enough, or a tie: leave it as typed
+        term = self._nearest(low)
+        if term is None:
             return word
-        term = found[0].term
         # A guide word inside the typed one is another word built on it ("serverlessly",
         # "reprocesses", "backend" over "backed"), not a typo of it: letters are left out by
         # typos far more often than added, so only a longer or respelt guide word is a fix.
         if _within(term, low) or term.startswith(low):
             return word
         return self._surface[term]
+
+    def _nearest(self, low: str) -> str | None:
+        """The one guide word nearest to ``low`` within its edit distance, None for none or a
+        tie. A word with ``low``'s first letter comes before any without it, however near: a
+        typo keeps its first letter far more often than not, so "farget" is "Fargate" (two
+        edits), not "target" (one)."""
+        distance = 1 if len(low) <= _SHORT else 2
+        found = self._speller.lookup(low, Verbosity.ALL, max_edit_distance=distance)
+        kept = [s for s in found if s.term[0] == low[0]] or found
+        nearest = [s.term for s in kept if s.distance == min(s.distance for s in kept)]
+        return nearest[0] if len(nearest) == 1 else None
 
 
 def content_words(text: str) -> list[str]:
