@@ -124,9 +124,13 @@ def test_the_services_at_home_are_those_a_good_share_of_the_items_name(tutor):
 
     home = {"Amazon ECS", "AWS Fargate", "Amazon EC2"}
     assert home_services(tutor.guide, tutor.catalog) == home
-    for alone in BUILTIN_GUIDES:  # each guide studied alone (as read, corrections and all)
+    # Each guide studied alone (as read, corrections and all): the in-depth guide's own items
+    # name CloudWatch often enough (9 of 60, since its linear and canary item) to make it at home
+    # there; together, the seed guide's 28 items bring it under the share.
+    alone_home = {"ecs.md": home, "ecs-in-depth.md": home | {"Amazon CloudWatch"}}
+    for alone in BUILTIN_GUIDES:
         guide = read_studied_guides((alone,), catalog=tutor.catalog)
-        assert home_services(guide, tutor.catalog) == home, alone.name
+        assert home_services(guide, tutor.catalog) == alone_home[alone.name], alone.name
     assert home_services(tutor.guide, None) == frozenset()  # no catalog: nothing is away
     s3_alone = tutor.answer_features("how large can an S3 object be", [])
     with_ecs = tutor.answer_features("can an S3 upload start an ECS task", [])

@@ -44,7 +44,7 @@ def test_every_item_misconception_side_and_step_is_indexed(tutor):
     fields = {(d.node, d.field) for d in tutor.index.docs}
     # both built-in guides: 31 + 1 (the errata's) + 63 pairs, 28 + 59 items
     studied = tutor.guide
-    assert len(studied.pairs) == 95 and len(studied.items) == 87
+    assert len(studied.pairs) == 96 and len(studied.items) == 88
     assert sum(1 for _, f in fields if f == "wrong") == len(studied.pairs)
     assert sum(1 for _, f in fields if f == "right") == len(studied.pairs)
     assert sum(1 for _, f in fields if f == "item") == len(studied.items)
