@@ -737,10 +737,26 @@ def test_stored_vectors_give_the_verdicts_the_model_gives(embedder, cache_dir, m
         ("Is ECS serverless?", None),
         ("What does Fargate manage?", None),
         ("Can tasks have roles?", None),
+        # a negative question expects "yes" to what follows its auxiliary
+        ("Doesn't Fargate support EFS?", "Fargate support EFS"),
+        ("Isn’t ECS only for Linux?", "ECS only for Linux"),
+        ("Can't a task have its own role?", "a task have its own role"),
+        ("Won't ECS restart a failed task??", "ECS restart a failed task"),
     ],
 )
 def test_a_statement_put_forward_as_a_question_is_read_as_the_statement(typed, statement):
     assert as_statement(typed) == statement
+
+
+def test_a_negative_question_is_judged_as_the_belief_it_puts_forward(tutor):
+    """"doesnt fargate support efs?" was read as the statement "Fargate doesn't support EFS"
+    (its first word, cut at the apostrophe, was no question word) and called a misconception,
+    likely 0.87: the learner who believes it does was told that belief is wrong."""
+    asked = tutor.check("doesnt fargate support efs?")
+    believed = tutor.check("fargate supports efs")
+    assert asked.title == believed.title == "EFS Integration"
+    assert asked.verdict == believed.verdict == "correct"
+    assert asked.claim == "doesnt fargate support efs?"
 
 
 def test_a_tagged_claim_gets_the_verdict_of_its_statement_and_is_shown_as_typed(tutor):

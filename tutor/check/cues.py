@@ -413,11 +413,22 @@ def as_statement(claim: str) -> str | None:
     tagged = _TAG_QUESTION.sub("", claim)
     if tagged != claim and tagged.strip():
         return tagged
+    # A negative question expects "yes" to what follows its auxiliary: "Doesn't Fargate support
+    # EFS?" puts forward that it does ("Fargate support EFS"), as "..., doesn't it?" would.
+    if (negative := _NEGATIVE_QUESTION.match(claim.translate(_APOSTROPHE))) and negative[1]:
+        return negative[1]
     # A statement said with a rising tone ("pretty sure tasks need roles?") starts like one.
-    first = re.match(r"\W*(\w+)", claim)
+    first = re.match(r"\W*([\w']+)", claim.translate(_APOSTROPHE))
     if first and first[1].lower() not in _QUESTION_WORDS:
         return claim.rstrip().rstrip("?").rstrip()
     return None
+
+
+_NEGATIVE_QUESTION = re.compile(
+    r"^\W*(?:(?:is|are|was|were|do|does|did|could|should|would|wo|has|have|had)n't|can't)\s+"
+    r"(.+?)\s*\?+\s*$",
+    re.IGNORECASE,
+)
 
 
 _QUESTION_WORDS = frozenset(
