@@ -749,7 +749,7 @@ def test_a_statement_put_forward_as_a_question_is_read_as_the_statement(typed, s
 
 
 def test_a_negative_question_is_judged_as_the_belief_it_puts_forward(tutor):
-    """"doesnt fargate support efs?" was read as the statement "Fargate doesn't support EFS"
+    """The question "doesnt fargate support efs?" was read as "Fargate doesn't support EFS"
     (its first word, cut at the apostrophe, was no question word) and called a misconception,
     likely 0.87: the learner who believes it does was told that belief is wrong."""
     asked = tutor.check("doesnt fargate support efs?")

@@ -70,8 +70,8 @@ def test_names_and_other_spellings_of_english_words_are_not_corrected(typed):
 
 
 def test_a_correction_that_keeps_the_typed_first_letter_comes_first():
-    """"farget" is one edit from "target" and two from "Fargate": a typo keeps its first letter
-    far more often than not. With no guide word of that letter, the nearest is taken."""
+    """A typed "farget" is one edit from "target" and two from "Fargate": a typo keeps its first
+    letter far more often than not. With no guide word of that letter, the nearest is taken."""
     normalise = Normaliser(["Fargate tasks behind a target group"])
     assert normalise("farget tasks") == "Fargate tasks"
     assert normalise("targte group") == "target group"
