@@ -125,7 +125,10 @@ class Normaliser:
         distance = 1 if len(low) <= _SHORT else 2
         found = self._speller.lookup(low, Verbosity.ALL, max_edit_distance=distance)
         kept = [s for s in found if s.term[0] == low[0]] or found
-        nearest = [s.term for s in kept if s.distance == min(s.distance for s in kept)]
+        if not kept:
+            return None
+        closest = min(s.distance for s in kept)
+        nearest = [s.term for s in kept if s.distance == closest]
         return nearest[0] if len(nearest) == 1 else None
 
 
