@@ -413,12 +413,13 @@ def as_statement(claim: str) -> str | None:
     tagged = _TAG_QUESTION.sub("", claim)
     if tagged != claim and tagged.strip():
         return tagged
+    straight = claim.translate(_APOSTROPHE)
     # A negative question expects "yes" to what follows its auxiliary: "Doesn't Fargate support
     # EFS?" puts forward that it does ("Fargate support EFS"), as "..., doesn't it?" would.
-    if (negative := _NEGATIVE_QUESTION.match(claim.translate(_APOSTROPHE))) and negative[1]:
+    if negative := _NEGATIVE_QUESTION.match(straight):
         return negative[1]
     # A statement said with a rising tone ("pretty sure tasks need roles?") starts like one.
-    first = re.match(r"\W*([\w']+)", claim.translate(_APOSTROPHE))
+    first = re.match(r"\W*([\w']+)", straight)
     if first and first[1].lower() not in _QUESTION_WORDS:
         return claim.rstrip().rstrip("?").rstrip()
     return None

@@ -374,9 +374,8 @@ def _reached(
     if not _MODAL.search(window) or _OTHER_SENSE.search(window) or quantity.version:
         return None, quantity
     if quantity.unit is None:
-        counted = _counted(
-            clause[match.start("unit") : match.start("unit") + 60] if match["unit"] else ""
-        )
+        after = match.start("unit")
+        counted = _counted(clause[after : after + _COUNTED_CHARS] if match["unit"] else "")
         if not counted or topic is None:
             return None, quantity
         quantity = replace(quantity, counted=counted, context=topic - counted)
@@ -394,6 +393,11 @@ def _counts(clause: str, topic: frozenset[str]) -> list[Bound]:
                 quantity = Quantity(value, text=match.group(0), counted=counted)
                 found.append(Bound(kind, replace(quantity, context=topic - counted)))
     return found
+
+
+# Characters after a count that hold the two words ``_counted`` reads: the rest of a long clause
+# is never split for them.
+_COUNTED_CHARS = 60
 
 
 def _counted(words: str) -> frozenset[str]:
