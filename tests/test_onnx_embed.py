@@ -73,13 +73,29 @@ def test_an_export_is_made_once_and_then_reused(tmp_path, monkeypatch):
 
 def test_the_embedder_tells_of_each_batch_and_batches_as_without_being_asked(embedder, guide):
     texts = _texts(guide)
-    assert len(texts) % 64 != 0
     embedder.clear_cache()
     told: list[int] = []
     rows = embedder(texts, progress=told.append)
-    assert told == [0, 64, len(texts) - 64]  # none known, then each batch of 64 as it is done
+    # None known; then the longest text (256 tokens) with the few next longest, a batch kept
+    # small because each of its rows is padded to 256 tokens; then batches of 64 short texts.
+    long_batch = onnx_embed.batch_rows(256, 64)
+    assert 1 < long_batch < 64 and onnx_embed.batch_rows(96, 64) == 64
+    assert told == [0, long_batch, 64, len(texts) - long_batch - 64]
     embedder.clear_cache()
     assert np.array_equal(rows, embedder(texts))
+
+
+def test_long_texts_are_embedded_in_smaller_batches_with_the_same_vectors(embedder):
+    long_text = "The service keeps its desired count of tasks running on Fargate. " * 30
+    texts = [f"{n}. {long_text}" for n in range(20)] + ["A short one."] * 3
+    embedder.clear_cache()
+    told: list[int] = []
+    rows = embedder(texts, progress=told.append)
+    # The short text's two repeats count as known at once; then 9 rows of 256 tokens a batch
+    # (64 * 96 * 96 token pairs), and the last 2 long texts with the short one.
+    assert told == [2, 9, 9, 3]
+    one_by_one = np.stack([embedder._load().encode([text])[0] for text in texts])
+    assert np.abs(rows - one_by_one).max() < 1e-5
 
 
 def test_the_embedder_counts_texts_it_knows_already_as_done_at_once(embedder):

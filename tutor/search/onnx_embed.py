@@ -36,6 +36,18 @@ _SUPPORTED_MODULES = (
 )
 
 
+# A batch's attention scores grow with its rows times its width squared: at most this many
+# token pairs a batch (64 texts of 96 tokens), so that one long text does not make the whole
+# batch of 64 as wide as itself. Ingest's peak memory then no longer follows the longest text.
+TOKEN_PAIRS = 64 * 96 * 96
+
+
+def batch_rows(width: int, batch_size: int) -> int:
+    """How many texts of at most ``width`` tokens one batch holds: ``batch_size``, fewer when
+    they are long (``TOKEN_PAIRS``), never none."""
+    return max(1, min(batch_size, TOKEN_PAIRS // max(width, 1) ** 2))
+
+
 def unsupported(model_dir: str | Path) -> str | None:
     """Why ``model_dir`` cannot run through ONNX here, or None if it can."""
     folder = Path(model_dir)
@@ -239,9 +251,11 @@ class OnnxEncoder:
         rows: np.ndarray | None = None
         # Like sentence-transformers: batches of similar length, so that little is padding.
         order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            chosen = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in chosen)
+        start = 0
+        while start < len(order):
+            width = len(encodings[order[start]].ids)  # the longest left: it pads this batch
+            chosen = order[start : start + batch_rows(width, batch_size)]
+            start += len(chosen)
             feed = {name: np.zeros((len(chosen), width), dtype=np.int64) for name in self._inputs}
             for row, i in enumerate(chosen):
                 encoding = encodings[i]
