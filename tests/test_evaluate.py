@@ -165,10 +165,27 @@ def test_the_other_sets_hold_their_floors(tutor, folder):
 ASK_BLIND_DIR = DATA / "ask-blind"  # ask's second blind set (2026-12-06): figures only
 
 
+ASK_TRAIN_DIR = DATA / "ask-train"  # fitted on by ask's answer model (2026-12-08)
+
+
+def test_the_ask_training_set_is_sound(tutor):
+    """Questions learners type, labelled answerable (with the items that answer them) or not
+    (with the item they are easiest to confuse with); read by ``tutor.dev.fit_answer``."""
+    rows = load_jsonl(ASK_TRAIN_DIR / "questions.jsonl")
+    titles = set(tutor.concepts())
+    assert len({row["id"] for row in rows}) == len(rows) == 260
+    for row in rows:
+        assert (row["style"] == "answerable") == bool(row["titles"]), row
+        assert set(row["titles"]) <= titles and row["near"] in titles | {None}, row
+    assert sum(not row["titles"] for row in rows) == 160
+    guides = _shingles("\n".join(Path(g).read_text(encoding="utf-8") for g in Settings().guides))
+    assert not [row for row in rows if _shingles(row["question"]) & guides]
+
+
 def test_the_ask_blind_set_is_sound_and_holds_its_floors(tutor):
-    """Measured 2026-12-06 with the answer model that weighs ``away`` and ``outside``: answered
-    right@3 0.973, declined 0.667 of 180 unanswerable questions, 1.1 % of them answered without
-    a caution."""
+    """Measured 2026-12-08 with the answer model fitted on ``data/ask-train`` too: answered
+    right@3 0.973, declined 0.689 of 180 unanswerable questions, 1.7 % of them answered without
+    a caution (0.667 and 1.1 % on 2026-12-06, 0.639 and 1.1 % on 2026-12-07)."""
     rows = load_jsonl(ASK_BLIND_DIR / "questions.jsonl")
     titles = set(tutor.concepts())
     assert len({row["id"] for row in rows}) == len(rows) == 330
@@ -181,7 +198,7 @@ def test_the_ask_blind_set_is_sound_and_holds_its_floors(tutor):
     assert not [row for row in rows if _shingles(row["question"]) & guides]
     report = evaluate(tutor, ASK_BLIND_DIR)
     assert report.answered_right_at_3 >= 0.95, "(blind)"
-    assert report.declined >= 0.63 and report.answered_plainly <= 0.04, "(blind)"
+    assert report.declined >= 0.66 and report.answered_plainly <= 0.04, "(blind)"
 
 
 def test_macro_f1_averages_over_the_gold_verdicts():

@@ -5,8 +5,9 @@
    (each with the items that answer it). Both kinds: ``data/answerability/questions.jsonl``
    (written as beyond the seed guide; the rows the second guide answers carry its titles, the
    rest have titles [] and ``near`` names the item each is easiest to confuse with),
-   ``data/learner/questions.jsonl`` (typed as learners type) and ``data/near-train/questions.jsonl``
-   (about ECS and its neighbours, outside both built-in guides).
+   ``data/learner/questions.jsonl`` (typed as learners type), ``data/near-train/questions.jsonl``
+   (about ECS and its neighbours, outside both built-in guides) and
+   ``data/ask-train/questions.jsonl`` (typed as learners type, about both guides and beyond them).
 2. Features. Each question is read by a tutor that indexes none of the labelled questions or
    claims but knows the claims labelled as outside the guides (``reading_tutor``), through the
    same path ``Tutor.ask`` takes (``answer_features``); ``outside`` is measured without the
@@ -91,7 +92,7 @@ def labelled(data: Path = _DATA) -> list[dict]:
         ]
     # Both kinds in one file: the questions written as beyond the seed guide (some of which the
     # second guide now answers: those carry titles) and the questions typed as learners type.
-    for name in ("answerability", "learner", "near-train"):
+    for name in ("answerability", "learner", "near-train", "ask-train"):
         for r in load_jsonl(data / name / "questions.jsonl"):
             group = r["titles"][0] if r["titles"] else r.get("near") or r["id"]
             rows.append({**r, "answerable": bool(r["titles"]), "group": group, "set": name})
