@@ -208,18 +208,23 @@ def test_the_threshold_answers_all_but_the_slack_of_what_retrieval_gets_right():
     assert chosen["declined"] == pytest.approx(2 / 3) and chosen["answered_right@3"] == 0.8
 
 
-def test_the_sure_level_weighs_a_plain_wrong_answer_as_ten_cautioned_right_ones():
+def test_the_sure_level_weighs_a_plain_wrong_answer_as_twenty_cautioned_right_ones():
     """Plain above 0.95 costs 2 (two right answers cautioned); plain from 0.9 down takes in a
-    wrong answer (10); nothing plain costs 4."""
+    wrong answer (20); nothing plain costs 4."""
     p = np.array([0.99, 0.95, 0.9, 0.8, 0.7])
     good = np.array([True, True, False, True, True])
     assert _least_cost_sure(p, good) == 0.95
     assert _least_cost_sure(p, np.ones(5, dtype=bool)) == 0.7  # all right: all plain
     assert _least_cost_sure(p, np.zeros(5, dtype=bool)) == 1.0  # none right: nothing plain
-    # Ties go to caution: plain from 0.99 (ten right ones cautioned) costs 10, and so does plain
-    # from 0.8 (the wrong one at 0.9 plain).
-    tied = np.array([0.99, 0.9] + [0.8] * 10)
-    assert _least_cost_sure(tied, np.array([True, False] + [True] * 10)) == 0.99
+    # Fifteen right answers cautioned (15) cost less than one wrong answer given plainly (20).
+    fifteen = np.array([0.99, 0.9] + [0.8] * 15)
+    assert _least_cost_sure(fifteen, np.array([True, False] + [True] * 15)) == 0.99
+    # Ties go to caution: plain from 0.99 (twenty right ones cautioned) costs 20, and so does
+    # plain from 0.8 (the wrong one at 0.9 plain).
+    tied = np.array([0.99, 0.9] + [0.8] * 20)
+    assert _least_cost_sure(tied, np.array([True, False] + [True] * 20)) == 0.99
+    twenty_one = np.array([0.99, 0.9] + [0.8] * 21)
+    assert _least_cost_sure(twenty_one, np.array([True, False] + [True] * 21)) == 0.8
 
 
 def test_a_perfectly_calibrated_model_has_no_calibration_error():
