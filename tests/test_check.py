@@ -206,6 +206,27 @@ def test_a_limit_no_item_gives_is_no_verdict_on_the_nearest_pair(tutor):
 
 
 @pytest.mark.parametrize(
+    ("claim", "figure"),
+    [
+        ("app mesh support ends in 2027", "2027"),
+        ("aws extended app mesh support until 2028", "2028"),
+        ("app mesh support ended on 31 march 2026", "31 march 2026"),
+    ],
+)
+def test_a_date_the_item_never_gives_is_no_verdict_on_its_pair(tutor, claim, figure):
+    """A learner probe's claims with the wrong year or day for App Mesh's end of support were
+    "correct", likely (0.83-0.94): nothing compared their dates with the item's 30 September
+    2026. A year or a date is a figure, held against the item's own like any other."""
+    result = tutor.check(claim)
+    assert (result.verdict, result.certainty) == ("not_covered", "unsure")
+    assert f"it gives a figure ({figure}) that the guide's nearest item never" in " ".join(
+        result.explanation.split()
+    )
+    # The date the item gives is judged as before.
+    assert tutor.check("App Mesh support ended on 30 September 2026").verdict == "correct"
+
+
+@pytest.mark.parametrize(
     "claim",
     [
         "task scale-in protection can last at most 24 hours",

@@ -171,15 +171,22 @@ ASK_TRAIN_DIR = DATA / "ask-train"  # fitted on by ask's answer model (2026-12-0
 def test_the_ask_training_set_is_sound(tutor):
     """Questions learners type, labelled answerable (with the items that answer them) or not
     (with the item they are easiest to confuse with); read by ``tutor.dev.fit_answer``."""
-    rows = load_jsonl(ASK_TRAIN_DIR / "questions.jsonl")
+    rows = _labelled_questions(ASK_TRAIN_DIR, tutor, count=260)
+    assert sum(not row["titles"] for row in rows) == 160
+
+
+def _labelled_questions(folder: Path, tutor, *, count: int) -> list[dict]:
+    """``folder``'s questions, checked: ``count`` of them with unique ids, answerable exactly
+    when they name items (real ones, like ``near``), none sharing seven words with the guides."""
+    rows = load_jsonl(folder / "questions.jsonl")
     titles = set(tutor.concepts())
-    assert len({row["id"] for row in rows}) == len(rows) == 260
+    assert len({row["id"] for row in rows}) == len(rows) == count
     for row in rows:
         assert (row["style"] == "answerable") == bool(row["titles"]), row
         assert set(row["titles"]) <= titles and row["near"] in titles | {None}, row
-    assert sum(not row["titles"] for row in rows) == 160
     guides = _shingles("\n".join(Path(g).read_text(encoding="utf-8") for g in Settings().guides))
     assert not [row for row in rows if _shingles(row["question"]) & guides]
+    return rows
 
 
 ASK_NEAR_DIR = DATA / "ask-near"  # questions next to the items (2026-12-08): figures only
@@ -188,15 +195,8 @@ ASK_NEAR_DIR = DATA / "ask-near"  # questions next to the items (2026-12-08): fi
 def test_the_ask_near_set_is_sound_and_holds_its_floors(tutor):
     """Measured 2026-12-08: answered right@3 0.970, declined 0.530 of 200 unanswerable
     questions (0.427 of the 150 next to an item), 1.0 % of them answered without a caution."""
-    rows = load_jsonl(ASK_NEAR_DIR / "questions.jsonl")
-    titles = set(tutor.concepts())
-    assert len({row["id"] for row in rows}) == len(rows) == 300
-    for row in rows:
-        assert (row["style"] == "answerable") == bool(row["titles"]), row
-        assert set(row["titles"]) <= titles and row["near"] in titles | {None}, row
+    rows = _labelled_questions(ASK_NEAR_DIR, tutor, count=300)
     assert sum(row["style"] == "ecs_beyond" and row["near"] is not None for row in rows) == 150
-    guides = _shingles("\n".join(Path(g).read_text(encoding="utf-8") for g in Settings().guides))
-    assert not [row for row in rows if _shingles(row["question"]) & guides]
     report = evaluate(tutor, ASK_NEAR_DIR)
     assert report.answered_right_at_3 >= 0.95, "(blind)"
     assert report.declined >= 0.50 and report.answered_plainly <= 0.03, "(blind)"

@@ -4,6 +4,8 @@ import pytest
 
 from tutor.check.quantities import (
     ABOVE,
+    CALENDAR_YEAR,
+    DATE,
     DEFAULT,
     LEAST,
     MOST,
@@ -38,6 +40,29 @@ RIGHT = "Linux Fargate tasks can use up to 16 vCPU and 120 GB of memory."
     ],
 )
 def test_quantities_are_read_with_their_units(text, expected):
+    assert list(quantities(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("support ends in 2027", [Quantity(2027, CALENDAR_YEAR)]),
+        ("until 2028, then", [Quantity(2028, CALENDAR_YEAR)]),
+        (
+            "on 30 September 2026",
+            [Quantity(30), Quantity(2026, CALENDAR_YEAR), Quantity(20260930, DATE)],
+        ),
+        (
+            "on sept. 30th, 2026",
+            [Quantity(30), Quantity(2026, CALENDAR_YEAR), Quantity(20260930, DATE)],
+        ),
+        ("since January 2024", [Quantity(2024, CALENDAR_YEAR)]),
+        # Counts and sizes, not years.
+        ("a cluster can run 2000 services", [Quantity(2000)]),
+        ("2048 MiB of memory", [Quantity(2, "gb")]),
+    ],
+)
+def test_a_year_of_the_calendar_is_a_figure_and_a_count_is_not(text, expected):
     assert list(quantities(text)) == expected
 
 

@@ -154,6 +154,43 @@ class Quantity:
 
 _SURE = re.compile(r"\s*(?:sure|certain|confident|positive)\b", re.I)
 
+# A year of the calendar ("in 2027", "until 2028", "30 September 2026") is a figure a claim can
+# get wrong, unlike a bare count: a four-digit number from 1900 to 2099 after a month, a day and
+# a month, or a word that puts a time on it. A whole date gives its day too (``DATE``: 20260930).
+CALENDAR_YEAR, DATE = "calendar year", "date"
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
+}
+_BEFORE_YEAR = re.compile(
+    r"(?:(?:\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?"  # "30 September", "30th of Sep"
+    r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"(?:\s+(?P<day_after>\d{1,2})(?:st|nd|rd|th)?)?,?"  # "September 30,"
+    r"|\b(?:in|since|until|till|by|from|before|after|during|of|early|late|mid|around|through))"
+    r"\s+$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_BEFORE_YEAR_CHARS = 30  # "30th of September," and more
+
+
+def _calendar(text: str, match: re.Match) -> tuple[Quantity, ...]:
+    """The year, and with a day and a month before it the date, that ``match`` (of
+    ``_QUANTITY``) gives; none if it is no year of the calendar."""
+    if not _YEAR.fullmatch(match["value"]) or (match["unit"] or "").lower() in _UNITS:
+        return ()
+    start = max(0, match.start() - _BEFORE_YEAR_CHARS)
+    if (before := _BEFORE_YEAR.search(text, start, match.start())) is None:
+        return ()
+    year = int(match["value"])
+    found = [Quantity(year, CALENDAR_YEAR, text=match["value"])]
+    day = int(before["day"] or before["day_after"] or 0)
+    if before["month"] and 1 <= day <= 31:
+        month = _MONTH_NUMBERS[before["month"].lower()]
+        date = year * 10_000 + month * 100 + day
+        found.append(Quantity(date, DATE, text=before.group(0) + match["value"]))
+    return tuple(found)
+
 
 def quantities(text: str) -> tuple[Quantity, ...]:
     """The quantities ``text`` states, in order."""
@@ -165,6 +202,9 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             continue
         if unit_word == "%" and _SURE.match(text, match.end()):
             continue  # "100% sure" is no figure
+        if calendar := _calendar(text, match):
+            found.extend(calendar)
+            continue
         value = _value(raw) * _MULTIPLIERS.get((match["times"] or "").lower(), 1)
         written = match.group(0)  # with the word after it, unit or not: "5000 services"
         if unit_word in _UNITS:
