@@ -211,6 +211,7 @@ def test_a_limit_no_item_gives_is_no_verdict_on_the_nearest_pair(tutor):
         ("app mesh support ends in 2027", "2027"),
         ("aws extended app mesh support until 2028", "2028"),
         ("app mesh support ended on 31 march 2026", "31 march 2026"),
+        ("app mesh support ended in october 2026", "october 2026"),
     ],
 )
 def test_a_date_the_item_never_gives_is_no_verdict_on_its_pair(tutor, claim, figure):

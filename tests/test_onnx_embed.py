@@ -85,6 +85,11 @@ def test_the_embedder_tells_of_each_batch_and_batches_as_without_being_asked(emb
     assert np.array_equal(rows, embedder(texts))
 
 
+def test_a_batch_holds_fewer_texts_the_longer_they_are():
+    widths = (10, 96, 97, 256, 10_000)
+    assert [onnx_embed.batch_rows(width, 64) for width in widths] == [64, 64, 62, 9, 1]
+
+
 def test_long_texts_are_embedded_in_smaller_batches_with_the_same_vectors(embedder):
     long_text = "The service keeps its desired count of tasks running on Fargate. " * 30
     texts = [f"{n}. {long_text}" for n in range(20)] + ["A short one."] * 3

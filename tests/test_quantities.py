@@ -8,6 +8,7 @@ from tutor.check.quantities import (
     DATE,
     DEFAULT,
     LEAST,
+    MONTH,
     MOST,
     REACH,
     UNDER,
@@ -17,6 +18,12 @@ from tutor.check.quantities import (
     quantities,
     stated_bounds,
 )
+
+_SEPTEMBER_30 = [
+    Quantity(2026, CALENDAR_YEAR),
+    Quantity(202609, MONTH),
+    Quantity(20260930, DATE),
+]
 
 # A pair in the in-depth guide's style, written here so that the test does not move with the guide.
 WRONG = "Fargate tops out at 4 vCPU and 30 GB of memory, so big jobs have to move to EC2."
@@ -48,17 +55,18 @@ def test_quantities_are_read_with_their_units(text, expected):
     [
         ("support ends in 2027", [Quantity(2027, CALENDAR_YEAR)]),
         ("until 2028, then", [Quantity(2028, CALENDAR_YEAR)]),
+        ("ended in October 2026", [Quantity(2026, CALENDAR_YEAR), Quantity(202610, MONTH)]),
         (
             "on 30 September 2026",
-            [Quantity(30), Quantity(2026, CALENDAR_YEAR), Quantity(20260930, DATE)],
+            [Quantity(30), *_SEPTEMBER_30],
         ),
-        (
-            "on sept. 30th, 2026",
-            [Quantity(30), Quantity(2026, CALENDAR_YEAR), Quantity(20260930, DATE)],
-        ),
-        ("since January 2024", [Quantity(2024, CALENDAR_YEAR)]),
-        # Counts and sizes, not years.
+        ("on sept. 30th, 2026", [Quantity(30), *_SEPTEMBER_30]),
+        ("on 2026-09-30", [*_SEPTEMBER_30, Quantity(9), Quantity(30)]),
+        # Counts and sizes, not years: a word they count follows, or no time is put on them.
         ("a cluster can run 2000 services", [Quantity(2000)]),
+        ("scale out by 2000 tasks, or in 2000 tasks", [Quantity(2000), Quantity(2000)]),
+        ("a memory of 2048", [Quantity(2048)]),
+        ("maybe 2000 tasks", [Quantity(2000)]),
         ("2048 MiB of memory", [Quantity(2, "gb")]),
     ],
 )

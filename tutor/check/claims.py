@@ -18,8 +18,9 @@ not use: where the content falls on the pair's own Wrong-versus-Right direction,
 regression over its phrasings' contents. The model file says which of the two decides. An
 optional NLI cross-encoder (``nli``) overrules both when it is clear. Then the claim's bounds
 ("at most 4 vCPU") are held against the pair's own (``quantities``): where they side with one
-statement and the reading with the other, the verdict takes the numbers' side, unsure. A bound
-that the pair's item never gives ("at most 5000 services") makes the claim not covered, unsure.
+statement and the reading with the other, the verdict takes the numbers' side, unsure. A bound,
+a figure with its unit, a version or a date that the pair's item never gives ("at most 5000
+services", "ends in 2027") makes the claim not covered, unsure.
 
 Last, the trust model (``trust``, ``data/models/trust.json``) gives the probability that the
 verdict is right, which is the verdict's ``confidence``, and its ``certainty`` in words; below the
@@ -362,8 +363,9 @@ class ClaimChecker:
 
     def _unstated_figure(self, claim: str, claimed: tuple[Bound, ...], pair: str) -> str | None:
         """A limit the claim states (``claimed``: "at most 5000 services") or a figure it gives
-        with a unit or as a version ("a 5 year commitment", "platform version 1.3.0") that the item
-        owning ``pair`` never gives, as the claim writes it; None if there is none. What the claim
+        with a unit, as a version or as a date ("a 5 year commitment", "platform version 1.3.0",
+        "in 2027") that the item owning ``pair`` never gives, as the claim writes it; None if
+        there is none. What the claim
         says can be reached ("a task can use 2 GB") is no limit, and is left to the pair."""
         owner = owner_of(self.retriever.graph, pair)
         if owner not in self._stated:

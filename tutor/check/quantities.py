@@ -7,8 +7,10 @@ the one part of a claim that can be compared exactly, so the checker reads them 
 
 A quantity is a value with its unit, when the word after the number is a known unit, brought to
 one scale (minutes to seconds, MiB to GB; "GiB" and "GB" are read alike, as learners write them).
-Any other number has no unit ("5000 services", "1 old task": the word after a number is as often
-an adjective as what is counted) and matches any quantity of the same value.
+A year of the calendar, a month or a date ("in 2027", "October 2026", "30 September 2026") is a
+quantity of its own kind (``_calendar``). Any other number has no unit ("5000 services", "1 old
+task": the word after a number is as often an adjective as what is counted) and matches any
+quantity of the same value.
 """
 
 from __future__ import annotations
@@ -155,40 +157,62 @@ class Quantity:
 _SURE = re.compile(r"\s*(?:sure|certain|confident|positive)\b", re.I)
 
 # A year of the calendar ("in 2027", "until 2028", "30 September 2026") is a figure a claim can
-# get wrong, unlike a bare count: a four-digit number from 1900 to 2099 after a month, a day and
-# a month, or a word that puts a time on it. A whole date gives its day too (``DATE``: 20260930).
-CALENDAR_YEAR, DATE = "calendar year", "date"
+# get wrong, unlike a bare count. A four-digit number from 1900 to 2099 is a year after a month
+# ("September 2026", "30 Sep 2026", "September 30, 2026"), or after a word that puts a time on
+# it ("since", "until", "in", "late" ...) when no word it could count follows ("ends in 2027."
+# but not "in 2000 tasks"), or written as a date ("2026-09-30"). A month gives the month too
+# (``MONTH``: 202609) and a day the date (``DATE``: 20260930), each held against its own kind.
+CALENDAR_YEAR, MONTH, DATE = "calendar year", "month", "date"
 _MONTH_NUMBERS = {
     name: number
     for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
 }
+_MONTH_NAME = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
 _BEFORE_YEAR = re.compile(
     r"(?:(?:\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?"  # "30 September", "30th of Sep"
-    r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    rf"\b{_MONTH_NAME}"
     r"(?:\s+(?P<day_after>\d{1,2})(?:st|nd|rd|th)?)?,?"  # "September 30,"
-    r"|\b(?:in|since|until|till|by|from|before|after|during|of|early|late|mid|around|through))"
-    r"\s+$",
+    r"|\b(?P<lead>in|since|until|till|before|after|during|early|late|mid"
+    r"|(?:the\s+)?(?:end|start|beginning|middle)\s+of))"
+    r"[\s-]+$",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_ISO_DATE = re.compile(r"\d{4}(?P<mark>[-/])(?P<month>\d\d)(?P=mark)(?P<day>\d\d)\b")
 _BEFORE_YEAR_CHARS = 30  # "30th of September," and more
+_AFTER_YEAR = re.compile(r"\s*(?P<word>[a-z]+)?", re.IGNORECASE)
 
 
 def _calendar(text: str, match: re.Match) -> tuple[Quantity, ...]:
-    """The year, and with a day and a month before it the date, that ``match`` (of
-    ``_QUANTITY``) gives; none if it is no year of the calendar."""
+    """The year, and the month and the date where they are given, that ``match`` (of
+    ``_QUANTITY``) states; none if it is no year of the calendar."""
     if not _YEAR.fullmatch(match["value"]) or (match["unit"] or "").lower() in _UNITS:
         return ()
-    start = max(0, match.start() - _BEFORE_YEAR_CHARS)
-    if (before := _BEFORE_YEAR.search(text, start, match.start())) is None:
+    year, written = int(match["value"]), match["value"]
+    month = day = 0
+    if iso := _ISO_DATE.match(text, match.start("value")):
+        month, day, written = int(iso["month"]), int(iso["day"]), iso.group(0)
+    elif before := _BEFORE_YEAR.search(
+        text, max(0, match.start() - _BEFORE_YEAR_CHARS), match.start()
+    ):
+        if before["lead"]:  # "ends in 2027", not "in 2000 tasks"
+            after = _AFTER_YEAR.match(text, match.end("value"))["word"]
+            if after and after.lower() not in FUNCTION_WORDS:
+                return ()
+        else:
+            month = _MONTH_NUMBERS[before["month"][:3].lower()]
+            day = int(before["day"] or before["day_after"] or 0)
+            written = " ".join((before.group(0) + written).split())
+    else:
         return ()
-    year = int(match["value"])
-    found = [Quantity(year, CALENDAR_YEAR, text=match["value"])]
-    day = int(before["day"] or before["day_after"] or 0)
-    if before["month"] and 1 <= day <= 31:
-        month = _MONTH_NUMBERS[before["month"].lower()]
-        date = year * 10_000 + month * 100 + day
-        found.append(Quantity(date, DATE, text=before.group(0) + match["value"]))
+    found = [Quantity(year, CALENDAR_YEAR, text=written)]
+    if 1 <= month <= 12:
+        found.append(Quantity(year * 100 + month, MONTH, text=written))
+        if 1 <= day <= 31:
+            found.append(Quantity(year * 10_000 + month * 100 + day, DATE, text=written))
     return tuple(found)
 
 

@@ -51,8 +51,9 @@ ANSWER_SLACK = 0.02  # the share of retrievable answerable questions it may decl
 # What a plain wrong answer costs against a right answer given with a caution. The brief: one
 # confident wrong answer costs more than ten abstentions, and a caution costs less than an
 # abstention. 10 (until 2026-12-08) was the least that allows; 20 counts an abstention as two
-# cautions. With data/ask-train learnt from, 10 set the sure level at 0.930 and held out 7
-# plain answers were wrong; 20 sets it at 0.963, with 2 (data/models/README.md, session 25).
+# cautions. With data/ask-train learnt from, 10 set the sure level at 0.930, and 6 of the
+# earlier questions' plain answers were wrong held out; 20 sets it at 0.963, with 1
+# (data/models/README.md, session 25).
 # Until 2026-12-06 the sure level was the lowest at which 90 % of plain answers were right and
 # 5 % of unanswerable questions were answered plainly.
 WRONG_COST = 20
