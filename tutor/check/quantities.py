@@ -183,7 +183,7 @@ _BEFORE_YEAR = re.compile(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ISO_DATE = re.compile(r"\d{4}(?P<mark>[-/])(?P<month>\d\d)(?P=mark)(?P<day>\d\d)\b")
 _BEFORE_YEAR_CHARS = 30  # "30th of September," and more
-_AFTER_YEAR = re.compile(r"\s*(?P<word>[a-z]+)?", re.IGNORECASE)
+_AFTER_YEAR = re.compile(r"\s*(?P<word>[a-z]+)", re.IGNORECASE)
 
 
 def _calendar(text: str, match: re.Match) -> tuple[Quantity, ...]:
@@ -199,8 +199,8 @@ def _calendar(text: str, match: re.Match) -> tuple[Quantity, ...]:
         text, max(0, match.start() - _BEFORE_YEAR_CHARS), match.start()
     ):
         if before["lead"]:  # "ends in 2027", not "in 2000 tasks"
-            after = _AFTER_YEAR.match(text, match.end("value"))["word"]
-            if after and after.lower() not in FUNCTION_WORDS:
+            after = _AFTER_YEAR.match(text, match.end("value"))
+            if after and after["word"].lower() not in FUNCTION_WORDS:
                 return ()
         else:
             month = _MONTH_NUMBERS[before["month"][:3].lower()]
