@@ -365,8 +365,8 @@ class ClaimChecker:
         """A limit the claim states (``claimed``: "at most 5000 services") or a figure it gives
         with a unit, as a version or as a date ("a 5 year commitment", "platform version 1.3.0",
         "in 2027") that the item owning ``pair`` never gives, as the claim writes it; None if
-        there is none. What the claim
-        says can be reached ("a task can use 2 GB") is no limit, and is left to the pair."""
+        there is none. What the claim says can be reached ("a task can use 2 GB") is no limit,
+        and is left to the pair."""
         owner = owner_of(self.retriever.graph, pair)
         if owner not in self._stated:
             graph = self.retriever.graph

@@ -188,8 +188,8 @@ _AFTER_YEAR = re.compile(r"\s*(?P<word>[a-z]+)", re.IGNORECASE)
 
 def _calendar(text: str, match: re.Match) -> tuple[Quantity, ...]:
     """The year, and the month and the date where they are given, that ``match`` (of
-    ``_QUANTITY``) states; none if it is no year of the calendar."""
-    if not _YEAR.fullmatch(match["value"]) or (match["unit"] or "").lower() in _UNITS:
+    ``_QUANTITY``, with no unit) states; none if it is no year of the calendar."""
+    if not _YEAR.fullmatch(match["value"]):
         return ()
     year, written = int(match["value"]), match["value"]
     month = day = 0
@@ -226,7 +226,7 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             continue
         if unit_word == "%" and _SURE.match(text, match.end()):
             continue  # "100% sure" is no figure
-        if calendar := _calendar(text, match):
+        if unit_word not in _UNITS and (calendar := _calendar(text, match)):
             found.extend(calendar)
             continue
         value = _value(raw) * _MULTIPLIERS.get((match["times"] or "").lower(), 1)
