@@ -229,12 +229,18 @@ def load_disputes(path: Path | str, guide: Guide) -> dict[str, str]:
     return found
 
 
-def disputed(guide: Guide, disputes: dict[str, str]) -> Guide:
-    """``guide`` with each disputed pair saying why (``MisconceptionPair.disputed``)."""
+def disputed(guide: Guide, disputes: dict[str, str], written: Guide | None = None) -> Guide:
+    """``guide`` with each disputed pair saying why (``MisconceptionPair.disputed``): the pairs
+    ``written`` in the guide by a disputed owner, never a pair the corrections added to it (the
+    Batch scenario's S3 pair says what is true now; its Fargate pair is what can be argued)."""
     if not disputes:
         return guide
+    own = {(p.owner, p.wrong) for p in (written or guide).pairs}
     pairs = tuple(
-        replace(p, disputed=disputes[p.owner]) if p.owner in disputes else p for p in guide.pairs
+        replace(p, disputed=disputes[p.owner])
+        if p.owner in disputes and (p.owner, p.wrong) in own
+        else p
+        for p in guide.pairs
     )
     return replace(guide, pairs=pairs)
 
@@ -244,4 +250,4 @@ def read_studied_guide(path: Path | str, *, catalog: ServiceCatalog | None = Non
     guide = read_guide(path, catalog=catalog)
     errata = errata_path(path)
     fixed = corrected(guide, load_errata(errata, guide), catalog)
-    return disputed(fixed, load_disputes(errata, guide))
+    return disputed(fixed, load_disputes(errata, guide), guide)

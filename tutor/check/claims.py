@@ -280,7 +280,9 @@ class ClaimChecker:
         if verbatim:  # which statement it is, is known: no reading to distrust
             sure = self._levels()[SURE]
             return replace(trusted, certainty=SURE, confidence=max(trusted.confidence, sure))
-        if overruled:  # the numbers speak against the reading: lean, do not state
+        # the numbers speak against the reading, or the errata say the pair itself can be argued
+        # either way: lean, do not state
+        if overruled or data.get("disputed"):
             below = round(self._levels()[LIKELY], 3) - 0.001
             trusted = replace(trusted, certainty=UNSURE, confidence=min(trusted.confidence, below))
         if trusted.certainty != UNSURE:

@@ -115,14 +115,24 @@ def _open_in_explore(data: dict, why: str) -> str:
 
 
 def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str:
-    """No verdict, for a claim whose reading is not reliable enough: the guide's pair for the
-    learner to compare, and which way the checker leans."""
+    """No verdict, for a claim whose reading is not reliable enough, or whose pair the errata
+    call disputed: the guide's pair for the learner to compare, and which way the checker
+    leans."""
     owner = literal(data["owner"])
+    if data.get("disputed"):
+        why = (
+            f"the guide's own pair here can be argued either way ({literal(data['disputed'].rstrip('.'))}). "
+            f"I lean towards {STATEMENT[leaning]}, but a verdict on this pair would claim more "
+            f"than the documentation supports"
+        )
+    else:
+        why = (
+            f"the way it is worded, my reading of it is not reliable enough to judge it (I lean "
+            f"towards {STATEMENT[leaning]}, but claims read like this are often misjudged)"
+        )
     lines = [
-        f"I can't tell whether this agrees with the guide: the way it is worded, my reading of it "
-        f"is not reliable enough to judge it (I lean towards {STATEMENT[leaning]}, but claims read "
-        f"like this are often misjudged). Compare it yourself with the pair from **{owner}** "
-        f"({literal(data['section'])}):",
+        f"I can't tell whether this agrees with the guide: {why}. Compare it yourself with the "
+        f"pair from **{owner}** ({literal(data['section'])}):",
         f"Right: “{literal(data['right'])}”",
         f"Wrong (the misconception): “{literal(data['wrong'])}”",
         *(literal(note) for note in notes),
