@@ -120,8 +120,9 @@ def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str
     leans."""
     owner = literal(data["owner"])
     if data.get("disputed"):
+        reason = literal(data["disputed"].rstrip("."))
         why = (
-            f"the guide's own pair here can be argued either way ({literal(data['disputed'].rstrip('.'))}). "
+            f"the guide's own pair here can be argued either way ({reason}). "
             f"I lean towards {STATEMENT[leaning]}, but a verdict on this pair would claim more "
             f"than the documentation supports"
         )
