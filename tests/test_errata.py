@@ -146,7 +146,12 @@ def test_a_correction_adds_the_pair_the_guide_lacks_to_the_item_it_corrects(erra
     (batch,) = [s for s in guide.scenarios if s.title == "Batch Processing with Fargate"]
     assert (added.section, added.line) == (batch.section, batch.line)
     assert {"Amazon S3", "Amazon EventBridge"} <= set(added.services) <= set(studied.services)
-    assert len(studied.pairs) == len(guide.pairs) + 1
+    # the S3 pair, and the ELB item's Classic Load Balancer pair (correction 3)
+    assert (
+        len(studied.pairs)
+        == len(guide.pairs) + sum(c.pair is not None for c in errata)
+        == len(guide.pairs) + 2
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,6 +175,18 @@ def test_a_claim_the_added_pair_decides_is_judged_by_what_is_true_now(tutor):
     assert "EventBridge" in verdict.right and "Correction: True now" in verdict.explanation
     fixed = tutor.check("You need EventBridge between an S3 upload and the ECS task it starts")
     assert (fixed.verdict, fixed.title) == ("correct", "Batch Processing with Fargate")
+
+
+def test_the_seed_guides_elb_item_no_longer_lets_a_classic_load_balancer_front_fargate(tutor):
+    """The seed's "ELB can distribute traffic to ECS tasks, both EC2 and Fargate" made "a classic
+    load balancer can front fargate tasks" correct, likely 0.87; awsvpc services take only ALB and
+    NLB (correction 3 in ecs.errata.md), and the corrected item's pair says so."""
+    verdict = tutor.check("a classic load balancer can front fargate tasks")
+    assert (verdict.verdict, verdict.title) == ("misconception", "Elastic Load Balancing (ELB)")
+    assert "Classic Load Balancer" in verdict.wrong
+    assert "Correction: True now" in verdict.explanation
+    answer = tutor.ask("Which load balancers can I put in front of a Fargate service?")
+    assert "Classic Load Balancers are not supported" in answer.text
 
 
 def test_a_guide_without_errata_is_taught_as_written(tmp_path):
