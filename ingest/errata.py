@@ -229,20 +229,23 @@ def load_disputes(path: Path | str, guide: Guide) -> dict[str, str]:
     return found
 
 
-def disputed(guide: Guide, disputes: dict[str, str], written: Guide | None = None) -> Guide:
+def disputed(guide: Guide, disputes: dict[str, str], written: Guide) -> Guide:
     """``guide`` with each disputed pair saying why (``MisconceptionPair.disputed``): the pairs
-    ``written`` in the guide by a disputed owner, never a pair the corrections added to it (the
-    Batch scenario's S3 pair says what is true now; its Fargate pair is what can be argued)."""
+    of a disputed owner that ``written`` (the guide as written) has, never a pair the corrections
+    added to it (the Batch scenario's S3 pair says what is true now; its Fargate pair is what can
+    be argued). A guide's own pairs come first among an owner's pairs, the added ones after, so
+    they are found by position: a correction may rewrite a disputed pair's Wrong."""
     if not disputes:
         return guide
-    own = {(p.owner, p.wrong) for p in (written or guide).pairs}
-    pairs = tuple(
-        replace(p, disputed=disputes[p.owner])
-        if p.owner in disputes and (p.owner, p.wrong) in own
-        else p
-        for p in guide.pairs
-    )
-    return replace(guide, pairs=pairs)
+    own = {owner: len(written.pairs_of(owner)) for owner in disputes}
+    seen: dict[str, int] = {}
+    pairs = []
+    for pair in guide.pairs:
+        position = seen[pair.owner] = seen.get(pair.owner, 0) + 1
+        if pair.owner in disputes and position <= own[pair.owner]:
+            pair = replace(pair, disputed=disputes[pair.owner])
+        pairs.append(pair)
+    return replace(guide, pairs=tuple(pairs))
 
 
 def read_studied_guide(path: Path | str, *, catalog: ServiceCatalog | None = None) -> Guide:

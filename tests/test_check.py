@@ -31,7 +31,8 @@ from tutor.search.retrieve import Retriever
             "CloudWatch Metrics and Logs",
         ),
         ("Aurora supports up to 15 read replicas", "not_covered", None),
-        # Own words, both sides of one pair, with and without negation.
+        # Own words, both sides of one pair, with and without negation (the errata dispute the
+        # task definition pairs, so check only leans on these: the lean is what is asserted).
         (
             "A task definition is frozen forever once you register it",
             "misconception",
@@ -119,7 +120,11 @@ def test_the_why_names_the_cue_that_decided(seed_tutor, claim, why):
 
 
 def test_the_why_quotes_only_cue_words_never_the_learners_other_text(tutor):
-    result = tutor.check("Task definitions [x](javascript:alert(1)) cannot be changed <b>ever</b>")
+    # (on an undisputed pair: a verdict on a disputed one gives no "why" to quote from)
+    result = tutor.check(
+        "EFS cannot be used with Fargate tasks <b>ever</b> [x](javascript:alert(1))"
+    )
+    assert "“cannot”" in result.explanation  # the cue is quoted
     assert "javascript" not in result.explanation and "<b>" not in result.explanation
 
 
@@ -828,15 +833,25 @@ def test_a_claim_on_a_disputed_pair_gets_no_verdict_but_the_reason_and_both_stat
     disputed = [d for _, d in graph.nodes(data=True) if d.get("disputed")]
     assert len(disputed) == 4  # of the seed guide's own pairs, none added by its errata
     likely = tutor.checker.trust.levels["likely"]
+    judged = 0
     for data in disputed:
         for text in (data["wrong"], data["right"]):
             found = tutor.check(text)
             if found.verdict == "not_covered":
                 continue
+            judged += 1
             assert found.certainty == "unsure", text
             assert found.confidence < likely
             assert "can be argued either way" in found.explanation
             assert data["right"] in found.explanation and data["wrong"] in found.explanation
+    assert judged >= 6  # of the 8 statements
+    # the pair the Batch scenario's correction added (S3 events) is no dispute: pasted, it is sure
+    (s3,) = [
+        d
+        for _, d in graph.nodes(data=True)
+        if d.get("wrong", "").startswith("An S3 bucket's event")
+    ]
+    assert "disputed" not in s3 and tutor.check(s3["right"]).certainty == "sure"
     heavy = tutor.check("fargate cant cope with heavy batch processing jobs")
     assert heavy.title == "Batch Processing with Fargate"
     assert heavy.certainty == "unsure"

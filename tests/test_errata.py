@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ingest import IngestError, corrected, errata_path, load_catalog, load_errata, read_guide
-from ingest.errata import load_disputes
+from ingest.errata import disputed, load_disputes
 from tutor.config import DEFAULT_GUIDE
 from tutor.study.anki import build_deck
 from tutor.study.quiz import Quiz
@@ -233,6 +233,45 @@ def test_a_broken_dispute_is_one_clear_line(tmp_path, guide, disputed, message):
     )
     with pytest.raises(IngestError, match=message):
         load_disputes(path, guide)
+
+
+def test_an_answer_shows_a_disputed_pair_as_one_to_weigh_not_as_a_trap(tutor):
+    answer = tutor.ask("Can Fargate handle heavy batch processing like video transcoding?")
+    assert answer.sources[0].title == "Batch Processing with Fargate"
+    assert "**A pair to weigh yourself.** “Fargate cannot handle" in answer.text
+    assert "can be argued either way" in answer.text and "gpu" in answer.text
+    assert "Wrong: “Fargate cannot handle" not in answer.text
+    assert "**Trap to avoid.** Wrong: “An S3 bucket" in answer.text  # the added pair: a trap
+
+
+def test_a_dispute_stays_on_a_pair_whose_wrong_a_correction_rewrites(tmp_path, guide):
+    """A guide's own pairs come before those its corrections add, so a dispute finds its pair by
+    position, not by a Wrong statement a correction may rewrite."""
+    errata = [
+        {
+            "item": "Clusters",
+            "says": "s",
+            "now": "n",
+            "source": {"title": "t", "url": "https://docs.aws.amazon.com/x"},
+            "wrong": "A cluster is said to hold one app.",
+            "pair": {"wrong": "Clusters are regional.", "right": "Clusters span Regions."},
+        }
+    ]
+    path = tmp_path / "x.errata.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "ecs-tutor errata v1",
+                "corrections": errata,
+                "disputed": [{"item": "Clusters", "why": "arguable"}],
+            }
+        )
+    )
+    fixed = corrected(guide, load_errata(path, guide))
+    studied = disputed(fixed, load_disputes(path, guide), guide)
+    own, added = studied.pairs_of("Clusters")
+    assert own.wrong == "A cluster is said to hold one app." and own.disputed == "arguable"
+    assert added.wrong == "Clusters are regional." and not added.disputed
 
 
 def test_a_disputed_pairs_wrong_statement_is_not_drilled(tutor):

@@ -170,6 +170,25 @@ def test_a_sentence_is_judged_by_check_against_the_cards_pair(
         assert "“Clusters can only host a single application.”" in grade.feedback
 
 
+def test_a_sentence_on_a_disputed_pair_is_not_graded(tutor, catalog):
+    """The errata dispute the Batch scenario's pair (Fargate takes no GPU job): a sentence saying
+    so must not be saved as a failure, though check leans to the misconception; True or False
+    on its Right statement is still graded."""
+    quiz = Quiz(tutor.guide, catalog, check=tutor.check)  # the guides as studied, errata in
+    (card,) = [c for c in quiz.cards if c.disputed and c.item == "Batch Processing with Fargate"]
+    assert card.kind == TRUE_FALSE and card.answer == "True"
+    grade = quiz.grade(
+        card.id, "fargate can't take on heavy batch processing like video transcoding"
+    )
+    assert grade.verdict is not None and grade.verdict.title == card.item
+    assert grade.correct is None and grade.rating is None
+    assert "can be argued either way" in grade.feedback and "gpu" in grade.feedback
+    assert quiz.grade(card.id, "true").correct is True
+    # the scenario's pair its correction added (S3 events) is no dispute: graded as ever
+    added = [c for c in quiz.cards if c.item == card.item and c.kind == TRUE_FALSE and c != card]
+    assert added and not any(c.disputed for c in added)
+
+
 @pytest.mark.parametrize("typed", ["no idea", "I don't know", "idk", "?"])
 def test_i_dont_know_is_a_wrong_answer_that_shows_the_answer(quiz, typed):
     drill = quiz.grade(CLUSTERS_FALSE, typed)

@@ -90,8 +90,16 @@ def compose_answer(
         parts.append(f"*Source: {literal(source)}*")
     if correction := graph.nodes[top.node].get("correction"):
         parts.append(f"**Correction.** {literal(correction)}")
-    for wrong, right in pairs:
-        parts.append(f"**Trap to avoid.** Wrong: “{literal(wrong)}” Right: “{literal(right)}”")
+    for pair in pairs_of(graph, top.node):
+        data = graph.nodes[pair]
+        wrong, right = literal(data["wrong"]), literal(data["right"])
+        if why := data.get("disputed"):  # the errata: it can be argued either way
+            parts.append(
+                f"**A pair to weigh yourself.** “{wrong}” against “{right}”: the guide calls the "
+                f"first a mistake, but it can be argued either way ({literal(why.rstrip('.'))})."
+            )
+        else:
+            parts.append(f"**Trap to avoid.** Wrong: “{wrong}” Right: “{right}”")
     example = example_of(graph, top.node)
     if example:
         parts.append(f"**Example.** {literal(example)}")

@@ -75,6 +75,7 @@ class Card:
     reference: str = ""  # where the item's facts come from: its guide's Source line
     name: str = ""  # a question's readable name ("example:<item>"): never shown, names the answer
     cloze: str = ""  # a question's prompt text with the answer marked as an Anki cloze
+    disputed: str = ""  # why the errata say the drill's pair can be argued either way
 
     @property
     def pair_id(self) -> str:
@@ -217,6 +218,15 @@ class Quiz:
                 f"**{literal(card.item)}**.",
                 verdict,
             )
+        if card.disputed:  # check leans, but a sentence on this pair can be argued either way
+            return Grade(
+                card.id,
+                text,
+                None,
+                f"I cannot grade a sentence on this pair: the guide's own statements can be argued "
+                f"either way ({literal(card.disputed.rstrip('.'))}). {both_sides(card)}",
+                verdict,
+            )
         correct = verdict.verdict == CORRECT  # the same pair: correct or misconception
         lead = "Your sentence states the " + ("guide's position." if correct else "misconception.")
         return Grade(card.id, text, correct, f"{lead} {both_sides(card)}", verdict)
@@ -349,6 +359,7 @@ def _drills(guide: Guide, owner: str, section: str, node: str, explanation: str)
                 right=pair.right,
                 wrong=pair.wrong,
                 explanation=explanation,
+                disputed=pair.disputed,
             )
 
 
