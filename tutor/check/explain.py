@@ -115,27 +115,29 @@ def _open_in_explore(data: dict, why: str) -> str:
 
 
 def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str:
-    """No verdict, for a claim whose reading is not reliable enough, or whose pair the errata
-    call disputed: the guide's pair for the learner to compare, and which way the checker
-    leans."""
-    owner = literal(data["owner"])
+    """No verdict, for a claim whose reading is not reliable enough (the guide's pair for the
+    learner to compare, and which way the checker leans), or whose pair the errata call disputed
+    (the pair, and why it can be argued either way: no lean, since the pair itself is in doubt)."""
+    owner, section = literal(data["owner"]), literal(data["section"])
     if data.get("disputed"):
-        reason = literal(data["disputed"].rstrip("."))
-        why = (
-            f"the guide's own pair here can be argued either way ({reason}). "
-            f"I lean towards {STATEMENT[leaning]}, but a verdict on this pair would claim more "
-            f"than the documentation supports"
+        head = (
+            f"I give no verdict on this: the guide's own pair from **{owner}** ({section}) can "
+            f"be argued either way. Compare it yourself:"
         )
+        why = [f"Why it can be argued: {literal(data['disputed'])}"]
     else:
-        why = (
-            f"the way it is worded, my reading of it is not reliable enough to judge it (I lean "
-            f"towards {STATEMENT[leaning]}, but claims read like this are often misjudged)"
+        head = (
+            f"I can't tell whether this agrees with the guide: the way it is worded, my reading "
+            f"of it is not reliable enough to judge it (I lean towards {STATEMENT[leaning]}, but "
+            f"claims read like this are often misjudged). Compare it yourself with the pair from "
+            f"**{owner}** ({section}):"
         )
+        why = []
     lines = [
-        f"I can't tell whether this agrees with the guide: {why}. Compare it yourself with the "
-        f"pair from **{owner}** ({literal(data['section'])}):",
+        head,
         f"Right: “{literal(data['right'])}”",
         f"Wrong (the misconception): “{literal(data['wrong'])}”",
+        *why,
         *(literal(note) for note in notes),
     ]
     lines.append(_open_in_explore(data, "to read the whole item"))
