@@ -8,6 +8,7 @@ import networkx as nx
 
 from kg import example_of, pairs_of, settled
 from kg.build import SCENARIO, SECTION, STEP_OF
+from tutor.check.explain import arguable
 from tutor.markdown import literal
 from tutor.search.index import side_of
 from tutor.search.retrieve import Hit
@@ -76,7 +77,7 @@ def compose_answer(
         return Answer(question, text, tuple(hits), covered=False, confidence=confidence)
     top = hits[0]
     parts = [UNSURE_ANSWER] if certainty == "unsure" else []
-    pairs = _pairs(graph, top.node)
+    pairs = [graph.nodes[pair] for pair in pairs_of(graph, top.node)]
     if certainty != "unsure" and side_of(top.matched) and pairs and settled(graph, top.node):
         # The question is closest to the item's pair, so it asks the pair's point: "which role
         # pulls images on Fargate?" is the task role item's trap, and its Right statement is
@@ -84,19 +85,18 @@ def compose_answer(
         # dispute, and never under the caution: "In short" would state as the answer what may
         # not answer the question at all (a probe's question on lazy-loading images got the
         # ephemeral storage item's Right statement so).
-        parts.append("**In short.** " + " ".join(f"“{literal(right)}”" for _, right in pairs))
+        parts.append("**In short.** " + " ".join(f"“{literal(p['right'])}”" for p in pairs))
     parts.append(f"**{literal(top.title)}** ({literal(top.section)}): {_direct(graph, top.node)}")
     if source := graph.nodes[top.node].get("source"):
         parts.append(f"*Source: {literal(source)}*")
     if correction := graph.nodes[top.node].get("correction"):
         parts.append(f"**Correction.** {literal(correction)}")
-    for pair in pairs_of(graph, top.node):
-        data = graph.nodes[pair]
+    for data in pairs:
         wrong, right = literal(data["wrong"]), literal(data["right"])
-        if why := data.get("disputed"):  # the errata: it can be argued either way
+        if why := data.get("disputed"):
             parts.append(
                 f"**A pair to weigh yourself.** “{wrong}” against “{right}”: the guide calls the "
-                f"first a mistake, but it can be argued either way ({literal(why.rstrip('.'))})."
+                f"first a mistake, but it {arguable(why)}."
             )
         else:
             parts.append(f"**Trap to avoid.** Wrong: “{wrong}” Right: “{right}”")
@@ -128,7 +128,3 @@ def _direct(graph: nx.DiGraph, node: str) -> str:
             for d in steps
         )
     return text
-
-
-def _pairs(graph: nx.DiGraph, node: str) -> list[tuple[str, str]]:
-    return [(graph.nodes[m]["wrong"], graph.nodes[m]["right"]) for m in pairs_of(graph, node)]

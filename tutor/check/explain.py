@@ -114,6 +114,12 @@ def _open_in_explore(data: dict, why: str) -> str:
     return f"Open **{literal(data['owner'])}** in Explore{command} {why}."
 
 
+def arguable(why: str) -> str:
+    """The errata's reason that a pair is disputed, as the end of a sentence about the pair:
+    "can be argued either way (<why>)", escaped."""
+    return f"can be argued either way ({literal(why.rstrip('.'))})"
+
+
 def explain_unsure(data: dict, leaning: str, notes: tuple[str, ...] = ()) -> str:
     """No verdict, for a claim whose reading is not reliable enough (the guide's pair for the
     learner to compare, and which way the checker leans), or whose pair the errata call disputed

@@ -36,6 +36,7 @@ from ingest import Guide, Item, Scenario, ServiceCatalog, Step
 from kg import build_graph
 from kg.build import item_id, scenario_id
 from tutor.check.claims import CORRECT, Verdict
+from tutor.check.explain import arguable
 from tutor.errors import BadInput
 from tutor.markdown import literal
 from tutor.study.exam import LETTERS, Question, exam_questions, scenes
@@ -223,8 +224,8 @@ class Quiz:
                 card.id,
                 text,
                 None,
-                f"I cannot grade a sentence on this pair: the guide's own statements can be argued "
-                f"either way ({literal(card.disputed.rstrip('.'))}). {both_sides(card)}",
+                f"I cannot grade a sentence on this pair: the guide's own statements "
+                f"{arguable(card.disputed)}. {both_sides(card)}",
                 verdict,
             )
         correct = verdict.verdict == CORRECT  # the same pair: correct or misconception
